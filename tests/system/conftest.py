@@ -1,0 +1,369 @@
+"""Fixtures for the system tier: real libvirtd + virtlogd, real QEMU (TCG)
+guests, and sshd on 127.0.0.1 for qemu+ssh://.
+
+The fixtures start what they need through ``tests/testbed/services.sh`` and
+``tests/testbed/guest.sh``. A missing component skips the tests, except when
+``CI=true``: then it fails them (DESIGN.md, "Testing").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+TESTBED_DIR = HERE.parent / "testbed"
+SERVICES_SH = TESTBED_DIR / "services.sh"
+GUEST_SH = TESTBED_DIR / "guest.sh"
+LIBVIRTD_PIDFILE = Path("/run/libvirtd.pid")
+VIRTLOGD_PIDFILE = Path("/run/virtlogd.pid")
+LIBVIRT_SOCK = Path("/run/libvirt/libvirt-sock")
+
+TINY_GUEST_NAME = "vd-tiny"
+ISOLATED_NETWORK = "vd-isolated"
+ISOLATED_BRIDGE = "vdiso0"
+
+
+def _load_domain_module():
+    # tests/testbed is not a package; load domain.py by path so this works
+    # whatever sys.path pytest set up.
+    spec = importlib.util.spec_from_file_location("virtdeck_testbed_domain", TESTBED_DIR / "domain.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+domain = _load_domain_module()
+BOOT_MARKER = domain.BOOT_MARKER
+LOGIN_PROMPT = domain.LOGIN_PROMPT
+
+
+def missing(reason: str):
+    """A component is missing: fail in CI, skip elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"system test bed: {reason}", pytrace=False)
+    pytest.skip(f"system test bed: {reason}")
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.system)
+
+
+class VirshError(RuntimeError):
+    pass
+
+
+@dataclass
+class Testbed:
+    state_dir: Path
+    system_uri: str
+    ssh_uri: str
+    ssh_port: int
+    kernel: str
+    initrd: str
+    env: dict[str, str] = field(default_factory=dict)
+    boot_marker: str = BOOT_MARKER
+    login_prompt: str = LOGIN_PROMPT
+
+    # ------------------------------------------------------------- virsh
+    def virsh(self, *args: str, uri: str | None = None, timeout: float = 60) -> str:
+        """Run ``virsh -c URI ARGS``; return stdout, raise VirshError with stderr."""
+        cmd = ["virsh", "-q", "-c", uri or self.system_uri, *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise VirshError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()}")
+        return proc.stdout
+
+    # ---------------------------------------------------------- libvirtd
+    def libvirtd_pid(self) -> int | None:
+        return self._pidfile_alive(LIBVIRTD_PIDFILE)
+
+    @staticmethod
+    def _pidfile_alive(pidfile: Path) -> int | None:
+        try:
+            pid = int(pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def _signal(self, sig: int) -> int:
+        pid = self.libvirtd_pid()
+        if pid is None:
+            raise RuntimeError("libvirtd is not running")
+        os.kill(pid, sig)
+        return pid
+
+    def kill_libvirtd(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        """Signal libvirtd (SIGTERM by default, or SIGKILL) and wait until it is gone.
+        Running guests keep running: QEMU is not libvirtd's child here."""
+        pid = self.libvirtd_pid()
+        if pid is None:
+            return
+        if sig != signal.SIGKILL:
+            # a stopped daemon would never handle SIGTERM
+            os.kill(pid, signal.SIGCONT)
+        os.kill(pid, sig)
+
+        def gone():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            # a zombie (whose parent has not reaped it yet) counts as gone
+            return self._proc_state(pid) in ("Z", "X", "?")
+
+        try:
+            wait_until(gone, timeout, what=f"libvirtd (pid {pid}) to exit")
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            wait_until(gone, 10, what=f"libvirtd (pid {pid}) to die")
+
+    def libvirtd_ready(self) -> bool:
+        if not LIBVIRT_SOCK.is_socket():
+            return False
+        proc = subprocess.run(
+            ["virsh", "-q", "-c", self.system_uri, "uri"], capture_output=True, text=True, timeout=30
+        )
+        return proc.returncode == 0
+
+    def start_libvirtd(self, timeout: float = 30) -> int:
+        """Start libvirtd (and virtlogd) if not running; wait until it answers."""
+        if self.libvirtd_pid() is None:
+            if not self._pidfile_alive(VIRTLOGD_PIDFILE):
+                subprocess.run(["virtlogd", "-d"], check=True)
+            subprocess.run(["libvirtd", "-d"], check=True)
+        wait_until(self.libvirtd_ready, timeout, interval=0.1, what="libvirtd to answer")
+        pid = self.libvirtd_pid()
+        assert pid is not None
+        return pid
+
+    @staticmethod
+    def _proc_state(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return "?"
+
+    def sigstop_libvirtd(self, timeout: float = 10) -> int:
+        """SIGSTOP libvirtd (a hung host) and wait until it is stopped."""
+        pid = self._signal(signal.SIGSTOP)
+        wait_until(lambda: self._proc_state(pid) in ("T", "t"), timeout, interval=0.01,
+                   what="libvirtd to stop")
+        return pid
+
+    def sigcont_libvirtd(self, timeout: float = 10) -> int:
+        pid = self._signal(signal.SIGCONT)
+        wait_until(lambda: self._proc_state(pid) not in ("T", "t"), timeout, interval=0.01,
+                   what="libvirtd to continue")
+        return pid
+
+    # ------------------------------------------------------------ guests
+    def serial_log(self, name: str) -> Path:
+        return self.state_dir / f"serial-{name}.log"
+
+    def serial_text(self, name: str) -> str:
+        try:
+            return self.serial_log(name).read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_for_serial(self, name: str, text: str, timeout: float = 120) -> str:
+        return wait_until(
+            lambda: text in self.serial_text(name) and self.serial_text(name),
+            timeout,
+            what=f"{text!r} on the serial console of {name}",
+        )
+
+    def guest_xml(self, name: str, memory_mib: int = 128, network: str | None = None, **kw) -> str:
+        kw.setdefault("serial_log", str(self.serial_log(name)))
+        return domain.tiny_guest_xml(name, self.kernel, self.initrd, memory_mib, network, **kw)
+
+    def remove_domain(self, name: str, uri: str | None = None) -> None:
+        """Destroy and undefine ``name`` if it exists (managed save and
+        snapshot metadata included)."""
+        try:
+            state = self.virsh("domstate", name, uri=uri).strip()
+        except VirshError:
+            return
+        if state not in ("shut off", "crashed"):
+            try:
+                self.virsh("destroy", name, uri=uri)
+            except VirshError:
+                pass
+        try:
+            self.virsh(
+                "undefine", name, "--managed-save", "--snapshots-metadata", "--nvram", uri=uri
+            )
+        except VirshError:
+            try:
+                self.virsh("undefine", name, uri=uri)
+            except VirshError:
+                pass
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if "=" not in line or line.lstrip().startswith("#"):
+            continue
+        key, value = line.split("=", 1)
+        env[key.strip()] = value.strip().strip("'\"")
+    return env
+
+
+@pytest.fixture(scope="session")
+def testbed() -> Testbed:
+    if os.geteuid() != 0:
+        missing("the system tier runs as root (it starts libvirtd and sshd)")
+    for binary in ("libvirtd", "virtlogd", "virsh", "qemu-system-x86_64", "ssh", "ssh-keygen"):
+        if shutil.which(binary) is None:
+            missing(f"{binary} not found (run tests/testbed/setup.sh)")
+    if not Path("/usr/sbin/sshd").exists():
+        missing("/usr/sbin/sshd not found (install openssh-server)")
+    if not Path("/bin/busybox").exists():
+        missing("/bin/busybox not found (install busybox-static)")
+
+    for script in (SERVICES_SH, GUEST_SH):
+        args = ["bash", str(script)] + (["start"] if script == SERVICES_SH else [])
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            missing(f"{' '.join(args[1:])} failed:\n{proc.stderr.strip()}")
+
+    state_dir = Path(os.environ.get("VIRTDECK_TESTBED", "/tmp/virtdeck-testbed"))
+    env = _read_env(state_dir / "env")
+    return Testbed(
+        state_dir=state_dir,
+        system_uri=env["TESTBED_SYSTEM_URI"],
+        ssh_uri=env["TESTBED_SSH_URI"],
+        ssh_port=int(env["TESTBED_SSH_PORT"]),
+        kernel=env["TESTBED_KERNEL"],
+        initrd=env["TESTBED_INITRD"],
+        env=env,
+    )
+
+
+def _used_ipv4_networks(testbed: Testbed) -> list[ipaddress.IPv4Network]:
+    used: list[ipaddress.IPv4Network] = []
+    # routes of the host (every address on an up interface has one)
+    try:
+        for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+            cols = line.split()
+            dest = ipaddress.IPv4Address(int(cols[1], 16).to_bytes(4, "little"))
+            mask = ipaddress.IPv4Address(int(cols[7], 16).to_bytes(4, "little"))
+            if int(mask):
+                used.append(ipaddress.IPv4Network(f"{dest}/{mask}", strict=False))
+    except OSError:
+        pass
+    # libvirt networks, active or not
+    for name in testbed.virsh("net-list", "--all", "--name").split():
+        root = ET.fromstring(testbed.virsh("net-dumpxml", name))
+        for ip in root.findall("ip"):
+            addr = ip.get("address")
+            if addr and ":" not in addr:
+                prefix = ip.get("prefix") or ip.get("netmask") or "24"
+                used.append(ipaddress.IPv4Network(f"{addr}/{prefix}", strict=False))
+    return used
+
+
+@pytest.fixture(scope="session")
+def isolated_network(testbed: Testbed) -> str:
+    """The isolated network ``vd-isolated`` (no <forward>), active."""
+    created = False
+    names = testbed.virsh("net-list", "--all", "--name").split()
+    if ISOLATED_NETWORK not in names:
+        used = _used_ipv4_networks(testbed)
+        for third in range(213, 256):
+            candidate = ipaddress.IPv4Network(f"192.168.{third}.0/24")
+            if not any(candidate.overlaps(u) for u in used):
+                break
+        else:
+            missing("no free 192.168.x.0/24 for the isolated network")
+        xml = domain.isolated_network_xml(
+            ISOLATED_NETWORK, ISOLATED_BRIDGE, str(candidate.network_address + 1)
+        )
+        path = testbed.state_dir / f"{ISOLATED_NETWORK}.xml"
+        path.write_text(xml)
+        testbed.virsh("net-define", str(path))
+        created = True
+    info = testbed.virsh("net-info", ISOLATED_NETWORK)
+    if not any(line.split() == ["Active:", "yes"] for line in info.splitlines()):
+        try:
+            testbed.virsh("net-start", ISOLATED_NETWORK)
+        except VirshError as exc:
+            missing(f"cannot start network {ISOLATED_NETWORK}: {exc}")
+    yield ISOLATED_NETWORK
+    if created:
+        for args in (("net-destroy", ISOLATED_NETWORK), ("net-undefine", ISOLATED_NETWORK)):
+            try:
+                testbed.virsh(*args)
+            except VirshError:
+                pass
+
+
+@dataclass
+class TinyGuest:
+    name: str
+    uuid: str
+    uri: str
+    network: str
+    serial_log: Path
+
+
+@pytest.fixture(scope="session")
+def tiny_guest(testbed: Testbed, isolated_network: str) -> TinyGuest:
+    """One running tiny guest ``vd-tiny`` on qemu:///system, shared by the
+    session; booted to its login prompt. Tests must leave it running."""
+    name = TINY_GUEST_NAME
+    testbed.remove_domain(name)
+    log = testbed.serial_log(name)
+    log.unlink(missing_ok=True)
+    path = testbed.state_dir / f"{name}.xml"
+    path.write_text(testbed.guest_xml(name, network=isolated_network))
+    testbed.virsh("define", str(path))
+    try:
+        testbed.virsh("start", name)
+    except VirshError as exc:
+        testbed.remove_domain(name)
+        missing(f"cannot start a QEMU guest: {exc}")
+    try:
+        testbed.wait_for_serial(name, LOGIN_PROMPT, timeout=180)
+    except TimeoutError:
+        text = testbed.serial_text(name)
+        testbed.remove_domain(name)
+        pytest.fail(f"{name} did not reach its login prompt; serial output:\n{text[-3000:]}")
+    uuid = testbed.virsh("domuuid", name).strip()
+    yield TinyGuest(name=name, uuid=uuid, uri=testbed.system_uri, network=isolated_network, serial_log=log)
+    if testbed.libvirtd_pid() is None:
+        testbed.start_libvirtd()
+    testbed.remove_domain(name)

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Build the tiny test guest: Debian's cloud kernel and a busybox initramfs.
+#
+#   tests/testbed/guest.sh [--force]
+#
+# Output (readable by libvirt's qemu user):
+#   /var/lib/libvirt/images/virtdeck-test/vmlinuz
+#   /var/lib/libvirt/images/virtdeck-test/initrd.gz
+# Work files live in ${VIRTDECK_TESTBED:-/tmp/virtdeck-testbed}/guest.
+# Skips the build when both files exist and this script did not change.
+#
+# The guest: /init mounts proc, sys, dev (devtmpfs), loads a few virtio/ACPI
+# modules when present, prints "virtdeck-tiny-guest booted" on the console and
+# hands over to busybox init, which loops a "tiny login: " prompt on ttyS0.
+# Extras: /bin/burn [N] (N busy loops, for CPU tests), /bin/diskread DEV
+# (reads a block device in a loop, for disk I/O tests), acpid so that an
+# ACPI shutdown (virsh shutdown) powers the guest off.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE="${VIRTDECK_TESTBED:-/tmp/virtdeck-testbed}"
+WORK="$STATE/guest"
+IMAGES=/var/lib/libvirt/images/virtdeck-test
+BUSYBOX=/bin/busybox
+MARKER="virtdeck-tiny-guest booted"
+MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
+         virtio_blk failover net_failover virtio_net virtio_balloon virtio_console
+         button evdev)
+
+log() { echo "guest: $*" >&2; }
+die() { echo "guest: $*" >&2; exit 1; }
+
+FORCE=0
+[ "${1:-}" = --force ] && FORCE=1
+
+stamp="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+if [ "$FORCE" = 0 ] && [ -s "$IMAGES/vmlinuz" ] && [ -s "$IMAGES/initrd.gz" ] &&
+   [ "$(cat "$IMAGES/.stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "tiny guest already built in $IMAGES"
+    exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (writes $IMAGES)"
+[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static)"
+mkdir -p "$WORK"
+
+# ------------------------------------------------------------------ kernel
+kernel_pkg() {
+    apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9].*-cloud-amd64/ { print $2; exit }'
+}
+
+if [ ! -s "$WORK/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
+    pkg="$(kernel_pkg || true)"
+    if [ -z "$pkg" ]; then
+        log "apt-get update (linux-image-cloud-amd64 unknown to apt)"
+        apt-get update -q
+        pkg="$(kernel_pkg || true)"
+    fi
+    [ -n "$pkg" ] || die "cannot resolve linux-image-cloud-amd64 to a kernel package"
+    log "downloading $pkg"
+    rm -rf "$WORK/deb" "$WORK/kernel-root" "$WORK/modules"
+    mkdir -p "$WORK/deb"
+    # apt drops privileges to _apt for downloads; let it write here.
+    chown _apt "$WORK/deb" 2>/dev/null || true
+    (cd "$WORK/deb" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+    deb="$(ls "$WORK"/deb/*.deb 2>/dev/null | head -n1)"
+    [ -n "$deb" ] || die "apt-get download $pkg produced no .deb"
+    dpkg-deb -x "$deb" "$WORK/kernel-root"
+    vmlinuz="$(ls "$WORK"/kernel-root/boot/vmlinuz-* | head -n1)"
+    cp "$vmlinuz" "$WORK/vmlinuz"
+    mkdir -p "$WORK/modules"
+    for m in "${MODULES[@]}"; do
+        f="$(find "$WORK/kernel-root/lib/modules" -name "$m.ko" -print -quit)"
+        [ -n "$f" ] && cp "$f" "$WORK/modules/"
+    done
+    rm -rf "$WORK/deb" "$WORK/kernel-root"
+fi
+
+# --------------------------------------------------------------- initramfs
+ROOTFS="$WORK/rootfs"
+rm -rf "$ROOTFS"
+mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,proc,sys,dev,tmp,root,lib/modules}
+cp "$BUSYBOX" "$ROOTFS/bin/busybox"
+cp "$WORK"/modules/*.ko "$ROOTFS/lib/modules/" 2>/dev/null || true
+
+cat > "$ROOTFS/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+hostname tiny
+# Load what the cloud kernel has as modules (virtio disk/net/balloon, ACPI
+# power button). Order is not known here: retry until nothing more loads.
+for pass in 1 2 3; do
+    for ko in /lib/modules/*.ko; do
+        [ -e "\$ko" ] || continue
+        name=\$(basename "\$ko" .ko)
+        grep -q "^\$name " /proc/modules || insmod "\$ko" 2>/dev/null
+    done
+done
+ip link set lo up
+for dev in /sys/class/net/eth*; do [ -e "\$dev" ] && ip link set "\${dev##*/}" up; done
+[ -d /dev/input ] && acpid -c /etc/acpi -l /tmp/acpid.log
+echo "$MARKER" > /dev/console
+exec /sbin/init
+EOF
+chmod 0755 "$ROOTFS/init"
+
+cat > "$ROOTFS/etc/inittab" <<'EOF'
+ttyS0::respawn:/bin/tiny-login
+::ctrlaltdel:/sbin/reboot
+::shutdown:/bin/sync
+EOF
+
+cat > "$ROOTFS/bin/tiny-login" <<'EOF'
+#!/bin/sh
+# A login prompt without passwords: any name gives a root shell.
+printf '\ntiny login: '
+read -r user || exit 0
+echo "welcome ${user:-root}"
+export HOME=/root PS1='tiny# '
+cd /root
+exec /bin/sh -l
+EOF
+chmod 0755 "$ROOTFS/bin/tiny-login"
+
+cat > "$ROOTFS/bin/burn" <<'EOF'
+#!/bin/sh
+# burn [N]: keep N CPUs busy (default 1) until killed.
+n=${1:-1}
+i=1
+while [ "$i" -lt "$n" ]; do
+    ( while :; do :; done ) &
+    i=$((i + 1))
+done
+while :; do :; done
+EOF
+chmod 0755 "$ROOTFS/bin/burn"
+
+cat > "$ROOTFS/bin/diskread" <<'EOF'
+#!/bin/sh
+# diskread [DEV] [COUNT]: read DEV (default: first virtio disk) COUNT times
+# (default: forever), dropping the page cache between passes.
+dev=${1:-$(ls /dev/vd? 2>/dev/null | head -n1)}
+[ -b "$dev" ] || { echo "diskread: no block device" >&2; exit 1; }
+count=${2:-0}
+i=0
+while [ "$count" -eq 0 ] || [ "$i" -lt "$count" ]; do
+    echo 3 > /proc/sys/vm/drop_caches 2>/dev/null
+    dd if="$dev" of=/dev/null bs=1M 2>/dev/null
+    i=$((i + 1))
+done
+EOF
+chmod 0755 "$ROOTFS/bin/diskread"
+
+# busybox acpid: the power button event is "PWRF/00000080".
+cat > "$ROOTFS/etc/acpi/PWRF/00000080" <<'EOF'
+#!/bin/sh
+poweroff
+EOF
+chmod 0755 "$ROOTFS/etc/acpi/PWRF/00000080"
+
+# cpio (newc) + gzip, written in Python: no cpio binary or mknod needed, and
+# /dev/console is added as a character device node owned by root.
+python3 - "$ROOTFS" "$WORK/initrd.gz" <<'EOF'
+import gzip, os, stat, sys
+
+root, out = sys.argv[1], sys.argv[2]
+ino = [1000]
+
+def header(name, mode, size, rdev=(0, 0), nlink=1):
+    ino[0] += 1
+    fields = [ino[0], mode, 0, 0, nlink, 0, size, 0, 0, rdev[0], rdev[1],
+              len(name) + 1, 0]
+    h = b"070701" + b"".join(b"%08X" % f for f in fields)
+    h += name.encode() + b"\0"
+    return h + b"\0" * (-len(h) % 4)
+
+def entry(name, mode, data=b"", rdev=(0, 0)):
+    nlink = 2 if stat.S_ISDIR(mode) else 1
+    return header(name, mode, len(data), rdev, nlink) + data + b"\0" * (-len(data) % 4)
+
+chunks = []
+for dirpath, dirnames, filenames in os.walk(root):
+    dirnames.sort()
+    rel = os.path.relpath(dirpath, root)
+    if rel != ".":
+        chunks.append(entry(rel, stat.S_IFDIR | 0o755))
+    for fn in sorted(filenames):
+        path = os.path.join(dirpath, fn)
+        name = os.path.normpath(os.path.join(rel, fn))
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            chunks.append(entry(name, stat.S_IFLNK | 0o777, os.readlink(path).encode()))
+        else:
+            with open(path, "rb") as f:
+                chunks.append(entry(name, stat.S_IFREG | stat.S_IMODE(st.st_mode), f.read()))
+chunks.append(entry("dev/console", stat.S_IFCHR | 0o600, rdev=(5, 1)))
+chunks.append(entry("dev/ttyS0", stat.S_IFCHR | 0o660, rdev=(4, 64)))
+chunks.append(entry("dev/null", stat.S_IFCHR | 0o666, rdev=(1, 3)))
+chunks.append(entry("TRAILER!!!", 0))
+data = b"".join(chunks)
+data += b"\0" * (-len(data) % 512)
+with gzip.open(out, "wb", compresslevel=6) as f:
+    f.write(data)
+EOF
+
+# ------------------------------------------------------------------ install
+mkdir -p "$IMAGES"
+chmod 0755 "$IMAGES"
+install -m 0644 "$WORK/vmlinuz" "$IMAGES/vmlinuz"
+install -m 0644 "$WORK/initrd.gz" "$IMAGES/initrd.gz"
+echo "$stamp" > "$IMAGES/.stamp"
+log "built $IMAGES/vmlinuz and $IMAGES/initrd.gz ($(du -h "$IMAGES/initrd.gz" | cut -f1))"

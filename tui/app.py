@@ -1,0 +1,169 @@
+"""The App: modes, global bindings, and the wiring from backend to screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from . import config as config_file
+from . import demo
+from .backend.fleet import Fleet
+from .backend.inventory import Inventory
+from .backend.model import ActionFailed, ConnState, HostChanged
+from .forms.add_connection import NewConnection
+from .messages import BackendUpdated, InventoryChanged
+from .screens.events import EventsScreen
+from .screens.guests import GuestsScreen
+from .screens.hosts import HostsScreen
+from .screens.networks import NetworksScreen
+from .screens.storage import StorageScreen
+from .screens.triage import TriageScreen
+from .settings import Settings
+
+STYLES = Path(__file__).resolve().parent.parent / "styles" / "app.tcss"
+
+VIEWS = [
+    ("1", "guests", "Guests"),
+    ("2", "networks", "Networks"),
+    ("3", "storage", "Storage"),
+    ("4", "hosts", "Hosts"),
+    ("5", "events", "Events"),
+    ("6", "triage", "Triage"),
+]
+
+
+class VirtdeckApp(App):
+    TITLE = "virtdeck"
+    CSS_PATH = STYLES if STYLES.exists() else None
+    MODES = {
+        "guests": GuestsScreen,
+        "networks": NetworksScreen,
+        "storage": StorageScreen,
+        "hosts": HostsScreen,
+        "events": EventsScreen,
+        "triage": TriageScreen,
+    }
+    DEFAULT_MODE = "guests"
+    BINDINGS = [
+        *(Binding(key, f"switch_mode('{mode}')", label, id=f"view.{mode}") for key, mode, label in VIEWS),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.inventory = Inventory()
+        self.fleet: Fleet | None = None
+        self._dirty: set[str] = set()
+        self._flush_pending = False
+
+    def on_mount(self) -> None:
+        if self.settings.config.keymap:
+            self.set_keymap(self.settings.config.keymap)
+        if self.settings.config.theme and self.settings.config.theme in self.available_themes:
+            self.theme = self.settings.config.theme
+        self.sub_title = f"hosts from {self.settings.source}"
+        self.fleet = Fleet(self._sink, read_only=self.settings.read_only, resync_interval=self.settings.resync)
+        for target in self.settings.targets:
+            self.fleet.add(target.uri, target.name, demo=target.demo, prepare=demo.prepare if target.demo else None)
+
+    def on_unmount(self) -> None:
+        if self.fleet is not None:
+            self.fleet.close()
+
+    # -- backend -> UI ------------------------------------------------------
+
+    def _sink(self, update) -> None:
+        """Called on backend threads; post_message is safe from any thread."""
+        self.post_message(BackendUpdated(update))
+
+    def on_backend_updated(self, message: BackendUpdated) -> None:
+        update = message.update
+        previous = None
+        if isinstance(update, HostChanged):
+            previous = self.inventory.hosts.get(update.host.conn_id)
+        kinds = self.inventory.apply(update)
+        if isinstance(update, ActionFailed):
+            self.notify(f"{update.action}: {update.error}", title=self.inventory.host_name(update.conn_id),
+                        severity="error", markup=False, timeout=8)
+        elif isinstance(update, HostChanged) and previous is not None:
+            self._announce_host(previous.state, update)
+        if kinds:
+            self._dirty |= kinds
+            if not self._flush_pending:
+                self._flush_pending = True
+                self.call_later(self._flush)
+
+    def _announce_host(self, before: ConnState, update: HostChanged) -> None:
+        host = update.host
+        if before == host.state:
+            return
+        if host.state in (ConnState.LOST, ConnState.FAILED):
+            self.notify(f"{host.state.value}: {host.last_error or ''}", title=host.name,
+                        severity="error", markup=False, timeout=6)
+        elif host.state == ConnState.CONNECTED and before in (ConnState.LOST, ConnState.RETRYING):
+            self.notify("connected again", title=host.name, markup=False, timeout=3)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        kinds, self._dirty = frozenset(self._dirty), set()
+        screen = self.screen
+        refresh = getattr(screen, "refresh_view", None)
+        if refresh is not None and screen.is_mounted:
+            refresh(kinds)
+        self.post_message(InventoryChanged(kinds))
+
+    # -- connections ---------------------------------------------------------
+
+    def add_connection(self, new: NewConnection) -> None:
+        assert self.fleet is not None
+        self.fleet.add(new.uri, new.name, demo=demo.is_demo_uri(new.uri))
+        if new.save:
+            try:
+                config_file.add_connection(
+                    self.settings.config, config_file.SavedConnection(new.uri, new.name, new.autoconnect)
+                )
+            except OSError as exc:
+                self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
+            else:
+                self.notify(f"saved to {self.settings.config.path}", markup=False, timeout=3)
+
+    def remove_connection(self, conn_id: str) -> None:
+        assert self.fleet is not None
+        connection = self.fleet.get(conn_id)
+        self.fleet.remove(conn_id)
+        if connection is not None:
+            try:
+                if config_file.remove_connection(self.settings.config, connection.uri):
+                    self.notify(f"removed from {self.settings.config.path}", markup=False, timeout=3)
+            except OSError as exc:
+                self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
+
+    # -- actions -------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, mode, label in VIEWS:
+            yield SystemCommand(f"View: {label}", f"Switch to the {label} view (key {key})",
+                                lambda mode=mode: self.switch_mode(mode))
+        if self.fleet is not None:
+            yield SystemCommand("Resync all hosts", "Re-read every object from every connection", self.fleet.resync_all)
+            yield SystemCommand("Reconnect all hosts", "Close and reopen every connection",
+                                lambda: [self.fleet.reconnect(c.conn_id) for c in self.fleet.connections])
+
+        def add() -> None:
+            self.switch_mode("hosts")
+            self.call_after_refresh(lambda: self.screen.run_action("add_connection"))
+
+        yield SystemCommand("Add connection", "Open a new libvirt connection", add)

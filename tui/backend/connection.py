@@ -1,0 +1,470 @@
+"""One libvirt URI: its own worker thread, keepalive, close callback,
+reconnect with backoff and event registration.
+
+Every libvirt call for this connection runs on its worker thread, so a host
+that hangs only ever blocks itself. Updates leave through `sink`, a callable
+that must be safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import libvirt
+
+from . import eventloop, inventory_reader as reader, states
+from .model import (
+    ActionFailed,
+    ConnState,
+    Event,
+    EventHappened,
+    GuestRemoved,
+    Host,
+    HostChanged,
+    InventorySynced,
+    NetworkRemoved,
+    PoolRemoved,
+    Update,
+    VolumesListed,
+)
+from .uri import effective_uri, is_remote
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Update], None]
+
+KEEPALIVE_INTERVAL = 5
+KEEPALIVE_COUNT = 2
+
+_AUTH_ERRORS = {
+    libvirt.VIR_ERR_AUTH_FAILED,
+    libvirt.VIR_ERR_AUTH_CANCELLED,
+    getattr(libvirt, "VIR_ERR_AUTH_UNAVAILABLE", 94),
+    libvirt.VIR_ERR_NO_SUPPORT,
+    libvirt.VIR_ERR_INVALID_ARG,
+}
+_AUTH_WORDS = ("permission denied", "authentication failed", "host key verification failed")
+
+_CLOSE_REASONS = {
+    libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
+    libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "connection closed by the host",
+    libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "host stopped answering keepalives",
+    libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed",
+}
+
+
+class OpenTimedOut(Exception):
+    pass
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, libvirt.libvirtError):
+        return exc.get_error_message() or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    if not isinstance(exc, libvirt.libvirtError):
+        return False
+    if exc.get_error_code() in _AUTH_ERRORS:
+        return True
+    text = error_text(exc).lower()
+    return any(word in text for word in _AUTH_WORDS)
+
+
+def _deny_credentials(_creds: list, _opaque: Any) -> int:
+    # In-app credential prompts come with the SSH issue; until then nothing
+    # may ask on the terminal, so an auth request fails cleanly.
+    return -1
+
+
+class Connection:
+    def __init__(
+        self,
+        conn_id: str,
+        uri: str,
+        name: str,
+        sink: Sink,
+        *,
+        read_only: bool = False,
+        demo: bool = False,
+        resync_interval: float = 60.0,
+        open_timeout: float = 10.0,
+        backoff_base: float = 0.25,
+        backoff_cap: float | None = None,
+        unresponsive_after: float = 3.0,
+        prepare: Callable[[libvirt.virConnect], None] | None = None,
+    ) -> None:
+        self.conn_id = conn_id
+        self.uri = uri
+        self.name = name
+        self._sink = sink
+        self.read_only = read_only
+        self.resync_interval = resync_interval
+        self.open_timeout = open_timeout
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap if backoff_cap is not None else (10.0 if is_remote(uri) else 2.0)
+        self.unresponsive_after = unresponsive_after
+        self._prepare = prepare
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name=f"libvirt-{conn_id}", daemon=True)
+        self._lock = threading.Lock()
+        self._conn: libvirt.virConnect | None = None
+        self._generation = 0
+        self._pending: set[tuple[str, str]] = set()
+        self._callback_ids: list[tuple[str, int]] = []
+        self._timers: list[threading.Timer] = []
+        self._busy_since: float | None = None
+        self._attempts = 0
+        self._ever_connected = False
+        self._stopped = False
+        self._host = Host(conn_id, uri, name, ConnState.CONNECTING, read_only=read_only, demo=demo)
+
+    # -- public, any thread ------------------------------------------------
+
+    @property
+    def host(self) -> Host:
+        return self._host
+
+    def start(self) -> None:
+        eventloop.start()
+        self._thread.start()
+        self._emit(HostChanged(self._host))
+        self.submit(self._open)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._cancel_timers()
+        self.submit(self._close)
+        self._jobs.put(None)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._jobs.put((fn, args))
+
+    def reconnect(self) -> None:
+        self.submit(self._reconnect_now)
+
+    def resync(self) -> None:
+        self.submit(self._resync)
+
+    def list_volumes(self, pool_uuid: str) -> None:
+        self.submit(self._list_volumes, pool_uuid)
+
+    def busy_for(self, now: float | None = None) -> float:
+        started = self._busy_since
+        if started is None:
+            return 0.0
+        return (now if now is not None else time.monotonic()) - started
+
+    def check_responsive(self) -> None:
+        """Called about once a second: flag a worker stuck in one call."""
+        stuck = self.busy_for() >= self.unresponsive_after
+        flagged = self._host.unresponsive_since is not None
+        if stuck and not flagged:
+            self._set_host(unresponsive_since=time.time() - self.busy_for())
+        elif not stuck and flagged:
+            self._set_host(unresponsive_since=None)
+
+    # -- worker thread -----------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, args = job
+            self._busy_since = time.monotonic()
+            try:
+                fn(*args)
+            except libvirt.libvirtError as exc:
+                self._call_failed(getattr(fn, "__name__", "call"), exc)
+            except Exception as exc:  # a bug must not kill the worker
+                log.exception("%s: %s failed", self.uri, fn)
+                self._emit(ActionFailed(self.conn_id, getattr(fn, "__name__", "call"), error_text(exc)))
+            finally:
+                self._busy_since = None
+                if self._host.unresponsive_since is not None:
+                    self._set_host(unresponsive_since=None)
+
+    def _emit(self, update: Update) -> None:
+        try:
+            self._sink(update)
+        except Exception:
+            log.exception("sink failed for %r", update)
+
+    def _set_host(self, **changes: Any) -> None:
+        if "state" in changes:
+            changes.setdefault("changed_at", time.time())
+        self._host = self._host.__class__(**{**self._host.__dict__, **changes})
+        self._emit(HostChanged(self._host))
+
+    def _call_failed(self, action: str, exc: libvirt.libvirtError) -> None:
+        conn = self._conn
+        alive = False
+        if conn is not None:
+            try:
+                alive = bool(conn.isAlive())
+            except libvirt.libvirtError:
+                alive = False
+        if conn is not None and not alive:
+            self._lost(self._generation, error_text(exc))
+        else:
+            self._emit(ActionFailed(self.conn_id, action, error_text(exc)))
+
+    def _open_with_timeout(self) -> libvirt.virConnect:
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        guard = threading.Lock()
+        uri = effective_uri(self.uri)
+        flags = libvirt.VIR_CONNECT_RO if self.read_only else 0
+        auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], _deny_credentials, None]
+
+        def opener() -> None:
+            try:
+                conn = libvirt.openAuth(uri, auth, flags)
+            except Exception as exc:
+                conn, error = None, exc
+            else:
+                error = None
+            with guard:
+                if box.get("abandoned"):
+                    if conn is not None:
+                        try:
+                            conn.close()
+                        except libvirt.libvirtError:
+                            pass
+                    return
+                box["conn"], box["error"] = conn, error
+                done.set()
+
+        threading.Thread(target=opener, name=f"open-{self.conn_id}", daemon=True).start()
+        if not done.wait(self.open_timeout):
+            with guard:
+                if not done.is_set():
+                    box["abandoned"] = True
+                    raise OpenTimedOut(f"no answer from {self.uri} within {self.open_timeout:g} s")
+        if box["error"] is not None:
+            raise box["error"]
+        return box["conn"]
+
+    def _open(self) -> None:
+        if self._stopped or self._conn is not None:
+            return
+        self._set_host(
+            state=ConnState.CONNECTING if not self._ever_connected and self._attempts == 0 else ConnState.RETRYING,
+            next_retry=None,
+            attempts=self._attempts,
+        )
+        try:
+            conn = self._open_with_timeout()
+        except (libvirt.libvirtError, OpenTimedOut) as exc:
+            self._attempts += 1
+            if _is_permanent(exc) and not self._ever_connected:
+                self._set_host(state=ConnState.FAILED, last_error=error_text(exc), attempts=self._attempts)
+                return
+            self._schedule_reconnect(ConnState.RETRYING, error_text(exc))
+            return
+        self._generation += 1
+        generation = self._generation
+        self._conn = conn
+        try:
+            conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+        except libvirt.libvirtError:
+            pass  # drivers without a network link (test:///) have none
+        try:
+            conn.registerCloseCallback(self._closed, generation)
+        except libvirt.libvirtError:
+            pass
+        self._register_events(conn, generation)
+        if self._prepare is not None:
+            self._prepare(conn)
+        facts = reader.read_host(conn)
+        self._attempts = 0
+        self._ever_connected = True
+        self._set_host(state=ConnState.CONNECTED, last_error=None, attempts=0, next_retry=None, **facts)
+        self._resync()
+        self._arm_resync(generation)
+
+    def _register_events(self, conn: libvirt.virConnect, generation: int) -> None:
+        self._callback_ids = []
+        registrations = [
+            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._domain_lifecycle),
+            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, self._domain_reboot),
+            ("network", libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._network_lifecycle),
+            ("pool", libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, self._pool_lifecycle),
+            ("pool", libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, self._pool_refresh),
+        ]
+        for kind, event_id, callback in registrations:
+            register = {
+                "domain": conn.domainEventRegisterAny,
+                "network": conn.networkEventRegisterAny,
+                "pool": conn.storagePoolEventRegisterAny,
+            }[kind]
+            try:
+                self._callback_ids.append((kind, register(None, event_id, callback, generation)))
+            except libvirt.libvirtError as exc:
+                log.info("%s: cannot register %s event %s: %s", self.uri, kind, event_id, error_text(exc))
+
+    def _deregister_events(self, conn: libvirt.virConnect) -> None:
+        for kind, callback_id in self._callback_ids:
+            deregister = {
+                "domain": conn.domainEventDeregisterAny,
+                "network": conn.networkEventDeregisterAny,
+                "pool": conn.storagePoolEventDeregisterAny,
+            }[kind]
+            try:
+                deregister(callback_id)
+            except libvirt.libvirtError:
+                pass
+        self._callback_ids = []
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        self._generation += 1
+        if conn is not None:
+            self._deregister_events(conn)
+            try:
+                conn.unregisterCloseCallback()
+            except libvirt.libvirtError:
+                pass
+            try:
+                conn.close()
+            except libvirt.libvirtError:
+                pass
+        if self._stopped:
+            self._set_host(state=ConnState.CLOSED, next_retry=None)
+
+    def _reconnect_now(self) -> None:
+        self._cancel_timers()
+        self._close()
+        self._attempts = 0
+        self._open()
+
+    def _lost(self, generation: int, reason: str) -> None:
+        if generation != self._generation or self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        self._generation += 1
+        self._callback_ids = []
+        try:
+            conn.close()
+        except libvirt.libvirtError:
+            pass
+        self._emit(EventHappened(Event(self.conn_id, "connection", self.name, f"lost: {reason}")))
+        self._schedule_reconnect(ConnState.LOST, reason)
+
+    def _schedule_reconnect(self, state: ConnState, reason: str) -> None:
+        if self._stopped:
+            return
+        delay = min(self.backoff_base * (2 ** max(self._attempts - 1, 0)), self.backoff_cap)
+        self._set_host(state=state, last_error=reason, attempts=self._attempts, next_retry=time.time() + delay)
+        self._start_timer(delay, self._open)
+
+    def _start_timer(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
+        timer = threading.Timer(delay, self.submit, (fn, *args))
+        timer.daemon = True
+        with self._lock:
+            self._timers = [t for t in self._timers if t.is_alive()]
+            self._timers.append(timer)
+        timer.start()
+
+    def _cancel_timers(self) -> None:
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+            self._timers = []
+
+    def _arm_resync(self, generation: int) -> None:
+        if self.resync_interval > 0:
+            self._start_timer(self.resync_interval, self._periodic_resync, generation)
+
+    def _periodic_resync(self, generation: int) -> None:
+        if generation != self._generation or self._conn is None:
+            return
+        try:
+            self._resync()
+        finally:
+            self._arm_resync(generation)
+
+    def _resync(self) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        guests = reader.read_guests(conn, self.conn_id)
+        networks = reader.read_networks(conn, self.conn_id)
+        pools = reader.read_pools(conn, self.conn_id)
+        self._emit(InventorySynced(self.conn_id, guests, networks, pools))
+
+    # -- event callbacks: on the event-loop thread, hand over only ---------
+
+    def _closed(self, _conn: libvirt.virConnect, reason: int, generation: int) -> None:
+        if reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
+            return
+        self.submit(self._lost, generation, _CLOSE_REASONS.get(reason, f"closed ({reason})"))
+
+    def _queue_refresh(self, kind: str, uuid: str, generation: int) -> None:
+        with self._lock:
+            if (kind, uuid) in self._pending:
+                return
+            self._pending.add((kind, uuid))
+        self.submit(self._refresh_one, kind, uuid, generation)
+
+    def _domain_lifecycle(self, _conn, dom, event: int, detail: int, generation: int) -> None:
+        if generation != self._generation:
+            return
+        name, text = states.domain_event(event, detail)
+        self._emit(EventHappened(Event(self.conn_id, "guest", dom.name(), f"{name} ({text})")))
+        self._queue_refresh("guest", dom.UUIDString(), generation)
+
+    def _domain_reboot(self, _conn, dom, generation: int) -> None:
+        if generation == self._generation:
+            self._emit(EventHappened(Event(self.conn_id, "guest", dom.name(), "rebooted")))
+
+    def _network_lifecycle(self, _conn, net, event: int, _detail: int, generation: int) -> None:
+        if generation != self._generation:
+            return
+        text = states.NETWORK_EVENTS.get(event, f"event {event}")
+        self._emit(EventHappened(Event(self.conn_id, "network", net.name(), text)))
+        self._queue_refresh("network", net.UUIDString(), generation)
+
+    def _pool_lifecycle(self, _conn, pool, event: int, _detail: int, generation: int) -> None:
+        if generation != self._generation:
+            return
+        text = states.POOL_EVENTS.get(event, f"event {event}")
+        self._emit(EventHappened(Event(self.conn_id, "pool", pool.name(), text)))
+        self._queue_refresh("pool", pool.UUIDString(), generation)
+
+    def _pool_refresh(self, _conn, pool, generation: int) -> None:
+        if generation == self._generation:
+            self._queue_refresh("pool", pool.UUIDString(), generation)
+
+    # -- single-object refreshes, on the worker ----------------------------
+
+    def _refresh_one(self, kind: str, uuid: str, generation: int) -> None:
+        with self._lock:
+            self._pending.discard((kind, uuid))
+        conn = self._conn
+        if generation != self._generation or conn is None:
+            return
+        if kind == "guest":
+            guest = reader.read_guest(conn, self.conn_id, uuid)
+            self._emit(guest if guest is not None else GuestRemoved(self.conn_id, uuid))
+        elif kind == "network":
+            network = reader.read_network(conn, self.conn_id, uuid)
+            self._emit(network if network is not None else NetworkRemoved(self.conn_id, uuid))
+        elif kind == "pool":
+            pool = reader.read_pool(conn, self.conn_id, uuid)
+            self._emit(pool if pool is not None else PoolRemoved(self.conn_id, uuid))
+
+    def _list_volumes(self, pool_uuid: str) -> None:
+        conn = self._conn
+        if conn is None:
+            self._emit(ActionFailed(self.conn_id, "list volumes", f"{self.name} is not connected"))
+            return
+        volumes = reader.read_volumes(conn, self.conn_id, pool_uuid)
+        self._emit(VolumesListed(self.conn_id, pool_uuid, volumes))

@@ -1,0 +1,94 @@
+"""The set of connections: adding, removing, fan-out to each host."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+
+import libvirt
+
+from . import eventloop
+from .connection import Connection, Sink
+from .model import HostRemoved
+from .uri import display_name
+
+
+class Fleet:
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        read_only: bool = False,
+        resync_interval: float = 60.0,
+        open_timeout: float = 10.0,
+    ) -> None:
+        eventloop.start()
+        self._sink = sink
+        self.read_only = read_only
+        self.resync_interval = resync_interval
+        self.open_timeout = open_timeout
+        self._connections: dict[str, Connection] = {}
+        self._ids = itertools.count(1)
+        self._watchdog_stop = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="fleet-watchdog", daemon=True)
+        self._watchdog.start()
+
+    @property
+    def connections(self) -> list[Connection]:
+        return list(self._connections.values())
+
+    def get(self, conn_id: str) -> Connection | None:
+        return self._connections.get(conn_id)
+
+    def add(
+        self,
+        uri: str,
+        name: str | None = None,
+        *,
+        demo: bool = False,
+        prepare: Callable[[libvirt.virConnect], None] | None = None,
+    ) -> Connection:
+        conn_id = f"c{next(self._ids)}"
+        connection = Connection(
+            conn_id,
+            uri,
+            name or display_name(uri),
+            self._sink,
+            read_only=self.read_only,
+            demo=demo,
+            resync_interval=self.resync_interval,
+            open_timeout=self.open_timeout,
+            prepare=prepare,
+        )
+        self._connections[conn_id] = connection
+        connection.start()
+        return connection
+
+    def remove(self, conn_id: str) -> None:
+        connection = self._connections.pop(conn_id, None)
+        if connection is not None:
+            connection.stop()
+            self._sink(HostRemoved(conn_id))
+
+    def reconnect(self, conn_id: str) -> None:
+        if (connection := self._connections.get(conn_id)) is not None:
+            connection.reconnect()
+
+    def list_volumes(self, conn_id: str, pool_uuid: str) -> None:
+        if (connection := self._connections.get(conn_id)) is not None:
+            connection.list_volumes(pool_uuid)
+
+    def resync_all(self) -> None:
+        for connection in self.connections:
+            connection.resync()
+
+    def close(self) -> None:
+        self._watchdog_stop.set()
+        for connection in self.connections:
+            connection.stop()
+
+    def _watch(self) -> None:
+        while not self._watchdog_stop.wait(1.0):
+            for connection in self.connections:
+                connection.check_responsive()

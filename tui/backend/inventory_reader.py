@@ -1,0 +1,250 @@
+"""Reads guests, networks, pools and volumes off an open connection.
+
+Runs on the connection's worker thread. A full read uses bulk calls (filtered
+lists and one getAllDomainStats); per-object calls are kept for single-object
+refreshes after an event, and for drivers that leave gaps in bulk stats.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import libvirt
+
+from . import states
+from .model import Guest, GuestChanged, Network, NetworkChanged, Pool, PoolChanged, Volume
+from .xml.capabilities import parse_capabilities
+from .xml.network import parse_network
+from .xml.pool import parse_pool
+from .xml.volume import parse_volume
+
+log = logging.getLogger(__name__)
+
+_GONE = {
+    libvirt.VIR_ERR_NO_DOMAIN,
+    libvirt.VIR_ERR_NO_NETWORK,
+    libvirt.VIR_ERR_NO_STORAGE_POOL,
+    libvirt.VIR_ERR_NO_STORAGE_VOL,
+}
+
+
+def _gone(exc: libvirt.libvirtError) -> bool:
+    return exc.get_error_code() in _GONE
+
+
+def _optional(call: Any, default: Any = None) -> Any:
+    try:
+        return call()
+    except libvirt.libvirtError:
+        return default
+
+
+def read_host(conn: libvirt.virConnect) -> dict[str, Any]:
+    info = _optional(conn.getInfo, None)
+    caps_xml = _optional(conn.getCapabilities, None)
+    caps = None
+    if caps_xml:
+        try:
+            caps = parse_capabilities(caps_xml)
+        except ValueError:
+            caps = None
+    return {
+        "hostname": _optional(conn.getHostname),
+        "hypervisor": _optional(conn.getType),
+        "hypervisor_version": states.version_text(_optional(conn.getVersion, 0) or 0),
+        "libvirt_version": states.version_text(_optional(conn.getLibVersion, 0) or 0),
+        "arch": (caps.arch if caps else None) or (info[0] if info else None),
+        "cpu_model": (caps.cpu_model if caps else None) or (info[0] if info else None),
+        "cpus": info[2] if info else None,
+        "memory_kib": info[1] * 1024 if info else None,
+    }
+
+
+def _uuids(conn: libvirt.virConnect, flag: int) -> set[str] | None:
+    try:
+        return {dom.UUIDString() for dom in conn.listAllDomains(flag)}
+    except libvirt.libvirtError:
+        return None
+
+
+def read_guests(conn: libvirt.virConnect, conn_id: str) -> tuple[Guest, ...]:
+    domains = conn.listAllDomains(0)
+    persistent = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
+    autostart = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
+    saved = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
+    stats: dict[str, dict[str, Any]] = {}
+    groups = libvirt.VIR_DOMAIN_STATS_STATE | libvirt.VIR_DOMAIN_STATS_BALLOON | libvirt.VIR_DOMAIN_STATS_VCPU
+    try:
+        for dom, record in conn.getAllDomainStats(groups, 0):
+            stats[dom.UUIDString()] = record
+    except libvirt.libvirtError as exc:
+        log.debug("bulk stats unavailable: %s", exc)
+    guests = []
+    for dom in domains:
+        uuid = dom.UUIDString()
+        try:
+            guests.append(
+                _guest_from(
+                    dom,
+                    conn_id,
+                    stats.get(uuid, {}),
+                    autostart=None if autostart is None else uuid in autostart,
+                    persistent=None if persistent is None else uuid in persistent,
+                    saved=None if saved is None else uuid in saved,
+                )
+            )
+        except libvirt.libvirtError as exc:
+            if not _gone(exc):
+                raise
+    return tuple(guests)
+
+
+def _guest_from(
+    dom: libvirt.virDomain,
+    conn_id: str,
+    record: dict[str, Any],
+    *,
+    autostart: bool | None = None,
+    persistent: bool | None = None,
+    saved: bool | None = None,
+) -> Guest:
+    if {"state.state", "state.reason", "vcpu.current", "balloon.current", "balloon.maximum"} <= record.keys():
+        state, reason = record["state.state"], record["state.reason"]
+        vcpus, memory, max_memory = record["vcpu.current"], record["balloon.current"], record["balloon.maximum"]
+    else:
+        state, max_memory, memory, vcpus, _cpu_time = dom.info()
+        reason = record["state.reason"] if "state.reason" in record else dom.state()[1]
+        state = record.get("state.state", state)
+    if autostart is None:
+        autostart = bool(_optional(dom.autostart, 0))
+    if persistent is None:
+        persistent = bool(_optional(dom.isPersistent, 1))
+    if saved is None:
+        saved = bool(_optional(lambda: dom.hasManagedSaveImage(0), 0))
+    dom_id = dom.ID()
+    return Guest(
+        conn_id=conn_id,
+        uuid=dom.UUIDString(),
+        name=dom.name(),
+        state=states.domain_state(state),
+        reason=states.domain_reason(state, reason),
+        id=dom_id if dom_id is not None and dom_id >= 0 else None,
+        vcpus=vcpus,
+        memory_kib=memory,
+        max_memory_kib=max_memory,
+        autostart=autostart,
+        persistent=persistent,
+        managed_save=saved,
+    )
+
+
+def read_guest(conn: libvirt.virConnect, conn_id: str, uuid: str) -> GuestChanged | None:
+    try:
+        dom = conn.lookupByUUIDString(uuid)
+        return GuestChanged(_guest_from(dom, conn_id, {}))
+    except libvirt.libvirtError as exc:
+        if _gone(exc):
+            return None
+        raise
+
+
+def _network_from(net: libvirt.virNetwork, conn_id: str) -> Network:
+    info = parse_network(net.XMLDesc(0))
+    return Network(
+        conn_id=conn_id,
+        uuid=net.UUIDString(),
+        name=net.name(),
+        active=bool(net.isActive()),
+        mode=info.mode,
+        bridge=info.bridge or info.forward_dev,
+        ipv4_subnet=info.ipv4_subnet,
+        dhcp_range=info.dhcp_range,
+        autostart=bool(_optional(net.autostart, 0)),
+        persistent=bool(_optional(net.isPersistent, 1)),
+    )
+
+
+def read_networks(conn: libvirt.virConnect, conn_id: str) -> tuple[Network, ...]:
+    networks = []
+    for net in conn.listAllNetworks(0):
+        try:
+            networks.append(_network_from(net, conn_id))
+        except libvirt.libvirtError as exc:
+            if not _gone(exc):
+                raise
+    return tuple(networks)
+
+
+def read_network(conn: libvirt.virConnect, conn_id: str, uuid: str) -> NetworkChanged | None:
+    try:
+        return NetworkChanged(_network_from(conn.networkLookupByUUIDString(uuid), conn_id))
+    except libvirt.libvirtError as exc:
+        if _gone(exc):
+            return None
+        raise
+
+
+def _pool_from(pool: libvirt.virStoragePool, conn_id: str) -> Pool:
+    state, capacity, allocation, available = pool.info()
+    info = parse_pool(pool.XMLDesc(0))
+    return Pool(
+        conn_id=conn_id,
+        uuid=pool.UUIDString(),
+        name=pool.name(),
+        type=info.type,
+        state=states.pool_state(state),
+        capacity=capacity,
+        allocation=allocation,
+        available=available,
+        autostart=bool(_optional(pool.autostart, 0)),
+        persistent=bool(_optional(pool.isPersistent, 1)),
+        target_path=info.target_path,
+    )
+
+
+def read_pools(conn: libvirt.virConnect, conn_id: str) -> tuple[Pool, ...]:
+    pools = []
+    for pool in conn.listAllStoragePools(0):
+        try:
+            pools.append(_pool_from(pool, conn_id))
+        except libvirt.libvirtError as exc:
+            if not _gone(exc):
+                raise
+    return tuple(pools)
+
+
+def read_pool(conn: libvirt.virConnect, conn_id: str, uuid: str) -> PoolChanged | None:
+    try:
+        return PoolChanged(_pool_from(conn.storagePoolLookupByUUIDString(uuid), conn_id))
+    except libvirt.libvirtError as exc:
+        if _gone(exc):
+            return None
+        raise
+
+
+def read_volumes(conn: libvirt.virConnect, conn_id: str, pool_uuid: str) -> tuple[Volume, ...]:
+    pool = conn.storagePoolLookupByUUIDString(pool_uuid)
+    if not pool.isActive():
+        return ()
+    volumes = []
+    for vol in pool.listAllVolumes(0):
+        try:
+            _type, capacity, allocation = vol.info()
+            info = parse_volume(vol.XMLDesc(0))
+            volumes.append(
+                Volume(
+                    conn_id=conn_id,
+                    pool_uuid=pool_uuid,
+                    key=vol.key(),
+                    name=vol.name(),
+                    format=info.format,
+                    capacity=capacity,
+                    allocation=allocation,
+                    path=info.path or _optional(vol.path),
+                )
+            )
+        except libvirt.libvirtError as exc:
+            if not _gone(exc):
+                raise
+    return tuple(volumes)

@@ -1,0 +1,220 @@
+"""Immutable snapshots of what libvirt reports: what the UI renders.
+
+Everything here is built on a connection's worker thread and handed to the UI
+as is; nothing holds a libvirt object.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+
+
+class ConnState(enum.StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    LOST = "lost"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Host:
+    conn_id: str
+    uri: str
+    name: str
+    state: ConnState
+    last_error: str | None = None
+    read_only: bool = False
+    demo: bool = False
+    hostname: str | None = None
+    hypervisor: str | None = None
+    hypervisor_version: str | None = None
+    libvirt_version: str | None = None
+    arch: str | None = None
+    cpu_model: str | None = None
+    cpus: int | None = None
+    memory_kib: int | None = None
+    attempts: int = 0
+    next_retry: float | None = None
+    unresponsive_since: float | None = None
+    changed_at: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class Guest:
+    conn_id: str
+    uuid: str
+    name: str
+    state: str
+    reason: str = ""
+    id: int | None = None
+    vcpus: int = 0
+    memory_kib: int = 0
+    max_memory_kib: int = 0
+    autostart: bool = False
+    persistent: bool = True
+    managed_save: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.conn_id, self.uuid)
+
+
+@dataclass(frozen=True)
+class Network:
+    conn_id: str
+    uuid: str
+    name: str
+    active: bool
+    mode: str
+    bridge: str | None = None
+    ipv4_subnet: str | None = None
+    dhcp_range: str | None = None
+    autostart: bool = False
+    persistent: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.conn_id, self.uuid)
+
+
+@dataclass(frozen=True)
+class Pool:
+    conn_id: str
+    uuid: str
+    name: str
+    type: str
+    state: str
+    capacity: int = 0
+    allocation: int = 0
+    available: int = 0
+    autostart: bool = False
+    persistent: bool = True
+    target_path: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.conn_id, self.uuid)
+
+    @property
+    def used_fraction(self) -> float | None:
+        if self.capacity <= 0:
+            return None
+        return self.allocation / self.capacity
+
+
+@dataclass(frozen=True)
+class Volume:
+    conn_id: str
+    pool_uuid: str
+    key: str
+    name: str
+    format: str | None
+    capacity: int
+    allocation: int
+    path: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened on a host, for the event log."""
+
+    conn_id: str
+    kind: str
+    subject: str
+    detail: str
+    at: float = field(default_factory=time.time)
+
+
+# Updates a connection reports. The UI folds them into its inventory.
+
+
+@dataclass(frozen=True)
+class HostChanged:
+    host: Host
+
+
+@dataclass(frozen=True)
+class HostRemoved:
+    conn_id: str
+
+
+@dataclass(frozen=True)
+class InventorySynced:
+    """A full resync of one connection: replaces everything it held."""
+
+    conn_id: str
+    guests: tuple[Guest, ...]
+    networks: tuple[Network, ...]
+    pools: tuple[Pool, ...]
+
+
+@dataclass(frozen=True)
+class GuestChanged:
+    guest: Guest
+
+
+@dataclass(frozen=True)
+class GuestRemoved:
+    conn_id: str
+    uuid: str
+
+
+@dataclass(frozen=True)
+class NetworkChanged:
+    network: Network
+
+
+@dataclass(frozen=True)
+class NetworkRemoved:
+    conn_id: str
+    uuid: str
+
+
+@dataclass(frozen=True)
+class PoolChanged:
+    pool: Pool
+
+
+@dataclass(frozen=True)
+class PoolRemoved:
+    conn_id: str
+    uuid: str
+
+
+@dataclass(frozen=True)
+class VolumesListed:
+    conn_id: str
+    pool_uuid: str
+    volumes: tuple[Volume, ...]
+
+
+@dataclass(frozen=True)
+class EventHappened:
+    event: Event
+
+
+@dataclass(frozen=True)
+class ActionFailed:
+    conn_id: str
+    action: str
+    error: str
+
+
+Update = (
+    HostChanged
+    | HostRemoved
+    | InventorySynced
+    | GuestChanged
+    | GuestRemoved
+    | NetworkChanged
+    | NetworkRemoved
+    | PoolChanged
+    | PoolRemoved
+    | VolumesListed
+    | EventHappened
+    | ActionFailed
+)

@@ -1,0 +1,91 @@
+"""Command line -> Settings -> App."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .backend.validate import check_uri
+from .config import ConfigError, load, state_dir
+from .settings import Settings, resolve_targets
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def libvirt_uri(text: str) -> str:
+    problem = check_uri(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="virtdeck",
+        description="Keyboard-driven dashboard for KVM/QEMU hosts over libvirt.",
+        epilog=(
+            "Hosts, in order: every -c URI; else the config's connections with autoconnect; "
+            "else $LIBVIRT_DEFAULT_URI; else qemu:///system when its socket exists; "
+            "else the built-in demo host."
+        ),
+    )
+    parser.add_argument(
+        "-c", "--connect", metavar="URI", action="append", type=libvirt_uri, default=[],
+        help="libvirt URI to open; repeat for several hosts",
+    )
+    parser.add_argument("--read-only", action="store_true", help="open every connection read-only")
+    parser.add_argument(
+        "--refresh", metavar="SECONDS", type=positive_seconds, default=None,
+        help="seconds between stats refreshes (default 2, or the config's refresh)",
+    )
+    parser.add_argument("--config", metavar="FILE", type=Path, default=None, help="config file to use")
+    parser.add_argument("--demo", action="store_true", help="open only the built-in demo host")
+    parser.add_argument("--version", action="version", version=f"virtdeck {__version__}")
+    return parser
+
+
+def settings_from(argv: list[str] | None = None) -> Settings:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load(args.config)
+    except ConfigError as exc:
+        parser.exit(2, f"virtdeck: {exc}\n")
+    uris = list(args.connect)
+    if args.demo:
+        from .demo import demo_uri
+
+        uris.append(demo_uri())
+    targets, source = resolve_targets(uris, config)
+    return Settings(
+        targets=targets,
+        source=source,
+        config=config,
+        read_only=args.read_only,
+        refresh=args.refresh or config.refresh,
+        resync=config.resync,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = settings_from(argv)
+    from .app import VirtdeckApp
+    from .terminal import isolate
+
+    isolate(state_dir() / "virtdeck.log")
+    VirtdeckApp(settings).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

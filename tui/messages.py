@@ -1,0 +1,23 @@
+"""Typed messages from the backend to the UI, named for what happened."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from .backend.model import Update
+
+
+class BackendUpdated(Message):
+    """A connection reported something; posted from its worker thread."""
+
+    def __init__(self, update: Update) -> None:
+        super().__init__()
+        self.update = update
+
+
+class InventoryChanged(Message):
+    """The inventory moved; `kinds` says which tables may need a redraw."""
+
+    def __init__(self, kinds: frozenset[str]) -> None:
+        super().__init__()
+        self.kinds = kinds

@@ -1,0 +1,59 @@
+"""Table cells: rich Text that also knows how it sorts.
+
+User and libvirt strings become Text, never markup, so a `[` in a guest
+name is just a character.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import humanize
+from rich.text import Text
+
+
+class Cell(Text):
+    """A table cell with a sort key, so "2.0 GiB" sorts after "512 MiB"."""
+
+    def __init__(self, text: str, sort_key: Any = None, style: str = "") -> None:
+        super().__init__(text, style=style, justify="left", no_wrap=True, overflow="ellipsis")
+        self.sort_key = (0, text.casefold()) if sort_key is None else (0, sort_key)
+
+    @property
+    def signature(self) -> tuple[str, str]:
+        return (self.plain, str(self.style))
+
+
+def missing() -> Cell:
+    cell = Cell("—", style="dim")
+    cell.sort_key = (1, "")
+    return cell
+
+
+def text(value: str | None, style: str = "") -> Cell:
+    return missing() if value is None or value == "" else Cell(value, style=style)
+
+
+def number(value: int | float | None, style: str = "") -> Cell:
+    if value is None:
+        return missing()
+    return Cell(str(value), sort_key=value, style=style)
+
+
+def size(num_bytes: int | None, style: str = "") -> Cell:
+    if num_bytes is None:
+        return missing()
+    return Cell(humanize.naturalsize(num_bytes, binary=True, format="%.1f"), sort_key=num_bytes, style=style)
+
+
+def flag(value: bool | None, yes: str = "yes", no: str = "no") -> Cell:
+    if value is None:
+        return missing()
+    return Cell(yes if value else no, sort_key=int(value), style="" if value else "dim")
+
+
+def percent(fraction: float | None, warn: float = 0.8, alarm: float = 0.9) -> Cell:
+    if fraction is None:
+        return missing()
+    style = "bold red" if fraction >= alarm else "yellow" if fraction >= warn else ""
+    return Cell(f"{fraction * 100:.0f}%", sort_key=fraction, style=style)

@@ -1,0 +1,201 @@
+"""Model objects -> table rows. Pure functions, one per table."""
+
+from __future__ import annotations
+
+import time
+
+from ..backend.model import ConnState, Guest, Host, Network, Pool, Volume
+from . import cells
+from .cells import Cell
+
+Column = tuple[str, str]  # (key, label)
+
+GUEST_STATE_STYLES = {
+    "running": "green",
+    "paused": "yellow",
+    "blocked": "yellow",
+    "crashed": "bold red",
+    "shutting down": "yellow",
+    "suspended": "cyan",
+    "shut off": "dim",
+}
+
+HOST_STATE_STYLES = {
+    ConnState.CONNECTED: "green",
+    ConnState.CONNECTING: "cyan",
+    ConnState.RETRYING: "yellow",
+    ConnState.LOST: "bold red",
+    ConnState.FAILED: "bold red",
+    ConnState.CLOSED: "dim",
+}
+
+GUEST_COLUMNS: list[Column] = [
+    ("name", "Name"),
+    ("host", "Host"),
+    ("state", "State"),
+    ("vcpus", "vCPUs"),
+    ("memory", "Memory"),
+    ("autostart", "Autostart"),
+    ("persistent", "Persistent"),
+]
+
+NETWORK_COLUMNS: list[Column] = [
+    ("name", "Name"),
+    ("host", "Host"),
+    ("active", "Active"),
+    ("mode", "Mode"),
+    ("bridge", "Bridge / device"),
+    ("subnet", "IPv4 subnet"),
+    ("dhcp", "DHCP range"),
+    ("autostart", "Autostart"),
+    ("persistent", "Persistent"),
+]
+
+POOL_COLUMNS: list[Column] = [
+    ("name", "Name"),
+    ("host", "Host"),
+    ("type", "Type"),
+    ("state", "State"),
+    ("capacity", "Capacity"),
+    ("allocation", "Allocation"),
+    ("available", "Available"),
+    ("used", "Used"),
+    ("autostart", "Autostart"),
+]
+
+VOLUME_COLUMNS: list[Column] = [
+    ("name", "Name"),
+    ("format", "Format"),
+    ("capacity", "Capacity"),
+    ("allocation", "Allocation"),
+    ("path", "Path"),
+]
+
+HOST_COLUMNS: list[Column] = [
+    ("name", "Name"),
+    ("uri", "URI"),
+    ("state", "State"),
+    ("hostname", "Hostname"),
+    ("hypervisor", "Hypervisor"),
+    ("libvirt", "libvirt"),
+    ("cpu", "CPU"),
+    ("cpus", "CPUs"),
+    ("memory", "Memory"),
+    ("guests", "Guests"),
+]
+
+EVENT_COLUMNS: list[Column] = [
+    ("time", "Time"),
+    ("host", "Host"),
+    ("kind", "Kind"),
+    ("subject", "Object"),
+    ("detail", "What happened"),
+]
+
+_MODE_LABELS = {
+    "nat": "NAT",
+    "routed": "routed",
+    "isolated": "isolated",
+    "open": "open",
+    "bridge": "bridge",
+    "macvtap": "macvtap",
+    "hostdev": "hostdev",
+}
+
+
+def guest_state(guest: Guest) -> Cell:
+    label = guest.state
+    if guest.managed_save and guest.state == "shut off":
+        label = "saved"
+    elif guest.state == "paused" and guest.reason not in ("user", "unknown", ""):
+        label = f"paused ({guest.reason})"
+    elif guest.state == "crashed":
+        label = f"crashed ({guest.reason})" if guest.reason not in ("unknown", "") else "crashed"
+    return Cell(label, sort_key=label, style=GUEST_STATE_STYLES.get(guest.state, ""))
+
+
+def guest_row(guest: Guest, host_name: str) -> tuple[Cell, ...]:
+    return (
+        Cell(guest.name),
+        Cell(host_name),
+        guest_state(guest),
+        cells.number(guest.vcpus),
+        cells.size(guest.memory_kib * 1024),
+        cells.flag(guest.autostart),
+        cells.flag(guest.persistent, no="transient"),
+    )
+
+
+def network_row(net: Network, host_name: str) -> tuple[Cell, ...]:
+    return (
+        Cell(net.name),
+        Cell(host_name),
+        cells.flag(net.active, "active", "inactive"),
+        Cell(_MODE_LABELS.get(net.mode, net.mode)),
+        cells.text(net.bridge),
+        cells.text(net.ipv4_subnet),
+        cells.text(net.dhcp_range),
+        cells.flag(net.autostart),
+        cells.flag(net.persistent, no="transient"),
+    )
+
+
+def pool_row(pool: Pool, host_name: str) -> tuple[Cell, ...]:
+    active = pool.state == "active"
+    return (
+        Cell(pool.name),
+        Cell(host_name),
+        Cell(pool.type),
+        Cell(pool.state, style="green" if active else "dim"),
+        cells.size(pool.capacity) if active else cells.missing(),
+        cells.size(pool.allocation) if active else cells.missing(),
+        cells.size(pool.available) if active else cells.missing(),
+        cells.percent(pool.used_fraction) if active else cells.missing(),
+        cells.flag(pool.autostart),
+    )
+
+
+def volume_row(volume: Volume) -> tuple[Cell, ...]:
+    return (
+        Cell(volume.name),
+        cells.text(volume.format),
+        cells.size(volume.capacity),
+        cells.size(volume.allocation),
+        cells.text(volume.path),
+    )
+
+
+def host_state_text(host: Host, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    label = host.state.value
+    if host.state == ConnState.CONNECTED and host.unresponsive_since is not None:
+        label = f"not responding {now - host.unresponsive_since:.0f} s"
+    elif host.state in (ConnState.RETRYING, ConnState.LOST) and host.next_retry is not None:
+        wait = max(host.next_retry - now, 0)
+        label = f"{label} (try {host.attempts + 1} in {wait:.0f} s)" if wait >= 1 else f"{label} (try {host.attempts + 1})"
+    if host.last_error and host.state != ConnState.CONNECTED:
+        label = f"{label}: {host.last_error}"
+    return label
+
+
+def host_row(host: Host, guest_count: int, now: float | None = None) -> tuple[Cell, ...]:
+    style = HOST_STATE_STYLES.get(host.state, "")
+    if host.state == ConnState.CONNECTED and host.unresponsive_since is not None:
+        style = "bold yellow"
+    hypervisor = None
+    if host.hypervisor:
+        hypervisor = f"{host.hypervisor} {host.hypervisor_version or ''}".strip()
+    name = f"{host.name} (demo)" if host.demo else host.name
+    name += " [ro]" if host.read_only else ""
+    return (
+        Cell(name),
+        Cell(host.uri),
+        Cell(host_state_text(host, now), sort_key=host.state.value, style=style),
+        cells.text(host.hostname),
+        cells.text(hypervisor),
+        cells.text(host.libvirt_version),
+        cells.text(host.cpu_model),
+        cells.number(host.cpus),
+        cells.size(host.memory_kib * 1024 if host.memory_kib is not None else None),
+        cells.number(guest_count),
+    )

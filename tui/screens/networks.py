@@ -1,0 +1,39 @@
+"""View 2: every virtual network of every connection."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from ..render.rows import NETWORK_COLUMNS, network_row
+from .base import InventoryScreen
+from .details import DetailsScreen
+
+
+class NetworksScreen(InventoryScreen):
+    VIEW = "networks"
+    COLUMNS = NETWORK_COLUMNS
+    WATCHES = frozenset({"networks", "hosts"})
+    BINDINGS = [Binding("enter", "details", "Details", id="details")]
+
+    def entries(self) -> dict[str, object]:
+        inventory = self.vd.inventory
+        result = {}
+        for net in inventory.networks.values():
+            host = inventory.host_name(net.conn_id)
+            if self.matches(net.name, host):
+                result[self.row_key(net.conn_id, net.uuid)] = (net, host)
+        return result
+
+    def render_row(self, key: str):
+        net = self.vd.inventory.networks[self.split_key(key)]
+        return network_row(net, self.vd.inventory.host_name(net.conn_id))
+
+    def action_details(self) -> None:
+        key = self.table.selected_key
+        net = self.vd.inventory.networks.get(self.split_key(key)) if key else None
+        if net is None:
+            return
+        cells = network_row(net, self.vd.inventory.host_name(net.conn_id))
+        facts = [(label, cell.plain) for (_, label), cell in zip(NETWORK_COLUMNS, cells)]
+        facts.append(("UUID", net.uuid))
+        self.app.push_screen(DetailsScreen(f"network {net.name}", facts))

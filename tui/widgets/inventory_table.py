@@ -1,0 +1,125 @@
+"""A DataTable that follows a keyed set of rows in place.
+
+`sync` diffs what should be shown against what is: rows that went away are
+removed, new ones added, and only cells whose text or style changed are
+updated. The cursor stays on the row it was on, and the scroll offset is left
+alone, so a refresh never moves what the user is looking at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+from ..render.cells import Cell
+from ..render.rows import Column
+
+
+class InventoryTable(DataTable, inherit_bindings=False):
+    # DataTable's own bindings minus `enter`, which each view binds to its
+    # own "details" action so the footer can say what enter does there.
+    BINDINGS = [binding for binding in DataTable.BINDINGS if binding.key != "enter"] + [
+        Binding("j", "cursor_down", "Cursor down", show=False),
+        Binding("k", "cursor_up", "Cursor up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+    DEFAULT_CSS = """
+    InventoryTable { height: 1fr; }
+    """
+
+    def __init__(self, columns: list[Column], **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._column_defs = columns
+        self._tokens: dict[str, Any] = {}
+        self._cells: dict[str, tuple[Cell, ...]] = {}
+        self.sort_column: str = columns[0][0]
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for key, label in self._column_defs:
+            self.add_column(label, key=key)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [key for key, _ in self._column_defs]
+
+    @property
+    def selected_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        row = min(self.cursor_row, self.row_count - 1)
+        return self.coordinate_to_cell_key((row, 0)).row_key.value
+
+    def sync(self, entries: Mapping[str, Any], render: Callable[[str], tuple[Cell, ...]]) -> bool:
+        """Show exactly `entries` (row key -> change token). Returns whether anything changed.
+
+        `render(key)` is only called for rows that are new or whose token changed.
+        """
+        selected = self.selected_key
+        changed = False
+        resort = False
+        sort_index = self.column_keys.index(self.sort_column)
+        column_keys = self.column_keys
+        for key in [k for k in self._tokens if k not in entries]:
+            self.remove_row(key)
+            del self._tokens[key]
+            del self._cells[key]
+            changed = True
+        for key, token in entries.items():
+            old_token = self._tokens.get(key, _ABSENT)
+            if old_token is not _ABSENT and old_token == token:
+                continue
+            cells = render(key)
+            self._tokens[key] = token
+            if old_token is _ABSENT:
+                self.add_row(*cells, key=key)
+                self._cells[key] = cells
+                changed = resort = True
+                continue
+            old_cells = self._cells[key]
+            for index, (cell, old) in enumerate(zip(cells, old_cells)):
+                if cell.signature != old.signature:
+                    self.update_cell(key, column_keys[index], cell, update_width=True)
+                    changed = True
+                    resort = resort or index == sort_index
+            self._cells[key] = cells
+        if resort:
+            self._apply_sort()
+        if changed and selected is not None and selected in self._tokens:
+            self.move_cursor(row=self.get_row_index(selected), scroll=False)
+        return changed
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        if reverse is None:
+            reverse = not self.sort_reverse if column == self.sort_column else False
+        self.sort_column, self.sort_reverse = column, reverse
+        selected = self.selected_key
+        self._apply_sort()
+        if selected is not None:
+            self.move_cursor(row=self.get_row_index(selected))
+
+    def _apply_sort(self) -> None:
+        if self.row_count == 0:
+            return
+        first = self.column_keys[0]
+        columns = [self.sort_column] if self.sort_column == first else [self.sort_column, first]
+        if len(columns) == 1:
+            self.sort(columns[0], key=lambda cell: cell.sort_key, reverse=self.sort_reverse)
+        else:
+            self.sort(*columns, key=lambda cells: tuple(c.sort_key for c in cells), reverse=self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(event.column_key.value)
+
+    def cursor_key(self) -> RowKey | None:
+        key = self.selected_key
+        return RowKey(key) if key is not None else None
+
+
+_ABSENT = object()
