@@ -115,6 +115,8 @@ class Testbed:
             return None
         except PermissionError:
             return pid
+        if Testbed._proc_state(pid) in ("Z", "X", "?"):
+            return None  # killed, not reaped yet
         return pid
 
     def _signal(self, sig: int) -> int:

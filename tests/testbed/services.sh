@@ -23,11 +23,20 @@ SSH_PORT_LAST=2299
 log() { echo "services: $*" >&2; }
 die() { echo "services: $*" >&2; exit 1; }
 
+# A pid counts as alive when it exists and is not a zombie (PID 1 here may
+# be slow to reap a killed daemon).
+proc_alive() { # pid
+    local state
+    kill -0 "$1" 2>/dev/null || return 1
+    state="$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)"
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 pid_alive() { # pidfile
     local pid
     [ -s "$1" ] || return 1
     pid="$(cat "$1" 2>/dev/null)" || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+    [ -n "$pid" ] && proc_alive "$pid"
 }
 
 # wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
@@ -91,7 +100,7 @@ stop_libvirt() {
             pid="$(cat "$f")"
             log "stopping $(basename "$f" .pid) (pid $pid)"
             kill "$pid"
-            wait_for 20 bash -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+            wait_for 20 eval "! proc_alive $pid" || kill -9 "$pid" 2>/dev/null || true
         fi
     done
 }
@@ -181,7 +190,7 @@ stop_sshd() {
         pid="$(cat "$STATE/sshd.pid")"
         log "stopping sshd (pid $pid)"
         kill "$pid"
-        wait_for 10 bash -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+        wait_for 10 eval "! proc_alive $pid" || kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$STATE/sshd.pid"
 }

@@ -187,9 +187,10 @@ def host_row(host: Host, guest_count: int, now: float | None = None) -> tuple[Ce
         hypervisor = f"{host.hypervisor} {host.hypervisor_version or ''}".strip()
     name = f"{host.name} (demo)" if host.demo else host.name
     name += " [ro]" if host.read_only else ""
+    uri = "built-in demo node (libvirt test driver)" if host.demo else host.uri
     return (
         Cell(name),
-        Cell(host.uri),
+        Cell(uri),
         Cell(host_state_text(host, now), sort_key=host.state.value, style=style),
         cells.text(host.hostname),
         cells.text(hypervisor),
