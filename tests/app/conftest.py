@@ -1,0 +1,72 @@
+"""App tier: the real App under Pilot against libvirt's test driver."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from tests.testbed.gen_node import generate_node_xml
+from tui.app import VirtdeckApp
+from tui.backend import eventloop
+from tui.cli import settings_from
+
+eventloop.silence_libvirt_errors()
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    """Let the app run until `predicate()` holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def make_app(tmp_path: Path, *argv: str) -> VirtdeckApp:
+    """The App as the command line would build it, with a private config file."""
+    return VirtdeckApp(settings_from(["--config", str(tmp_path / "config.toml"), *argv]))
+
+
+def table_lines(app) -> list[str]:
+    """What the current view's table shows on screen, line by line."""
+    table = app.screen.table
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+@pytest.fixture
+def fresh_default():
+    """test:///default is one shared in-process host: put it back as it was."""
+    conn = libvirt.open("test:///default")
+    before = {d.name() for d in conn.listAllDomains()}
+    yield conn
+    for dom in conn.listAllDomains():
+        if dom.name() not in before:
+            try:
+                if dom.isActive():
+                    dom.destroy()
+                if dom.isPersistent():
+                    dom.undefine()
+            except libvirt.libvirtError:
+                pass
+    test = conn.lookupByName("test")
+    if not test.isActive():
+        test.create()
+    for net in conn.listAllNetworks():
+        if not net.isActive():
+            net.create()
+    for pool in conn.listAllStoragePools():
+        if not pool.isActive():
+            pool.create()
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def node_1000(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("nodes") / "node-1000.xml"
+    path.write_text(generate_node_xml(1000), encoding="utf-8")
+    return f"test://{path}"

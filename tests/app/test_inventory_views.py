@@ -1,0 +1,181 @@
+"""The four inventory views on real test-driver hosts."""
+
+from __future__ import annotations
+
+import libvirt
+
+from tui.backend.model import ConnState
+from tui.demo import NODE_XML
+
+from .conftest import make_app, table_lines, wait_for
+
+ODD_NAME = "lab [bold] [test] <&> 'q' \"é\" ü"
+
+
+def demo_loaded(app) -> bool:
+    hosts = list(app.inventory.hosts.values())
+    return bool(hosts) and hosts[0].state == ConnState.CONNECTED and len(app.inventory.guests) == 9
+
+
+async def test_guests_from_every_connection_in_one_table(tmp_path, fresh_default):
+    app = make_app(tmp_path, "--demo", "-c", "test:///default")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count == 10, what="9 demo guests + 1 default guest")
+        hosts = {cells[1].plain for cells in app.screen.table._cells.values()}
+        assert hosts == {"demo", "test:default"}
+        names = {cells[0].plain for cells in app.screen.table._cells.values()}
+        assert {"web-01", "db-replica", "test", ODD_NAME} <= names
+
+
+async def test_demo_views_show_states_modes_and_pools(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        states = {c[0].plain: c[2].plain for c in app.screen.table._cells.values()}
+        assert states["web-01"] == "running"
+        assert states["db-replica"] == "paused"
+        assert states["mail-relay"] == "shut off"
+        assert states["win11-desktop"] == "saved"
+        autostart = {c[0].plain: c[5].plain for c in app.screen.table._cells.values()}
+        assert autostart["web-01"] == "yes" and autostart["backup-vault"] == "no"
+
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 6, what="6 networks")
+        modes = {c[0].plain: c[3].plain for c in app.screen.table._cells.values()}
+        assert modes == {
+            "default": "NAT", "dmz": "routed", "storage-backend": "isolated",
+            "lab-open": "open", "host-bridge": "bridge", "direct-eth1": "macvtap",
+        }
+        rows = {c[0].plain: c for c in app.screen.table._cells.values()}
+        assert rows["default"][5].plain == "192.168.122.0/24"
+        assert rows["default"][6].plain.startswith("192.168.122.")
+        assert rows["lab-open"][2].plain == "inactive"
+
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 2, what="2 pools")
+        pools = {c[0].plain: c for c in app.screen.table._cells.values()}
+        assert pools["default"][7].plain == "92%"
+        assert pools["default"][4].plain == "100.0 GiB"
+
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 1, what="1 host")
+        (host,) = app.screen.table._cells.values()
+        assert host[2].plain == "connected"
+        assert host[9].plain == "9"
+        assert host[3].plain  # hostname
+        assert "demo" in host[0].plain
+
+
+async def test_pool_enter_lists_its_volumes(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 2)
+        app.screen.table.move_cursor(row=app.screen.table.get_row_index(
+            next(k for k, c in app.screen.table._cells.items() if c[0].plain == "iso")))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "VolumesScreen" and app.screen.table.row_count == 4,
+                       what="the iso pool's 4 volumes")
+        formats = {c[0].plain: c[1].plain for c in app.screen.table._cells.values()}
+        assert formats["virtio-win-0.1.240.iso"] == "iso"
+        paths = [c[4].plain for c in app.screen.table._cells.values()]
+        assert all(p.startswith("/var/lib/libvirt/iso/") for p in paths)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "StorageScreen")
+
+
+async def test_odd_names_display_exactly(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        lines = table_lines(app)
+        assert any(line.strip().startswith(ODD_NAME + " ") for line in lines), lines
+        await pilot.press("slash")
+        await pilot.press(*"[bold]")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 1, what="filter on a markup-looking name")
+        assert table_lines(app)[1].strip().startswith(ODD_NAME + " ")
+
+
+async def test_sort_by_any_column_and_filter(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        table = app.screen.table
+
+        def column(index: int) -> list[str]:
+            return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
+
+        names = column(0)
+        assert names == sorted(names, key=str.casefold)
+        for _ in range(4):  # name -> host -> state -> vCPUs -> memory
+            await pilot.press("o")
+        assert table.sort_column == "memory"
+        memory = [table.get_row_at(r)[4].sort_key for r in range(table.row_count)]
+        assert memory == sorted(memory)
+        assert column(0)[-1] == "db-primary"  # 16 GiB, sorted as bytes not text
+        await pilot.press("O")
+        assert column(0)[0] == "db-primary"
+
+        await pilot.press("slash", *"web")
+        await wait_for(pilot, lambda: table.row_count == 2, what="filter 'web'")
+        assert sorted(column(0)) == ["web-01", "web-02"]
+        await pilot.press("enter")
+        assert app.focused is table
+        assert table.row_count == 2
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == 9, what="filter cleared")
+
+        await pilot.press("slash", *"DEMO")  # filters by host name too, case-insensitive
+        await wait_for(pilot, lambda: table.row_count == 9)
+        await pilot.press("ctrl+a", "backspace", *"no-such-guest")
+        await wait_for(pilot, lambda: table.row_count == 0)
+
+
+async def test_thousand_guests(tmp_path, node_1000):
+    app = make_app(tmp_path, "-c", node_1000)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count == 1000, timeout=30, what="1000 guests")
+        lines = table_lines(app)
+        assert lines[1].strip().startswith("guest-0001")
+        await pilot.press("pagedown")
+        assert app.screen.table.cursor_row > 10
+        await pilot.press("slash", *"guest-09")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 100, what="guest-09xx")
+
+
+async def test_read_only_connections(tmp_path):
+    app = make_app(tmp_path, "--demo", "--read-only")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        assert all(h.read_only for h in app.inventory.hosts.values())
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 1)
+        (host,) = app.screen.table._cells.values()
+        assert host[0].plain.endswith("[ro]")
+        assert "READ-ONLY" in app.screen.query_one("StatusBar").render().plain
+
+
+async def test_demo_host_says_it_is_a_demo(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        assert "DEMO HOST" in app.screen.query_one("StatusBar").render().plain
+
+
+async def test_help_and_command_palette(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")), what="help panel")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: not app.screen.query("HelpPanel"), what="help panel closed")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="palette")
+        await pilot.press(*"View: Hosts")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "hosts", what="hosts view from the palette")
+        footer_keys = {b.key for b in app.screen.active_bindings and [a.binding for a in app.screen.active_bindings.values()]}
+        assert {"n", "r", "D"} <= footer_keys
