@@ -80,6 +80,8 @@ class VirshError(RuntimeError):
 
 @dataclass
 class Testbed:
+    __test__ = False
+
     state_dir: Path
     system_uri: str
     ssh_uri: str

@@ -1,0 +1,229 @@
+"""Drive a terminal program in a pseudo-terminal and watch its screen.
+
+The program's output is fed into a pyte screen. pyte only sees what has been
+read, so every wait records the time of the *read* after which the screen
+looked as expected (not the time pyte finished parsing it): that keeps the
+harness's own parsing cost out of the figures as far as possible.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import termios
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import pyte
+
+COLUMNS, LINES = 200, 50
+DEFAULT_DEADLINE = 30.0
+
+
+class HarnessError(RuntimeError):
+    """A wait ran past its deadline, or the program died, with what the screen showed."""
+
+
+class PtyApp:
+    """One program running in its own pseudo-terminal of a fixed size."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        size: tuple[int, int] = (COLUMNS, LINES),
+        label: str | None = None,
+    ) -> None:
+        self.argv = list(argv)
+        self.label = label or os.path.basename(self.argv[-1])
+        self.columns, self.lines = size
+        self.screen = pyte.Screen(self.columns, self.lines)
+        self.stream = pyte.ByteStream(self.screen)
+        self.exit_status: int | None = None
+        child_env = dict(os.environ if env is None else env)
+        child_env["TERM"] = "xterm-256color"
+        child_env["COLUMNS"], child_env["LINES"] = str(self.columns), str(self.lines)
+        child_env.pop("TEXTUAL", None)  # no devtools / debug features
+        winsize = struct.pack("HHHH", self.lines, self.columns, 0, 0)
+
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # child: size the terminal before anything can read it
+            try:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, winsize)
+                if cwd:
+                    os.chdir(cwd)
+                os.execve(self.argv[0], self.argv, child_env)
+            except BaseException as exc:  # noqa: BLE001 - report and leave the child
+                os.write(2, f"exec failed: {exc}\n".encode())
+            finally:
+                os._exit(127)
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, winsize)
+        os.set_blocking(fd, False)
+
+    # -- reading ---------------------------------------------------------
+
+    def _read_available(self, timeout: float) -> float | None:
+        """Wait up to `timeout` for output, read all there is; the time of the last read, or None."""
+        ready, _, _ = select.select([self.fd], [], [], max(0.0, timeout))
+        if not ready:
+            return None
+        chunks = []
+        stamp = None
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                break
+            except OSError as exc:  # EIO: the child closed the terminal
+                if exc.errno == errno.EIO:
+                    break
+                raise
+            if not data:
+                break
+            stamp = time.perf_counter()
+            chunks.append(data)
+        if chunks:
+            self.stream.feed(b"".join(chunks))
+        else:
+            self._check_alive()
+            if self.exit_status is not None:
+                raise HarnessError(f"{self.label}: exited with status {self.exit_status}\n{self.text()}")
+            time.sleep(0.001)  # EOF without an exit yet: do not spin
+        return stamp
+
+    def _check_alive(self) -> None:
+        if self.exit_status is not None:
+            return
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid:
+            self.exit_status = os.waitstatus_to_exitcode(status)
+
+    def wait_for(self, predicate: Callable[[PtyApp], bool], what: str, deadline: float = DEFAULT_DEADLINE) -> float:
+        """Read until `predicate(self)` holds; returns the perf_counter time of the read that made it so."""
+        end = time.perf_counter() + deadline
+        if predicate(self):
+            return time.perf_counter()
+        while True:
+            left = end - time.perf_counter()
+            if left <= 0:
+                raise HarnessError(f"{self.label}: waited {deadline:.0f} s for {what}; the screen shows:\n{self.text()}")
+            stamp = self._read_available(min(left, 0.5))
+            if stamp is not None and predicate(self):
+                return stamp
+            self._check_alive()
+            if self.exit_status is not None:
+                raise HarnessError(f"{self.label}: exited ({self.exit_status}) while waiting for {what}:\n{self.text()}")
+
+    def settle(self, quiet: float = 0.15, deadline: float = DEFAULT_DEADLINE) -> None:
+        """Read until the program has written nothing for `quiet` seconds."""
+        end = time.perf_counter() + deadline
+        while time.perf_counter() < end:
+            if self._read_available(quiet) is None:
+                return
+        raise HarnessError(f"{self.label}: never went quiet for {quiet} s within {deadline:.0f} s")
+
+    # -- writing ---------------------------------------------------------
+
+    def send(self, data: str | bytes) -> float:
+        """Write keys to the program; returns the perf_counter time just after the write."""
+        if isinstance(data, str):
+            data = data.encode()
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self.fd, view)
+            except BlockingIOError:
+                select.select([], [self.fd], [], 1.0)
+                continue
+            view = view[written:]
+        return time.perf_counter()
+
+    def press(self, data: str | bytes, predicate: Callable[[PtyApp], bool], what: str,
+              deadline: float = DEFAULT_DEADLINE) -> float:
+        """Seconds from writing `data` to the read after which `predicate` holds."""
+        sent = self.send(data)
+        return self.wait_for(predicate, what, deadline) - sent
+
+    # -- the screen ------------------------------------------------------
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def lines_text(self) -> list[str]:
+        return self.screen.display
+
+    def contains(self, needle: str) -> bool:
+        return any(needle in line for line in self.screen.display)
+
+    # -- the process -----------------------------------------------------
+
+    def peak_rss_kib(self) -> int | None:
+        """VmHWM of the program, in KiB (None if /proc has no such field)."""
+        try:
+            with open(f"/proc/{self.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except FileNotFoundError:
+            return None
+        return None
+
+    def quit(self, keys: Sequence[str | bytes] = ("q", "\x11"), grace: float = 5.0) -> str:
+        """Ask the program to quit with each of `keys` in turn (default `q`, then ctrl+q);
+        TERM then KILL it if it does not. Returns how it ended."""
+        how = "quit"
+        self._check_alive()
+        if self.exit_status is None:
+            for attempt, key in enumerate(keys):
+                try:
+                    self.send(key)
+                except OSError:
+                    pass
+                if self._wait_exit(grace / len(keys)):
+                    how = "quit" if attempt == 0 else f"quit ({key!r})"
+                    break
+            else:
+                how = "SIGTERM"
+                self._signal(signal.SIGTERM)
+                if not self._wait_exit(grace):
+                    how = "SIGKILL"
+                    self._signal(signal.SIGKILL)
+                    self._wait_exit(grace)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        return how
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _wait_exit(self, timeout: float) -> bool:
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            try:
+                self._read_available(0.02)  # keep the pty drained so writes never block the child
+            except HarnessError:
+                pass
+            self._check_alive()
+            if self.exit_status is not None:
+                return True
+        return False
+
+    def __enter__(self) -> PtyApp:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.exit_status is None:
+            self.quit()

@@ -1,0 +1,141 @@
+"""In-process refresh cost of the Guests view, with baselines.
+
+    python tests/benchmarks/refresh_bench.py URI N_GUESTS [REPEATS]
+
+Runs the real VirtdeckApp under `run_test()`, waits until every guest is in
+the table, then times `refresh_view({'guests'})` when nothing changed and
+when every row changed one cell (vCPUs), against two baselines: clearing the
+same table and adding every row again (what a rebuild would cost), and the
+bulk libvirt call `getAllDomainStats(STATE)` on the same URI. Prints one JSON
+object on stdout; run.py formats it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEADLINE = 30.0
+
+
+def timed(fn) -> tuple[float, float]:
+    """(cpu seconds, wall seconds) of one call of fn()."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def summary(samples: list[tuple[float, float]]) -> dict:
+    cpu = [c for c, _ in samples]
+    wall = [w for _, w in samples]
+    return {"n": len(samples), "cpu_median": statistics.median(cpu), "wall_median": statistics.median(wall),
+            "cpu_min": min(cpu), "wall_max": max(wall)}
+
+
+def bulk_stats(uri: str, repeats: int) -> dict:
+    import libvirt
+
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    conn = libvirt.openReadOnly(uri)
+    try:
+        samples = []
+        count = 0
+        for _ in range(repeats):
+            cpu, wall = time.process_time(), time.perf_counter()
+            count = len(conn.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE))
+            samples.append((time.process_time() - cpu, time.perf_counter() - wall))
+    finally:
+        conn.close()
+    return {**summary(samples), "domains": count}
+
+
+async def in_app(uri: str, n_guests: int, repeats: int) -> dict:
+    from tui.app import VirtdeckApp
+    from tui.backend.model import GuestChanged
+    from tui.cli import settings_from
+
+    app = VirtdeckApp(settings_from(["-c", uri]))
+    result: dict = {}
+    async with app.run_test(size=(200, 50)) as pilot:
+        loaded = time.perf_counter()
+        end = loaded + DEADLINE
+        while not (len(app.inventory.guests) == n_guests and getattr(app.screen, "table", None) is not None
+                   and app.screen.table.row_count == n_guests):
+            if time.perf_counter() > end:
+                rows = app.screen.table.row_count if hasattr(app.screen, "table") else None
+                raise SystemExit(f"refresh_bench: after {DEADLINE:.0f} s the inventory has "
+                                 f"{len(app.inventory.guests)} guests and the table {rows} rows, "
+                                 f"not {n_guests}")
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)  # let the first full paint and any follow-up messages pass
+        screen = app.screen
+        table = screen.table
+        kinds = frozenset({"guests"})
+
+        # (a) nothing changed
+        samples = []
+        for _ in range(repeats):
+            samples.append(timed(lambda: screen.refresh_view(kinds)))
+            await pilot.pause()
+        result["no_change"] = summary(samples)
+
+        # (b) every row changes one cell: vCPUs +1, then back, alternating
+        samples = []
+        applied = []
+        repaint = []
+        for i in range(repeats):
+            delta = 1 if i % 2 == 0 else -1
+            for guest in list(app.inventory.guests.values()):
+                app.inventory.apply(GuestChanged(dataclasses.replace(guest, vcpus=guest.vcpus + delta)))
+            before = table.get_row_at(0)[3]
+            samples.append(timed(lambda: screen.refresh_view(kinds)))
+            after = table.get_row_at(0)[3]
+            applied.append(str(before) != str(after))
+            wall = time.perf_counter()
+            await pilot.pause()  # the repaint that follows, on the loop
+            repaint.append(time.perf_counter() - wall)
+        result["all_changed"] = {**summary(samples), "cells_changed_every_time": all(applied),
+                                 "repaint_wall_median": statistics.median(repaint)}
+
+        # baseline: clear() and add every row again, same table, same cells
+        samples = []
+        for _ in range(repeats):
+            keys = [row.key for row in table.ordered_rows]
+            rows = [table.get_row(key) for key in keys]
+
+            def rebuild() -> None:
+                with app.batch_update():
+                    table.clear()
+                    for key, cells in zip(keys, rows):
+                        table.add_row(*cells, key=key.value)
+
+            samples.append(timed(rebuild))
+            await pilot.pause()
+        result["rebuild"] = {**summary(samples), "rows": table.row_count}
+        # the rebuilt table holds the same keys and cells, so the view's bookkeeping still holds
+        samples = [timed(lambda: screen.refresh_view(kinds))]
+        result["after_rebuild_no_change"] = summary(samples)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    uri, n_guests = argv[1], int(argv[2])
+    repeats = int(argv[3]) if len(argv) > 3 else 10
+    result = asyncio.run(in_app(uri, n_guests, repeats))
+    result["bulk_stats"] = bulk_stats(uri, repeats)
+    json.dump(result, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,211 @@
+"""The main views on the built-in demo host, ready to be photographed.
+
+Shared by the SVG snapshot tests (`test_views.py`) and by
+`python -m tests.snapshots.make_screenshots`, so both wait the same way and
+show the same thing.
+
+Each view is an async `run_before(pilot)` step: it drives the app to the view
+and returns only once the demo host's inventory has arrived from the backend
+thread and the screen has rendered it. Nothing here sleeps blindly: every
+wait polls a condition with `pilot.pause()` until a deadline.
+
+What would make a picture depend on the machine is pinned:
+  * the config file: callers pass a path that does not exist (a missing
+    config is an all-defaults config), so ~/.config/virtdeck never leaks in;
+  * the theme: set explicitly, so $TEXTUAL_THEME does not matter;
+  * the host facts libvirt's test driver takes from the machine it runs on
+    (`pinned_host_facts`): its hostname and the libvirt library version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from unittest import mock
+
+from tui.backend import inventory_reader
+from tui.backend.model import ConnState
+from tui.cli import settings_from
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from tui.app import VirtdeckApp
+
+SIZE = (160, 40)
+THEME = "textual-dark"
+TIMEOUT = 30.0  # seconds; the demo host normally loads in well under one
+
+# What node.xml holds once the demo host is fully loaded.
+GUESTS, NETWORKS, POOLS = 9, 6, 2
+
+# The test driver answers getHostname() with the real machine's name and
+# getLibVersion() with the installed libvirt's version.
+PINNED_FACTS = {"hostname": "demo-node", "libvirt_version": "9.0.0"}
+
+Step = Callable[["Pilot"], Awaitable[None]]
+
+
+def make_app(config_path: Path) -> VirtdeckApp:
+    """The app on the demo host only; `config_path` should not exist."""
+    from tui.app import VirtdeckApp
+
+    assert not config_path.exists(), f"{config_path} exists; pass a path to no file"
+    return VirtdeckApp(settings_from(["--demo", "--config", str(config_path)]))
+
+
+@contextlib.contextmanager
+def pinned_host_facts() -> Iterator[None]:
+    """Replace the machine-dependent host facts the backend reads."""
+    real = inventory_reader.read_host
+
+    def read_host(conn):
+        return {**real(conn), **PINNED_FACTS}
+
+    # Connection calls `inventory_reader.read_host` through the module, on its
+    # worker thread, so patching the module attribute covers it.
+    with mock.patch.object(inventory_reader, "read_host", read_host):
+        yield
+
+
+# -- waiting ---------------------------------------------------------------
+
+
+async def wait_for(pilot: Pilot, ready: Callable[[], bool], what: Callable[[], str], timeout: float = TIMEOUT) -> None:
+    """Let the app run until `ready()`; fail with `what()` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"after {timeout:g} s still waiting for {what()}")
+        await pilot.pause(0.05)
+
+
+def inventory_complete(app: VirtdeckApp) -> bool:
+    inventory = app.inventory
+    return (
+        len(inventory.hosts) == 1
+        and all(host.state == ConnState.CONNECTED for host in inventory.hosts.values())
+        and len(inventory.guests) == GUESTS
+        and len(inventory.networks) == NETWORKS
+        and len(inventory.pools) == POOLS
+    )
+
+
+def describe_inventory(app: VirtdeckApp) -> str:
+    inventory = app.inventory
+    hosts = ", ".join(f"{h.name}={h.state.value} {h.last_error or ''}".strip() for h in inventory.hosts.values())
+    return (
+        f"the demo inventory: hosts [{hosts or 'none'}], {len(inventory.guests)}/{GUESTS} guests, "
+        f"{len(inventory.networks)}/{NETWORKS} networks, {len(inventory.pools)}/{POOLS} pools"
+    )
+
+
+def table_rows(app: VirtdeckApp) -> int:
+    tables = app.screen.query("#table")
+    return tables.first().row_count if tables else -1
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let pending messages and refreshes run, then check nothing toasts.
+
+    A toast disappears after its timeout, so one in a picture would make it
+    depend on timing; in these views none is expected, so one is a failure
+    worth reading.
+    """
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    toasts = [f"{n.title or ''}: {n.message}" for n in pilot.app._notifications]
+    if toasts:
+        raise AssertionError(f"unexpected notifications: {toasts}")
+
+
+async def loaded(pilot: Pilot) -> None:
+    """The demo host fully loaded and drawn in the current view."""
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    app.theme = THEME
+    await wait_for(pilot, lambda: inventory_complete(app), lambda: describe_inventory(app))
+    await pilot.pause()
+
+
+# -- the views -------------------------------------------------------------
+
+
+async def _view(pilot: Pilot, key: str, mode: str, rows: Callable[[VirtdeckApp], int]) -> None:
+    await loaded(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press(key)
+    await wait_for(
+        pilot,
+        lambda: app.current_mode == mode and table_rows(app) == rows(app),
+        lambda: f"the {mode} view with {rows(app)} rows (mode {app.current_mode}, {table_rows(app)} rows)",
+    )
+    await settle(pilot)
+
+
+async def guests(pilot: Pilot) -> None:
+    await _view(pilot, "1", "guests", lambda app: len(app.inventory.guests))
+
+
+async def networks(pilot: Pilot) -> None:
+    await _view(pilot, "2", "networks", lambda app: len(app.inventory.networks))
+
+
+async def storage(pilot: Pilot) -> None:
+    await _view(pilot, "3", "storage", lambda app: len(app.inventory.pools))
+
+
+async def hosts(pilot: Pilot) -> None:
+    await _view(pilot, "4", "hosts", lambda app: len(app.inventory.hosts))
+
+
+async def volumes(pilot: Pilot, pool_name: str = "default") -> None:
+    """Storage view, `enter` on the pool's row: its volume list."""
+    from tui.screens.storage import VolumesScreen
+
+    await storage(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    pool = next(p for p in app.inventory.pools.values() if p.name == pool_name)
+    table = app.screen.table  # type: ignore[attr-defined]
+    table.move_cursor(row=table.get_row_index(app.screen.row_key(pool.conn_id, pool.uuid)))  # type: ignore[attr-defined]
+    await pilot.pause()
+    await pilot.press("enter")
+    key = (pool.conn_id, pool.uuid)
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, VolumesScreen)
+        and bool(app.inventory.volumes.get(key))
+        and table_rows(app) == len(app.inventory.volumes[key]),
+        lambda: f"the volumes of pool {pool_name} (screen {type(app.screen).__name__}, "
+        f"{len(app.inventory.volumes.get(key) or ())} listed, {table_rows(app)} rows)",
+    )
+    await settle(pilot)
+
+
+async def add_connection(pilot: Pilot) -> None:
+    """Hosts view, `n`: the add-connection form."""
+    from tui.forms.add_connection import AddConnectionScreen
+
+    await hosts(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("n")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, AddConnectionScreen) and app.screen.is_mounted,
+        lambda: f"the add-connection form (screen {type(app.screen).__name__})",
+    )
+    await settle(pilot)
+
+
+# name -> step; the name is the screenshot's file name without `.svg`.
+VIEWS: dict[str, Step] = {
+    "guests": guests,
+    "networks": networks,
+    "storage": storage,
+    "volumes": volumes,
+    "hosts": hosts,
+    "add-connection": add_connection,
+}
