@@ -12,10 +12,24 @@ import humanize
 from rich.text import Text
 
 
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def visible(value: str) -> str:
+    """Control characters shown as escapes: a one-line cell stays one line."""
+    if value.isprintable():
+        return value
+    return "".join(
+        _ESCAPES.get(char, f"\\x{ord(char):02x}") if (ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0) else char
+        for char in value
+    )
+
+
 class Cell(Text):
     """A table cell with a sort key, so "2.0 GiB" sorts after "512 MiB"."""
 
     def __init__(self, text: str, sort_key: Any = None, style: str = "") -> None:
+        text = visible(text)
         super().__init__(text, style=style, justify="left", no_wrap=True, overflow="ellipsis")
         self.sort_key = (0, text.casefold()) if sort_key is None else (0, sort_key)
 

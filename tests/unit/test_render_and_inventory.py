@@ -1,0 +1,91 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tui.backend.inventory import Inventory
+from tui.backend.model import (
+    ConnState, Guest, GuestChanged, GuestRemoved, Host, HostChanged, HostRemoved, InventorySynced, Pool,
+)
+from tui.backend.states import version_text
+from tui.backend.uri import display_name, effective_uri
+from tui.render import rows
+from tui.render.cells import visible
+
+
+def guest(name="g", uuid="u1", conn="c1", **kw):
+    return Guest(conn_id=conn, uuid=uuid, name=name, state=kw.pop("state", "running"), **kw)
+
+
+@given(st.text(min_size=1))
+def test_names_are_text_never_markup(name):
+    cells = rows.guest_row(guest(name), "host [b]")
+    assert cells[0].plain == visible(name)
+    if name.isprintable():
+        assert cells[0].plain == name
+    assert cells[1].plain == "host [b]"
+
+
+def test_sizes_sort_by_bytes_not_text():
+    small = rows.guest_row(guest(memory_kib=512 * 1024), "h")[4]
+    big = rows.guest_row(guest(memory_kib=16 * 1024 * 1024), "h")[4]
+    assert (small.plain, big.plain) == ("512.0 MiB", "16.0 GiB")
+    assert small.sort_key < big.sort_key
+
+
+def test_guest_state_labels():
+    assert rows.guest_state(guest(state="shut off", managed_save=True)).plain == "saved"
+    assert rows.guest_state(guest(state="paused", reason="I/O error")).plain == "paused (I/O error)"
+    assert rows.guest_state(guest(state="paused", reason="user")).plain == "paused"
+
+
+def test_pool_percent_and_inactive():
+    pool = Pool("c1", "p", "default", "dir", "active", capacity=100, allocation=92, available=8)
+    cells = rows.pool_row(pool, "h")
+    assert cells[7].plain == "92%" and "red" in str(cells[7].style)
+    inactive = rows.pool_row(Pool("c1", "p", "x", "dir", "inactive"), "h")
+    assert inactive[4].plain == "—"
+
+
+def test_host_state_text_carries_the_error_and_retry():
+    host = Host("c1", "qemu+ssh://x/system", "x", ConnState.RETRYING, last_error="Connection refused",
+                attempts=2, next_retry=110.0)
+    assert rows.host_state_text(host, now=100.0) == "retrying (try 3 in 10 s): Connection refused"
+    ok = Host("c1", "u", "x", ConnState.CONNECTED, unresponsive_since=95.0)
+    assert rows.host_state_text(ok, now=100.0) == "not responding 5 s"
+
+
+def test_inventory_versions_move_only_on_change():
+    inv = Inventory()
+    g = guest()
+    assert inv.apply(GuestChanged(g)) == {"guests"}
+    assert inv.apply(GuestChanged(g)) == set()
+    assert inv.apply(InventorySynced("c1", (g,), (), ())) == set()
+    assert inv.apply(InventorySynced("c1", (guest(uuid="u2"),), (), ())) == {"guests"}
+    assert list(inv.guests) == [("c1", "u2")]
+    assert inv.apply(GuestRemoved("c1", "nope")) == set()
+    inv.apply(HostChanged(Host("c1", "u", "h", ConnState.CONNECTED)))
+    inv.apply(GuestChanged(guest(uuid="u3", conn="c2")))
+    inv.apply(HostRemoved("c1"))
+    assert list(inv.guests) == [("c2", "u3")] and not inv.hosts
+
+
+def test_resync_of_one_connection_keeps_the_others():
+    inv = Inventory()
+    inv.apply(InventorySynced("c1", (guest(uuid="a"),), (), ()))
+    inv.apply(InventorySynced("c2", (guest(uuid="b", conn="c2"),), (), ()))
+    inv.apply(InventorySynced("c1", (), (), ()))
+    assert list(inv.guests) == [("c2", "b")]
+
+
+def test_uris():
+    assert effective_uri("qemu+ssh://root@h/system") == "qemu+ssh://root@h/system?no_tty=1"
+    assert effective_uri("qemu+ssh://h/system?no_tty=0") == "qemu+ssh://h/system?no_tty=0"
+    assert effective_uri("qemu+ssh://h/system?keyfile=/k") == "qemu+ssh://h/system?keyfile=/k&no_tty=1"
+    assert effective_uri("qemu:///system") == "qemu:///system"
+    assert display_name("qemu+ssh://root@kvm01/system") == "kvm01"
+    assert display_name("qemu:///session") == "local session"
+    assert version_text(9_000_000) == "9.0.0" and version_text(7_002_001) == "7.2.1"
+
+
+def test_control_characters_are_shown_escaped():
+    assert visible("a\nb\tc\x08") == "a\\nb\\tc\\x08"
+    assert visible("lab [x] é") == "lab [x] é"
