@@ -192,6 +192,8 @@ class Connection:
                     self._set_host(unresponsive_since=None)
 
     def _emit(self, update: Update) -> None:
+        if self._stopped:
+            return  # removed: the fleet has told the UI, nothing may bring it back
         try:
             self._sink(update)
         except Exception:
@@ -336,8 +338,6 @@ class Connection:
                 conn.close()
             except libvirt.libvirtError:
                 pass
-        if self._stopped:
-            self._set_host(state=ConnState.CLOSED, next_retry=None)
 
     def _reconnect_now(self) -> None:
         self._cancel_timers()

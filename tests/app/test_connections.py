@@ -1,0 +1,74 @@
+"""Adding, saving, reconnecting and removing connections from the Hosts view."""
+
+from __future__ import annotations
+
+from tui import config
+from tui.backend.model import ConnState
+
+from .conftest import make_app, wait_for
+
+
+def connected(app, uri):
+    return any(h.uri == uri and h.state == ConnState.CONNECTED for h in app.inventory.hosts.values())
+
+
+async def test_add_connection_validates_then_connects_and_saves(tmp_path, fresh_default):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: len(app.inventory.guests) == 9)
+        await pilot.press("4", "n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "AddConnectionScreen")
+        form = app.screen
+        assert app.focused.id == "kind"  # first field focused
+
+        # SSH preset: a bad host and port are explained next to their fields.
+        await pilot.click("#host")
+        await pilot.press(*"bad_host!")
+        await pilot.click("#port")
+        await pilot.press(*"99999")
+        await pilot.press("ctrl+s")
+        assert type(app.screen).__name__ == "AddConnectionScreen"
+        assert "host name" in form.query_one("#host-error").render().plain
+        assert "65535" in form.query_one("#port-error").render().plain
+        assert len(app.inventory.hosts) == 1
+
+        form.query_one("#kind").value = "uri"
+        await pilot.pause()
+        await pilot.click("#uri")
+        await pilot.press(*"test:///default")
+        await pilot.click("#name")
+        await pilot.press(*"lab [x]")
+        form.query_one("#save").value = True
+        assert "Will connect to: test:///default" in form.query_one("#preview").render().plain
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: connected(app, "test:///default"), what="new connection")
+        assert any(h.name == "lab [x]" for h in app.inventory.hosts.values())
+        saved = config.load(tmp_path / "config.toml").connections
+        assert saved == [config.SavedConnection("test:///default", "lab [x]", True)]
+        await wait_for(pilot, lambda: app.screen.table.row_count == 2)
+
+        # Reconnect, then remove it (with confirmation).
+        key = next(k for k, c in app.screen.table._cells.items() if c[0].plain == "lab [x]")
+        app.screen.table.move_cursor(row=app.screen.table.get_row_index(key))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: connected(app, "test:///default"))
+        await pilot.press("D")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("n")
+        assert len(app.inventory.hosts) == 2
+        await pilot.press("D", "y")
+        await wait_for(pilot, lambda: len(app.inventory.hosts) == 1, what="connection removed")
+        assert not any(g.conn_id == key for g in app.inventory.guests.values())
+        assert config.load(tmp_path / "config.toml").connections == []
+
+
+async def test_cancel_adds_nothing(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: len(app.inventory.guests) == 9)
+        await pilot.press("4", "n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "AddConnectionScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HostsScreen")
+        assert len(app.inventory.hosts) == 1
+        assert not (tmp_path / "config.toml").exists()
