@@ -179,3 +179,19 @@ async def test_help_and_command_palette(tmp_path):
         await wait_for(pilot, lambda: app.current_mode == "hosts", what="hosts view from the palette")
         footer_keys = {b.key for b in app.screen.active_bindings and [a.binding for a in app.screen.active_bindings.values()]}
         assert {"n", "r", "D"} <= footer_keys
+
+
+async def test_keymap_and_theme_from_config(tmp_path):
+    from tui.app import VirtdeckApp
+    from tui.cli import settings_from
+
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "nord"\n[keymap]\n"view.networks" = "f2"\n"filter" = "ctrl+f"\n', encoding="utf-8")
+    app = VirtdeckApp(settings_from(["--config", str(path), "--demo"]))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        assert app.theme == "nord"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.current_mode == "networks", what="remapped view key")
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: app.screen.query_one("#filter").has_focus, what="remapped filter key")

@@ -4,7 +4,7 @@ It mimics what virtdeck's guest view shows so the pty harness can wait on
 the same things: a status line with `guests: N`, rows named `guest-0001`...,
 `1`/`2` to switch between a guests and a networks screen (the latter has a
 `Mode` column), and `/` for a filter box that rebuilds the table on each
-keystroke (clear + add every matching row).
+keystroke (clear + add every matching row), `escape` to clear it.
 
     python table_app.py [N]
 """
@@ -30,7 +30,7 @@ def guest_rows(n: int) -> list[tuple[str, ...]]:
 
 
 class GuestsScreen(Screen):
-    BINDINGS = [("slash", "filter", "Filter")]
+    BINDINGS = [("slash", "filter", "Filter"), ("escape", "clear_filter", "Clear filter")]
 
     def __init__(self, rows: list[tuple[str, ...]]) -> None:
         super().__init__()
@@ -38,7 +38,7 @@ class GuestsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(f" 1 Guests  2 Networks │ guests: {len(self.rows)}")
-        box = Input(placeholder="filter", id="filter")
+        box = Input(placeholder="filter by name", id="filter")
         box.display = False
         yield box
         yield DataTable(cursor_type="row", zebra_stripes=True)
@@ -62,6 +62,13 @@ class GuestsScreen(Screen):
         box = self.query_one(Input)
         box.display = True
         box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one(Input)
+        box.value = ""
+        box.display = False
+        self.fill("")
+        self.query_one(DataTable).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.fill(event.value.strip())
