@@ -46,6 +46,7 @@ class PtyApp:
         self.screen = pyte.Screen(self.columns, self.lines)
         self.stream = pyte.ByteStream(self.screen)
         self.exit_status: int | None = None
+        self.received = 0  # bytes read from the program so far
         child_env = dict(os.environ if env is None else env)
         child_env["TERM"] = "xterm-256color"
         child_env["COLUMNS"], child_env["LINES"] = str(self.columns), str(self.lines)
@@ -91,7 +92,9 @@ class PtyApp:
             stamp = time.perf_counter()
             chunks.append(data)
         if chunks:
-            self.stream.feed(b"".join(chunks))
+            data = b"".join(chunks)
+            self.received += len(data)
+            self.stream.feed(data)
         else:
             self._check_alive()
             if self.exit_status is not None:

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from unittest import mock
 
+from textual.widgets import DataTable
+
 from tui.backend import inventory_reader
 from tui.backend.model import ConnState
 from tui.cli import settings_from
@@ -108,13 +110,29 @@ def table_rows(app: VirtdeckApp) -> int:
     return tables.first().row_count if tables else -1
 
 
+def tables_measured(app: VirtdeckApp) -> bool:
+    """Whether every DataTable on the screen has measured its rows.
+
+    A DataTable counts a new row at once but only sizes its columns in its
+    own idle handler; a picture taken in between shows label-wide columns
+    with every cell cut to "web…". There is no public flag for it, hence the
+    private attributes (textual is pinned).
+    """
+    return not any(
+        table._require_update_dimensions or table._new_rows or table._updated_cells
+        for table in app.screen.query(DataTable)
+    )
+
+
 async def settle(pilot: Pilot) -> None:
-    """Let pending messages and refreshes run, then check nothing toasts.
+    """Let pending measurements and refreshes run, then check nothing toasts.
 
     A toast disappears after its timeout, so one in a picture would make it
     depend on timing; in these views none is expected, so one is a failure
     worth reading.
     """
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await wait_for(pilot, lambda: tables_measured(app), lambda: "the tables to measure their columns")
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

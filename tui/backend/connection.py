@@ -8,6 +8,7 @@ that must be safe to call from any thread.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -114,6 +115,7 @@ class Connection:
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name=f"libvirt-{conn_id}", daemon=True)
         self._lock = threading.Lock()
+        self._host_lock = threading.Lock()
         self._conn: libvirt.virConnect | None = None
         self._generation = 0
         self._pending: set[tuple[str, str]] = set()
@@ -202,8 +204,9 @@ class Connection:
     def _set_host(self, **changes: Any) -> None:
         if "state" in changes:
             changes.setdefault("changed_at", time.time())
-        self._host = self._host.__class__(**{**self._host.__dict__, **changes})
-        self._emit(HostChanged(self._host))
+        with self._host_lock:  # the worker and the fleet's watchdog both report
+            self._host = dataclasses.replace(self._host, **changes)
+            self._emit(HostChanged(self._host))
 
     def _call_failed(self, action: str, exc: libvirt.libvirtError) -> None:
         conn = self._conn
@@ -289,8 +292,8 @@ class Connection:
         self._attempts = 0
         self._ever_connected = True
         self._set_host(state=ConnState.CONNECTED, last_error=None, attempts=0, next_retry=None, **facts)
-        self._resync()
         self._arm_resync(generation)
+        self._resync()
 
     def _register_events(self, conn: libvirt.virConnect, generation: int) -> None:
         self._callback_ids = []

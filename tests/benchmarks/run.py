@@ -1,0 +1,443 @@
+"""virtdeck benchmarks: `make bench` (or `.venv/bin/python tests/benchmarks/run.py`).
+
+Every figure is printed next to a baseline measured in the same run; nothing
+is asserted, so a slow machine never fails. The exit status is non-zero only
+when a figure could not be measured at all (the app did not show what the
+harness waited for, or crashed); the failure text says what the screen showed.
+
+Figures, on a generated node with N guests (libvirt test driver, temp dir):
+
+1. startup: process start -> `guests: N` in the status bar and the first
+   rows drawn, in a real pseudo-terminal (200x50, xterm-256color) read
+   through pyte. Baselines: `virsh list --all`, `python -c "import textual,
+   libvirt"`, a plain DataTable app with the same number of rows.
+2. peak RSS (VmHWM) just before quitting. Baseline: a bare Textual app and
+   the plain DataTable app, same harness.
+3. key -> changed screen: pagedown, switching views (2, 1), opening the
+   filter, the last filter keystroke, typing the whole filter. Baseline: the
+   same keys on the plain DataTable app.
+4. in-process refresh of the Guests view (CPU and wall): nothing changed, and
+   every row changed one cell. Baselines: clear() + add every row again in
+   the same table; getAllDomainStats(STATE) on the same URI.
+
+    python tests/benchmarks/run.py [--guests N] [--runs R] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests" / "testbed"))
+
+from gen_node import generate_node_xml  # noqa: E402
+from ptyharness import HarnessError, PtyApp  # noqa: E402
+
+PYTHON = sys.executable
+DEADLINE = 30.0
+GOAL_STARTUP = 1.0
+GOAL_RSS_MIB = 100
+GOAL_KEY = 0.050
+
+ROW = re.compile(r"(?<![\w-])(guest-\d{4,})\s+\S")
+MODE_HEADER = re.compile(r"\bName\b.*\bMode\b")
+
+
+# -- what the screen shows ---------------------------------------------------
+
+
+def guest_rows(app: PtyApp) -> list[str]:
+    rows = []
+    for line in app.screen.display:
+        match = ROW.search(line)
+        if match:
+            rows.append(match.group(1))
+    return rows
+
+
+def first_row(app: PtyApp) -> str | None:
+    rows = guest_rows(app)
+    return rows[0] if rows else None
+
+
+def shows_networks(app: PtyApp) -> bool:
+    return any(MODE_HEADER.search(line) for line in app.screen.display) and not guest_rows(app)
+
+
+def shows_guests(app: PtyApp) -> bool:
+    return bool(guest_rows(app)) and not any(MODE_HEADER.search(line) for line in app.screen.display)
+
+
+def filtered(prefix: str) -> Callable[[PtyApp], bool]:
+    def check(app: PtyApp) -> bool:
+        rows = guest_rows(app)
+        return bool(rows) and all(row.startswith(prefix) for row in rows)
+
+    return check
+
+
+def unfiltered(prefix: str) -> Callable[[PtyApp], bool]:
+    def check(app: PtyApp) -> bool:
+        rows = guest_rows(app)
+        return len(rows) > 10 and any(not row.startswith(prefix) for row in rows)
+
+    return check
+
+
+# -- bookkeeping -------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    tmp: Path
+    env: dict[str, str]
+    uri: str
+    n: int
+    runs: int
+    started: list[int] = field(default_factory=list)  # every pid we spawned
+    errors: list[str] = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+
+    def spawn(self, argv: list[str], label: str) -> PtyApp:
+        app = PtyApp(argv, env=self.env, cwd=str(ROOT), label=label)
+        self.started.append(app.pid)
+        return app
+
+    def virtdeck(self) -> PtyApp:
+        return self.spawn([PYTHON, "-m", "tui", "-c", self.uri], "virtdeck")
+
+    def table_app(self) -> PtyApp:
+        return self.spawn([PYTHON, str(HERE / "table_app.py"), str(self.n)], "plain DataTable app")
+
+    def bare_app(self) -> PtyApp:
+        return self.spawn([PYTHON, str(HERE / "bare_app.py")], "bare Textual app")
+
+    def guarded(self, name: str, fn: Callable[[], None]) -> None:
+        """Run one section; a failure is recorded and the others still run."""
+        print(f"  {name} ...", file=sys.stderr, flush=True)
+        try:
+            fn()
+        except (HarnessError, subprocess.SubprocessError, OSError, ValueError, KeyError) as exc:
+            self.errors.append(f"{name}: {exc}")
+            print(f"  {name}: FAILED: {exc}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def timed_command(argv: list[str], env: dict[str, str], check: Callable[[str], bool] | None = None) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=DEADLINE, cwd=str(ROOT))
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(f"{argv[0]} exited {done.returncode}: {done.stderr.strip()[:500]}")
+    if check is not None and not check(done.stdout):
+        raise subprocess.SubprocessError(f"{' '.join(argv)}: unexpected output:\n{done.stdout[:500]}")
+    return elapsed
+
+
+# -- 1 + 2: startup and memory ----------------------------------------------
+
+
+def loaded(n: int) -> Callable[[PtyApp], bool]:
+    status = f"guests: {n}"
+    return lambda app: app.contains(status) and first_row(app) == "guest-0001"
+
+
+def startup_runs(bench: Bench, make: Callable[[], PtyApp], key: str) -> None:
+    times, rss, endings = [], [], []
+    for _ in range(bench.runs):
+        app = make()
+        try:
+            done = app.wait_for(loaded(bench.n), f"'guests: {bench.n}' and the first rows")
+            times.append(done - app.started)
+            app.settle()
+            rss.append(app.peak_rss_kib())
+        finally:
+            endings.append(app.quit())
+    bench.results[key] = {"startup": times, "rss_kib": [r for r in rss if r], "endings": endings}
+
+
+def section_startup(bench: Bench) -> None:
+    startup_runs(bench, bench.virtdeck, "virtdeck")
+
+
+def section_startup_baselines(bench: Bench) -> None:
+    startup_runs(bench, bench.table_app, "table_app")
+    lines = bench.n + 3  # header, rule, rows, blank line
+    bench.results["virsh"] = [
+        timed_command(["virsh", "-c", bench.uri, "list", "--all"], bench.env,
+                      lambda out: len(out.splitlines()) >= lines)
+        for _ in range(bench.runs)
+    ]
+    bench.results["imports"] = [
+        timed_command([PYTHON, "-c", "import textual, libvirt"], bench.env) for _ in range(bench.runs)
+    ]
+
+
+def section_bare(bench: Bench) -> None:
+    app = bench.bare_app()
+    try:
+        app.wait_for(lambda a: a.received > 0, "any output", deadline=DEADLINE)
+        app.settle(0.5)
+        rss = app.peak_rss_kib()
+    finally:
+        ending = app.quit()
+    bench.results["bare"] = {"rss_kib": [rss] if rss else [], "endings": [ending]}
+
+
+# -- 3: keys -------------------------------------------------------------------
+
+
+def key_session(bench: Bench, app: PtyApp, reps: int) -> dict:
+    out: dict[str, list[float]] = {k: [] for k in ("view2", "view1", "pagedown", "open_filter", "last_key",
+                                                     "whole_filter", "clear_filter")}
+    app.wait_for(loaded(bench.n), f"'guests: {bench.n}' and the first rows")
+    app.settle()
+    for _ in range(reps):  # views: 2 then 1
+        out["view2"].append(app.press("2", shows_networks, "the networks table (a Mode column)"))
+        app.settle()
+        out["view1"].append(app.press("1", shows_guests, "the guests table again"))
+        app.settle()
+    for _ in range(reps * 2):  # pagedown from the top
+        before = first_row(app)
+        out["pagedown"].append(app.press(b"\x1b[6~", lambda a, b=before: first_row(a) not in (None, b),
+                                         f"rows other than {before}... after pagedown"))
+        app.settle()
+    for _ in range(reps):  # filter: the last keystroke, then the whole word at once
+        out["open_filter"].append(app.press("/", lambda a: a.contains("filter by"), "the filter box"))
+        app.settle()
+        app.send("guest-0")
+        app.wait_for(lambda a: re.search(r"guest-0(?!\d)", a.text()) is not None, "'guest-0' in the filter box")
+        app.settle()
+        out["last_key"].append(app.press("9", filtered("guest-09"), "only guest-09* rows"))
+        app.settle()
+        out["clear_filter"].append(app.press(b"\x1b", unfiltered("guest-09"), "every row back"))
+        app.settle()
+        app.send("/")
+        app.wait_for(lambda a: a.contains("filter by"), "the filter box")
+        app.settle()
+        out["whole_filter"].append(app.press("guest-09", filtered("guest-09"), "only guest-09* rows"))
+        app.settle()
+        app.send(b"\x1b")
+        app.wait_for(unfiltered("guest-09"), "every row back")
+        app.settle()
+    rss = app.peak_rss_kib()
+    return {**out, "rss_kib": rss}
+
+
+def section_keys(bench: Bench, key: str, make: Callable[[], PtyApp], reps: int) -> None:
+    app = make()
+    try:
+        result = key_session(bench, app, reps)
+    finally:
+        result_ending = app.quit()
+    bench.results[f"keys_{key}"] = {**result, "ending": result_ending}
+
+
+# -- 4: in-process refresh -----------------------------------------------------
+
+
+def section_refresh(bench: Bench) -> None:
+    argv = [PYTHON, str(HERE / "refresh_bench.py"), bench.uri, str(bench.n), "20", "3"]
+    done = subprocess.run(argv, env=bench.env, capture_output=True, text=True, timeout=150, cwd=str(ROOT))
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(f"refresh_bench exited {done.returncode}:\n{done.stderr.strip()[-2000:]}")
+    bench.results["refresh"] = json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- leftovers -----------------------------------------------------------------
+
+
+def leftovers(bench: Bench) -> list[str]:
+    """Processes still alive that we started, or whose command line names our temp dir."""
+    found = []
+    me = str(os.getpid())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or entry.name == me:
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = next((line for line in (entry / "status").read_text().splitlines()
+                          if line.startswith("State:")), "")
+        except OSError:
+            continue
+        if "zombie" in state:
+            continue
+        if int(entry.name) in bench.started or str(bench.tmp) in cmdline:
+            found.append(f"{entry.name}: {cmdline.strip()[:120]}")
+    return found
+
+
+def reap(bench: Bench) -> None:
+    for pid in bench.started:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
+# -- the table -----------------------------------------------------------------
+
+
+def ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 1000:.1f} ms"
+
+
+def secs(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f} s"
+
+
+def mib(kib: float | None) -> str:
+    return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+def verdict(value: float | None, goal: float) -> str:
+    if value is None:
+        return "n/a"
+    return "ok" if value < goal else "MISSED"
+
+
+def report(bench: Bench) -> None:
+    r = bench.results
+    vd = r.get("virtdeck", {})
+    ta = r.get("table_app", {})
+    kv, kt = r.get("keys_virtdeck", {}), r.get("keys_table", {})
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(figure: str, value: str, baseline: str, goal: str) -> None:
+        rows.append((figure, value, baseline, goal))
+
+    n = bench.n
+    start = median(vd.get("startup", []))
+    add(f"1 startup to {n}-guest list (median of {len(vd.get('startup', []))})", secs(start),
+        f"virsh list --all {secs(median(r.get('virsh', [])))}; import textual,libvirt "
+        f"{secs(median(r.get('imports', [])))}; plain DataTable app {secs(median(ta.get('startup', [])))}",
+        f"< {GOAL_STARTUP:.1f} s: {verdict(start, GOAL_STARTUP)}")
+    rss = median(vd.get("rss_kib", []))
+    add("2 peak RSS after startup (VmHWM, median)", mib(rss),
+        f"bare Textual app {mib(median(r.get('bare', {}).get('rss_kib', [])))}; "
+        f"plain DataTable app {mib(median(ta.get('rss_kib', [])))}",
+        f"< {GOAL_RSS_MIB} MiB: {verdict(None if rss is None else rss / 1024, GOAL_RSS_MIB)}")
+    rss_keys = kv.get("rss_kib")
+    add("2 peak RSS after the key session below", mib(rss_keys),
+        f"plain DataTable app {mib(kt.get('rss_kib'))}",
+        f"< {GOAL_RSS_MIB} MiB: {verdict(None if rss_keys is None else rss_keys / 1024, GOAL_RSS_MIB)}")
+    for key, label in (("pagedown", "pagedown"), ("view2", "'2' guests -> networks"),
+                       ("view1", "'1' networks -> guests"), ("open_filter", "'/' opens the filter box"),
+                       ("last_key", "'9' after 'guest-0' (900 rows go)"),
+                       ("whole_filter", "'guest-09' typed at once (8 keys)"),
+                       ("clear_filter", "escape clears the filter (900 rows back)")):
+        value = median(kv.get(key, []))
+        goal = f"< {GOAL_KEY * 1000:.0f} ms: {verdict(value, GOAL_KEY)}"
+        if key == "clear_filter":
+            goal = "(no goal; lone ESC waits for the escape timeout)"
+        add(f"3 key: {label} (median of {len(kv.get(key, []))}, max {ms(max(kv[key]) if kv.get(key) else None)})",
+            ms(value), f"plain DataTable app {ms(median(kt.get(key, [])))}", goal)
+    rf = r.get("refresh", {})
+    if rf:
+        nc, ac, rb, bs = rf["no_change"], rf["all_changed"], rf["rebuild"], rf["bulk_stats"]
+        add(f"4 refresh_view, nothing changed: call (median of {nc['n']})",
+            f"cpu {ms(nc['cpu'])}, wall {ms(nc['wall'])}",
+            f"getAllDomainStats(STATE): cpu {ms(bs['cpu'])}, wall {ms(bs['wall'])}", "")
+        add("4   ... including the deferred work, up to idle",
+            f"cpu {ms(nc['idle_cpu'])}, wall {ms(nc['idle_wall'])}", "(wall has a ~20 ms idle-wait floor)", "")
+        add(f"4 refresh_view, every row changed one cell: call (median of {ac['n']})",
+            f"cpu {ms(ac['cpu'])}, wall {ms(ac['wall'])}",
+            f"clear()+add {rb['rows']} rows: cpu {ms(rb['cpu'])}, wall {ms(rb['wall'])}", "")
+        add("4   ... including the deferred work, up to idle",
+            f"cpu {ms(ac['idle_cpu'])}, wall {ms(ac['idle_wall'])}",
+            f"clear()+add, up to idle: cpu {ms(rb['idle_cpu'])}, wall {ms(rb['idle_wall'])}",
+            "" if ac["cells_changed_every_time"] else "WARNING: cells did not change")
+
+    widths = [max(len(row[i]) for row in rows + [("figure", "virtdeck", "baseline (same run)", "goal")])
+              for i in range(4)]
+    header = ("figure", "virtdeck", "baseline (same run)", "goal")
+    line = "  ".join("-" * w for w in widths)
+    print()
+    print(f"virtdeck benchmarks: {n} guests, {bench.uri.split('/')[-1]} (test driver), "
+          f"terminal 200x50, python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(line)
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print(line)
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    print(line)
+    endings = vd.get("endings", []) + ta.get("endings", []) + r.get("bare", {}).get("endings", [])
+    endings += [kv.get("ending"), kt.get("ending")]
+    endings = [e for e in endings if e]
+    forced = [e for e in endings if e != "quit"]
+    print(f"apps ended: {len(endings)} ({'all by q' if not forced else 'forced: ' + ', '.join(forced)})")
+
+
+# -- main ----------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--guests", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each startup (default 5)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="virtdeck-bench-"))
+    node = tmp / f"node-{args.guests}.xml"
+    node.write_text(generate_node_xml(args.guests))
+    env = dict(os.environ)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"), ("XDG_CACHE_HOME", "cache"),
+                     ("XDG_DATA_HOME", "data")):
+        env[var] = str(tmp / sub)
+    env.pop("LIBVIRT_DEFAULT_URI", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    bench = Bench(tmp=tmp, env=env, uri=f"test://{node}", n=args.guests, runs=args.runs)
+    began = time.perf_counter()
+    print(f"virtdeck benchmarks ({args.guests} guests, node file in {tmp}):", file=sys.stderr, flush=True)
+    # a first run warms the disk cache for every run that follows
+    subprocess.run([PYTHON, "-c", "import textual.app, textual.widgets, libvirt, pyte, tui.app"],
+                   env=env, cwd=str(ROOT), capture_output=True, timeout=DEADLINE)
+    try:
+        bench.guarded("1 startup: virtdeck", lambda: section_startup(bench))
+        bench.guarded("1 startup: baselines", lambda: section_startup_baselines(bench))
+        bench.guarded("2 memory: bare Textual app", lambda: section_bare(bench))
+        bench.guarded("3 keys: virtdeck", lambda: section_keys(bench, "virtdeck", bench.virtdeck, 5))
+        bench.guarded("3 keys: plain DataTable app", lambda: section_keys(bench, "table", bench.table_app, 5))
+        bench.guarded("4 refresh (in-process)", lambda: section_refresh(bench))
+    finally:
+        left = leftovers(bench)
+        if left:
+            reap(bench)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    report(bench)
+    print(f"leftover processes: {'none' if not left else '; '.join(left) + ' (killed)'}")
+    print(f"total benchmark time: {time.perf_counter() - began:.0f} s")
+    if bench.errors:
+        print("\nNOT MEASURED:")
+        for error in bench.errors:
+            print(f"- {error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
