@@ -49,7 +49,8 @@ class VirtdeckApp(App):
     }
     DEFAULT_MODE = "guests"
     BINDINGS = [
-        *(Binding(key, f"switch_mode('{mode}')", label, id=f"view.{mode}") for key, mode, label in VIEWS),
+        # The status line names the views with their keys; the footer keeps to what acts here.
+        *(Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"view.{mode}") for key, mode, label in VIEWS),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]

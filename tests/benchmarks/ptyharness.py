@@ -23,6 +23,7 @@ import pyte
 
 COLUMNS, LINES = 200, 50
 DEFAULT_DEADLINE = 30.0
+COALESCE = 0.002
 
 
 class HarnessError(RuntimeError):
@@ -82,6 +83,11 @@ class PtyApp:
             try:
                 data = os.read(self.fd, 1 << 16)
             except BlockingIOError:
+                # A frame reaches us in pieces of a few KiB; keep reading while
+                # more follows within COALESCE seconds so pyte's parsing of one
+                # piece does not delay the read (and the time stamp) of the next.
+                if stamp is not None and select.select([self.fd], [], [], COALESCE)[0]:
+                    continue
                 break
             except OSError as exc:  # EIO: the child closed the terminal
                 if exc.errno == errno.EIO:
@@ -117,13 +123,15 @@ class PtyApp:
         while True:
             left = end - time.perf_counter()
             if left <= 0:
-                raise HarnessError(f"{self.label}: waited {deadline:.0f} s for {what}; the screen shows:\n{self.text()}")
+                raise HarnessError(f"{self.label}: waited {deadline:.0f} s for {what}; "
+                                   f"the screen shows:\n{self.text()}")
             stamp = self._read_available(min(left, 0.5))
             if stamp is not None and predicate(self):
                 return stamp
             self._check_alive()
             if self.exit_status is not None:
-                raise HarnessError(f"{self.label}: exited ({self.exit_status}) while waiting for {what}:\n{self.text()}")
+                raise HarnessError(f"{self.label}: exited ({self.exit_status}) while waiting for {what}:\n"
+                                   f"{self.text()}")
 
     def settle(self, quiet: float = 0.15, deadline: float = DEFAULT_DEADLINE) -> None:
         """Read until the program has written nothing for `quiet` seconds."""
@@ -151,7 +159,13 @@ class PtyApp:
 
     def press(self, data: str | bytes, predicate: Callable[[PtyApp], bool], what: str,
               deadline: float = DEFAULT_DEADLINE) -> float:
-        """Seconds from writing `data` to the read after which `predicate` holds."""
+        """Seconds from writing `data` to the read after which `predicate` holds.
+
+        The predicate must not hold before the write: a figure for a change
+        that had already happened would mean nothing.
+        """
+        if predicate(self):
+            raise HarnessError(f"{self.label}: {what} already showed before the key {data!r}:\n{self.text()}")
         sent = self.send(data)
         return self.wait_for(predicate, what, deadline) - sent
 

@@ -51,7 +51,7 @@ from ptyharness import HarnessError, PtyApp  # noqa: E402
 PYTHON = sys.executable
 DEADLINE = 30.0
 GOAL_STARTUP = 1.0
-GOAL_RSS_MIB = 100
+GOAL_RSS_MB = 100  # decimal megabytes
 GOAL_KEY = 0.050
 
 ROW = re.compile(r"(?<![\w-])(guest-\d{4,})\s+\S")
@@ -86,7 +86,8 @@ def shows_guests(app: PtyApp) -> bool:
 def filtered(prefix: str) -> Callable[[PtyApp], bool]:
     def check(app: PtyApp) -> bool:
         rows = guest_rows(app)
-        return bool(rows) and all(row.startswith(prefix) for row in rows)
+        # a full table of matches (100 of 1000 match guest-09; the screen shows ~45)
+        return len(rows) >= 20 and all(row.startswith(prefix) for row in rows)
 
     return check
 
@@ -132,7 +133,7 @@ class Bench:
         print(f"  {name} ...", file=sys.stderr, flush=True)
         try:
             fn()
-        except (HarnessError, subprocess.SubprocessError, OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # noqa: BLE001 - record it, run the other sections
             self.errors.append(f"{name}: {exc}")
             print(f"  {name}: FAILED: {exc}", file=sys.stderr, flush=True)
 
@@ -205,6 +206,14 @@ def section_bare(bench: Bench) -> None:
 # -- 3: keys -------------------------------------------------------------------
 
 
+def to_top(app: PtyApp) -> None:
+    """ctrl+home: cursor and scroll back to the first row, so every repetition starts alike."""
+    if first_row(app) != "guest-0001":
+        app.send(b"\x1b[1;5H")
+        app.wait_for(lambda a: first_row(a) == "guest-0001", "the first row after ctrl+home")
+    app.settle()
+
+
 def key_session(bench: Bench, app: PtyApp, reps: int) -> dict:
     out: dict[str, list[float]] = {k: [] for k in ("view2", "view1", "pagedown", "open_filter", "last_key",
                                                      "whole_filter", "clear_filter")}
@@ -221,6 +230,7 @@ def key_session(bench: Bench, app: PtyApp, reps: int) -> dict:
                                          f"rows other than {before}... after pagedown"))
         app.settle()
     for _ in range(reps):  # filter: the last keystroke, then the whole word at once
+        to_top(app)
         out["open_filter"].append(app.press("/", lambda a: a.contains("filter by"), "the filter box"))
         app.settle()
         app.send("guest-0")
@@ -230,6 +240,7 @@ def key_session(bench: Bench, app: PtyApp, reps: int) -> dict:
         app.settle()
         out["clear_filter"].append(app.press(b"\x1b", unfiltered("guest-09"), "every row back"))
         app.settle()
+        to_top(app)
         app.send("/")
         app.wait_for(lambda a: a.contains("filter by"), "the filter box")
         app.settle()
@@ -309,7 +320,7 @@ def secs(value: float | None) -> str:
 
 
 def mib(kib: float | None) -> str:
-    return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
+    return "n/a" if kib is None else f"{kib / 1024:.1f} MiB ({kib * 1024 / 1e6:.0f} MB)"
 
 
 def verdict(value: float | None, goal: float) -> str:
@@ -326,23 +337,26 @@ def report(bench: Bench) -> None:
     rows: list[tuple[str, str, str, str]] = []
 
     def add(figure: str, value: str, baseline: str, goal: str) -> None:
-        rows.append((figure, value, baseline, goal))
+        """One figure; several baselines ("; "-separated) go on lines of their own."""
+        first, *more = baseline.split("; ")
+        rows.append((figure, value, first, goal))
+        rows.extend(("", "", extra, "") for extra in more)
 
     n = bench.n
     start = median(vd.get("startup", []))
     add(f"1 startup to {n}-guest list (median of {len(vd.get('startup', []))})", secs(start),
-        f"virsh list --all {secs(median(r.get('virsh', [])))}; import textual,libvirt "
+        f"virsh list --all {secs(median(r.get('virsh', [])))}; python -c 'import textual, libvirt' "
         f"{secs(median(r.get('imports', [])))}; plain DataTable app {secs(median(ta.get('startup', [])))}",
         f"< {GOAL_STARTUP:.1f} s: {verdict(start, GOAL_STARTUP)}")
     rss = median(vd.get("rss_kib", []))
     add("2 peak RSS after startup (VmHWM, median)", mib(rss),
         f"bare Textual app {mib(median(r.get('bare', {}).get('rss_kib', [])))}; "
         f"plain DataTable app {mib(median(ta.get('rss_kib', [])))}",
-        f"< {GOAL_RSS_MIB} MiB: {verdict(None if rss is None else rss / 1024, GOAL_RSS_MIB)}")
+        f"< {GOAL_RSS_MB} MB: {verdict(None if rss is None else rss * 1024 / 1e6, GOAL_RSS_MB)}")
     rss_keys = kv.get("rss_kib")
     add("2 peak RSS after the key session below", mib(rss_keys),
         f"plain DataTable app {mib(kt.get('rss_kib'))}",
-        f"< {GOAL_RSS_MIB} MiB: {verdict(None if rss_keys is None else rss_keys / 1024, GOAL_RSS_MIB)}")
+        f"< {GOAL_RSS_MB} MB: {verdict(None if rss_keys is None else rss_keys * 1024 / 1e6, GOAL_RSS_MB)}")
     for key, label in (("pagedown", "pagedown"), ("view2", "'2' guests -> networks"),
                        ("view1", "'1' networks -> guests"), ("open_filter", "'/' opens the filter box"),
                        ("last_key", "'9' after 'guest-0' (900 rows go)"),
@@ -351,7 +365,7 @@ def report(bench: Bench) -> None:
         value = median(kv.get(key, []))
         goal = f"< {GOAL_KEY * 1000:.0f} ms: {verdict(value, GOAL_KEY)}"
         if key == "clear_filter":
-            goal = "(no goal; lone ESC waits for the escape timeout)"
+            goal = "none (incl. Textual's 100 ms ESCDELAY)"
         add(f"3 key: {label} (median of {len(kv.get(key, []))}, max {ms(max(kv[key]) if kv.get(key) else None)})",
             ms(value), f"plain DataTable app {ms(median(kt.get(key, [])))}", goal)
     rf = r.get("refresh", {})
@@ -361,7 +375,7 @@ def report(bench: Bench) -> None:
             f"cpu {ms(nc['cpu'])}, wall {ms(nc['wall'])}",
             f"getAllDomainStats(STATE): cpu {ms(bs['cpu'])}, wall {ms(bs['wall'])}", "")
         add("4   ... including the deferred work, up to idle",
-            f"cpu {ms(nc['idle_cpu'])}, wall {ms(nc['idle_wall'])}", "(wall has a ~20 ms idle-wait floor)", "")
+            f"cpu {ms(nc['idle_cpu'])}, wall {ms(nc['idle_wall'])}", "(up-to-idle wall has a ~20 ms floor)", "")
         add(f"4 refresh_view, every row changed one cell: call (median of {ac['n']})",
             f"cpu {ms(ac['cpu'])}, wall {ms(ac['wall'])}",
             f"clear()+add {rb['rows']} rows: cpu {ms(rb['cpu'])}, wall {ms(rb['wall'])}", "")
@@ -369,6 +383,7 @@ def report(bench: Bench) -> None:
             f"cpu {ms(ac['idle_cpu'])}, wall {ms(ac['idle_wall'])}",
             f"clear()+add, up to idle: cpu {ms(rb['idle_cpu'])}, wall {ms(rb['idle_wall'])}",
             "" if ac["cells_changed_every_time"] else "WARNING: cells did not change")
+        add("   (medians; CPU is process_time of the whole process)", "", "", "")
 
     widths = [max(len(row[i]) for row in rows + [("figure", "virtdeck", "baseline (same run)", "goal")])
               for i in range(4)]

@@ -115,8 +115,10 @@ def tables_measured(app: VirtdeckApp) -> bool:
 
     A DataTable counts a new row at once but only sizes its columns in its
     own idle handler; a picture taken in between shows label-wide columns
-    with every cell cut to "web…". There is no public flag for it, hence the
-    private attributes (textual is pinned).
+    with every cell cut to "web…" (and without InventoryTable's
+    `_update_dimensions` override such cells stayed cached even after the
+    measurement). There is no public flag for it, hence the private
+    attributes (textual is pinned).
     """
     return not any(
         table._require_update_dimensions or table._new_rows or table._updated_cells

@@ -41,8 +41,9 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
         width: 80; max-width: 95%; height: auto; max-height: 95%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    AddConnectionScreen Label { margin-top: 1; }
-    AddConnectionScreen .error { color: $error; height: auto; }
+    AddConnectionScreen .error { color: $error; height: auto; display: none; }
+    AddConnectionScreen .error.shown { display: block; }
+    AddConnectionScreen Checkbox { margin-top: 1; }
     AddConnectionScreen #preview { margin-top: 1; color: $text-muted; }
     AddConnectionScreen Horizontal { height: auto; margin-top: 1; }
     AddConnectionScreen .hidden { display: none; }
@@ -126,7 +127,9 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
             message = errors.get(field, "")
             if only_touched and not self._value(field):
                 message = ""
-            self.query_one(f"#{field}-error", Static).update(Text(message))
+            box = self.query_one(f"#{field}-error", Static)
+            box.update(Text(message))
+            box.set_class(bool(message), "shown")
 
     def _update_preview(self) -> None:
         uri = self.build_uri()

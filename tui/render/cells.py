@@ -28,14 +28,19 @@ def visible(value: str) -> str:
 class Cell(Text):
     """A table cell with a sort key, so "2.0 GiB" sorts after "512 MiB"."""
 
-    def __init__(self, text: str, sort_key: Any = None, style: str = "") -> None:
+    def __init__(self, text: str, sort_key: Any = None, style: str = "", justify: str = "left") -> None:
         text = visible(text)
-        super().__init__(text, style=style, justify="left", no_wrap=True, overflow="ellipsis")
+        super().__init__(text, style=style, justify=justify, no_wrap=True, overflow="ellipsis")
         self.sort_key = (0, text.casefold()) if sort_key is None else (0, sort_key)
 
     @property
     def signature(self) -> tuple[str, str]:
         return (self.plain, str(self.style))
+
+
+def size_text(num_bytes: int) -> str:
+    """1.5 GiB, 2 GiB, 768 MiB: a decimal only where it says something."""
+    return humanize.naturalsize(num_bytes, binary=True, format="%.1f").replace(".0 ", " ")
 
 
 def missing() -> Cell:
@@ -51,13 +56,13 @@ def text(value: str | None, style: str = "") -> Cell:
 def number(value: int | float | None, style: str = "") -> Cell:
     if value is None:
         return missing()
-    return Cell(str(value), sort_key=value, style=style)
+    return Cell(str(value), sort_key=value, style=style, justify="right")
 
 
 def size(num_bytes: int | None, style: str = "") -> Cell:
     if num_bytes is None:
         return missing()
-    return Cell(humanize.naturalsize(num_bytes, binary=True, format="%.1f"), sort_key=num_bytes, style=style)
+    return Cell(size_text(num_bytes), sort_key=num_bytes, style=style, justify="right")
 
 
 def flag(value: bool | None, yes: str = "yes", no: str = "no") -> Cell:
@@ -70,4 +75,4 @@ def percent(fraction: float | None, warn: float = 0.8, alarm: float = 0.9) -> Ce
     if fraction is None:
         return missing()
     style = "bold red" if fraction >= alarm else "yellow" if fraction >= warn else ""
-    return Cell(f"{fraction * 100:.0f}%", sort_key=fraction, style=style)
+    return Cell(f"{fraction * 100:.0f}%", sort_key=fraction, style=style, justify="right")

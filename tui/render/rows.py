@@ -18,6 +18,7 @@ GUEST_STATE_STYLES = {
     "shutting down": "yellow",
     "suspended": "cyan",
     "shut off": "dim",
+    "saved": "cyan",
 }
 
 HOST_STATE_STYLES = {
@@ -42,7 +43,7 @@ GUEST_COLUMNS: list[Column] = [
 NETWORK_COLUMNS: list[Column] = [
     ("name", "Name"),
     ("host", "Host"),
-    ("active", "Active"),
+    ("active", "State"),
     ("mode", "Mode"),
     ("bridge", "Bridge / device"),
     ("subnet", "IPv4 subnet"),
@@ -111,7 +112,7 @@ def guest_state(guest: Guest) -> Cell:
         label = f"paused ({guest.reason})"
     elif guest.state == "crashed":
         label = f"crashed ({guest.reason})" if guest.reason not in ("unknown", "") else "crashed"
-    return Cell(label, sort_key=label, style=GUEST_STATE_STYLES.get(guest.state, ""))
+    return Cell(label, sort_key=label, style=GUEST_STATE_STYLES.get(label, GUEST_STATE_STYLES.get(guest.state, "")))
 
 
 def guest_row(guest: Guest, host_name: str) -> tuple[Cell, ...]:
@@ -132,7 +133,7 @@ def network_row(net: Network, host_name: str) -> tuple[Cell, ...]:
         Cell(host_name),
         cells.flag(net.active, "active", "inactive"),
         Cell(_MODE_LABELS.get(net.mode, net.mode)),
-        cells.text(net.bridge),
+        cells.text(net.bridge.replace(",", ", ") if net.bridge else None),
         cells.text(net.ipv4_subnet),
         cells.text(net.dhcp_range),
         cells.flag(net.autostart),
@@ -185,14 +186,14 @@ def host_row(host: Host, guest_count: int, now: float | None = None) -> tuple[Ce
     hypervisor = None
     if host.hypervisor:
         hypervisor = f"{host.hypervisor} {host.hypervisor_version or ''}".strip()
-    name = f"{host.name} (demo)" if host.demo else host.name
+    name = f"{host.name} (demo)" if host.demo and host.name != "demo" else host.name
     name += " [ro]" if host.read_only else ""
     uri = "built-in demo node (libvirt test driver)" if host.demo else host.uri
     return (
         Cell(name),
         Cell(uri),
         Cell(host_state_text(host, now), sort_key=host.state.value, style=style),
-        cells.text(host.hostname),
+        cells.text(None if host.demo else host.hostname),
         cells.text(hypervisor),
         cells.text(host.libvirt_version),
         cells.text(host.cpu_model),

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 class DetailsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="details.close"),
+        Binding("enter", "dismiss", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
     ]
     DEFAULT_CSS = """

@@ -9,6 +9,7 @@ from textual.widgets import Footer, Static
 
 from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
 from ..widgets.inventory_table import InventoryTable
+from ..widgets.status_bar import StatusBar
 from .base import InventoryScreen
 
 
@@ -57,6 +58,7 @@ class VolumesScreen(Screen):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
+        yield StatusBar("storage")
         yield Static(id="pool-title")
         yield InventoryTable(VOLUME_COLUMNS, id="table")
         yield Footer()
@@ -75,6 +77,7 @@ class VolumesScreen(Screen):
         pool = inventory.pools.get((self.conn_id, self.pool_uuid))
         if kinds and "pools" in kinds and pool is not None and "volumes" not in kinds:
             self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+        self.query_one(StatusBar).show(inventory, self.app.settings.read_only)
         title = self.query_one("#pool-title", Static)
         volumes = inventory.volumes.get((self.conn_id, self.pool_uuid))
         if pool is None:

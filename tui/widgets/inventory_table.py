@@ -33,16 +33,28 @@ class InventoryTable(DataTable, inherit_bindings=False):
     """
 
     def __init__(self, columns: list[Column], **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable", **kwargs)
         self._column_defs = columns
         self._tokens: dict[str, Any] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self.sort_column: str = columns[0][0]
         self.sort_reverse = False
+        self._measured_widths: list[int] = []
 
     def on_mount(self) -> None:
         for key, label in self._column_defs:
             self.add_column(label, key=key)
+
+    def _update_dimensions(self, new_rows) -> None:
+        # DataTable measures new rows in its idle handler but keeps the cells it
+        # rendered before at the old column widths ("web…") until something
+        # else changes (textual#4470). Invalidate them when a width moved.
+        super()._update_dimensions(new_rows)
+        widths = [column.get_render_width(self) for column in self.ordered_columns]
+        if widths != self._measured_widths:
+            self._measured_widths = widths
+            self._update_count += 1
+            self.refresh()
 
     @property
     def column_keys(self) -> list[str]:

@@ -24,10 +24,10 @@ def summary(inventory: Inventory, view: str, read_only: bool) -> Text:
     line = Text()
     line.append(" virtdeck ", style="bold reverse")
     if any(host.demo for host in inventory.hosts.values()):
-        line.append(" DEMO HOST (libvirt test driver, not real machines) ", style="bold black on yellow")
+        line.append(" DEMO HOST ", style="bold black on yellow")
     for mode, label in VIEW_NAMES.items():
-        line.append(f" {label} ", style="bold underline" if mode == view else "dim")
-    line.append(" │ ")
+        line.append(f" {label}", style="bold underline" if mode == view else "dim")
+    line.append("  │ ")
     states = Counter(host.state for host in inventory.hosts.values())
     parts = [f"{count} {state.value}" for state, count in sorted(states.items(), key=lambda kv: kv[0].value)]
     bad = states[ConnState.LOST] + states[ConnState.FAILED] + states[ConnState.RETRYING]
