@@ -55,7 +55,7 @@ async def test_demo_views_show_states_modes_and_pools(tmp_path):
         await wait_for(pilot, lambda: app.screen.table.row_count == 2, what="2 pools")
         pools = {c[0].plain: c for c in app.screen.table._cells.values()}
         assert pools["default"][7].plain == "92%"
-        assert pools["default"][4].plain == "100.0 GiB"
+        assert pools["default"][4].plain == "100 GiB"
 
         await pilot.press("4")
         await wait_for(pilot, lambda: app.screen.table.row_count == 1, what="1 host")

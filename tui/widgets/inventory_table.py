@@ -2,8 +2,9 @@
 
 `sync` diffs what should be shown against what is: rows that went away are
 removed, new ones added, and only cells whose text or style changed are
-updated. The cursor stays on the row it was on, and the scroll offset is left
-alone, so a refresh never moves what the user is looking at.
+updated. The cursor stays on the row it was on and the view does not scroll,
+so a refresh never moves what the user is looking at. Only a filter that
+drops most rows rebuilds the table, and then the cursor row is kept in view.
 """
 
 from __future__ import annotations
@@ -73,11 +74,18 @@ class InventoryTable(DataTable, inherit_bindings=False):
         `render(key)` is only called for rows that are new or whose token changed.
         """
         selected = self.selected_key
+        gone = [k for k in self._tokens if k not in entries]
+        if len(gone) > max(64, len(self._tokens) // 4):
+            # DataTable.remove_row walks every row; dropping most of a big
+            # table (a filter typed by the user) is cheaper as one rebuild.
+            self._rebuild(entries, render, selected)
+            return True
         changed = False
         resort = False
         sort_index = self.column_keys.index(self.sort_column)
         column_keys = self.column_keys
-        for key in [k for k in self._tokens if k not in entries]:
+        widths: dict[int, int] = {}
+        for key in gone:
             self.remove_row(key)
             del self._tokens[key]
             del self._cells[key]
@@ -96,15 +104,42 @@ class InventoryTable(DataTable, inherit_bindings=False):
             old_cells = self._cells[key]
             for index, (cell, old) in enumerate(zip(cells, old_cells)):
                 if cell.signature != old.signature:
-                    self.update_cell(key, column_keys[index], cell, update_width=True)
+                    # update_width=True makes DataTable re-measure the whole
+                    # column per cell; columns only need to grow, done once below.
+                    self.update_cell(key, column_keys[index], cell)
+                    widths[index] = max(widths.get(index, 0), cell.cell_len)
                     changed = True
                     resort = resort or index == sort_index
             self._cells[key] = cells
+        self._grow_columns(widths)
         if resort:
             self._apply_sort()
         if changed and selected is not None and selected in self._tokens:
             self.move_cursor(row=self.get_row_index(selected), scroll=False)
         return changed
+
+    def _grow_columns(self, widths: dict[int, int]) -> None:
+        grown = False
+        for index, width in widths.items():
+            column = self.ordered_columns[index]
+            if width > column.content_width:
+                column.content_width = width
+                grown = True
+        if grown:
+            self._require_update_dimensions = True
+            self.refresh(layout=True)
+
+    def _rebuild(self, entries: Mapping[str, Any], render: Callable[[str], tuple[Cell, ...]], selected: str | None) -> None:
+        self.clear()
+        self._tokens = {}
+        self._cells = {}
+        for key, token in entries.items():
+            cells = self._cells[key] = render(key)
+            self._tokens[key] = token
+            self.add_row(*cells, key=key)
+        self._apply_sort()
+        if selected is not None and selected in self._tokens:
+            self.move_cursor(row=self.get_row_index(selected))
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         if reverse is None:
