@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -82,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     from .app import VirtdeckApp
     from .terminal import isolate
 
-    isolate(state_dir() / "virtdeck.log")
+    log_path = state_dir() / "virtdeck.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    # Python's last-resort handler would write warnings onto the terminal.
+    logging.basicConfig(
+        filename=log_path, level=logging.INFO, format="%(asctime)s %(threadName)s %(name)s: %(message)s"
+    )
+    isolate(log_path)
     VirtdeckApp(settings).run()
     return 0
 

@@ -48,6 +48,7 @@ class PtyApp:
         self.stream = pyte.ByteStream(self.screen)
         self.exit_status: int | None = None
         self.received = 0  # bytes read from the program so far
+        self.raw = bytearray()  # every byte the program wrote to its terminal
         child_env = dict(os.environ if env is None else env)
         child_env["TERM"] = "xterm-256color"
         child_env["COLUMNS"], child_env["LINES"] = str(self.columns), str(self.lines)
@@ -100,6 +101,7 @@ class PtyApp:
         if chunks:
             data = b"".join(chunks)
             self.received += len(data)
+            self.raw += data
             self.stream.feed(data)
         else:
             self._check_alive()
