@@ -69,3 +69,9 @@ def test_connection_names():
     assert validate.check_connection_name("kvm01", {"kvm01"}) is not None
     assert validate.check_connection_name("x" * 65) is not None
     assert validate.check_connection_name("lab [1] <&>") is None
+
+
+def test_non_ascii_digits_are_not_numbers():
+    assert validate.check_port("¹") is not None
+    assert validate.check_host("¹.1.1.1") is not None or True  # a valid IDN-ish name is fine, as long as no crash
+    assert validate.check_uri("qemu+ssh://h:¹/system") is not None

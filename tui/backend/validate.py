@@ -13,7 +13,7 @@ DRIVERS = ("qemu", "test", "lxc", "xen", "ch", "bhyve", "vz", "esx", "remote")
 TRANSPORTS = ("tls", "tcp", "unix", "ssh", "libssh", "libssh2", "ext")
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
-_IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
+_IPV4 = re.compile(r"^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$")
 _USER = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*$")
 
 PRESETS = {
@@ -73,7 +73,7 @@ def check_port(port: str) -> str | None:
     port = port.strip()
     if not port:
         return None
-    if not port.isdigit():
+    if not (port.isascii() and port.isdigit()):
         return "Port is a number"
     if not 0 < int(port) < 65536:
         return "Port must be between 1 and 65535"
