@@ -157,6 +157,44 @@ class Connection:
     def list_volumes(self, pool_uuid: str) -> None:
         self.submit(self._list_volumes, pool_uuid)
 
+    def call(
+        self,
+        fn: Callable[[libvirt.virConnect], Any],
+        done: Callable[[Any, BaseException | None], None] | None = None,
+        action: str = "call",
+    ) -> None:
+        """Run `fn(conn)` on this connection's worker; `done(result, error)` follows there.
+
+        Without `done`, a failure is reported as ActionFailed with libvirt's text.
+        """
+
+        def job() -> None:
+            conn = self._conn
+            if conn is None:
+                error: BaseException = ConnectionError(f"{self.name} is not connected")
+                if done is not None:
+                    done(None, error)
+                else:
+                    self._emit(ActionFailed(self.conn_id, action, str(error)))
+                return
+            try:
+                result = fn(conn)
+            except libvirt.libvirtError as exc:
+                if done is None:
+                    self._call_failed(action, exc)
+                else:
+                    done(None, exc)
+                return
+            if done is not None:
+                done(result, None)
+
+        job.__name__ = action
+        self.submit(job)
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
     def busy_for(self, now: float | None = None) -> float:
         started = self._busy_since
         if started is None:
