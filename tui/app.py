@@ -13,9 +13,10 @@ from . import config as config_file
 from . import demo
 from .backend.fleet import Fleet
 from .backend.inventory import Inventory
-from .backend.model import ActionFailed, ConnState, HostChanged
+from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged
 from .forms.add_connection import NewConnection
-from .messages import BackendUpdated, InventoryChanged
+from .backend.model import StatsSampled
+from .messages import BackendUpdated, InventoryChanged, StatsArrived
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
 from .screens.hosts import HostsScreen
@@ -51,6 +52,7 @@ class VirtdeckApp(App):
     BINDINGS = [
         # The status line names the views with their keys; the footer keeps to what acts here.
         *(Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"view.{mode}") for key, mode, label in VIEWS),
+        Binding("z", "toggle_stats", "Pause stats", id="stats.pause"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -62,6 +64,7 @@ class VirtdeckApp(App):
         self.fleet: Fleet | None = None
         self._dirty: set[str] = set()
         self._flush_pending = False
+        self.stats_paused = False
 
     def on_mount(self) -> None:
         if self.settings.config.keymap:
@@ -70,6 +73,7 @@ class VirtdeckApp(App):
             self.theme = self.settings.config.theme
         self.sub_title = f"hosts from {self.settings.source}"
         self.fleet = Fleet(self._sink, read_only=self.settings.read_only, resync_interval=self.settings.resync)
+        self.fleet.set_sampling(interval=self.settings.refresh, active=True)
         for target in self.settings.targets:
             self.fleet.add(target.uri, target.name, demo=target.demo, prepare=demo.prepare if target.demo else None)
 
@@ -81,7 +85,15 @@ class VirtdeckApp(App):
 
     def _sink(self, update) -> None:
         """Called on backend threads; post_message is safe from any thread."""
-        self.post_message(BackendUpdated(update))
+        if isinstance(update, StatsSampled):
+            self.post_message(StatsArrived(update))
+        else:
+            self.post_message(BackendUpdated(update))
+
+    def on_stats_arrived(self, message: StatsArrived) -> None:
+        if self.stats_paused:
+            return
+        self._fold(self.inventory.apply(message.update))
 
     def on_backend_updated(self, message: BackendUpdated) -> None:
         update = message.update
@@ -89,11 +101,15 @@ class VirtdeckApp(App):
         if isinstance(update, HostChanged):
             previous = self.inventory.hosts.get(update.host.conn_id)
         kinds = self.inventory.apply(update)
+        self._notify_for(update)
         if isinstance(update, ActionFailed):
             self.notify(f"{update.action}: {update.error}", title=self.inventory.host_name(update.conn_id),
                         severity="error", markup=False, timeout=8)
         elif isinstance(update, HostChanged) and previous is not None:
             self._announce_host(previous.state, update)
+        self._fold(kinds)
+
+    def _fold(self, kinds: set[str]) -> None:
         if kinds:
             self._dirty |= kinds
             if not self._flush_pending:
@@ -146,6 +162,22 @@ class VirtdeckApp(App):
                 self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
 
     # -- actions -------------------------------------------------------------
+
+    def action_toggle_stats(self) -> None:
+        self.stats_paused = not self.stats_paused
+        if self.fleet is not None:
+            self.fleet.set_sampling(active=not self.stats_paused)
+        self.notify("stats paused (z resumes)" if self.stats_paused else "stats resumed", timeout=2)
+        self._fold({"hosts"})
+
+    def _notify_for(self, update) -> None:
+        """Crashes and I/O-error pauses are worth interrupting for."""
+        if not isinstance(update, EventHappened):
+            return
+        event = update.event
+        if event.kind == "io-error" or (event.kind == "guest" and event.detail.startswith(("crashed", "stopped (crashed)"))):
+            self.notify(f"{event.subject}: {event.detail}", title=self.inventory.host_name(event.conn_id),
+                        severity="error", markup=False, timeout=10)
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

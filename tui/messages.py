@@ -21,3 +21,14 @@ class InventoryChanged(Message):
     def __init__(self, kinds: frozenset[str]) -> None:
         super().__init__()
         self.kinds = kinds
+
+
+class StatsArrived(Message):
+    """A stats tick of one connection; a newer one replaces a queued older one."""
+
+    def __init__(self, update) -> None:
+        super().__init__()
+        self.update = update
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatsArrived) and message.update.conn_id == self.update.conn_id

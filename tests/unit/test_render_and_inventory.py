@@ -25,8 +25,9 @@ def test_names_are_text_never_markup(name):
 
 
 def test_sizes_sort_by_bytes_not_text():
-    small = rows.guest_row(guest(memory_kib=512 * 1024), "h")[4]
-    big = rows.guest_row(guest(memory_kib=16 * 1024 * 1024), "h")[4]
+    memory = [key for key, _ in rows.GUEST_COLUMNS].index("memory")
+    small = rows.guest_row(guest(memory_kib=512 * 1024), "h")[memory]
+    big = rows.guest_row(guest(memory_kib=16 * 1024 * 1024), "h")[memory]
     assert (small.plain, big.plain) == ("512 MiB", "16 GiB")
     assert small.sort_key < big.sort_key
 

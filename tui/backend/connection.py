@@ -18,9 +18,16 @@ from typing import Any
 
 import libvirt
 
-from . import eventloop, inventory_reader as reader, states
+from . import eventloop, host_facts, inventory_reader as reader, states
+from .stats import HostCpuSample, Sample, compute
+from .xml.domain import parse_interfaces
 from .model import (
     ActionFailed,
+    AgentChanged,
+    GuestNicsRead,
+    HostFactsRead,
+    LeasesRead,
+    StatsSampled,
     ConnState,
     Event,
     EventHappened,
@@ -126,6 +133,19 @@ class Connection:
         self._ever_connected = False
         self._stopped = False
         self._host = Host(conn_id, uri, name, ConnState.CONNECTING, read_only=read_only, demo=demo)
+        # Stats sampling: one bulk call per tick, the next tick armed only
+        # after this one finished, so ticks never overlap.
+        self.stats_interval = 2.0
+        self._sampling = False
+        self._want_vcpu = False
+        self._want_host = False
+        self._tick_armed = False
+        self._ticks = 0
+        self._samples: dict[str, Sample] = {}
+        self._host_cpu: HostCpuSample | None = None
+        self._stats_flags: int | None = None
+        self._period_set: set[str] = set()
+        self._vcpus: dict[str, int] = {}  # uuid -> vCPUs, for bounding CPU % without the vcpu group
 
     # -- public, any thread ------------------------------------------------
 
@@ -156,6 +176,22 @@ class Connection:
 
     def list_volumes(self, pool_uuid: str) -> None:
         self.submit(self._list_volumes, pool_uuid)
+
+    def set_sampling(
+        self, interval: float | None = None, active: bool | None = None,
+        vcpu: bool | None = None, host: bool | None = None,
+    ) -> None:
+        """Change what the stats tick fetches; takes effect from the next tick."""
+        if interval is not None:
+            self.stats_interval = max(0.1, interval)
+        if vcpu is not None:
+            self._want_vcpu = vcpu
+        if host is not None:
+            self._want_host = host
+        if active is not None:
+            self._sampling = active
+        if self._sampling:
+            self.submit(self._ensure_tick)
 
     def call(
         self,
@@ -331,13 +367,20 @@ class Connection:
         self._ever_connected = True
         self._set_host(state=ConnState.CONNECTED, last_error=None, attempts=0, next_retry=None, **facts)
         self._arm_resync(generation)
+        self._samples = {}
+        self._host_cpu = None
+        self._period_set = set()
         self._resync()
+        self._read_details()
+        self._ensure_tick()
 
     def _register_events(self, conn: libvirt.virConnect, generation: int) -> None:
         self._callback_ids = []
         registrations = [
             ("domain", libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._domain_lifecycle),
             ("domain", libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, self._domain_reboot),
+            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON, self._domain_io_error),
+            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._domain_agent),
             ("network", libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._network_lifecycle),
             ("pool", libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, self._pool_lifecycle),
             ("pool", libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, self._pool_refresh),
@@ -437,6 +480,7 @@ class Connection:
         if conn is None:
             return
         guests = reader.read_guests(conn, self.conn_id)
+        self._vcpus = {guest.uuid: guest.vcpus for guest in guests}
         networks = reader.read_networks(conn, self.conn_id)
         pools = reader.read_pools(conn, self.conn_id)
         self._emit(InventorySynced(self.conn_id, guests, networks, pools))
@@ -465,6 +509,24 @@ class Connection:
     def _domain_reboot(self, _conn, dom, generation: int) -> None:
         if generation == self._generation:
             self._emit(EventHappened(Event(self.conn_id, "guest", dom.name(), "rebooted")))
+
+    def _domain_io_error(self, _conn, dom, src_path: str, dev_alias: str, action: int, reason: str,
+                         generation: int) -> None:
+        if generation != self._generation:
+            return
+        actions = {0: "none", 1: "paused", 2: "reported", 3: "ignored"}
+        detail = f"I/O error on {dev_alias or src_path} ({reason or 'unknown'}): {actions.get(action, action)}"
+        self._emit(EventHappened(Event(self.conn_id, "io-error", dom.name(), detail)))
+        self._queue_refresh("guest", dom.UUIDString(), generation)
+
+    def _domain_agent(self, _conn, dom, state: int, reason: int, generation: int) -> None:
+        if generation != self._generation:
+            return
+        connected = state == libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
+        why = {1: "channel", 2: "guest"}.get(reason, "unknown")
+        self._emit(EventHappened(Event(self.conn_id, "agent", dom.name(),
+                                       f"agent {'connected' if connected else 'disconnected'} ({why})")))
+        self._emit(AgentChanged(self.conn_id, dom.UUIDString(), connected))
 
     def _network_lifecycle(self, _conn, net, event: int, _detail: int, generation: int) -> None:
         if generation != self._generation:
@@ -495,12 +557,16 @@ class Connection:
         if kind == "guest":
             guest = reader.read_guest(conn, self.conn_id, uuid)
             self._emit(guest if guest is not None else GuestRemoved(self.conn_id, uuid))
+            if guest is not None:
+                self._vcpus[uuid] = guest.guest.vcpus
+                self._read_nics(conn, [uuid])
         elif kind == "network":
             network = reader.read_network(conn, self.conn_id, uuid)
             self._emit(network if network is not None else NetworkRemoved(self.conn_id, uuid))
         elif kind == "pool":
             pool = reader.read_pool(conn, self.conn_id, uuid)
             self._emit(pool if pool is not None else PoolRemoved(self.conn_id, uuid))
+            self._emit(HostFactsRead(self.conn_id, None, host_facts.read_provisioned(conn)))
 
     def _list_volumes(self, pool_uuid: str) -> None:
         conn = self._conn
@@ -509,3 +575,133 @@ class Connection:
             return
         volumes = reader.read_volumes(conn, self.conn_id, pool_uuid)
         self._emit(VolumesListed(self.conn_id, pool_uuid, volumes))
+
+    # -- details read after a sync: interfaces, host checks, provisioning --
+
+    def _read_nics(self, conn: libvirt.virConnect, uuids: list[str] | None = None) -> None:
+        domains = conn.listAllDomains(0) if uuids is None else []
+        if uuids is not None:
+            for uuid in uuids:
+                try:
+                    domains.append(conn.lookupByUUIDString(uuid))
+                except libvirt.libvirtError:
+                    continue
+        nics = {}
+        for dom in domains:
+            try:
+                nics[dom.UUIDString()] = parse_interfaces(dom.XMLDesc(0))
+            except (libvirt.libvirtError, ValueError):
+                continue
+        self._emit(GuestNicsRead(self.conn_id, nics, full=uuids is None))
+
+    def _read_details(self) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        self._read_nics(conn)
+        self._emit(HostFactsRead(self.conn_id, host_facts.read_virt_checks(conn), host_facts.read_provisioned(conn)))
+        self._read_leases(conn)
+
+    def _read_leases(self, conn: libvirt.virConnect) -> int:
+        addresses: dict[str, list[str]] = {}
+        calls = 0
+        try:
+            networks = conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE)
+            calls += 1
+        except libvirt.libvirtError:
+            return calls
+        for net in networks:
+            try:
+                calls += 1
+                for lease in net.DHCPLeases():
+                    mac = (lease.get("mac") or "").lower()
+                    if mac and lease.get("ipaddr"):
+                        addresses.setdefault(mac, []).append(lease["ipaddr"])
+            except libvirt.libvirtError:
+                continue
+        self._emit(LeasesRead(self.conn_id, {mac: tuple(ips) for mac, ips in addresses.items()}))
+        return calls
+
+    # -- stats tick ----------------------------------------------------------
+
+    def _ensure_tick(self) -> None:
+        if self._sampling and not self._tick_armed and self._conn is not None:
+            self._tick_armed = True
+            self._start_timer(self.stats_interval, self._tick, self._generation)
+
+    def _stats_groups(self) -> int:
+        groups = (
+            libvirt.VIR_DOMAIN_STATS_STATE
+            | libvirt.VIR_DOMAIN_STATS_CPU_TOTAL
+            | libvirt.VIR_DOMAIN_STATS_BALLOON
+            | libvirt.VIR_DOMAIN_STATS_BLOCK
+            | libvirt.VIR_DOMAIN_STATS_INTERFACE
+        )
+        if self._want_vcpu:
+            groups |= libvirt.VIR_DOMAIN_STATS_VCPU
+        return groups
+
+    def _fetch_stats(self, conn: libvirt.virConnect) -> list:
+        groups = self._stats_groups()
+        if self._stats_flags is None:
+            nowait = getattr(libvirt, "VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT", 0)
+            flags = libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | nowait
+            try:
+                records = conn.getAllDomainStats(groups, flags)
+            except libvirt.libvirtError as exc:
+                if not nowait or exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
+                    raise
+                flags = libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
+                records = conn.getAllDomainStats(groups, flags)
+            self._stats_flags = flags
+            return records
+        return conn.getAllDomainStats(groups, self._stats_flags)
+
+    def sample_once(self) -> StatsSampled | None:
+        """One tick's work, on the worker: fetch, diff, emit."""
+        conn = self._conn
+        if conn is None:
+            return None
+        started = time.perf_counter()
+        records = self._fetch_stats(conn)
+        now = time.monotonic()
+        fetched = time.perf_counter() - started
+        calls = 1
+        host_cpus = self._host.cpus
+        fresh: dict[str, Sample] = {}
+        results = []
+        for dom, record in records:
+            uuid = dom.UUIDString()
+            sample = Sample(now, record)
+            fresh[uuid] = sample
+            results.append(compute(self.conn_id, uuid, self._samples.get(uuid), sample, host_cpus, self._vcpus.get(uuid)))
+            if uuid not in self._period_set and "balloon.current" in record and "balloon.unused" not in record:
+                self._period_set.add(uuid)
+                if not self.read_only:
+                    calls += 1
+                    try:
+                        dom.setMemoryStatsPeriod(max(1, round(self.stats_interval)), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+                    except libvirt.libvirtError:
+                        pass
+        self._samples = fresh
+        host = None
+        if self._want_host:
+            host, self._host_cpu, host_calls = host_facts.read_host_stats(conn, self.conn_id, self._host_cpu)
+            calls += host_calls
+        self._ticks += 1
+        if self._ticks % 15 == 0:
+            calls += self._read_leases(conn)
+        update = StatsSampled(self.conn_id, tuple(results), calls, fetched, host)
+        return update
+
+    def _tick(self, generation: int) -> None:
+        self._tick_armed = False
+        if generation != self._generation or self._conn is None or not self._sampling:
+            return
+        try:
+            update = self.sample_once()
+        finally:
+            if generation == self._generation:
+                self._ensure_tick()
+        if update is not None and generation == self._generation:
+            self._emit(update)

@@ -29,6 +29,7 @@ class Fleet:
         self.resync_interval = resync_interval
         self.open_timeout = open_timeout
         self._connections: dict[str, Connection] = {}
+        self._sampling: dict = {"interval": 2.0, "active": False, "vcpu": False, "host": False}
         self._ids = itertools.count(1)
         self._watchdog_stop = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name="fleet-watchdog", daemon=True)
@@ -62,6 +63,7 @@ class Fleet:
             prepare=prepare,
         )
         self._connections[conn_id] = connection
+        connection.set_sampling(**self._sampling)
         connection.start()
         return connection
 
@@ -78,6 +80,16 @@ class Fleet:
     def list_volumes(self, conn_id: str, pool_uuid: str) -> None:
         if (connection := self._connections.get(conn_id)) is not None:
             connection.list_volumes(pool_uuid)
+
+    def set_sampling(self, **changes) -> None:
+        """interval=, active=, vcpu=, host= for every connection, now and later."""
+        self._sampling.update({k: v for k, v in changes.items() if v is not None})
+        for connection in self.connections:
+            connection.set_sampling(**changes)
+
+    @property
+    def sampling(self) -> dict:
+        return dict(self._sampling)
 
     def resync_all(self) -> None:
         for connection in self.connections:

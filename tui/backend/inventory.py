@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import (
     ActionFailed,
+    AgentChanged,
     Event,
+    GuestNicsRead,
+    HostFactsRead,
+    HostStats,
+    LeasesRead,
+    StatsSampled,
+    VirtChecks,
     EventHappened,
     Guest,
     GuestChanged,
@@ -44,8 +52,18 @@ class Inventory:
     volumes: dict[Key, tuple[Volume, ...]] = field(default_factory=dict)
     events: deque[tuple[int, Event]] = field(default_factory=lambda: deque(maxlen=5000))
     _event_seq: int = 0
+    stats: dict[Key, Any] = field(default_factory=dict)  # GuestStats of running guests
+    host_stats: dict[str, HostStats] = field(default_factory=dict)
+    checks: dict[str, VirtChecks] = field(default_factory=dict)
+    provisioned: dict[Key, int] = field(default_factory=dict)  # pool -> sum of volume capacities
+    nics: dict[Key, tuple] = field(default_factory=dict)  # guest -> InterfaceInfo...
+    leases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # conn -> mac -> addresses
+    agents: dict[Key, bool] = field(default_factory=dict)  # guest -> agent connected
+    ticks: dict[str, StatsSampled] = field(default_factory=dict)  # last tick per connection
     versions: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(("hosts", "guests", "networks", "pools", "volumes", "events"), 0)
+        default_factory=lambda: dict.fromkeys(
+            ("hosts", "guests", "networks", "pools", "volumes", "events", "stats"), 0
+        )
     )
 
     def _bump(self, *kinds: str) -> set[str]:
@@ -63,7 +81,10 @@ class Inventory:
                 return self._bump("hosts")
             case HostRemoved(conn_id):
                 self.hosts.pop(conn_id, None)
-                for table in (self.guests, self.networks, self.pools, self.volumes):
+                for table_by_conn in (self.host_stats, self.checks, self.leases, self.ticks):
+                    table_by_conn.pop(conn_id, None)
+                for table in (self.guests, self.networks, self.pools, self.volumes, self.stats, self.provisioned,
+                              self.nics, self.agents):
                     for key in [k for k in table if k[0] == conn_id]:
                         del table[key]
                 return self._bump("hosts", "guests", "networks", "pools", "volumes")
@@ -86,6 +107,8 @@ class Inventory:
             case GuestChanged(guest):
                 return self._put(self.guests, guest, "guests")
             case GuestRemoved(conn_id, uuid):
+                for table in (self.stats, self.nics, self.agents):
+                    table.pop((conn_id, uuid), None)
                 return self._drop(self.guests, (conn_id, uuid), "guests")
             case NetworkChanged(network):
                 return self._put(self.networks, network, "networks")
@@ -99,6 +122,46 @@ class Inventory:
             case VolumesListed(conn_id, pool_uuid, volumes):
                 self.volumes[(conn_id, pool_uuid)] = volumes
                 return self._bump("volumes")
+            case StatsSampled(conn_id, stats, _calls, _seconds, host):
+                for key in [k for k in self.stats if k[0] == conn_id]:
+                    del self.stats[key]
+                for item in stats:
+                    self.stats[item.key] = item
+                self.ticks[conn_id] = update
+                changed = self._bump("stats")
+                if host is not None:
+                    self.host_stats[conn_id] = host
+                    changed |= self._bump("hosts")
+                return changed
+            case GuestNicsRead(conn_id, nics, full):
+                if full:
+                    for key in [k for k in self.nics if k[0] == conn_id]:
+                        del self.nics[key]
+                for uuid, interfaces in nics.items():
+                    self.nics[(conn_id, uuid)] = interfaces
+                return self._bump("guests")
+            case LeasesRead(conn_id, addresses):
+                if self.leases.get(conn_id) == addresses:
+                    return set()
+                self.leases[conn_id] = addresses
+                return self._bump("guests")
+            case HostFactsRead(conn_id, checks, provisioned):
+                changed = set()
+                if checks is not None and self.checks.get(conn_id) != checks:
+                    self.checks[conn_id] = checks
+                    changed |= self._bump("hosts")
+                fresh = {(conn_id, uuid): total for uuid, total in provisioned.items()}
+                if any(self.provisioned.get(k) != v for k, v in fresh.items()) or any(
+                    k[0] == conn_id and k not in fresh for k in self.provisioned
+                ):
+                    for key in [k for k in self.provisioned if k[0] == conn_id]:
+                        del self.provisioned[key]
+                    self.provisioned.update(fresh)
+                    changed |= self._bump("pools", "hosts")
+                return changed
+            case AgentChanged(conn_id, uuid, connected):
+                self.agents[(conn_id, uuid)] = connected
+                return self._bump("guests")
             case EventHappened(event):
                 return self._log(event)
             case ActionFailed(conn_id, action, error):
@@ -125,3 +188,14 @@ class Inventory:
     def host_name(self, conn_id: str) -> str:
         host = self.hosts.get(conn_id)
         return host.name if host else conn_id
+
+    def addresses(self, conn_id: str, uuid: str) -> tuple[str, ...]:
+        """A guest's IP addresses from DHCP leases, matched by its interfaces' MACs."""
+        leases = self.leases.get(conn_id)
+        if not leases:
+            return ()
+        found: list[str] = []
+        for nic in self.nics.get((conn_id, uuid), ()):
+            if nic.mac:
+                found.extend(leases.get(nic.mac, ()))
+        return tuple(found)

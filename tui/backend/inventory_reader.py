@@ -58,6 +58,11 @@ def read_host(conn: libvirt.virConnect) -> dict[str, Any]:
         "cpu_model": (caps.cpu_model if caps else None) or (info[0] if info else None),
         "cpus": info[2] if info else None,
         "memory_kib": info[1] * 1024 if info else None,
+        "cpu_mhz": info[3] if info else None,
+        "numa_nodes": info[4] if info else None,
+        "sockets": info[5] if info else None,
+        "cores": info[6] if info else None,
+        "threads": info[7] if info else None,
     }
 
 

@@ -37,6 +37,11 @@ class Host:
     cpu_model: str | None = None
     cpus: int | None = None
     memory_kib: int | None = None
+    cpu_mhz: int | None = None
+    numa_nodes: int | None = None
+    sockets: int | None = None
+    cores: int | None = None
+    threads: int | None = None
     attempts: int = 0
     next_retry: float | None = None
     unresponsive_since: float | None = None
@@ -129,6 +134,31 @@ class Event:
     at: float = field(default_factory=time.time)
 
 
+@dataclass(frozen=True)
+class HostStats:
+    """What the host itself reports per tick, while the Hosts view wants it."""
+
+    conn_id: str
+    cpu_percent: float | None = None
+    memory_total: int | None = None  # bytes
+    memory_free: int | None = None
+    memory_cached: int | None = None
+    memory_buffers: int | None = None
+    ksm: dict[str, int] | None = None  # shm_pages_shared, shm_pages_sharing, ...
+
+
+@dataclass(frozen=True)
+class VirtChecks:
+    """virt-host-validate-like facts from (domain) capabilities."""
+
+    hardware_virt: bool | None  # vmx/svm in the host CPU
+    kvm_offered: bool | None  # a guest arch offers domain type kvm
+    nested: bool | None  # host-model CPU passes vmx/svm on
+    iommu: bool | None  # domain capabilities offer an IOMMU device
+    domain_types: tuple[str, ...] = ()
+    machines: tuple[str, ...] = ()
+
+
 # Updates a connection reports. The UI folds them into its inventory.
 
 
@@ -193,6 +223,46 @@ class VolumesListed:
 
 
 @dataclass(frozen=True)
+class StatsSampled:
+    """One tick of one connection: rates for every running guest."""
+
+    conn_id: str
+    stats: tuple  # GuestStats, from backend.stats
+    calls: int  # libvirt calls this tick took
+    fetch_seconds: float
+    host: HostStats | None = None
+
+
+@dataclass(frozen=True)
+class GuestNicsRead:
+    """MACs and sources of guests' interfaces, read from their XML."""
+
+    conn_id: str
+    nics: dict  # uuid -> tuple[InterfaceInfo, ...]
+    full: bool = True  # replaces every guest of the connection, else only these
+
+
+@dataclass(frozen=True)
+class LeasesRead:
+    conn_id: str
+    addresses: dict  # mac -> tuple[str, ...] (IPv4/IPv6 addresses from DHCP leases)
+
+
+@dataclass(frozen=True)
+class HostFactsRead:
+    conn_id: str
+    checks: VirtChecks
+    provisioned: dict  # pool uuid -> sum of its volumes' capacities (bytes)
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    conn_id: str
+    uuid: str
+    connected: bool
+
+
+@dataclass(frozen=True)
 class EventHappened:
     event: Event
 
@@ -217,4 +287,9 @@ Update = (
     | VolumesListed
     | EventHappened
     | ActionFailed
+    | StatsSampled
+    | GuestNicsRead
+    | LeasesRead
+    | HostFactsRead
+    | AgentChanged
 )

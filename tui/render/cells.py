@@ -76,3 +76,29 @@ def percent(fraction: float | None, warn: float = 0.8, alarm: float = 0.9) -> Ce
         return missing()
     style = "bold red" if fraction >= alarm else "yellow" if fraction >= warn else ""
     return Cell(f"{fraction * 100:.0f}%", sort_key=fraction, style=style, justify="right")
+
+
+def rate_text(per_second: float | None) -> str:
+    """Bytes per second, short: 0, 512, 12K, 1.2M."""
+    if per_second is None:
+        return "—"
+    if per_second < 1:
+        return "0"
+    return humanize.naturalsize(per_second, binary=True, gnu=True, format="%.1f").replace(".0", "")
+
+
+def pair(first: float | None, second: float | None) -> Cell:
+    """Two rates in one cell, e.g. disk read/write; sorts by their sum."""
+    if first is None and second is None:
+        return missing()
+    total = (first or 0) + (second or 0)
+    return Cell(f"{rate_text(first)}/{rate_text(second)}", sort_key=total, justify="right",
+                style="" if total >= 1 else "dim")
+
+
+def cpu(percent: float | None, vcpus: int | None) -> Cell:
+    if percent is None:
+        return missing()
+    load = percent / (100 * vcpus) if vcpus else percent / 100
+    style = "bold red" if load >= 0.9 else "yellow" if load >= 0.6 else "dim" if percent < 1 else ""
+    return Cell(f"{percent:.1f}%", sort_key=percent, style=style, justify="right")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from ..backend.model import ConnState, Guest, Host, Network, Pool, Volume
+from ..backend.stats import GuestStats
 from . import cells
 from .cells import Cell
 
@@ -34,8 +35,12 @@ GUEST_COLUMNS: list[Column] = [
     ("name", "Name"),
     ("host", "Host"),
     ("state", "State"),
+    ("cpu", "CPU %"),
     ("vcpus", "vCPUs"),
     ("memory", "Memory"),
+    ("disk", "Disk R/W /s"),
+    ("net", "Net RX/TX /s"),
+    ("ip", "IP"),
     ("autostart", "Autostart"),
     ("persistent", "Persistent"),
 ]
@@ -115,13 +120,43 @@ def guest_state(guest: Guest) -> Cell:
     return Cell(label, sort_key=label, style=GUEST_STATE_STYLES.get(label, GUEST_STATE_STYLES.get(guest.state, "")))
 
 
-def guest_row(guest: Guest, host_name: str) -> tuple[Cell, ...]:
+def guest_memory(guest: Guest, stats: GuestStats | None) -> Cell:
+    configured = guest.memory_kib * 1024
+    if stats is None or stats.memory_used is None:
+        return cells.size(configured, style="" if guest.state == "running" else "dim")
+    used, total = stats.memory_used, stats.memory_total or configured
+    if stats.memory_kind == "used":
+        text = f"{cells.size_text(used)} / {cells.size_text(total)}"
+    elif stats.memory_kind == "rss":
+        text = f"{cells.size_text(used)} rss"
+    else:
+        text = f"{cells.size_text(used)} alloc"
+    fraction = used / total if total else 0
+    style = "bold red" if stats.memory_kind == "used" and fraction >= 0.95 else ""
+    return Cell(text, sort_key=used, style=style, justify="right")
+
+
+def addresses(found: tuple[str, ...]) -> Cell:
+    if not found:
+        return cells.missing()
+    text = found[0] if len(found) == 1 else f"{found[0]} +{len(found) - 1}"
+    return Cell(text, sort_key=found[0])
+
+
+def guest_row(
+    guest: Guest, host_name: str, stats: GuestStats | None = None, ips: tuple[str, ...] = ()
+) -> tuple[Cell, ...]:
+    running = stats is not None
     return (
         Cell(guest.name),
         Cell(host_name),
         guest_state(guest),
+        cells.cpu(stats.cpu_percent, stats.vcpus or guest.vcpus) if running else cells.missing(),
         cells.number(guest.vcpus),
-        cells.size(guest.memory_kib * 1024),
+        guest_memory(guest, stats),
+        cells.pair(stats.disk_read_bps, stats.disk_write_bps) if running else cells.missing(),
+        cells.pair(stats.net_rx_bps, stats.net_tx_bps) if running else cells.missing(),
+        addresses(ips),
         cells.flag(guest.autostart),
         cells.flag(guest.persistent, no="transient"),
     )

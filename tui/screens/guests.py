@@ -13,21 +13,24 @@ from .details import DetailsScreen
 class GuestsScreen(InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
-    WATCHES = frozenset({"guests", "hosts"})
+    WATCHES = frozenset({"guests", "hosts", "stats"})
     BINDINGS = [Binding("enter", "details", "Details", id="details")]
 
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory
         result = {}
-        for guest in inventory.guests.values():
+        stats = inventory.stats
+        for key, guest in inventory.guests.items():
             host = inventory.host_name(guest.conn_id)
             if self.matches(guest.name, host):
-                result[self.row_key(guest.conn_id, guest.uuid)] = (guest, host)
+                result[self.row_key(*key)] = (guest, host, stats.get(key), inventory.addresses(*key))
         return result
 
     def render_row(self, key: str):
-        guest = self.vd.inventory.guests[self.split_key(key)]
-        return guest_row(guest, self.vd.inventory.host_name(guest.conn_id))
+        inventory = self.vd.inventory
+        pair = self.split_key(key)
+        guest = inventory.guests[pair]
+        return guest_row(guest, inventory.host_name(guest.conn_id), inventory.stats.get(pair), inventory.addresses(*pair))
 
     def action_details(self) -> None:
         key = self.table.selected_key

@@ -20,7 +20,7 @@ VIEW_NAMES = {
 }
 
 
-def summary(inventory: Inventory, view: str, read_only: bool) -> Text:
+def summary(inventory: Inventory, view: str, read_only: bool, paused: bool = False) -> Text:
     line = Text()
     line.append(" virtdeck ", style="bold reverse")
     if any(host.demo for host in inventory.hosts.values()):
@@ -36,6 +36,8 @@ def summary(inventory: Inventory, view: str, read_only: bool) -> Text:
     line.append(f" │ guests: {len(inventory.guests)} ({running} running)")
     if read_only:
         line.append(" │ READ-ONLY", style="bold yellow")
+    if paused:
+        line.append(" │ STATS PAUSED", style="bold yellow")
     return line
 
 
@@ -49,4 +51,4 @@ class StatusBar(Static):
         self.view = view
 
     def show(self, inventory: Inventory, read_only: bool) -> None:
-        self.update(summary(inventory, self.view, read_only))
+        self.update(summary(inventory, self.view, read_only, getattr(self.app, "stats_paused", False)))

@@ -123,3 +123,36 @@ def parse_domain(xml: str | bytes) -> DomainInfo:
         title=_optional_text(root.find("title")),
         description=_optional_text(root.find("description")),
     )
+
+
+@dataclass(frozen=True)
+class InterfaceInfo:
+    mac: str | None
+    kind: str  # network, bridge, direct, user, ...
+    source: str | None  # network name, bridge or host device
+    model: str | None
+    target: str | None  # host-side device, e.g. vnet3
+
+
+def parse_interfaces(xml: str) -> tuple[InterfaceInfo, ...]:
+    """Every <interface> of a domain, in order."""
+    root = _root(xml)
+    found = []
+    for iface in root.findall("devices/interface"):
+        source = iface.find("source")
+        value = None
+        if source is not None:
+            value = source.get("network") or source.get("bridge") or source.get("dev")
+        mac = iface.find("mac")
+        model = iface.find("model")
+        target = iface.find("target")
+        found.append(
+            InterfaceInfo(
+                mac=mac.get("address").lower() if mac is not None and mac.get("address") else None,
+                kind=iface.get("type", "unknown"),
+                source=value,
+                model=model.get("type") if model is not None else None,
+                target=target.get("dev") if target is not None else None,
+            )
+        )
+    return tuple(found)
