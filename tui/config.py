@@ -9,6 +9,12 @@
     uri = "qemu+ssh://root@kvm01/system"
     autoconnect = true
 
+    [thresholds]                  # warnings in Hosts, Storage and Triage
+    vcpu_ratio = 4.0              # running vCPUs per host CPU
+    memory_ratio = 1.0            # running guests' memory per host memory
+    pool_used = 0.9               # pool allocation per capacity
+    pool_provisioned = 1.0        # volume capacities per pool capacity
+
     [keymap]                      # binding id = keys
     "view.guests" = "1,f1"
 """
@@ -22,6 +28,7 @@ from pathlib import Path
 
 import platformdirs
 
+from .backend.overcommit import Thresholds
 from .backend.validate import check_uri
 
 
@@ -44,6 +51,7 @@ class Config:
     resync: float = 60.0
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 def default_path() -> Path:
@@ -91,8 +99,20 @@ def load(path: Path | None = None) -> Config:
     theme = data.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise ConfigError(f"{path}: theme must be a string")
+    raw_thresholds = data.get("thresholds", {})
+    if not isinstance(raw_thresholds, dict):
+        raise ConfigError(f"{path}: [thresholds] is a table of numbers")
+    defaults = Thresholds()
+    thresholds = Thresholds(**{
+        name: _number(raw_thresholds, name, getattr(defaults, name), path)
+        for name in ("vcpu_ratio", "memory_ratio", "pool_used", "pool_provisioned")
+    })
+    unknown = set(raw_thresholds) - {"vcpu_ratio", "memory_ratio", "pool_used", "pool_provisioned"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown threshold(s): {', '.join(sorted(unknown))}")
     return Config(
         path=path,
+        thresholds=thresholds,
         connections=connections,
         refresh=_number(data, "refresh", 2.0, path),
         resync=_number(data, "resync", 60.0, path),
@@ -125,6 +145,10 @@ def dumps(config: Config) -> str:
             lines.append(f"name = {_toml_string(saved.name)}")
         lines.append(f"uri = {_toml_string(saved.uri)}")
         lines.append(f"autoconnect = {'true' if saved.autoconnect else 'false'}")
+    if config.thresholds != Thresholds():
+        lines += ["", "[thresholds]"]
+        lines += [f"{name} = {getattr(config.thresholds, name)!r}"
+                  for name in ("vcpu_ratio", "memory_ratio", "pool_used", "pool_provisioned")]
     if config.keymap:
         lines += ["", "[keymap]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in config.keymap.items()]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 
 from ..backend.model import ConnState, Guest, Host, Network, Pool, Volume
+from ..backend.host_facts import ksm_saved_bytes
+from ..backend.model import HostStats
+from ..backend.overcommit import HostLoad, Thresholds
 from ..backend.stats import GuestStats
 from . import cells
 from .cells import Cell
@@ -86,8 +89,12 @@ HOST_COLUMNS: list[Column] = [
     ("libvirt", "libvirt"),
     ("cpu", "CPU"),
     ("cpus", "CPUs"),
-    ("memory", "Memory"),
-    ("guests", "Guests"),
+    ("cpu_pct", "CPU %"),
+    ("memory", "Memory used"),
+    ("guests", "Guests run/all"),
+    ("vcpu_ratio", "vCPU:CPU"),
+    ("mem_ratio", "Mem commit"),
+    ("ksm", "KSM saved"),
 ]
 
 EVENT_COLUMNS: list[Column] = [
@@ -214,7 +221,31 @@ def host_state_text(host: Host, now: float | None = None) -> str:
     return label
 
 
-def host_row(host: Host, guest_count: int, now: float | None = None) -> tuple[Cell, ...]:
+def ratio(value: float | None, warn: float, percent: bool = False) -> Cell:
+    if value is None:
+        return cells.missing()
+    style = "bold red" if value > warn else "yellow" if value > warn * 0.8 else ""
+    text = f"{value * 100:.0f}%" if percent else f"{value:.2f}"
+    return Cell(text, sort_key=value, style=style, justify="right")
+
+
+def host_memory(host: Host, stats: HostStats | None) -> Cell:
+    total = host.memory_kib * 1024 if host.memory_kib else None
+    if stats is None or stats.memory_total is None or stats.memory_free is None:
+        return cells.size(total) if total else cells.missing()
+    used = stats.memory_total - stats.memory_free - (stats.memory_cached or 0) - (stats.memory_buffers or 0)
+    return Cell(f"{cells.size_text(used)} / {cells.size_text(stats.memory_total)}", sort_key=used, justify="right")
+
+
+def host_row(
+    host: Host,
+    load: HostLoad | int,
+    now: float | None = None,
+    stats: HostStats | None = None,
+    thresholds: Thresholds = Thresholds(),
+) -> tuple[Cell, ...]:
+    if isinstance(load, int):
+        load = HostLoad(load, {}, 0, 0, None, None)
     style = HOST_STATE_STYLES.get(host.state, "")
     if host.state == ConnState.CONNECTED and host.unresponsive_since is not None:
         style = "bold yellow"
@@ -233,6 +264,10 @@ def host_row(host: Host, guest_count: int, now: float | None = None) -> tuple[Ce
         cells.text(host.libvirt_version),
         cells.text(host.cpu_model),
         cells.number(host.cpus),
-        cells.size(host.memory_kib * 1024 if host.memory_kib is not None else None),
-        cells.number(guest_count),
+        cells.cpu(stats.cpu_percent, None) if stats is not None else cells.missing(),
+        host_memory(host, stats),
+        Cell(f"{load.by_state.get('running', 0)}/{load.guests}", sort_key=load.guests, justify="right"),
+        ratio(load.vcpu_ratio, thresholds.vcpu_ratio),
+        ratio(load.memory_ratio, thresholds.memory_ratio, percent=True),
+        cells.size(ksm_saved_bytes(stats.ksm)) if stats is not None and stats.ksm else cells.missing(),
     )

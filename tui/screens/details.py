@@ -35,6 +35,9 @@ class DetailsScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for label, value in self.facts:
+            if not label:
+                table.add_row(Text(""), Text(""))
+                continue
             table.add_row(Text(label), Text(value) if value not in (None, "") else Text("—", style="dim"))
         with VerticalScroll() as scroll:
             scroll.border_title = self.sheet_title

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-import humanize
 from textual.binding import Binding
 
 from ..backend.model import ConnState
+from ..backend.overcommit import host_load
 from ..forms.add_connection import AddConnectionScreen, NewConnection
 from ..forms.confirm import ConfirmScreen
+from ..render.host_sheet import host_sheet
 from ..render.rows import HOST_COLUMNS, host_row, host_state_text
 from .base import InventoryScreen
 from .details import DetailsScreen
@@ -18,7 +17,7 @@ from .details import DetailsScreen
 class HostsScreen(InventoryScreen):
     VIEW = "hosts"
     COLUMNS = HOST_COLUMNS
-    WATCHES = frozenset({"hosts", "guests"})
+    WATCHES = frozenset({"hosts", "guests", "stats"})
     FILTER_HINT = "filter by name or URI"
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
@@ -29,6 +28,7 @@ class HostsScreen(InventoryScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.vd.fleet.set_sampling(host=True)
         # Retry countdowns and "not responding" ages tick without any event.
         self.set_interval(1.0, self._tick)
 
@@ -38,17 +38,26 @@ class HostsScreen(InventoryScreen):
 
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory
-        counts = Counter(guest.conn_id for guest in inventory.guests.values())
         result = {}
+        self._loads = {}
         for host in inventory.hosts.values():
             if self.matches(host.name, host.uri, host.hostname):
-                result[host.conn_id] = (host, counts[host.conn_id], host_state_text(host))
+                load = self._loads[host.conn_id] = host_load(inventory, host.conn_id)
+                result[host.conn_id] = (host, load, host_state_text(host), inventory.host_stats.get(host.conn_id))
         return result
 
     def render_row(self, key: str):
         inventory = self.vd.inventory
-        count = sum(1 for guest in inventory.guests.values() if guest.conn_id == key)
-        return host_row(inventory.hosts[key], count)
+        load = self._loads.get(key) or host_load(inventory, key)
+        return host_row(inventory.hosts[key], load, stats=inventory.host_stats.get(key),
+                        thresholds=self.vd.settings.config.thresholds)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.vd.fleet.set_sampling(host=True)
+
+    def on_screen_suspend(self) -> None:
+        self.vd.fleet.set_sampling(host=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reconnect", "remove_connection", "details"):
@@ -63,28 +72,8 @@ class HostsScreen(InventoryScreen):
         host = self.vd.inventory.hosts.get(key) if key else None
         if host is None:
             return
-        memory = humanize.naturalsize(host.memory_kib * 1024, binary=True) if host.memory_kib else None
-        self.app.push_screen(
-            DetailsScreen(
-                f"host {host.name}",
-                [
-                    ("Name", host.name),
-                    ("URI", host.uri),
-                    ("State", host.state.value),
-                    ("Last error", host.last_error),
-                    ("Attempts", str(host.attempts) if host.attempts else None),
-                    ("Read-only", "yes" if host.read_only else "no"),
-                    ("Demo host", "yes: libvirt's test driver, nothing here is a real machine" if host.demo else "no"),
-                    ("Hostname", host.hostname),
-                    ("Hypervisor", f"{host.hypervisor or ''} {host.hypervisor_version or ''}".strip()),
-                    ("libvirt", host.libvirt_version),
-                    ("Architecture", host.arch),
-                    ("CPU model", host.cpu_model),
-                    ("CPUs", str(host.cpus) if host.cpus else None),
-                    ("Memory", memory),
-                ],
-            )
-        )
+        facts = host_sheet(self.vd.inventory, key, self.vd.settings.config.thresholds)
+        self.app.push_screen(DetailsScreen(f"host {host.name}", facts))
 
     def action_add_connection(self) -> None:
         def added(result: NewConnection | None) -> None:
