@@ -163,6 +163,23 @@ class VirtdeckApp(App):
 
     # -- actions -------------------------------------------------------------
 
+    def jump_to(self, mode: str, row_key: str) -> None:
+        """Show `mode` with the cursor on `row_key` (clearing a filter that hides it)."""
+
+        def place() -> None:
+            screen = self.screen
+            table = getattr(screen, "table", None)
+            if table is None:
+                return
+            if row_key not in table._tokens and getattr(screen, "filter_text", ""):
+                screen.action_clear_filter()
+            if row_key in table._tokens:
+                table.move_cursor(row=table.get_row_index(row_key))
+            table.focus()
+
+        self.switch_mode(mode)
+        self.call_after_refresh(place)
+
     def action_toggle_stats(self) -> None:
         self.stats_paused = not self.stats_paused
         if self.fleet is not None:

@@ -69,6 +69,7 @@ POOL_COLUMNS: list[Column] = [
     ("allocation", "Allocation"),
     ("available", "Available"),
     ("used", "Used"),
+    ("provisioned", "Provisioned"),
     ("autostart", "Autostart"),
 ]
 
@@ -183,7 +184,9 @@ def network_row(net: Network, host_name: str) -> tuple[Cell, ...]:
     )
 
 
-def pool_row(pool: Pool, host_name: str) -> tuple[Cell, ...]:
+def pool_row(
+    pool: Pool, host_name: str, provisioned: float | None = None, thresholds: Thresholds = Thresholds()
+) -> tuple[Cell, ...]:
     active = pool.state == "active"
     return (
         Cell(pool.name),
@@ -193,7 +196,9 @@ def pool_row(pool: Pool, host_name: str) -> tuple[Cell, ...]:
         cells.size(pool.capacity) if active else cells.missing(),
         cells.size(pool.allocation) if active else cells.missing(),
         cells.size(pool.available) if active else cells.missing(),
-        cells.percent(pool.used_fraction) if active else cells.missing(),
+        cells.percent(pool.used_fraction, warn=thresholds.pool_used * 0.9, alarm=thresholds.pool_used)
+        if active else cells.missing(),
+        ratio(provisioned, thresholds.pool_provisioned, percent=True) if active else cells.missing(),
         cells.flag(pool.autostart),
     )
 

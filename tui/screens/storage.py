@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..backend.overcommit import provisioned_ratio
 from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.status_bar import StatusBar
@@ -25,12 +26,14 @@ class StorageScreen(InventoryScreen):
         for pool in inventory.pools.values():
             host = inventory.host_name(pool.conn_id)
             if self.matches(pool.name, host):
-                result[self.row_key(pool.conn_id, pool.uuid)] = (pool, host)
+                result[self.row_key(pool.conn_id, pool.uuid)] = (pool, host, inventory.provisioned.get(pool.key))
         return result
 
     def render_row(self, key: str):
-        pool = self.vd.inventory.pools[self.split_key(key)]
-        return pool_row(pool, self.vd.inventory.host_name(pool.conn_id))
+        inventory = self.vd.inventory
+        pool = inventory.pools[self.split_key(key)]
+        return pool_row(pool, inventory.host_name(pool.conn_id), provisioned_ratio(inventory, pool.key),
+                        self.vd.settings.config.thresholds)
 
     def action_volumes(self) -> None:
         key = self.table.selected_key
