@@ -12,6 +12,7 @@ from textual.screen import Screen
 from . import config as config_file
 from . import demo
 from .backend.fleet import Fleet
+from .backend.history import History
 from .backend.inventory import Inventory
 from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged
 from .forms.add_connection import NewConnection
@@ -65,6 +66,7 @@ class VirtdeckApp(App):
         self._dirty: set[str] = set()
         self._flush_pending = False
         self.stats_paused = False
+        self.history = History(seconds=300, interval=settings.refresh)
 
     def on_mount(self) -> None:
         if self.settings.config.keymap:
@@ -93,6 +95,9 @@ class VirtdeckApp(App):
     def on_stats_arrived(self, message: StatsArrived) -> None:
         if self.stats_paused:
             return
+        self.history.add(message.update.stats)
+        if len(self.history.guests) > len(self.inventory.guests):
+            self.history.forget(set(self.inventory.guests))
         self._fold(self.inventory.apply(message.update))
 
     def on_backend_updated(self, message: BackendUpdated) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import humanize
 from textual.binding import Binding
 
-from ..render.rows import GUEST_COLUMNS, guest_row, guest_state
+from ..render.rows import GUEST_COLUMNS, guest_row
 from .base import InventoryScreen
-from .details import DetailsScreen
+from .guest_detail import GuestDetailScreen
 
 
 class GuestsScreen(InventoryScreen):
@@ -34,27 +33,6 @@ class GuestsScreen(InventoryScreen):
 
     def action_details(self) -> None:
         key = self.table.selected_key
-        if key is None:
+        if key is None or self.split_key(key) not in self.vd.inventory.guests:
             return
-        guest = self.vd.inventory.guests.get(self.split_key(key))
-        if guest is None:
-            return
-        size = lambda kib: humanize.naturalsize(kib * 1024, binary=True)  # noqa: E731
-        self.app.push_screen(
-            DetailsScreen(
-                f"guest {guest.name}",
-                [
-                    ("Name", guest.name),
-                    ("Host", self.vd.inventory.host_name(guest.conn_id)),
-                    ("State", guest_state(guest).plain),
-                    ("Reason", guest.reason),
-                    ("ID", str(guest.id) if guest.id is not None else None),
-                    ("UUID", guest.uuid),
-                    ("vCPUs", str(guest.vcpus)),
-                    ("Memory", f"{size(guest.memory_kib)} of {size(guest.max_memory_kib)} max"),
-                    ("Autostart", "yes" if guest.autostart else "no"),
-                    ("Persistent", "yes" if guest.persistent else "no (transient)"),
-                    ("Managed save", "yes" if guest.managed_save else "no"),
-                ],
-            )
-        )
+        self.app.push_screen(GuestDetailScreen(*self.split_key(key)))

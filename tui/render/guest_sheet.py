@@ -1,0 +1,87 @@
+"""A guest's facts and live figures, as text for its detail screen."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+from rich.text import Text
+
+from ..backend.inventory import Inventory
+from ..backend.stats import GuestStats
+from .cells import rate_text, size_text
+from .rows import guest_state
+
+Facts = list[tuple[str, str | None]]
+
+
+def guest_facts(inventory: Inventory, key: tuple[str, str]) -> Facts:
+    guest = inventory.guests[key]
+    nics = inventory.nics.get(key, ())
+    ips = inventory.addresses(*key)
+    agent = inventory.agents.get(key)
+    facts: Facts = [
+        ("Name", guest.name),
+        ("Host", inventory.host_name(guest.conn_id)),
+        ("State", guest_state(guest).plain),
+        ("Reason", guest.reason),
+        ("ID", str(guest.id) if guest.id is not None else None),
+        ("UUID", guest.uuid),
+        ("vCPUs", str(guest.vcpus)),
+        ("Memory", f"{size_text(guest.memory_kib * 1024)} of {size_text(guest.max_memory_kib * 1024)} max"),
+        ("Autostart", "yes" if guest.autostart else "no"),
+        ("Persistent", "yes" if guest.persistent else "no (transient)"),
+        ("Managed save", "yes" if guest.managed_save else "no"),
+        ("Guest agent", None if agent is None else "connected" if agent else "disconnected"),
+    ]
+    for index, nic in enumerate(nics):
+        source = f"{nic.kind} {nic.source}" if nic.source else nic.kind
+        facts.append((f"NIC {index}", f"{nic.mac or '?'} on {source}" + (f", {nic.model}" if nic.model else "")))
+    facts.append(("IP addresses", ", ".join(ips) + " (DHCP lease)" if ips else None))
+    return facts
+
+
+def _finite(values: list[float]) -> list[float]:
+    return [v for v in values if not math.isnan(v)]
+
+
+def headline(label: str, stats: GuestStats | None, series: list[float], fmt) -> Text:
+    known = _finite(series)
+    line = Text(f"{label:<11}", style="bold")
+    line.append(fmt(known[-1]) if known else "—")
+    if known:
+        line.append(f"   max {fmt(max(known))}   avg {fmt(sum(known) / len(known))}", style="dim")
+    return line
+
+
+def percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def bytes_per_second(value: float) -> str:
+    return f"{rate_text(value)}B/s" if value >= 1 else "0 B/s"
+
+
+def size(value: float) -> str:
+    return size_text(int(value))
+
+
+def breakdown(stats: GuestStats | None) -> Table:
+    table = Table(box=None, padding=(0, 2), show_edge=False, expand=False)
+    table.add_column("device", style="bold")
+    table.add_column("read / rx", justify="right")
+    table.add_column("write / tx", justify="right")
+    table.add_column("IOPS r/w", justify="right")
+    if stats is None:
+        table.add_row(Text("not running: no live figures"), "", "", "")
+        return table
+    for disk in stats.disks:
+        iops = "—" if disk.read_iops is None else f"{disk.read_iops:.0f}/{disk.write_iops or 0:.0f}"
+        table.add_row(Text(f"disk {disk.name}"), rate_text(disk.read_bps), rate_text(disk.write_bps), iops)
+    for nic in stats.nics:
+        table.add_row(Text(f"nic {nic.name}"), rate_text(nic.rx_bps), rate_text(nic.tx_bps), "")
+    for index, value in enumerate(stats.vcpu_percent):
+        table.add_row(Text(f"vCPU {index}"), "—" if value is None else f"{value:.1f}%", "", "")
+    if not stats.vcpu_percent:
+        table.add_row(Text("vCPUs", style="dim"), Text("next tick", style="dim"), "", "")
+    return table

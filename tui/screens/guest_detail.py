@@ -1,0 +1,92 @@
+"""One guest: its facts and, while it runs, five minutes of live figures."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Sparkline, Static
+
+from ..render import guest_sheet
+from ..widgets.status_bar import StatusBar
+
+PANES = [
+    ("cpu", "CPU", guest_sheet.percent),
+    ("memory", "Memory", guest_sheet.size),
+    ("disk_read", "Disk read", guest_sheet.bytes_per_second),
+    ("disk_write", "Disk write", guest_sheet.bytes_per_second),
+    ("net_rx", "Net RX", guest_sheet.bytes_per_second),
+    ("net_tx", "Net TX", guest_sheet.bytes_per_second),
+]
+
+
+class GuestDetailScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("enter", "back", "Back", show=False),
+    ]
+    DEFAULT_CSS = """
+    GuestDetailScreen #facts { width: 60; border-right: solid $panel-lighten-2; padding: 0 1; }
+    GuestDetailScreen #live { padding: 0 1; }
+    GuestDetailScreen .headline { height: 1; margin-top: 1; }
+    GuestDetailScreen Sparkline { height: 2; }
+    GuestDetailScreen #breakdown { margin-top: 1; height: auto; }
+    """
+    WATCHES = frozenset({"guests", "stats", "hosts"})
+
+    def __init__(self, conn_id: str, uuid: str) -> None:
+        super().__init__()
+        self.key = (conn_id, uuid)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar("guests")
+        with Horizontal():
+            yield VerticalScroll(Static(id="facts-text"), id="facts")
+            with VerticalScroll(id="live"):
+                for name, _label, _fmt in PANES:
+                    yield Static(classes="headline", id=f"head-{name}")
+                    yield Sparkline([], summary_function=max, id=f"spark-{name}")
+                yield Static(id="breakdown")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._vcpu_conn = self.app.fleet.get(self.key[0])
+        if self._vcpu_conn is not None:
+            self._vcpu_conn.set_sampling(vcpu=True)
+        self.refresh_view()
+
+    def on_unmount(self) -> None:
+        if self._vcpu_conn is not None:
+            self._vcpu_conn.set_sampling(vcpu=False)
+
+    def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
+        inventory = self.app.inventory
+        self.query_one(StatusBar).show(inventory, self.app.settings.read_only)
+        guest = inventory.guests.get(self.key)
+        facts_box = self.query_one("#facts-text", Static)
+        if guest is None:
+            facts_box.update(Text("This guest is gone.", style="bold red"))
+            return
+        if kinds is None or kinds & {"guests", "hosts"}:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column()
+            for label, value in guest_sheet.guest_facts(inventory, self.key):
+                table.add_row(Text(label), Text(value) if value else Text("—", style="dim"))
+            facts_box.update(table)
+            self.query_one("#facts").border_title = guest.name
+        stats = inventory.stats.get(self.key)
+        history = self.app.history.guests.get(self.key)
+        for name, label, fmt in PANES:
+            series = history.series[name].values() if history is not None else []
+            self.query_one(f"#head-{name}", Static).update(guest_sheet.headline(label, stats, series, fmt))
+            self.query_one(f"#spark-{name}", Sparkline).data = [0.0 if math.isnan(v) else v for v in series]
+        self.query_one("#breakdown", Static).update(guest_sheet.breakdown(stats))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

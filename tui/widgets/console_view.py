@@ -1,0 +1,428 @@
+"""The terminal widget: a pyte screen at the widget's size, keys as an xterm
+sends them, scrollback with search, optional logging, selectable text.
+
+Output is fed to pyte in slices of a few milliseconds, so a flood from the
+guest never holds the UI for long, and the widget repaints at most every
+FRAME seconds. Every key goes to the guest except the widget's own
+(priority) bindings: `ctrl+]` leaves the terminal (binding id
+`console.leave`, remappable in the config keymap). `check_consume_key`
+claims every other key, which also hides the app's priority bindings
+(ctrl+q, ctrl+p) while the terminal has focus, so ctrl+letters reach the
+guest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import pyte
+from pyte.screens import Margins
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..render.terminal import cell_style, find_in_lines, key_to_bytes
+
+DECCKM = 1 << 5  # application cursor keys (private mode 1, as pyte stores it)
+FRAME = 0.02  # at most one repaint per 20 ms while output streams
+FEED_SLICE = 16 << 10  # bytes fed to pyte at a time
+FEED_BUDGET = 0.008  # seconds of feeding before the UI gets a turn
+SCROLLBACK = 5000  # lines
+
+
+class TerminalScreen(pyte.Screen):
+    """A pyte screen that keeps lines scrolled off the top and answers queries."""
+
+    def __init__(self, columns: int, lines: int, history: int = SCROLLBACK,
+                 reply: Callable[[str], None] | None = None) -> None:
+        self.history: deque = deque(maxlen=history)
+        self.pushed = 0  # lines ever pushed into the history: absolute line ids
+        self.reply = reply
+        super().__init__(columns, lines)
+
+    def _push(self, line) -> None:
+        self.history.append(line)
+        self.pushed += 1
+
+    def index(self) -> None:
+        top, bottom = self.margins or Margins(0, self.lines - 1)
+        if self.cursor.y == bottom and top == 0:
+            self._push(self.buffer[top])  # that line object leaves the buffer
+        super().index()
+
+    def write_process_input(self, data: str) -> None:
+        # answers to device status / attribute queries (the guest's `resize`
+        # learns the pane's size this way: a serial line has no SIGWINCH)
+        if self.reply is not None:
+            self.reply(data)
+
+    def resize(self, lines: int | None = None, columns: int | None = None) -> None:
+        """xterm-like: the cursor line stays visible, lines pushed off the top go
+        to the scrollback, nothing is told to the guest."""
+        lines = max(1, lines or self.lines)
+        columns = max(1, columns or self.columns)
+        if lines == self.lines and columns == self.columns:
+            return
+        if lines < self.lines:
+            excess = max(0, self.cursor.y - (lines - 1))
+            old = self.buffer
+            for y in range(excess):
+                self._push(old[y])
+            kept = {y - excess: old[y] for y in range(excess, excess + lines) if y in old}
+            old.clear()
+            old.update(kept)
+            self.cursor.y -= excess
+        if columns < self.columns:
+            for line in self.buffer.values():
+                for x in [x for x in line if x >= columns]:
+                    del line[x]
+        self.lines, self.columns = lines, columns
+        self.tabstops = {x for x in self.tabstops if x < columns} | set(range(8, columns, 8))
+        self.margins = None
+        self.cursor.x = min(self.cursor.x, columns - 1)
+        self.cursor.y = min(self.cursor.y, lines - 1)
+        self.dirty.update(range(lines))
+
+    def line_text(self, line) -> str:
+        return "".join(line[x].data for x in range(self.columns))
+
+
+class ConsoleView(Widget, can_focus=True):
+    """A terminal on one guest console (the pane feeds it and takes its input)."""
+
+    BINDINGS = [
+        Binding("ctrl+right_square_bracket", "leave", "Leave console", priority=True, id="console.leave"),
+    ]
+    DEFAULT_CSS = """
+    ConsoleView { height: 1fr; width: 1fr; background: $background; color: $foreground; }
+    ConsoleView:focus { background-tint: $foreground 0%; }
+    """
+
+    class Left(Message):
+        """The user pressed the leave key."""
+
+    class ReattachRequested(Message):
+        """Enter on a detached console: open it again."""
+
+    def __init__(self, send: Callable[[bytes], None] | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.send = send
+        self.term = TerminalScreen(80, 24, reply=self._reply)
+        self.stream = pyte.ByteStream(self.term)
+        self.attached = False
+        self.scroll_back = 0  # lines scrolled back into the history (0: live)
+        self.fed = 0  # bytes parsed so far
+        self.search_text = ""
+        self.match: tuple[int, int, int] | None = None  # (absolute line id, start, end)
+        self._backlog = bytearray()
+        self._take: Callable[[], bytes] | None = None
+        self._more_waiting = False
+        self._pumping = False
+        self._last_paint = 0.0
+        self._paint_timer = None
+        self._strips: dict[int, Strip] = {}
+        self._styles: dict[tuple, Style] = {}
+        self._base: Style | None = None
+        self._log: IO[bytes] | None = None
+        self.log_path: Path | None = None
+
+    # -- input from the guest ------------------------------------------------
+
+    def data_ready(self, take: Callable[[], bytes]) -> None:
+        """The session has bytes: take them when the backlog has room."""
+        self._take = take
+        self._more_waiting = True
+        if not self._pumping:
+            self._pump()
+
+    def feed(self, data: bytes) -> None:
+        """Parse bytes right away (tests, messages the pane writes itself)."""
+        self._backlog += data
+        if not self._pumping:
+            self._pump()
+
+    def _pump(self) -> None:
+        self._pumping = True
+        started = time.perf_counter()
+        try:
+            while True:
+                if not self._backlog and self._more_waiting and self._take is not None:
+                    self._more_waiting = False
+                    self._backlog += self._take()
+                if not self._backlog:
+                    self._pumping = False
+                    break
+                chunk = bytes(self._backlog[:FEED_SLICE])
+                del self._backlog[:FEED_SLICE]
+                if self._log is not None:
+                    self._log.write(chunk)
+                self.stream.feed(chunk)
+                self.fed += len(chunk)
+                if time.perf_counter() - started > FEED_BUDGET:
+                    # let keys and repaints through, then carry on
+                    self.set_timer(0.001, self._pump)
+                    break
+        except Exception:
+            self._pumping = False
+            raise
+        self._schedule_paint()
+
+    def _schedule_paint(self) -> None:
+        if self._paint_timer is not None:
+            return
+        wait = FRAME - (time.perf_counter() - self._last_paint)
+        if wait <= 0:
+            self._paint()
+        else:
+            self._paint_timer = self.set_timer(wait, self._paint)
+
+    def _paint(self) -> None:
+        self._paint_timer = None
+        self._last_paint = time.perf_counter()
+        for y in self.term.dirty:
+            self._strips.pop(y, None)
+        self.term.dirty.clear()
+        self.refresh()
+
+    def _reply(self, data: str) -> None:
+        if self.send is not None and self.attached:
+            self.send(data.encode())
+
+    # -- size ------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = self.size
+        if width > 0 and height > 0:
+            self.term.resize(height, width)
+            self.scroll_back = min(self.scroll_back, len(self.term.history))
+            self._strips.clear()
+            self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # -- keys --------------------------------------------------------------------
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return True  # every key belongs to the guest (our own priority bindings still apply)
+
+    async def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        key = event.key
+        if key in ("shift+pageup", "shift+pagedown", "shift+home", "shift+end"):
+            {"shift+pageup": self.page_up, "shift+pagedown": self.page_down,
+             "shift+home": self.scroll_top, "shift+end": self.scroll_live}[key]()
+            return
+        if not self.attached:
+            if key == "enter":
+                self.post_message(self.ReattachRequested())
+            return
+        data = key_to_bytes(key, event.character, app_cursor=DECCKM in self.term.mode)
+        if data and self.send is not None:
+            if self.scroll_back:
+                self.scroll_live()
+            self.send(data)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        if self.attached and self.send is not None and event.text:
+            self.send(event.text.replace("\r\n", "\r").replace("\n", "\r").encode())
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    # -- scrollback ----------------------------------------------------------------
+
+    def _scroll_to(self, back: int) -> None:
+        back = max(0, min(back, len(self.term.history)))
+        if back != self.scroll_back:
+            self.scroll_back = back
+            self.refresh()
+
+    def page_up(self) -> None:
+        self._scroll_to(self.scroll_back + max(1, self.term.lines - 1))
+
+    def page_down(self) -> None:
+        self._scroll_to(self.scroll_back - max(1, self.term.lines - 1))
+
+    def scroll_top(self) -> None:
+        self._scroll_to(len(self.term.history))
+
+    def scroll_live(self) -> None:
+        self._scroll_to(0)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._scroll_to(self.scroll_back + 3)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._scroll_to(self.scroll_back - 3)
+
+    # -- lines: history then screen, by absolute id ------------------------------
+
+    @property
+    def first_id(self) -> int:
+        """Absolute id of the oldest line kept."""
+        return self.term.pushed - len(self.term.history)
+
+    def _line(self, line_id: int):
+        term = self.term
+        if line_id >= term.pushed:
+            return term.buffer[line_id - term.pushed]
+        return term.history[line_id - self.first_id]
+
+    def _top_id(self) -> int:
+        return self.term.pushed - self.scroll_back
+
+    def all_text(self) -> list[str]:
+        """Every line kept, oldest first (scrollback, then the screen)."""
+        term = self.term
+        return [term.line_text(line) for line in term.history] + [
+            term.line_text(term.buffer[y]) for y in range(term.lines)]
+
+    def screen_text(self) -> list[str]:
+        """What the pane shows now, line by line."""
+        top = self._top_id()
+        return [self.term.line_text(self._line(top + y)).rstrip() for y in range(self.term.lines)]
+
+    def search(self, text: str, backwards: bool = True) -> bool:
+        """Find `text` from the current match (or the bottom) and scroll to it."""
+        self.search_text = text
+        lines = self.all_text()
+        first = self.first_id
+        if self.match is not None and self.match[0] >= first:
+            start = self.match[0] - first
+        else:
+            start = len(lines) if backwards else -1
+        found = find_in_lines(lines, text, start, backwards)
+        if found is None:
+            return False
+        column = lines[found].casefold().find(text.casefold())
+        line_id = first + found
+        self.match = (line_id, column, column + len(text))
+        # show the match about a third from the top
+        back = self.term.pushed - line_id + self.term.lines // 3
+        self.scroll_back = max(0, min(back, len(self.term.history)))
+        self._strips.clear()
+        self.refresh()
+        return True
+
+    def clear_search(self) -> None:
+        self.match = None
+        self.search_text = ""
+        self.refresh()
+
+    # -- logging -----------------------------------------------------------------
+
+    def start_log(self, path: Path) -> None:
+        self.stop_log()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = path.open("ab")
+        self.log_path = path
+
+    def stop_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+        self._log = None
+
+    @property
+    def logging(self) -> bool:
+        return self._log is not None
+
+    def on_unmount(self) -> None:
+        self.stop_log()
+
+    # -- selection (mouse) -------------------------------------------------------
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self.screen_text())), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    # -- rendering ---------------------------------------------------------------
+
+    def _style(self, key: tuple) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            style = self._styles[key] = self._base + cell_style(*key)
+        return style
+
+    def _render_cells(self, line, width: int, cursor_x: int | None) -> list[Segment]:
+        segments: list[Segment] = []
+        run: list[str] = []
+        run_key = None
+        columns = self.term.columns
+        for x in range(min(width, columns)):
+            char = line[x]
+            if not char.data:  # the right half of a wide character
+                continue
+            key = char[1:]
+            if x == cursor_x:
+                if run:
+                    segments.append(Segment("".join(run), self._style(run_key)))
+                    run = []
+                cursor = Style(reverse=True) if self.has_focus else Style(underline=True)
+                segments.append(Segment(char.data, self._style(key) + cursor))
+                run_key = None
+                continue
+            if key != run_key and run:
+                segments.append(Segment("".join(run), self._style(run_key)))
+                run = []
+            run_key = key
+            run.append(char.data)
+        if run:
+            segments.append(Segment("".join(run), self._style(run_key)))
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if base != self._base:
+            self._base = base
+            self._styles.clear()
+            self._strips.clear()
+        term = self.term
+        if y >= term.lines:
+            return Strip.blank(width, base)
+        live = self.scroll_back == 0
+        line_id = self._top_id() + y
+        cursor_x = term.cursor.x if (live and y == term.cursor.y and not term.cursor.hidden) else None
+        selection = self.text_selection
+        marked = self.match is not None and self.match[0] == line_id
+        cacheable = live and cursor_x is None and selection is None and not marked
+        if cacheable and y in self._strips and y not in term.dirty:
+            return self._strips[y]
+        strip = Strip(self._render_cells(self._line(line_id), width, cursor_x))
+        strip = strip.extend_cell_length(width, base)
+        if marked:
+            _, start, end = self.match  # type: ignore[misc]
+            strip = self._highlight(strip, start, end, self.screen.get_component_rich_style("screen--selection"))
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            start, end = span
+            strip = self._highlight(strip, start, width if end == -1 else end,
+                                    self.screen.get_component_rich_style("screen--selection"))
+        strip = strip.apply_offsets(0, y)
+        if cacheable:
+            self._strips[y] = strip
+        return strip
+
+    @staticmethod
+    def _highlight(strip: Strip, start: int, end: int, style: Style) -> Strip:
+        if end <= start:
+            return strip
+        left, middle, right = strip.divide([start, end, strip.cell_length])
+        middle = Strip(Segment.apply_style(middle, post_style=style), middle.cell_length)
+        return Strip.join([left, middle, right])
