@@ -32,6 +32,7 @@ def tiny_guest_xml(
     vcpus: int = 1,
     serial_log: str | None = None,
     cmdline: str = "console=ttyS0 loglevel=4 panic=-1",
+    disk: str | None = None,
 ) -> str:
     """Return the XML of a tiny direct-kernel-boot guest.
 
@@ -64,12 +65,17 @@ def tiny_guest_xml(
         _sub(serial, "log", file=serial_log, append="off")
     console = _sub(devices, "console", type="pty")
     _sub(console, "target", type="serial", port="0")
+    if disk is not None:
+        disk_el = _sub(devices, "disk", type="file", device="disk")
+        _sub(disk_el, "driver", name="qemu", type="qcow2" if disk.endswith(".qcow2") else "raw")
+        _sub(disk_el, "source", file=disk)
+        _sub(disk_el, "target", dev="vda", bus="virtio")
     if network is not None:
         iface = _sub(devices, "interface", type="network")
         _sub(iface, "source", network=network)
         _sub(iface, "model", type="virtio")
     _sub(devices, "memballoon", model="virtio")
-    # no <graphics>, no <video>, no disks
+    # no <graphics>, no <video>
     _sub(devices, "video").append(ET.Element("model", {"type": "none"}))
 
     return ET.tostring(dom, encoding="unicode")

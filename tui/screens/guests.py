@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable
 
 from ..render.rows import GUEST_COLUMNS, guest_row
+from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
+from ..widgets.inventory_table import InventoryTable
 from .base import InventoryScreen
 from .guest_detail import GuestDetailScreen
 
@@ -13,7 +19,7 @@ class GuestsScreen(InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
     WATCHES = frozenset({"guests", "hosts", "stats"})
-    BINDINGS = [Binding("enter", "details", "Details", id="details")]
+    BINDINGS = [Binding("enter", "details", "Details", id="details"), *CONSOLE_BINDINGS]
 
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory
@@ -36,3 +42,45 @@ class GuestsScreen(InventoryScreen):
         if key is None or self.split_key(key) not in self.vd.inventory.guests:
             return
         self.app.push_screen(GuestDetailScreen(*self.split_key(key)))
+
+    # -- serial consoles (issue 5): tabs beside the guest list ---------------
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, InventoryTable):
+                widget = Horizontal(widget, ConsoleDeck(id="consoles"), id="guests-body")
+            yield widget
+
+    @property
+    def consoles(self) -> ConsoleDeck:
+        return self.query_one(ConsoleDeck)
+
+    def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
+        super().refresh_view(kinds)
+        if kinds is None or kinds & {"guests", "hosts"}:
+            self.consoles.follow(self.vd.inventory)
+            self.refresh_bindings()
+
+    def console_target(self):
+        """The selected guest, if its console can be opened."""
+        key = self.table.selected_key
+        guest = self.vd.inventory.guests.get(self.split_key(key)) if key else None
+        host = self.vd.inventory.hosts.get(guest.conn_id) if guest else None
+        if guest is None or guest.state not in CONSOLE_STATES or host is None or host.read_only:
+            return None
+        return guest
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "console":
+            return self.console_target() is not None
+        return super().check_action(action, parameters)
+
+    @on(DataTable.RowHighlighted)
+    def _console_key_follows_cursor(self) -> None:
+        self.refresh_bindings()
+
+    async def action_console(self) -> None:
+        guest = self.console_target()
+        if guest is not None:
+            await self.consoles.open_console(guest.conn_id, guest.uuid, guest.name,
+                                             self.vd.inventory.host_name(guest.conn_id))

@@ -1,0 +1,463 @@
+"""Console panes beside the guest list: one tab per open console.
+
+`ConsoleDeck` holds the tabs; each `ConsolePane` owns one `ConsoleSession`
+(tui/backend/console.py) and one `ConsoleView`, and follows the inventory:
+a guest that stops shows in the pane, and when it runs again (a new domain
+id) or its host heals (the host state changed since the console was
+opened), the pane attaches again by itself.
+
+Keys: in the terminal everything goes to the guest except `ctrl+]`, which
+leaves it and focuses the tab strip; there the deck's keys apply (enter back
+into the terminal, z full screen, w close, / search, l log, y copy, escape
+back to the guest list).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
+
+from ..backend.console import ConsoleSession, ConsoleState
+from ..backend.model import ConnState
+from ..config import state_dir
+from ..forms.confirm import ConfirmScreen
+from ..forms.console_choice import ConsoleChoiceScreen
+from .console_view import ConsoleView
+
+if TYPE_CHECKING:
+    from ..app import VirtdeckApp
+    from ..backend.inventory import Inventory
+
+# guest states in which QEMU runs and a console can be opened
+CONSOLE_STATES = frozenset({"running", "paused", "blocked", "shutting down", "suspended"})
+ZOOM_CLASS = "-console-zoom"
+
+
+def pane_id(conn_id: str, uuid: str) -> str:
+    return "console-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{conn_id}-{uuid}")
+
+
+CONSOLE_BINDINGS = [Binding("c", "console", "Console", id="console")]
+
+
+class ConsoleEvent(Message):
+    """A console session reported something (posted from backend threads)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+
+class ConsolePane(TabPane):
+    """One console: a status line and the terminal."""
+
+    DEFAULT_CSS = """
+    ConsolePane { padding: 0; height: 1fr; }
+    ConsolePane > .console-status { height: 1; background: $panel; color: $text-muted; }
+    ConsolePane > .console-status.-attached { color: $text; }
+    ConsolePane > Input { height: 3; border: tall $accent; display: none; }
+    ConsolePane > Input.-shown { display: block; }
+    """
+
+    def __init__(self, conn_id: str, uuid: str, guest_name: str, host_name: str, device: str | None = None) -> None:
+        super().__init__(Text(f"{guest_name} @ {host_name}"), id=pane_id(conn_id, uuid))
+        self.conn_id = conn_id
+        self.uuid = uuid
+        self.guest_name = guest_name
+        self.host_name = host_name
+        self.device = device
+        self.session: ConsoleSession | None = None
+        self.view = ConsoleView(self._send)
+        self.status = Static(classes="console-status")
+        self.search_box = Input(placeholder="search the scrollback (enter: find older, escape: close)")
+        self.ever_attached = False
+        self.user_opened = True  # the next BUSY/FAILED comes from the user's own `c`
+        self.opened_marker: tuple | None = None  # (guest id, host changed_at) at the last open
+        self.detail = "opening"
+        self.status_text = ""
+        self.attached_at: float | None = None
+        self.first_byte_at: float | None = None
+        self.requested_at = time.perf_counter()
+
+    @property
+    def vd(self) -> VirtdeckApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield self.status
+        yield self.view
+        yield self.search_box
+
+    def on_mount(self) -> None:
+        self.open()
+
+    # -- session --------------------------------------------------------------
+
+    def _notify(self, session: ConsoleSession, kind: str) -> None:
+        """Backend threads: hand over only."""
+        if session is self.session:
+            self.post_message(ConsoleEvent(kind))
+
+    def _send(self, data: bytes) -> None:
+        if self.session is not None:
+            self.session.write(data)
+
+    def _marker(self) -> tuple:
+        guest = self.vd.inventory.guests.get((self.conn_id, self.uuid))
+        host = self.vd.inventory.hosts.get(self.conn_id)
+        return (guest.id if guest else None, host.changed_at if host else None)
+
+    def open(self, force: bool = False) -> None:
+        fleet = self.vd.fleet
+        connection = fleet.get(self.conn_id) if fleet is not None else None
+        if connection is None:
+            self._show("failed", f"{self.host_name} is not connected")
+            return
+        if self.session is None:
+            self.session = ConsoleSession(connection, self.uuid, self.device, self._notify)
+        elif self.session.connection is not connection:
+            self.session.close()
+            self.session = ConsoleSession(connection, self.uuid, self.device, self._notify)
+        self.opened_marker = self._marker()
+        self.session.open(force=force)
+
+    def close_session(self) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.view.attached = False
+
+    @on(ConsoleEvent)
+    def _session_event(self, event: ConsoleEvent) -> None:
+        event.stop()
+        session = self.session
+        if session is None:
+            return
+        if event.kind == "data":
+            if self.first_byte_at is None:
+                self.first_byte_at = time.perf_counter()
+            self.view.data_ready(session.take)
+            return
+        state = session.state
+        if state == ConsoleState.OPEN:
+            self.view.attached = True
+            self.ever_attached = True
+            self.user_opened = False
+            self.attached_at = time.perf_counter()
+            self._show("attached", "attached: keys go to the guest, ctrl+] leaves")
+            if self.view.fed == 0:
+                self.view.feed(b"")
+        elif state == ConsoleState.OPENING:
+            self._show("opening", "opening the console")
+        elif state == ConsoleState.CHOOSE:
+            self._choose(session)
+        elif state == ConsoleState.BUSY:
+            self.view.attached = False
+            self._show("busy", "another client holds this console; enter: take it over")
+            if self.user_opened:
+                self.user_opened = False
+                self.app.push_screen(
+                    ConfirmScreen(f"The console of {self.guest_name} @ {self.host_name} is in use by another "
+                                  "client. Take it over (the other client is disconnected)?"),
+                    self._takeover_answer,
+                )
+        elif state == ConsoleState.FAILED:
+            self.view.attached = False
+            if not self.ever_attached and self.user_opened:
+                self.app.notify(session.message, title=f"console {self.guest_name}", severity="error",
+                                markup=False, timeout=8)
+                self.deck.close_pane(self)
+                return
+            self._show("failed", f"cannot open: {session.message}; enter: try again")
+        elif state == ConsoleState.CLOSED:
+            if self.view.attached:
+                self.view.attached = False
+                self.view.feed(f"\r\n\x1b[0;2m[console closed: {session.message}]\x1b[0m\r\n".encode())
+            self._closed_status()
+            self.follow(self.vd.inventory)
+
+    def _takeover_answer(self, yes: bool | None) -> None:
+        if yes:
+            self.open(force=True)
+
+    def _choose(self, session: ConsoleSession) -> None:
+        def chosen(alias: str | None) -> None:
+            if alias is None:
+                if not self.ever_attached:
+                    self.deck.close_pane(self)
+                return
+            self.device = session.device = alias
+            self.open()
+
+        self._show("choose", "pick a console")
+        self.app.push_screen(ConsoleChoiceScreen(f"Consoles of {self.guest_name} @ {self.host_name}",
+                                                 session.devices), chosen)
+
+    def _closed_status(self) -> None:
+        guest = self.vd.inventory.guests.get((self.conn_id, self.uuid))
+        host = self.vd.inventory.hosts.get(self.conn_id)
+        if host is not None and host.state != ConnState.CONNECTED:
+            self._show("lost", f"host {host.state.value}: reattaches when it is back")
+        elif guest is None:
+            self._show("closed", "the guest is gone")
+        elif guest.state not in CONSOLE_STATES:
+            self._show("closed", f"guest {guest.state}: reattaches when it runs again")
+        else:
+            reason = self.session.message if self.session else "closed"
+            self._show("closed", f"console closed ({reason}); enter: attach again")
+
+    def follow(self, inventory: Inventory) -> None:
+        """The inventory changed: show the guest's and host's state, reattach when they are back."""
+        session = self.session
+        if session is None or session.state in (ConsoleState.OPEN, ConsoleState.OPENING, ConsoleState.CHOOSE):
+            return
+        if session.state == ConsoleState.BUSY or (session.state == ConsoleState.FAILED and not self.ever_attached):
+            return
+        guest = inventory.guests.get((self.conn_id, self.uuid))
+        host = inventory.hosts.get(self.conn_id)
+        up = (guest is not None and guest.state in CONSOLE_STATES
+              and host is not None and host.state == ConnState.CONNECTED)
+        if up and self._marker() != self.opened_marker:
+            self.open()
+        else:
+            self._closed_status()
+
+    def reattach(self) -> None:
+        session = self.session
+        if session is not None and session.state == ConsoleState.BUSY:
+            self.open(force=True)
+        elif session is None or session.state not in (ConsoleState.OPEN, ConsoleState.OPENING):
+            self.user_opened = not self.ever_attached
+            self.open()
+
+    @on(ConsoleView.ReattachRequested)
+    def _reattach_requested(self, event: ConsoleView.ReattachRequested) -> None:
+        event.stop()
+        self.reattach()
+
+    # -- status line ------------------------------------------------------------
+
+    def _show(self, state: str, text: str) -> None:
+        self.detail = state
+        self.status_text = text
+        line = Text()
+        line.append(f" {self.guest_name} @ {self.host_name}", style="bold")
+        if self.device:
+            line.append(f" ({self.device})")
+        line.append(f"  {text}")
+        if self.view.logging and self.view.log_path is not None:
+            line.append(f"  logging to {self.view.log_path}")
+        self.status.update(line)
+        self.status.set_class(state == "attached", "-attached")
+
+    def refresh_status(self) -> None:
+        self._show(self.detail, self.status_text)
+
+    def on_unmount(self) -> None:
+        self.close_session()
+
+    @property
+    def deck(self) -> ConsoleDeck:
+        return self.query_ancestor(ConsoleDeck)
+
+    # -- search -------------------------------------------------------------------
+
+    def start_search(self) -> None:
+        self.search_box.add_class("-shown")
+        self.search_box.value = self.view.search_text
+        self.search_box.focus()
+
+    @on(Input.Submitted)
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            return
+        if not self.view.search(event.value, backwards=True):
+            self.app.notify(f"{event.value!r} not found above", timeout=2, markup=False)
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.search_box.has_focus:
+            event.stop()
+            self.search_box.remove_class("-shown")
+            self.deck.focus_tabs()
+
+
+class ConsoleDeck(Vertical):
+    """The open consoles, as tabs. Hidden while none is open."""
+
+    BINDINGS = [
+        Binding("enter,i", "enter_terminal", "Terminal", id="console.enter"),
+        Binding("escape", "back", "Guest list", id="console.back"),
+        Binding("z", "zoom", "Full screen", id="console.zoom"),
+        Binding("w", "close", "Close console", id="console.close"),
+        Binding("slash", "search", "Search", id="console.search"),
+        Binding("n", "search_next(True)", "Older match", show=False, id="console.search.older"),
+        Binding("N", "search_next(False)", "Newer match", show=False, id="console.search.newer"),
+        Binding("pageup", "scroll('up')", "Scroll back", show=False, id="console.scroll.up"),
+        Binding("pagedown", "scroll('down')", "Scroll forward", show=False, id="console.scroll.down"),
+        Binding("home", "scroll('top')", "Oldest line", show=False, id="console.scroll.top"),
+        Binding("end", "scroll('live')", "Live", show=False, id="console.scroll.live"),
+        Binding("l", "log", "Log to file", id="console.log"),
+        Binding("y", "copy", "Copy", id="console.copy"),
+    ]
+    DEFAULT_CSS = """
+    ConsoleDeck { display: none; width: 1fr; height: 1fr; border-left: vkey $panel; }
+    ConsoleDeck.-open { display: block; }
+    ConsoleDeck > TabbedContent { height: 1fr; }
+    ConsoleDeck > TabbedContent > ContentSwitcher { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TabbedContent()
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one(TabbedContent)
+
+    @property
+    def panes(self) -> list[ConsolePane]:
+        return list(self.query(ConsolePane))
+
+    @property
+    def active(self) -> ConsolePane | None:
+        pane = self.tabs.active_pane
+        return pane if isinstance(pane, ConsolePane) else None
+
+    def pane_for(self, conn_id: str, uuid: str) -> ConsolePane | None:
+        for pane in self.panes:
+            if (pane.conn_id, pane.uuid) == (conn_id, uuid):
+                return pane
+        return None
+
+    async def open_console(self, conn_id: str, uuid: str, guest_name: str, host_name: str) -> ConsolePane:
+        """Show the console of a guest (opening it if needed) and focus its terminal."""
+        pane = self.pane_for(conn_id, uuid)
+        self.add_class("-open")
+        if pane is None:
+            pane = ConsolePane(conn_id, uuid, guest_name, host_name)
+            await self.tabs.add_pane(pane)
+        elif pane.detail in ("closed", "failed"):
+            pane.reattach()
+        self.tabs.active = pane.id or ""
+        pane.view.focus()
+        return pane
+
+    def close_pane(self, pane: ConsolePane) -> None:
+        pane.close_session()
+        pane.view.stop_log()
+        was_focused = self.has_focus_within
+        remaining = [p for p in self.panes if p is not pane]
+        self.tabs.remove_pane(pane.id or "")
+        if not remaining:
+            self.remove_class("-open")
+            self.screen.remove_class(ZOOM_CLASS)
+            self._focus_table()
+        elif was_focused:
+            self.call_after_refresh(self.focus_tabs)
+
+    def follow(self, inventory: Inventory) -> None:
+        for pane in self.panes:
+            pane.follow(inventory)
+
+    def close_all(self) -> None:
+        for pane in self.panes:
+            pane.close_session()
+            pane.view.stop_log()
+
+    def focus_tabs(self) -> None:
+        if self.panes:
+            self.tabs.query_one(Tabs).focus()
+
+    def _focus_table(self) -> None:
+        try:
+            self.screen.query_one("#table").focus()
+        except Exception:  # noqa: BLE001 - no table on this screen
+            pass
+
+    # -- from the terminal ---------------------------------------------------------
+
+    @on(ConsoleView.Left)
+    def _left(self, event: ConsoleView.Left) -> None:
+        event.stop()
+        self.focus_tabs()
+
+    # -- actions (focus on the tab strip) ----------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_terminal" or action == "back":
+            return True
+        return True if self.active is not None else None
+
+    def action_enter_terminal(self) -> None:
+        if (pane := self.active) is not None:
+            pane.view.focus()
+
+    def action_back(self) -> None:
+        self.screen.remove_class(ZOOM_CLASS)
+        self._focus_table()
+
+    def action_zoom(self) -> None:
+        self.screen.toggle_class(ZOOM_CLASS)
+
+    def action_close(self) -> None:
+        if (pane := self.active) is not None:
+            self.close_pane(pane)
+
+    def action_search(self) -> None:
+        if (pane := self.active) is not None:
+            pane.start_search()
+
+    def action_search_next(self, older: bool) -> None:
+        pane = self.active
+        if pane is None or not pane.view.search_text:
+            return
+        if not pane.view.search(pane.view.search_text, backwards=older):
+            self.app.notify("no more matches", timeout=2)
+
+    def action_scroll(self, where: str) -> None:
+        if (pane := self.active) is not None:
+            view = pane.view
+            {"up": view.page_up, "down": view.page_down, "top": view.scroll_top, "live": view.scroll_live}[where]()
+            if where == "live":
+                view.clear_search()
+
+    def action_log(self) -> None:
+        pane = self.active
+        if pane is None:
+            return
+        view = pane.view
+        if view.logging:
+            path = view.log_path
+            view.stop_log()
+            self.app.notify(f"stopped logging to {path}", timeout=3, markup=False)
+        else:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{pane.guest_name}@{pane.host_name}")
+            path = state_dir() / "consoles" / f"{name}-{stamp}.log"
+            try:
+                view.start_log(path)
+            except OSError as exc:
+                self.app.notify(f"cannot log to {path}: {exc}", severity="error", markup=False)
+                return
+            self.app.notify(f"logging to {path}", timeout=3, markup=False)
+        pane.refresh_status()
+
+    def action_copy(self) -> None:
+        pane = self.active
+        if pane is None:
+            return
+        text = self.screen.get_selected_text()
+        what = "selection"
+        if not text:
+            text = "\n".join(pane.view.screen_text()).rstrip("\n")
+            what = "screen"
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"copied the {what} ({len(text)} characters)", timeout=2)
