@@ -23,6 +23,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
@@ -69,7 +70,7 @@ class ConsolePane(TabPane):
     """
 
     def __init__(self, conn_id: str, uuid: str, guest_name: str, host_name: str, device: str | None = None) -> None:
-        super().__init__(Text(f"{guest_name} @ {host_name}"), id=pane_id(conn_id, uuid))
+        super().__init__(Content(f"{guest_name} @ {host_name}"), id=pane_id(conn_id, uuid))
         self.conn_id = conn_id
         self.uuid = uuid
         self.guest_name = guest_name
