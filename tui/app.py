@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from . import config as config_file
 from . import demo
+from .demo import activity
 from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
@@ -77,7 +78,7 @@ class VirtdeckApp(App):
         self.fleet = Fleet(self._sink, read_only=self.settings.read_only, resync_interval=self.settings.resync)
         self.fleet.set_sampling(interval=self.settings.refresh, active=True)
         for target in self.settings.targets:
-            self.fleet.add(target.uri, target.name, demo=target.demo, prepare=demo.prepare if target.demo else None)
+            self._add(target.uri, target.name, target.demo)
 
     def on_unmount(self) -> None:
         if self.fleet is not None:
@@ -144,7 +145,7 @@ class VirtdeckApp(App):
 
     def add_connection(self, new: NewConnection) -> None:
         assert self.fleet is not None
-        self.fleet.add(new.uri, new.name, demo=demo.is_demo_uri(new.uri))
+        self._add(new.uri, new.name, demo.is_demo_uri(new.uri))
         if new.save:
             try:
                 config_file.add_connection(
@@ -154,6 +155,13 @@ class VirtdeckApp(App):
                 self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
             else:
                 self.notify(f"saved to {self.settings.config.path}", markup=False, timeout=3)
+
+    def _add(self, uri: str, name: str | None, is_demo: bool) -> None:
+        assert self.fleet is not None
+        if is_demo:
+            self.fleet.add(uri, name, demo=True, prepare=demo.prepare, augment_stats=activity.augment)
+        else:
+            self.fleet.add(uri, name)
 
     def remove_connection(self, conn_id: str) -> None:
         assert self.fleet is not None

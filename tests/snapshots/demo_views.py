@@ -51,12 +51,16 @@ PINNED_FACTS = {"hostname": "demo-node", "libvirt_version": "9.0.0"}
 Step = Callable[["Pilot"], Awaitable[None]]
 
 
-def make_app(config_path: Path) -> VirtdeckApp:
-    """The app on the demo host only; `config_path` should not exist."""
+def make_app(config_path: Path, refresh: str = "3600") -> VirtdeckApp:
+    """The app on the demo host only; `config_path` should not exist.
+
+    Snapshots take no stats tick (the demo's live figures move with time);
+    screenshots pass a short refresh to show them.
+    """
     from tui.app import VirtdeckApp
 
     assert not config_path.exists(), f"{config_path} exists; pass a path to no file"
-    return VirtdeckApp(settings_from(["--demo", "--config", str(config_path)]))
+    return VirtdeckApp(settings_from(["--demo", "--config", str(config_path), "--refresh", refresh]))
 
 
 @contextlib.contextmanager
@@ -228,4 +232,64 @@ VIEWS: dict[str, Step] = {
     "volumes": volumes,
     "hosts": hosts,
     "add-connection": add_connection,
+}
+
+
+# -- screenshots only: live figures, which move with time ------------------
+
+
+async def live(pilot: Pilot, points: int = 3) -> None:
+    """Loaded, and every running demo guest has `points` samples of history."""
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await loaded(pilot)
+
+    def enough() -> bool:
+        running = [k for k, g in app.inventory.guests.items() if g.state == "running"]
+        return bool(running) and all(
+            k in app.history.guests and len(app.history.guests[k].series["cpu"]) >= points for k in running
+        )
+
+    await wait_for(pilot, enough, lambda: f"{points} stats samples per running guest")
+
+
+def _after_live(step: Step, points: int = 3) -> Step:
+    async def run(pilot: Pilot) -> None:
+        await live(pilot, points)
+        await step(pilot)
+
+    return run
+
+
+async def guest_detail(pilot: Pilot, name: str = "db-primary") -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    key = next(k for k, g in app.inventory.guests.items() if g.name == name)
+    table = app.screen.table  # type: ignore[attr-defined]
+    table.move_cursor(row=table.get_row_index(f"{key[0]}|{key[1]}"))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestDetailScreen", lambda: "the guest detail screen")
+    await pilot.pause(0.5)
+
+
+async def host_detail(pilot: Pilot) -> None:
+    await hosts(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "DetailsScreen", lambda: "the host sheet")
+    await pilot.pause()
+
+
+async def triage(pilot: Pilot) -> None:
+    await _view(pilot, "6", "triage", lambda app: table_rows(app) if table_rows(app) else -1)
+
+
+async def events(pilot: Pilot) -> None:
+    await _view(pilot, "5", "events", lambda app: table_rows(app) if table_rows(app) else -1)
+
+
+SCREENSHOTS: dict[str, Step] = {
+    **{name: _after_live(step) for name, step in VIEWS.items()},
+    "guest-detail": _after_live(guest_detail, points=40),
+    "host-detail": _after_live(host_detail),
+    "triage": _after_live(triage),
+    "events": _after_live(events),
 }

@@ -3,8 +3,8 @@
     .venv/bin/python -m tests.snapshots.make_screenshots [OUTPUT_DIR]
 
 (`make screenshots`). The same views, waits and pinned facts as the snapshot
-tests (`demo_views.py`); the files are guests.svg, networks.svg, storage.svg,
-volumes.svg, hosts.svg and add-connection.svg.
+tests (`demo_views.py`), plus live figures (a short stats interval) and the
+guest detail, host sheet, triage and events views.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ OUTPUT = ROOT / "screenshots"
 
 
 async def shoot(name: str, step: demo_views.Step, output: Path, config_path: Path) -> Path:
-    app = demo_views.make_app(config_path)
+    app = demo_views.make_app(config_path, refresh="0.25")
     async with app.run_test(size=demo_views.SIZE) as pilot:
         await step(pilot)
         return Path(app.save_screenshot(f"{name}.svg", str(output)))
@@ -32,7 +32,7 @@ async def shoot_all(output: Path) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory() as scratch, demo_views.pinned_host_facts():
         config_path = Path(scratch) / "config.toml"  # never created: an all-defaults config
-        for name, step in demo_views.VIEWS.items():
+        for name, step in demo_views.SCREENSHOTS.items():
             written.append(await shoot(name, step, output, config_path))
     return written
 

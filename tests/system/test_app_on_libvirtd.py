@@ -148,6 +148,8 @@ async def test_libvirtd_restart_heals_and_resyncs(tmp_path, testbed: Testbed, ti
             testbed.virsh("define", str(xml_path))
             await wait_for(pilot, lambda: name in rows(app), timeout=5, what="event after reconnect")
             assert rows(app)[tiny_guest.name][2] == "running"
+            log = [event.detail for _, event in app.inventory.events if event.kind == "connection"]
+            assert any(d.startswith("lost: ") for d in log) and any(d.startswith("healed after") for d in log)
     finally:
         testbed.remove_domain(name)
     print(f"reconnected {healed_after * 1000:.0f} ms after libvirtd was back")

@@ -107,6 +107,7 @@ class Connection:
         backoff_cap: float | None = None,
         unresponsive_after: float = 3.0,
         prepare: Callable[[libvirt.virConnect], None] | None = None,
+        augment_stats: Callable[[list, float], list] | None = None,
     ) -> None:
         self.conn_id = conn_id
         self.uri = uri
@@ -119,6 +120,7 @@ class Connection:
         self.backoff_cap = backoff_cap if backoff_cap is not None else (10.0 if is_remote(uri) else 2.0)
         self.unresponsive_after = unresponsive_after
         self._prepare = prepare
+        self._augment_stats = augment_stats
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name=f"libvirt-{conn_id}", daemon=True)
         self._lock = threading.Lock()
@@ -363,6 +365,9 @@ class Connection:
         if self._prepare is not None:
             self._prepare(conn)
         facts = reader.read_host(conn)
+        healed = self._ever_connected
+        self._emit(EventHappened(Event(self.conn_id, "connection", self.name,
+                                       f"healed after {self._attempts} attempt(s)" if healed else "connected")))
         self._attempts = 0
         self._ever_connected = True
         self._set_host(state=ConnState.CONNECTED, last_error=None, attempts=0, next_retry=None, **facts)
@@ -665,6 +670,8 @@ class Connection:
         started = time.perf_counter()
         records = self._fetch_stats(conn)
         now = time.monotonic()
+        if self._augment_stats is not None:
+            records = self._augment_stats(records, now)
         fetched = time.perf_counter() - started
         calls = 1
         host_cpus = self._host.cpus

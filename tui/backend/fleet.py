@@ -49,6 +49,7 @@ class Fleet:
         *,
         demo: bool = False,
         prepare: Callable[[libvirt.virConnect], None] | None = None,
+        augment_stats: Callable[[list, float], list] | None = None,
     ) -> Connection:
         conn_id = f"c{next(self._ids)}"
         connection = Connection(
@@ -61,6 +62,7 @@ class Fleet:
             resync_interval=self.resync_interval,
             open_timeout=self.open_timeout,
             prepare=prepare,
+            augment_stats=augment_stats,
         )
         self._connections[conn_id] = connection
         connection.set_sampling(**self._sampling)

@@ -48,7 +48,7 @@ def _finite(values: list[float]) -> list[float]:
 def headline(label: str, stats: GuestStats | None, series: list[float], fmt) -> Text:
     known = _finite(series)
     line = Text(f"{label:<11}", style="bold")
-    line.append(fmt(known[-1]) if known else "—")
+    line.append(f"{fmt(known[-1]) if known else '—':<12}")
     if known:
         line.append(f"   max {fmt(max(known))}   avg {fmt(sum(known) / len(known))}", style="dim")
     return line
