@@ -133,7 +133,7 @@ async def test_console_login_type_colours_and_keys(tmp_path, testbed: Testbed, t
         assert lines(pane)[4][:9].strip() == "" and lines(pane)[0].strip() == ""
 
         # the app's own keys reach the guest: ctrl+q / ctrl+p / ctrl+c / q / tab / 1
-        await type_line(pilot, "stty -ixon; read -r x; echo \"[$x]\" | od -An -tx1")
+        await type_line(pilot, "read -r x; echo \"[$x]\" | od -An -tx1")
         await pilot.press("ctrl+p", "ctrl+q", "ctrl+a", "q", "1", "enter")
         await wait_for(pilot, lambda: any("10 11 01 71 31" in line for line in lines(pane)),
                        what="ctrl+p ctrl+q ctrl+a q 1 read by the guest")
@@ -200,10 +200,14 @@ async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: Ti
         await wait_for(pilot, lambda: view.size.width > half + 40, what="the pane at full width")
         await pilot.pause()
         assert (view.term.columns, view.term.lines) == (view.size.width, view.size.height)
-        # the guest can learn it (busybox resize asks the terminal for its size)
-        await type_line(pilot, "resize >/dev/null; stty size")
-        expect = f"{view.term.lines} {view.term.columns}"
-        await wait_for(pilot, lambda: any(line.strip() == expect for line in lines(pane)), what=f"stty size {expect}: {lines(pane)}")
+        # the guest can learn it the way `resize` does: move far, ask where the cursor is
+        await type_line(pilot, r"printf '\033[999;999H\033[6n'; read -r x; echo \"size ${x#*[}\"")
+        expect = f"size {view.term.lines};{view.term.columns}R"
+        # the terminal's answer reaches the guest, whose tty echoes it
+        await wait_for(pilot, lambda: shows(pane, f"[{view.term.lines};{view.term.columns}R"),
+                       what=f"the cursor report echoed: {lines(pane)}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(line.strip() == expect for line in lines(pane)), what=f"{expect!r}: {lines(pane)}")
         # a smaller terminal window shrinks it again, the cursor line stays in view
         await pilot.resize_terminal(120, 30)
         await wait_for(pilot, lambda: view.term.lines == view.size.height and view.term.columns == view.size.width

@@ -17,18 +17,49 @@ from .conftest import Testbed, TinyGuest  # noqa: F401  (types only)
 BURNER = "vd-burner"
 
 
+DHCP_NET = "vd-dhcp"
+
+
 @pytest.fixture(scope="module")
-def burner(testbed: Testbed, tiny_guest: TinyGuest):
-    """A guest that burns one CPU, reads its disk and pings the host's bridge address."""
+def dhcp_network(testbed: Testbed, tiny_guest: TinyGuest):
+    """An isolated network with a DHCP range, next to the shared one."""
+    used = ipaddress.ip_network(parse_network(testbed.virsh("net-dumpxml", tiny_guest.network)).ipv4_subnet)
+    third = 254 if used.network_address.packed[2] != 254 else 253
+    names = testbed.virsh("net-list", "--all", "--name").split()
+    if DHCP_NET in names:
+        testbed.virsh("net-destroy", DHCP_NET) if DHCP_NET in testbed.virsh("net-list", "--name").split() else None
+        testbed.virsh("net-undefine", DHCP_NET)
+    import xml.etree.ElementTree as ET
+
+    net = ET.Element("network")
+    ET.SubElement(net, "name").text = DHCP_NET
+    ET.SubElement(net, "bridge", name="vddhcp0", stp="on", delay="0")
+    ip = ET.SubElement(net, "ip", address=f"192.168.{third}.1", netmask="255.255.255.0")
+    ET.SubElement(ET.SubElement(ip, "dhcp"), "range", start=f"192.168.{third}.100", end=f"192.168.{third}.150")
+    path = testbed.state_dir / f"{DHCP_NET}.xml"
+    path.write_text(ET.tostring(net, encoding="unicode"))
+    testbed.virsh("net-define", str(path))
+    testbed.virsh("net-start", DHCP_NET)
+    yield DHCP_NET
+    for args in (("net-destroy", DHCP_NET), ("net-undefine", DHCP_NET)):
+        try:
+            testbed.virsh(*args)
+        except Exception:
+            pass
+
+
+@pytest.fixture(scope="module")
+def burner(testbed: Testbed, dhcp_network: str):
+    """A guest that burns one CPU, reads its disk, takes a DHCP lease and pings the host."""
     testbed.remove_domain(BURNER)
-    subnet = ipaddress.ip_network(parse_network(testbed.virsh("net-dumpxml", tiny_guest.network)).ipv4_subnet)
+    subnet = ipaddress.ip_network(parse_network(testbed.virsh("net-dumpxml", dhcp_network)).ipv4_subnet)
     host_ip, guest_ip = subnet.network_address + 1, subnet.network_address + 77
     disk = testbed.kernel.rsplit("/", 1)[0] + f"/{BURNER}.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"], check=True)
-    cmdline = (f"console=ttyS0 loglevel=4 panic=-1 vd.burn=1 vd.diskread "
+    cmdline = (f"console=ttyS0 loglevel=4 panic=-1 vd.burn=1 vd.diskread vd.dhcp "
                f"vd.ip={guest_ip}/{subnet.prefixlen} vd.ping={host_ip}")
     path = testbed.state_dir / f"{BURNER}.xml"
-    path.write_text(testbed.guest_xml(BURNER, network=tiny_guest.network, cmdline=cmdline, disk=disk,
+    path.write_text(testbed.guest_xml(BURNER, network=dhcp_network, cmdline=cmdline, disk=disk,
                                       serial_log=str(testbed.serial_log(BURNER))))
     testbed.serial_log(BURNER).unlink(missing_ok=True)
     testbed.virsh("define", str(path))
@@ -74,6 +105,12 @@ async def test_busy_guest_shows_high_cpu_within_two_ticks_and_idle_stays_low(
         assert busy.cpu_percent <= 100 * busy.vcpus
         idle = stats_of(app, tiny_guest.name)
         assert idle is not None and idle.cpu_percent is not None and idle.cpu_percent < 25, idle
+        # Its DHCP lease gives the IP column, matched through the MAC in its XML.
+        await wait_for(pilot, lambda: any(g.name == burner and app.inventory.addresses(*k)
+                                          for k, g in app.inventory.guests.items()), timeout=40, what="a lease")
+        ip_column = app.screen.table.column_keys.index("ip")
+        row = next(c for c in app.screen.table._cells.values() if c[0].plain == burner)
+        assert row[ip_column].plain.startswith("192.168.")
         # Disk and network counters move for the guest that reads and pings.
         await wait_for(pilot, lambda: (stats_of(app, burner).disk_read_bps or 0) > 0, timeout=15, what="disk reads")
         await wait_for(pilot, lambda: (stats_of(app, burner).net_tx_bps or 0) > 0, timeout=15, what="net tx")
