@@ -196,3 +196,43 @@ async def test_keymap_and_theme_from_config(tmp_path):
         await wait_for(pilot, lambda: app.current_mode == "networks", what="remapped view key")
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: app.screen.query_one("#filter").has_focus, what="remapped filter key")
+
+
+async def test_triage_lists_problems_worst_first_and_jumps(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        await pilot.press("6")
+        await wait_for(pilot, lambda: app.screen.table.row_count >= 3, what="the demo's problems")
+        table = app.screen.table
+        problems = [(table.get_row_at(r)[0].plain, table.get_row_at(r)[3].plain) for r in range(table.row_count)]
+        assert ("warning", "pool 92% full") in problems
+        assert ("notice", "autostart network is down") in problems
+        assert [p[0] for p in problems] == sorted((p[0] for p in problems), key=["critical", "warning", "notice"].index)
+        table.move_cursor(row=[p[1] for p in problems].index("pool 92% full"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "storage", what="jump to storage")
+        await wait_for(pilot, lambda: app.screen.table.get_row_at(app.screen.table.cursor_row)[0].plain == "default")
+        await pilot.press("6")
+        table = app.screen.table
+        table.move_cursor(row=[p[1] for p in problems].index("autostart network is down"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "networks", what="jump to networks")
+        await wait_for(pilot, lambda: app.screen.table.get_row_at(app.screen.table.cursor_row)[0].plain
+                       == "storage-backend")
+
+
+async def test_demo_live_figures_and_pause(tmp_path):
+    app = make_app(tmp_path, "--demo", "--refresh", "0.2")
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
+        cpu = app.screen.table.column_keys.index("cpu")
+        await wait_for(pilot, lambda: any(c[cpu].plain.endswith("%") for c in app.screen.table._cells.values()),
+                       what="CPU % in the table")
+        await pilot.press("z")
+        assert app.stats_paused
+        assert "STATS PAUSED" in app.screen.query_one("StatusBar").render().plain
+        frozen = dict(app.inventory.stats)
+        assert not app.fleet.sampling["active"] and not app.fleet.connections[0]._sampling  # no tick re-arms
+        await pilot.press("z")
+        await wait_for(pilot, lambda: app.inventory.stats != frozen, what="stats resumed")
