@@ -19,6 +19,17 @@ Figures, on a generated node with N guests (libvirt test driver, temp dir):
 4. in-process refresh of the Guests view (CPU and wall): nothing changed, and
    every row changed one cell. Baselines: clear() + add every row again in
    the same table; getAllDomainStats(STATE) on the same URI.
+5. one stats tick with every guest's values changing (in-process, CPU and
+   wall, stats_bench.py): fetch (the sampler's bulk call on the test
+   driver), diff (`sample_once` -> `stats.compute` for every guest, fed with
+   full records: the test driver has only the state group) and render
+   (`on_stats_arrived` up to idle). Baseline: the raw bulk call.
+6. CPU of the idle dashboard at `--refresh 1` over a 30 s window with no
+   keys, from /proc/PID/stat, as % of one core. Baseline: the bare Textual
+   app over the same window (both run side by side).
+7. libvirt calls per stats tick per host in steady state, Guests view and
+   with the Hosts view open, on the test node and on qemu:///system when
+   it can be reached (a printed note otherwise).
 
     python tests/benchmarks/run.py [--guests N] [--runs R] [--keep]
 """
@@ -54,6 +65,11 @@ DEADLINE = 30.0
 GOAL_STARTUP = 1.0
 GOAL_RSS_MB = 100  # decimal megabytes
 GOAL_KEY = 0.050
+GOAL_TICK_CPU = 0.050
+GOAL_IDLE_PERCENT = 2.0
+GOAL_CALLS = 1
+IDLE_WINDOW = 30.0
+SYSTEM_URI = "qemu:///system"
 
 ROW = re.compile(r"(?<![\w-])(guest-\d{4,})\s+\S")
 MODE_HEADER = re.compile(r"\bName\b.*\bMode\b")
@@ -274,6 +290,66 @@ def section_refresh(bench: Bench) -> None:
     bench.results["refresh"] = json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# -- 5 + 7: stats tick and calls per tick (in-process) ------------------------------
+
+
+def stats_bench(bench: Bench, *args: str, timeout: float) -> dict:
+    argv = [PYTHON, str(HERE / "stats_bench.py"), *args]
+    done = subprocess.run(argv, env=bench.env, capture_output=True, text=True, timeout=timeout, cwd=str(ROOT))
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(f"stats_bench {args[0]} exited {done.returncode}:\n"
+                                         f"{done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def section_stats_tick(bench: Bench) -> None:
+    bench.results["stats_tick"] = stats_bench(bench, "tick", bench.uri, str(bench.n), "10", timeout=180)
+
+
+def section_stats_calls(bench: Bench) -> None:
+    bench.results["stats_calls"] = stats_bench(bench, "calls", bench.uri, "15", "--system", SYSTEM_URI, timeout=180)
+
+
+# -- 6: idle CPU ------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of every thread of `pid` so far, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def section_idle(bench: Bench) -> None:
+    """virtdeck at --refresh 1 and the bare app, side by side, over the same window."""
+    virtdeck = bench.spawn([PYTHON, "-m", "tui", "--refresh", "1", "-c", bench.uri], "virtdeck --refresh 1")
+    bare = bench.bare_app()
+    apps = (virtdeck, bare)
+    result: dict = {}
+    try:
+        virtdeck.wait_for(loaded(bench.n), f"'guests: {bench.n}' and the first rows")
+        bare.wait_for(lambda a: a.received > 0, "any output")
+        end = time.perf_counter() + 3.0  # the reads that follow the first sync, the first ticks
+        while time.perf_counter() < end:
+            for app in apps:
+                app._read_available(0.02)
+        before = [(cpu_seconds(app.pid), app.received) for app in apps]
+        began = time.perf_counter()
+        end = began + IDLE_WINDOW
+        while time.perf_counter() < end:  # no keys; keep both terminals drained
+            for app in apps:
+                app._read_available(0.02)
+        wall = time.perf_counter() - began
+        after = [(cpu_seconds(app.pid), app.received) for app in apps]
+        for key, (cpu0, bytes0), (cpu1, bytes1) in zip(("virtdeck", "bare"), before, after):
+            result[key] = {"cpu": cpu1 - cpu0, "percent": (cpu1 - cpu0) / wall * 100, "bytes": bytes1 - bytes0}
+        result["wall"] = wall
+        result["still_shown"] = loaded(bench.n)(virtdeck)
+    finally:
+        result["endings"] = [app.quit() for app in apps]
+    bench.results["idle"] = result
+
+
 # -- leftovers -----------------------------------------------------------------
 
 
@@ -385,6 +461,58 @@ def report(bench: Bench) -> None:
             f"clear()+add, up to idle: cpu {ms(rb['idle_cpu'])}, wall {ms(rb['idle_wall'])}",
             "" if ac["cells_changed_every_time"] else "WARNING: cells did not change")
         add("   (medians; CPU is process_time of the whole process)", "", "", "")
+    st = r.get("stats_tick", {})
+    if st:
+        fe, raw, diff, rend, rv, tick = (st[k] for k in ("fetch", "raw", "diff", "render", "refresh_view", "tick"))
+        rest_cpu = rend["idle_cpu"] - rend["cpu"] - rv["cpu"]
+        rest_wall = rend["idle_wall"] - rend["wall"] - rv["wall"]
+        add(f"5 stats tick, {st['stats_guests']} guests all changing (median of {tick['n']}): fetch",
+            f"cpu {ms(fe['cpu'])}, wall {ms(fe['wall'])}",
+            f"raw getAllDomainStats, same groups+flags: cpu {ms(raw['cpu'])}, wall {ms(raw['wall'])}; "
+            f"(test driver: {fe['records']} active guests, {fe['params']} fields each);"
+            f" getAllDomainStats(STATE) of all {n}: cpu {ms(st['raw_all']['cpu'])}", "")
+        add(f"5   diff: sample_once -> stats.compute x {st['stats_guests']} (full records)",
+            f"cpu {ms(diff['cpu'])}, wall {ms(diff['wall'])}", f"max cpu {ms(diff['cpu_max'])}", "")
+        add("5   render: on_stats_arrived + deferred work, up to idle",
+            f"cpu {ms(rend['idle_cpu'])}, wall {ms(rend['idle_wall'])}", "(up-to-idle wall has a ~20 ms floor)", "")
+        add("5     on_stats_arrived call (History, Inventory, fold)", f"cpu {ms(rend['cpu'])}, wall {ms(rend['wall'])}",
+            "", "")
+        add(f"5     refresh_view: table sync of {st['rows']} rows", f"cpu {ms(rv['cpu'])}, wall {ms(rv['wall'])}", "", "")
+        add(f"5     the rest: layout + paint ({st['visible_rows']} rows visible at "
+            f"{st['size'][0]}x{st['size'][1]})", f"cpu {ms(rest_cpu)}, wall {ms(rest_wall)}", "", "")
+        add("5   whole tick: fetch + diff + render", f"cpu {ms(fe['cpu'] + tick['cpu'])}, "
+            f"wall {ms(fe['wall'] + tick['wall'])}",
+            f"raw bulk call alone: cpu {ms(raw['cpu'])}; max of the ticks: cpu "
+            f"{ms(fe['cpu'] + tick['cpu_max'])}",
+            f"< {GOAL_TICK_CPU * 1000:.0f} ms CPU: {verdict(fe['cpu'] + tick['cpu'], GOAL_TICK_CPU)}")
+        add(f"   (rows whose cells changed per tick: {st['changed_rows']:.0f} of {st['rows']}, min "
+            f"{st['changed_rows_min']}; DataTable paints only the {st['visible_rows']} visible)", "", "", "")
+    idle = r.get("idle", {})
+    if idle.get("virtdeck"):
+        v, b = idle["virtdeck"], idle["bare"]
+        add(f"6 idle dashboard, --refresh 1, {n} guests, {idle['wall']:.0f} s, no keys",
+            f"{v['percent']:.2f}% of one core ({v['cpu']:.2f} s CPU)",
+            f"bare Textual app, same window: {b['percent']:.2f}% ({b['cpu']:.2f} s CPU)",
+            f"< {GOAL_IDLE_PERCENT:g}%: {verdict(v['percent'], GOAL_IDLE_PERCENT)}")
+        add(f"   (terminal output in the window: virtdeck {v['bytes'] / 1024:.1f} KiB, bare {b['bytes'] / 1024:.1f} KiB;"
+            f" test driver: no rates, so no cell changes{'' if idle.get('still_shown') else '; WARNING: list gone'})",
+            "", "", "")
+    sc = r.get("stats_calls", {})
+    for key, label in (("test", "test driver"), ("system", SYSTEM_URI)):
+        host = sc.get(key)
+        if not host:
+            continue
+        if "skipped" in host:
+            add(f"7 libvirt calls per tick, {label}", "skipped", host["skipped"][:80], "")
+            continue
+        for view, what in (("guests", "Guests view"), ("hosts", "Hosts view open")):
+            figure = host[view]
+            add(f"7 libvirt calls per tick, {label}, {what} (median of {len(figure['calls'])})",
+                f"{figure['median']:g} (max {figure['max']})",
+                f"{figure['guests']:g} running guests"
+                + ("; the max is the tick that also re-reads DHCP leases (every 15th)"
+                   if figure["max"] > figure["median"] else ""),
+                f"{GOAL_CALLS} in steady state: {'ok' if figure['median'] <= GOAL_CALLS else 'MISSED'}")
 
     widths = [max(len(row[i]) for row in rows + [("figure", "virtdeck", "baseline (same run)", "goal")])
               for i in range(4)]
@@ -400,7 +528,7 @@ def report(bench: Bench) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     print(line)
     endings = vd.get("endings", []) + ta.get("endings", []) + r.get("bare", {}).get("endings", [])
-    endings += [kv.get("ending"), kt.get("ending")]
+    endings += [kv.get("ending"), kt.get("ending")] + r.get("idle", {}).get("endings", [])
     endings = [e for e in endings if e]
     forced = [e for e in endings if e != "quit"]
     print(f"apps ended: {len(endings)} ({'all by q' if not forced else 'forced: ' + ', '.join(forced)})")
@@ -438,6 +566,9 @@ def main(argv: list[str] | None = None) -> int:
         bench.guarded("3 keys: virtdeck", lambda: section_keys(bench, "virtdeck", bench.virtdeck, 5))
         bench.guarded("3 keys: plain DataTable app", lambda: section_keys(bench, "table", bench.table_app, 5))
         bench.guarded("4 refresh (in-process)", lambda: section_refresh(bench))
+        bench.guarded("5 stats tick (in-process)", lambda: section_stats_tick(bench))
+        bench.guarded(f"6 idle CPU, {IDLE_WINDOW:.0f} s: virtdeck and the bare app", lambda: section_idle(bench))
+        bench.guarded("7 libvirt calls per tick", lambda: section_stats_calls(bench))
     finally:
         left = leftovers(bench)
         if left:

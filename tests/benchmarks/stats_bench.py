@@ -234,7 +234,8 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
         result["stats_guests"] = len(guests)
         result["changed_rows"] = statistics.median(changed_rows)
         result["changed_rows_min"] = min(changed_rows)
-        result["visible_rows"] = table.scrollable_content_region.height
+        result["visible_rows"] = table.scrollable_content_region.height - (table.header_height if table.show_header
+                                                                             else 0)
         result["size"] = list(app.size)
         result["calls"] = calls
         result["pace"] = PACE

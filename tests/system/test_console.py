@@ -201,7 +201,7 @@ async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: Ti
         await pilot.pause()
         assert (view.term.columns, view.term.lines) == (view.size.width, view.size.height)
         # the guest can learn it the way `resize` does: move far, ask where the cursor is
-        await type_line(pilot, r"printf '\033[999;999H\033[6n'; read -r x; echo \"size ${x#*[}\"")
+        await type_line(pilot, r'''printf '\033[999;999H\033[6n'; read -r x; echo "size ${x#*[}"''')
         expect = f"size {view.term.lines};{view.term.columns}R"
         # the terminal's answer reaches the guest, whose tty echoes it
         await wait_for(pilot, lambda: shows(pane, f"[{view.term.lines};{view.term.columns}R"),
@@ -221,7 +221,8 @@ async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: Ti
         console_pane.state_dir = lambda: log_dir  # type: ignore[assignment]
         try:
             await pilot.press("ctrl+right_square_bracket", "l", "enter")
-            assert view.logging
+            assert view.logging, (app.focused, lines(pane))
+            assert app.focused is view, (app.focused, lines(pane))
             await run(pilot, pane, "echo logged-$((2+3))", "logged-5")
             await pilot.press("ctrl+right_square_bracket", "l", "z", "enter")
             assert not view.logging

@@ -109,12 +109,14 @@ for dev in /sys/class/net/eth*; do [ -e "\$dev" ] && ip link set "\${dev##*/}" u
 [ -d /dev/input ] && acpid -c /etc/acpi -l /tmp/acpid.log
 # Workloads for stats tests, asked for on the kernel command line:
 #   vd.burn=N  keep N CPUs busy     vd.diskread  read the first disk in a loop
+#   vd.diskwrite  fill the first disk with zeros, once
 #   vd.ip=ADDR/PREFIX vd.ping=ADDR  address eth0 and ping ADDR (the host's bridge)
 #   vd.dhcp    ask the network's DHCP server for a lease (address not applied)
 for word in \$(cat /proc/cmdline); do
     case "\$word" in
         vd.burn=*) /bin/burn "\${word#vd.burn=}" </dev/null >/dev/null 2>&1 & ;;
         vd.diskread) /bin/diskread </dev/null >/dev/null 2>&1 & ;;
+        vd.diskwrite) dd if=/dev/zero of=/dev/vda bs=1M </dev/null >/dev/null 2>&1 & ;;
         vd.ip=*) ip addr add "\${word#vd.ip=}" dev eth0 ;;
         vd.ping=*) ping -q -i 0.2 -s 1000 "\${word#vd.ping=}" </dev/null >/dev/null 2>&1 & ;;
         vd.dhcp) udhcpc -i eth0 -b -q -s /bin/true </dev/null >/dev/null 2>&1 ;;

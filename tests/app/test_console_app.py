@@ -1,0 +1,149 @@
+"""App tier: the console key and the terminal widget, without a real guest.
+
+The test driver has no consoles: `c` must report libvirt's error, not crash.
+The terminal widget is driven here by bytes fed straight in (the system tier
+feeds it from real guests).
+"""
+
+from __future__ import annotations
+
+import libvirt
+from rich.color import Color
+from textual.app import App, ComposeResult
+
+from tui.widgets.console_view import ConsoleView
+
+from .conftest import make_app, wait_for
+
+
+def _select(app, name: str) -> None:
+    guest = next(g for g in app.inventory.guests.values() if g.name == name)
+    table = app.screen.table
+    table.move_cursor(row=table.get_row_index(f"{guest.conn_id}|{guest.uuid}"))
+
+
+async def test_console_key_follows_the_guest_state_and_reports_libvirts_error(tmp_path, fresh_default):
+    fresh_default.defineXML("<domain type='test'><name>vd-off</name><memory>65536</memory>"
+                            "<os><type>hvm</type></os></domain>")
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: {"test", "vd-off"} <= {g.name for g in app.inventory.guests.values()}
+                       and app.screen.table.row_count >= 2)
+        _select(app, "vd-off")
+        await pilot.pause()
+        assert app.screen.check_action("console", ()) is False
+        assert "c" not in app.screen.active_bindings or not app.screen.active_bindings["c"].enabled
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert not app.screen.consoles.panes and not app._notifications
+
+        _select(app, "test")
+        await pilot.pause()
+        assert app.screen.check_action("console", ()) is True
+        await pilot.press("c")
+        await wait_for(pilot, lambda: any((n.title or "").startswith("console") for n in app._notifications),
+                       what="the error notification")
+        note = next(n for n in app._notifications if (n.title or "").startswith("console"))
+        assert "not supported" in note.message and "virDomainOpenConsole" in note.message
+        await wait_for(pilot, lambda: not app.screen.consoles.panes, what="the failed pane gone")
+        assert app.is_running and app.focused is app.screen.table
+
+        # a guest that stops: the key goes away
+        fresh_default.lookupByName("test").destroy()
+        await wait_for(pilot, lambda: app.screen.check_action("console", ()) is False, what="c disabled")
+
+
+async def test_console_key_is_off_on_read_only_hosts(tmp_path):
+    app = make_app(tmp_path, "-c", "test:///default", "--read-only")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count >= 1)
+        _select(app, "test")
+        await pilot.pause()
+        assert app.screen.check_action("console", ()) is False
+
+
+class TerminalApp(App):
+    """A bare app with the usual global bindings around one terminal."""
+
+    BINDINGS = [("q", "quit", "Quit"), ("1", "bell", "view")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[bytes] = []
+        self.left = 0
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleView(self.sent.append)
+
+    def on_mount(self) -> None:
+        view = self.query_one(ConsoleView)
+        view.attached = True
+        view.focus()
+
+    def on_console_view_left(self) -> None:
+        self.left += 1
+
+
+async def test_every_key_goes_to_the_guest_but_the_leave_key():
+    app = TerminalApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys = ["ctrl+q", "ctrl+p", "ctrl+c", "q", "1", "tab", "shift+tab", "escape", "question_mark",
+                "f1", "up", "pageup", "ctrl+a", "ctrl+z", "enter", "backspace"]
+        await pilot.press(*keys)
+        assert b"".join(app.sent) == (b"\x11\x10\x03q1\t\x1b[Z\x1b?\x1bOP\x1b[A\x1b[5~\x01\x1a\r\x7f")
+        assert app.is_running and type(app.screen).__name__ == "Screen"  # no palette, no quit
+        await pilot.press("ctrl+right_square_bracket")
+        assert app.left == 1 and b"\x1d" not in b"".join(app.sent)
+        # the leave key is remappable (binding id console.leave); the old key then goes to the guest
+        app.set_keymap({"console.leave": "f12"})
+        await pilot.press("f12", "ctrl+right_square_bracket")
+        assert app.left == 2 and b"".join(app.sent).endswith(b"\x1d")
+
+
+async def test_terminal_renders_colours_cursor_moves_and_scrollback():
+    app = TerminalApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(ConsoleView)
+        await pilot.pause()
+        assert (view.term.columns, view.term.lines) == (40, 10)
+        view.feed(b"\x1b[2J\x1b[3;5H\x1b[31mRED\x1b[0m\x1b[1;1H\x1b[44;1mTOP\x1b[0m")
+        await wait_for(pilot, lambda: view.screen_text()[2][4:7] == "RED")
+        await pilot.pause(0.05)
+        segments = list(view.render_line(2))
+        red = next(s for s in segments if "RED" in s.text)
+        assert red.style.color == Color.from_ansi(1)
+        top = next(s for s in list(view.render_line(0)) if "TOP" in s.text)
+        assert top.style.bgcolor == Color.from_ansi(4) and top.style.bold
+        # scrollback: lines scrolled off stay reachable; shift+pageup is local
+        view.feed(b"".join(b"\r\nline %d" % i for i in range(30)))
+        await wait_for(pilot, lambda: view.screen_text()[-1] == "line 29")
+        await pilot.press("shift+pageup")
+        assert view.scroll_back > 0 and "line 29" not in view.screen_text()
+        app.sent.clear()
+        await pilot.press("x")  # typing returns to the live screen
+        assert view.scroll_back == 0 and app.sent == [b"x"]
+        assert view.search("line 3")
+        assert any("line 3" in line for line in view.screen_text())
+
+
+async def test_big_output_is_fed_in_slices_and_all_of_it_lands():
+    app = TerminalApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ConsoleView)
+        await pilot.pause()
+        data = b"".join(b"row %06d\r\n" % i for i in range(100_000)) + b"END"
+        view.feed(data)
+        assert view.fed < len(data)  # not all at once: the UI gets turns in between
+        await pilot.press("a")  # a key is handled while the rest is still being fed
+        assert app.sent == [b"a"]
+        await wait_for(pilot, lambda: view.fed == len(data), timeout=60, what="everything fed")
+        await pilot.pause(0.05)
+        assert view.screen_text()[-1] == "END" and view.screen_text()[-2] == "row 099999"
+
+
+async def test_test_driver_guest_has_no_console_devices(fresh_default):
+    from tui.backend.console import console_devices
+
+    xml = fresh_default.lookupByName("test").XMLDesc(0)
+    assert console_devices(xml) == [] or all(d.source == "pty" for d in console_devices(xml))
+    assert isinstance(fresh_default, libvirt.virConnect)
