@@ -7,7 +7,6 @@ feeds it from real guests).
 
 from __future__ import annotations
 
-import libvirt
 from rich.color import Color
 from textual.app import App, ComposeResult
 
@@ -140,10 +139,3 @@ async def test_big_output_is_fed_in_slices_and_all_of_it_lands():
         await pilot.pause(0.05)
         assert view.screen_text()[-1] == "END" and view.screen_text()[-2] == "row 099999"
 
-
-async def test_test_driver_guest_has_no_console_devices(fresh_default):
-    from tui.backend.console import console_devices
-
-    xml = fresh_default.lookupByName("test").XMLDesc(0)
-    assert console_devices(xml) == [] or all(d.source == "pty" for d in console_devices(xml))
-    assert isinstance(fresh_default, libvirt.virConnect)

@@ -15,6 +15,7 @@ import pytest
 from rich.color import Color
 
 from tests.app.conftest import wait_for
+from tui.backend import eventloop
 from tui.backend.model import ConnState
 from tui.widgets.console_pane import ConsolePane
 
@@ -59,8 +60,8 @@ async def open_console(pilot, app, name: str, uri: str | None = None, attach: bo
     table.move_cursor(row=table.get_row_index(key))
     await pilot.pause()
     assert app.screen.check_action("console", ()) is True
-    await pilot.press("c")
     deck = app.screen.consoles
+    await pilot.press("c")
     await wait_for(pilot, lambda: deck.pane_for(guest.conn_id, guest.uuid) is not None, what="the console pane")
     pane = deck.pane_for(guest.conn_id, guest.uuid)
     if attach:
@@ -133,10 +134,10 @@ async def test_console_login_type_colours_and_keys(tmp_path, testbed: Testbed, t
         assert lines(pane)[4][:9].strip() == "" and lines(pane)[0].strip() == ""
 
         # the app's own keys reach the guest: ctrl+q / ctrl+p / ctrl+c / q / tab / 1
-        await type_line(pilot, "read -r x; echo \"[$x]\" | od -An -tx1")
+        await type_line(pilot, "stty -ixon; read -r x; echo \"[$x]\" | od -An -tx1")
         await pilot.press("ctrl+p", "ctrl+q", "ctrl+a", "q", "1", "enter")
         await wait_for(pilot, lambda: any("10 11 01 71 31" in line for line in lines(pane)),
-                       what="ctrl+p ctrl+q ctrl+a q 1 read by the guest")
+                       what=f"ctrl+p ctrl+q ctrl+a q 1 read by the guest: {lines(pane)}")
         assert app.is_running and app.screen is not None and app.current_mode == "guests"
         assert type(app.screen).__name__ == "GuestsScreen"  # no command palette, no view switch
         assert app.focused is pane.view
@@ -234,6 +235,7 @@ async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: Ti
 
 
 async def test_console_takeover_from_another_client(tmp_path, testbed: Testbed, tiny_guest: TinyGuest):
+    eventloop.start()  # before the other client connects, so that it hears of the takeover
     other = libvirt.open(testbed.system_uri)
     holder = other.newStream(libvirt.VIR_STREAM_NONBLOCK)
     other.lookupByName(tiny_guest.name).openConsole(None, holder, 0)
@@ -247,9 +249,14 @@ async def test_console_takeover_from_another_client(tmp_path, testbed: Testbed, 
             await wait_for(pilot, lambda: pane.view.attached, what="attached after the takeover")
             await login(pilot, pane)
             # the other client lost it
-            with pytest.raises(libvirt.libvirtError):
-                for _ in range(50):
-                    holder.recv(1024)
+
+            def holder_broken() -> bool:
+                try:
+                    return holder.recv(1024) == b""
+                except libvirt.libvirtError:
+                    return True
+
+            await wait_for(pilot, holder_broken, what="the other client's stream ended")
             # now the other client takes it back: the pane says so and does not fight for it
             holder2 = other.newStream(libvirt.VIR_STREAM_NONBLOCK)
             other.lookupByName(tiny_guest.name).openConsole(None, holder2, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
@@ -261,12 +268,13 @@ async def test_console_takeover_from_another_client(tmp_path, testbed: Testbed, 
             await pilot.press("enter")  # enter on a busy console takes it over
             await wait_for(pilot, lambda: pane.view.attached, what="attached again")
             await logout(pilot, pane)
-            holder2.abort()
     finally:
-        try:
-            holder.abort()
-        except libvirt.libvirtError:
-            pass
+        for stream in (holder, locals().get("holder2")):
+            try:
+                if stream is not None:
+                    stream.abort()
+            except libvirt.libvirtError:
+                pass  # taken over: already broken
         other.close()
 
 
