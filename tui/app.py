@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .demo import activity
 from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
-from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged
+from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced
 from .forms.add_connection import NewConnection
 from .backend.model import StatsSampled
 from .messages import BackendUpdated, InventoryChanged, StatsArrived
@@ -67,6 +68,7 @@ class VirtdeckApp(App):
         self._dirty: set[str] = set()
         self._flush_pending = False
         self.stats_paused = False
+        self._frozen: set[str] = set()
         self.history = History(seconds=300, interval=settings.refresh)
 
     def on_mount(self) -> None:
@@ -107,6 +109,11 @@ class VirtdeckApp(App):
         if isinstance(update, HostChanged):
             previous = self.inventory.hosts.get(update.host.conn_id)
         kinds = self.inventory.apply(update)
+        if isinstance(update, InventorySynced) and update.conn_id not in self._frozen:
+            # The first full read of a host is long-lived: keep it out of the
+            # collector's full passes, which otherwise stall a tick now and then.
+            self._frozen.add(update.conn_id)
+            gc.freeze()
         self._notify_for(update)
         if isinstance(update, ActionFailed):
             self.notify(f"{update.action}: {update.error}", title=self.inventory.host_name(update.conn_id),

@@ -9,13 +9,13 @@ not move give no rate rather than a negative or infinite one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Record = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One guest's record and when it was taken (monotonic seconds)."""
 
@@ -23,7 +23,7 @@ class Sample:
     record: Record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiskRates:
     name: str
     read_bps: float | None
@@ -32,18 +32,20 @@ class DiskRates:
     write_iops: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NicRates:
     name: str
     rx_bps: float | None
     tx_bps: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GuestStats:
     conn_id: str
     uuid: str
-    at: float
+    # When it was taken does not make two samples differ: equal figures draw
+    # the same row, so a view skips it.
+    at: float = field(compare=False)
     vcpus: int | None = None
     cpu_percent: float | None = None  # like top: 0 .. 100 x vCPUs
     host_cpu_percent: float | None = None  # share of all host CPUs, 0 .. 100

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import humanize
 from rich.text import Text
 
 
@@ -38,9 +37,32 @@ class Cell(Text):
         return (self.plain, str(self.style))
 
 
+_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+_SHORT = ("K", "M", "G", "T", "P", "E")
+
+
+def _scaled(value: float) -> tuple[float, int]:
+    """value / 1024**n below 1024, and n (-1: plain bytes). Called per cell per tick."""
+    if value < 1024:
+        return value, -1
+    index = -1
+    while value >= 1024 and index < len(_UNITS) - 1:
+        value /= 1024
+        index += 1
+    return value, index
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def size_text(num_bytes: int) -> str:
     """1.5 GiB, 2 GiB, 768 MiB: a decimal only where it says something."""
-    return humanize.naturalsize(num_bytes, binary=True, format="%.1f").replace(".0 ", " ")
+    value, index = _scaled(float(num_bytes))
+    if index < 0:
+        return f"{int(value)} Bytes" if value != 1 else "1 Byte"
+    return f"{_one_decimal(value)} {_UNITS[index]}"
 
 
 def missing() -> Cell:
@@ -84,7 +106,10 @@ def rate_text(per_second: float | None) -> str:
         return "—"
     if per_second < 1:
         return "0"
-    return humanize.naturalsize(per_second, binary=True, gnu=True, format="%.1f").replace(".0", "")
+    value, index = _scaled(per_second)
+    if index < 0:
+        return str(int(value))
+    return f"{_one_decimal(value)}{_SHORT[index]}"
 
 
 def pair(first: float | None, second: float | None) -> Cell:

@@ -151,23 +151,44 @@ def addresses(found: tuple[str, ...]) -> Cell:
     return Cell(text, sort_key=found[0])
 
 
-def guest_row(
-    guest: Guest, host_name: str, stats: GuestStats | None = None, ips: tuple[str, ...] = ()
-) -> tuple[Cell, ...]:
-    running = stats is not None
+GUEST_LIVE_COLUMNS = (3, 5, 6, 7)  # cpu, memory, disk, net: what a stats tick changes
+
+
+def guest_static_cells(guest: Guest, host_name: str, ips: tuple[str, ...] = ()) -> tuple[Cell, ...]:
+    """The cells a stats tick does not touch, in GUEST_COLUMNS order minus the live ones."""
     return (
         Cell(guest.name),
         Cell(host_name),
         guest_state(guest),
-        cells.cpu(stats.cpu_percent, stats.vcpus or guest.vcpus) if running else cells.missing(),
         cells.number(guest.vcpus),
-        guest_memory(guest, stats),
-        cells.pair(stats.disk_read_bps, stats.disk_write_bps) if running else cells.missing(),
-        cells.pair(stats.net_rx_bps, stats.net_tx_bps) if running else cells.missing(),
         addresses(ips),
         cells.flag(guest.autostart),
         cells.flag(guest.persistent, no="transient"),
     )
+
+
+def guest_live_cells(guest: Guest, stats: GuestStats | None) -> tuple[Cell, ...]:
+    if stats is None:
+        missing = cells.missing()
+        return (missing, guest_memory(guest, None), missing, missing)
+    return (
+        cells.cpu(stats.cpu_percent, stats.vcpus or guest.vcpus),
+        guest_memory(guest, stats),
+        cells.pair(stats.disk_read_bps, stats.disk_write_bps),
+        cells.pair(stats.net_rx_bps, stats.net_tx_bps),
+    )
+
+
+def merge_guest_cells(static: tuple[Cell, ...], live: tuple[Cell, ...]) -> tuple[Cell, ...]:
+    name, host, state, vcpus, ips, autostart, persistent = static
+    cpu, memory, disk, net = live
+    return (name, host, state, cpu, vcpus, memory, disk, net, ips, autostart, persistent)
+
+
+def guest_row(
+    guest: Guest, host_name: str, stats: GuestStats | None = None, ips: tuple[str, ...] = ()
+) -> tuple[Cell, ...]:
+    return merge_guest_cells(guest_static_cells(guest, host_name, ips), guest_live_cells(guest, stats))
 
 
 def network_row(net: Network, host_name: str) -> tuple[Cell, ...]:

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 
-from ..render.rows import GUEST_COLUMNS, guest_row
+from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
 from .base import InventoryScreen
@@ -21,6 +21,10 @@ class GuestsScreen(InventoryScreen):
     WATCHES = frozenset({"guests", "hosts", "stats"})
     BINDINGS = [Binding("enter", "details", "Details", id="details"), *CONSOLE_BINDINGS]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._static: dict[str, tuple] = {}
+
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory
         result = {}
@@ -32,10 +36,20 @@ class GuestsScreen(InventoryScreen):
         return result
 
     def render_row(self, key: str):
+        # A stats tick changes four cells of a row: the other seven are kept
+        # per row and rebuilt only when the guest, its host name or IPs change.
         inventory = self.vd.inventory
         pair = self.split_key(key)
         guest = inventory.guests[pair]
-        return guest_row(guest, inventory.host_name(guest.conn_id), inventory.stats.get(pair), inventory.addresses(*pair))
+        static_token = (guest, inventory.host_name(guest.conn_id), inventory.addresses(*pair))
+        cached = self._static.get(key)
+        if cached is None or cached[0] != static_token:
+            cached = self._static[key] = (static_token, guest_static_cells(*static_token))
+        return merge_guest_cells(cached[1], guest_live_cells(guest, inventory.stats.get(pair)))
+
+    def forget_static_cells(self) -> None:
+        if len(self._static) > 2 * max(len(self.vd.inventory.guests), 64):
+            self._static = {k: v for k, v in self._static.items() if self.split_key(k) in self.vd.inventory.guests}
 
     def action_details(self) -> None:
         key = self.table.selected_key
@@ -57,6 +71,7 @@ class GuestsScreen(InventoryScreen):
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         super().refresh_view(kinds)
+        self.forget_static_cells()
         if kinds is None or kinds & {"guests", "hosts"}:
             self.consoles.follow(self.vd.inventory)
             self.refresh_bindings()

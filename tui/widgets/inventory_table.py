@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from textual.cache import LRUCache
 from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -41,6 +42,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self.sort_column: str = columns[0][0]
         self.sort_reverse = False
         self._measured_widths: list[int] = []
+        self._content_cache: LRUCache = LRUCache(20000)
 
     def on_mount(self) -> None:
         for key, label in self._column_defs:
@@ -102,16 +104,21 @@ class InventoryTable(DataTable, inherit_bindings=False):
                 changed = resort = True
                 continue
             old_cells = self._cells[key]
+            row_data = self._data[key]
             for index, (cell, old) in enumerate(zip(cells, old_cells)):
                 if cell.signature != old.signature:
-                    # update_width=True makes DataTable re-measure the whole
-                    # column per cell; columns only need to grow, done once below.
-                    self.update_cell(key, column_keys[index], cell)
+                    # What update_cell does, without a refresh per cell (and
+                    # without update_width, which re-measures the whole column
+                    # per cell): one refresh and one width pass per sync.
+                    row_data[column_keys[index]] = cell
                     widths[index] = max(widths.get(index, 0), cell.cell_len)
                     changed = True
                     resort = resort or index == sort_index
             self._cells[key] = cells
         self._grow_columns(widths)
+        if changed:
+            self._update_count += 1
+            self.refresh()
         if resort:
             self._apply_sort()
         if changed and selected is not None and selected in self._tokens:
@@ -140,6 +147,26 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._apply_sort()
         if selected is not None and selected in self._tokens:
             self.move_cursor(row=self.get_row_index(selected))
+
+    def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        # DataTable keys its cell cache on a table-wide update counter, so one
+        # changed cell re-renders every visible one. A Cell is fully described
+        # by its signature, so rendered lines are kept per content instead.
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cell = self._data[row_key][column_key]
+        if not isinstance(cell, Cell):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache_key = (cell.signature, cell.justify, row_index, column_index, base_style, width, cursor, hover,
+                     self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)
+        lines = self._content_cache.get(cache_key)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            self._content_cache[cache_key] = lines
+        return lines
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         if reverse is None:

@@ -49,6 +49,10 @@ class StatusBar(Static):
     def __init__(self, view: str, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.view = view
+        self._shown: Text | None = None
 
     def show(self, inventory: Inventory, read_only: bool) -> None:
-        self.update(summary(inventory, self.view, read_only, getattr(self.app, "stats_paused", False)))
+        line = summary(inventory, self.view, read_only, getattr(self.app, "stats_paused", False))
+        if line != self._shown:  # an update lays out the whole screen again
+            self._shown = line
+            self.update(line)
