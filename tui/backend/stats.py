@@ -8,6 +8,7 @@ not move give no rate rather than a negative or infinite one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,9 +70,7 @@ class GuestStats:
 
 def _number(record: Record, key: str) -> int | float | None:
     value = record.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return value
+    return value if type(value) in (int, float) else None
 
 
 def counter_rate(before: int | float | None, after: int | float | None, seconds: float) -> float | None:
@@ -84,6 +83,16 @@ def counter_rate(before: int | float | None, after: int | float | None, seconds:
     return delta / seconds
 
 
+@functools.lru_cache(maxsize=256)
+def _keys(prefix: str, index: int, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The record keys of one device, built once: compute runs per guest per tick."""
+    return tuple(f"{prefix}.{index}.{field}" for field in fields)
+
+
+_DISK_FIELDS = ("name", "rd.bytes", "wr.bytes", "rd.reqs", "wr.reqs")
+_NIC_FIELDS = ("name", "rx.bytes", "tx.bytes")
+
+
 def _devices(record: Record, prefix: str) -> dict[str, int]:
     """Device name -> its index in the record, e.g. {'vda': 0}."""
     count = _number(record, f"{prefix}.count")
@@ -91,7 +100,7 @@ def _devices(record: Record, prefix: str) -> dict[str, int]:
         return {}
     devices = {}
     for index in range(int(count)):
-        name = record.get(f"{prefix}.{index}.name")
+        name = record.get(_keys(prefix, index, ("name",))[0])
         if isinstance(name, str) and name not in devices:
             devices[name] = index
     return devices
@@ -116,6 +125,44 @@ def memory(record: Record) -> tuple[int | None, int | None, str]:
     return total, total, "allocated"
 
 
+def _rate(before: Record, old_key: str, after: Record, new_key: str, seconds: float) -> float | None:
+    return counter_rate(_number(before, old_key), _number(after, new_key), seconds)
+
+
+def _disk_rates(before: Record, after: Record, seconds: float) -> tuple[DiskRates, ...]:
+    old = _devices(before, "block")
+    found = []
+    for name, index in _devices(after, "block").items():
+        old_index = old.get(name)
+        if old_index is None:  # a new device: nothing to diff against yet
+            found.append(DiskRates(name, None, None, None, None))
+            continue
+        _, rb, wb, rr, wr = _keys("block", index, _DISK_FIELDS)
+        _, orb, owb, orr, owr = _keys("block", old_index, _DISK_FIELDS)
+        found.append(DiskRates(
+            name,
+            _rate(before, orb, after, rb, seconds),
+            _rate(before, owb, after, wb, seconds),
+            _rate(before, orr, after, rr, seconds),
+            _rate(before, owr, after, wr, seconds),
+        ))
+    return tuple(found)
+
+
+def _nic_rates(before: Record, after: Record, seconds: float) -> tuple[NicRates, ...]:
+    old = _devices(before, "net")
+    found = []
+    for name, index in _devices(after, "net").items():
+        old_index = old.get(name)
+        if old_index is None:
+            found.append(NicRates(name, None, None))
+            continue
+        _, rx, tx = _keys("net", index, _NIC_FIELDS)
+        _, orx, otx = _keys("net", old_index, _NIC_FIELDS)
+        found.append(NicRates(name, _rate(before, orx, after, rx, seconds), _rate(before, otx, after, tx, seconds)))
+    return tuple(found)
+
+
 def compute(
     conn_id: str,
     uuid: str,
@@ -126,73 +173,49 @@ def compute(
 ) -> GuestStats:
     record = current.record
     vcpus = _number(record, "vcpu.current") or vcpus_hint
+    vcpus = int(vcpus) if vcpus is not None else None
     used, total, kind = memory(record)
-    stats = {
-        "conn_id": conn_id,
-        "uuid": uuid,
-        "at": current.at,
-        "vcpus": int(vcpus) if vcpus is not None else None,
-        "memory_used": used,
-        "memory_total": total,
-        "memory_kind": kind,
-    }
     seconds = current.at - previous.at if previous is not None else 0.0
     if previous is None or seconds <= 0:
-        return GuestStats(**stats)
+        return GuestStats(conn_id, uuid, current.at, vcpus, None, None, used, total, kind)
     before = previous.record
 
+    cpu_percent = host_percent = None
     cpu_ns = counter_rate(_number(before, "cpu.time"), _number(record, "cpu.time"), seconds)
     if cpu_ns is not None:
-        percent = cpu_ns / 1e9 * 100
+        cpu_percent = cpu_ns / 1e9 * 100
         if vcpus:
-            percent = min(percent, 100.0 * vcpus)
-        stats["cpu_percent"] = percent
+            cpu_percent = min(cpu_percent, 100.0 * vcpus)
         if host_cpus:
-            stats["host_cpu_percent"] = min(percent / host_cpus, 100.0)
+            host_percent = min(cpu_percent / host_cpus, 100.0)
 
-    old_disks = _devices(before, "block")
-    disks = []
-    for name, index in _devices(record, "block").items():
-        old = old_disks.get(name)
+    disks = _disk_rates(before, record, seconds)
+    nics = _nic_rates(before, record, seconds)
 
-        def rate(field: str, index=index, old=old) -> float | None:
-            if old is None:
-                return None
-            return counter_rate(_number(before, f"block.{old}.{field}"), _number(record, f"block.{index}.{field}"), seconds)
-
-        disks.append(DiskRates(name, rate("rd.bytes"), rate("wr.bytes"), rate("rd.reqs"), rate("wr.reqs")))
-    stats["disks"] = tuple(disks)
-    stats["disk_read_bps"] = _sum([d.read_bps for d in disks])
-    stats["disk_write_bps"] = _sum([d.write_bps for d in disks])
-    stats["disk_read_iops"] = _sum([d.read_iops for d in disks])
-    stats["disk_write_iops"] = _sum([d.write_iops for d in disks])
-
-    old_nics = _devices(before, "net")
-    nics = []
-    for name, index in _devices(record, "net").items():
-        old = old_nics.get(name)
-        if old is None:
-            nics.append(NicRates(name, None, None))
-            continue
-        nics.append(
-            NicRates(
-                name,
-                counter_rate(_number(before, f"net.{old}.rx.bytes"), _number(record, f"net.{index}.rx.bytes"), seconds),
-                counter_rate(_number(before, f"net.{old}.tx.bytes"), _number(record, f"net.{index}.tx.bytes"), seconds),
-            )
-        )
-    stats["nics"] = tuple(nics)
-    stats["net_rx_bps"] = _sum([n.rx_bps for n in nics])
-    stats["net_tx_bps"] = _sum([n.tx_bps for n in nics])
-
+    per_vcpu: tuple[float | None, ...] = ()
     vcpu_count = _number(record, "vcpu.current")
     if vcpu_count and "vcpu.0.time" in record:
-        per_vcpu = []
+        values = []
         for index in range(int(vcpu_count)):
-            ns = counter_rate(_number(before, f"vcpu.{index}.time"), _number(record, f"vcpu.{index}.time"), seconds)
-            per_vcpu.append(None if ns is None else min(ns / 1e9 * 100, 100.0))
-        stats["vcpu_percent"] = tuple(per_vcpu)
-    return GuestStats(**stats)
+            key = f"vcpu.{index}.time"
+            ns = counter_rate(_number(before, key), _number(record, key), seconds)
+            values.append(None if ns is None else min(ns / 1e9 * 100, 100.0))
+        per_vcpu = tuple(values)
+
+    if len(disks) == 1:  # the common case, without building lists
+        disk = disks[0]
+        disk_sums = (disk.read_bps, disk.write_bps, disk.read_iops, disk.write_iops)
+    else:
+        disk_sums = (_sum([d.read_bps for d in disks]), _sum([d.write_bps for d in disks]),
+                     _sum([d.read_iops for d in disks]), _sum([d.write_iops for d in disks]))
+    if len(nics) == 1:
+        nic_sums = (nics[0].rx_bps, nics[0].tx_bps)
+    else:
+        nic_sums = (_sum([n.rx_bps for n in nics]), _sum([n.tx_bps for n in nics]))
+    return GuestStats(
+        conn_id, uuid, current.at, vcpus, cpu_percent, host_percent, used, total, kind,
+        *disk_sums, *nic_sums, disks, nics, per_vcpu,
+    )
 
 
 @dataclass(frozen=True)

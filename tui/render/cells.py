@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 
 
@@ -30,11 +31,11 @@ class Cell(Text):
     def __init__(self, text: str, sort_key: Any = None, style: str = "", justify: str = "left") -> None:
         text = visible(text)
         super().__init__(text, style=style, justify=justify, no_wrap=True, overflow="ellipsis")
+        # What it looks like, computed once: tables compare it for every cell of every tick.
+        self.signature = (text, style, justify)
+        self.width = len(text) if text.isascii() else cell_len(text)
         self.sort_key = (0, text.casefold()) if sort_key is None else (0, sort_key)
 
-    @property
-    def signature(self) -> tuple[str, str]:
-        return (self.plain, str(self.style))
 
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")

@@ -106,12 +106,12 @@ class InventoryTable(DataTable, inherit_bindings=False):
             old_cells = self._cells[key]
             row_data = self._data[key]
             for index, (cell, old) in enumerate(zip(cells, old_cells)):
-                if cell.signature != old.signature:
+                if cell is not old and cell.signature != old.signature:
                     # What update_cell does, without a refresh per cell (and
                     # without update_width, which re-measures the whole column
                     # per cell): one refresh and one width pass per sync.
                     row_data[column_keys[index]] = cell
-                    widths[index] = max(widths.get(index, 0), cell.cell_len)
+                    widths[index] = max(widths.get(index, 0), cell.width)
                     changed = True
                     resort = resort or index == sort_index
             self._cells[key] = cells
@@ -160,7 +160,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
         cell = self._data[row_key][column_key]
         if not isinstance(cell, Cell):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        cache_key = (cell.signature, cell.justify, row_index, column_index, base_style, width, cursor, hover,
+        cache_key = (cell.signature, row_index, column_index, base_style, width, cursor, hover,
                      self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)
         lines = self._content_cache.get(cache_key)
         if lines is None:
