@@ -145,6 +145,7 @@ class Connection:
         self._ticks = 0
         self._samples: dict[str, Sample] = {}
         self._host_cpu: HostCpuSample | None = None
+        self._last_host_stats = None
         self._stats_flags: int | None = None
         self._period_set: set[str] = set()
         self._vcpus: dict[str, int] = {}  # uuid -> vCPUs, for bounding CPU % without the vcpu group
@@ -693,7 +694,10 @@ class Connection:
         self._samples = fresh
         host = None
         if self._want_host:
-            host, self._host_cpu, host_calls = host_facts.read_host_stats(conn, self.conn_id, self._host_cpu)
+            host, self._host_cpu, host_calls = host_facts.read_host_stats(
+                conn, self.conn_id, self._host_cpu, self._last_host_stats, memory_too=self._ticks % 5 == 0
+            )
+            self._last_host_stats = host
             calls += host_calls
         self._ticks += 1
         if self._ticks % 15 == 0:

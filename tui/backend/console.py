@@ -175,6 +175,17 @@ class ConsoleSession:
             self.connection.submit(self._dispose, old, False)
         self._set_state(ConsoleState.CLOSED, "closed", announce=False)
 
+    def detach(self, reason: str) -> None:
+        """The connection is gone: drop the stream and say why (a new open reattaches)."""
+        with self._lock:
+            if self._stream is None:
+                return
+            self._generation += 1
+            old, self._stream = self._stream, None
+            self._outbox.clear()
+        self.connection.submit(self._dispose, old, False)
+        self._set_state(ConsoleState.CLOSED, reason)
+
     def write(self, data: bytes) -> None:
         """Queue input for the guest; the event-loop thread sends it."""
         if not data:

@@ -7,6 +7,7 @@ cannot tell stays None ("n/a"), never a guess.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -63,9 +64,17 @@ def read_provisioned(conn: libvirt.virConnect) -> dict[str, int]:
 
 
 def read_host_stats(
-    conn: libvirt.virConnect, conn_id: str, previous: HostCpuSample | None
+    conn: libvirt.virConnect,
+    conn_id: str,
+    previous: HostCpuSample | None,
+    last: HostStats | None = None,
+    memory_too: bool = True,
 ) -> tuple[HostStats, HostCpuSample | None, int]:
-    """(stats, the CPU sample to diff against next time, libvirt calls made)."""
+    """(stats, the CPU sample to diff against next time, libvirt calls made).
+
+    Host CPU needs a sample every tick; memory and KSM move slowly, so with
+    `memory_too` False the figures of `last` are kept and one call is made.
+    """
     calls = 0
     cpu_sample = None
     cpu_percent = None
@@ -78,6 +87,8 @@ def read_host_stats(
         cpu_percent = host_cpu_percent(previous, cpu_sample)
     except libvirt.libvirtError:
         pass
+    if not memory_too and last is not None:
+        return dataclasses.replace(last, cpu_percent=cpu_percent), cpu_sample, calls
     try:
         calls += 1
         memory = conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0)

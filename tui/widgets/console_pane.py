@@ -218,12 +218,18 @@ class ConsolePane(TabPane):
     def follow(self, inventory: Inventory) -> None:
         """The inventory changed: show the guest's and host's state, reattach when they are back."""
         session = self.session
-        if session is None or session.state in (ConsoleState.OPEN, ConsoleState.OPENING, ConsoleState.CHOOSE):
+        if session is None:
+            return
+        host = inventory.hosts.get(self.conn_id)
+        if session.state == ConsoleState.OPEN and (host is None or host.state != ConnState.CONNECTED):
+            # the stream dies with the connection; libvirt need not say so on the stream itself
+            session.detach(f"connection lost: {host.last_error}" if host and host.last_error else "connection lost")
+            return
+        if session.state in (ConsoleState.OPEN, ConsoleState.OPENING, ConsoleState.CHOOSE):
             return
         if session.state == ConsoleState.BUSY or (session.state == ConsoleState.FAILED and not self.ever_attached):
             return
         guest = inventory.guests.get((self.conn_id, self.uuid))
-        host = inventory.hosts.get(self.conn_id)
         up = (guest is not None and guest.state in CONSOLE_STATES
               and host is not None and host.state == ConnState.CONNECTED)
         if up and self._marker() != self.opened_marker:

@@ -1,0 +1,46 @@
+"""The table's direct cell drawing matches what DataTable draws through rich."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from tui.render.cells import Cell
+from tui.widgets.inventory_table import InventoryTable
+
+CELLS = [
+    Cell("abc"),
+    Cell("12.3%", style="yellow", justify="right"),
+    Cell("a name longer than its column", style="dim"),
+    Cell("—", style="dim"),
+    Cell("running", style="bold green"),
+    Cell("x" * 9),
+]
+
+
+class TableApp(App):
+    def compose(self) -> ComposeResult:
+        yield InventoryTable([("a", "A"), ("b", "B")], id="t")
+
+
+async def test_direct_drawing_matches_rich():
+    app = TableApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(InventoryTable)
+        table.add_row(Cell("r0"), Cell("r0b"), key="r0")
+        await pilot.pause()
+        base = table.rich_style
+        checked = 0
+        for cell in CELLS:
+            table._data[next(iter(table._data))][table.ordered_columns[1].key] = cell
+            for width in (4, 6, 9, 11, 30):
+                for cursor, hover in ((False, False), (True, False), (False, True)):
+                    table._update_count += 1  # DataTable caches a render per update count, not per width
+                    mine = table._draw_cell(cell, 0, 1, base, width, cursor, hover)
+                    theirs = DataTable._render_cell(table, 0, 1, base, width, cursor, hover)
+                    if mine is None:
+                        continue
+                    assert [[(s.text, s.style) for s in line] for line in mine] == \
+                        [[(s.text, s.style) for s in line] for line in theirs], (cell.plain, width, cursor, hover)
+                    checked += 1
+        assert checked > 50
