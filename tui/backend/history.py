@@ -68,6 +68,8 @@ class History:
         for stats in samples:
             history = self.guests.get(stats.key)
             if history is None:
+                if stats.cpu_percent is None and stats.memory_used is None:
+                    continue  # nothing known yet (or ever, on a host without stats): no ring
                 history = self.guests[stats.key] = GuestHistory(self.size)
             history.add(stats)
 

@@ -34,9 +34,10 @@ from textual.widget import Widget
 from ..render.terminal import cell_style, find_in_lines, key_to_bytes
 
 DECCKM = 1 << 5  # application cursor keys (private mode 1, as pyte stores it)
-FRAME = 0.02  # at most one repaint per 20 ms while output streams
-FEED_SLICE = 16 << 10  # bytes fed to pyte at a time
-FEED_BUDGET = 0.008  # seconds of feeding before the UI gets a turn
+FRAME = 0.03  # at most one repaint per 30 ms while output streams ...
+FLOOD_FRAME = 0.06  # ... and per 60 ms while more waits than one slice can parse (a flood)
+FEED_SLICE = 8 << 10  # bytes fed to pyte at a time
+FEED_BUDGET = 0.005  # seconds of feeding before the UI gets a turn
 SCROLLBACK = 5000  # lines
 
 
@@ -180,7 +181,8 @@ class ConsoleView(Widget, can_focus=True):
     def _schedule_paint(self) -> None:
         if self._paint_timer is not None:
             return
-        wait = FRAME - (time.perf_counter() - self._last_paint)
+        frame = FLOOD_FRAME if self._pumping else FRAME  # still busy: a flood, paint less often
+        wait = frame - (time.perf_counter() - self._last_paint)
         if wait <= 0:
             self._paint()
         else:

@@ -9,6 +9,7 @@ drops most rows rebuilds the table, and then the cursor row is kept in view.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,7 +45,12 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self.sort_column: str = columns[0][0]
         self.sort_reverse = False
         self._measured_widths: list[int] = []
-        self._content_cache: LRUCache = LRUCache(20000)
+        # Rendered cells and lines carry per-cell styles: enough for a few
+        # screens of rows, not for every row a user ever scrolled past.
+        self._content_cache: LRUCache = LRUCache(2000)
+        self._cell_render_cache = LRUCache(2000)
+        self._row_render_cache = LRUCache(200)
+        self._line_cache = LRUCache(200)
 
     def on_mount(self) -> None:
         for key, label in self._column_defs:
@@ -195,7 +201,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
             False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
         )
-        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        pre = base_style + _meta_style(row_index, column_index) + component_style
         cell_style = self.app.console.get_style(cell.style) if cell.style else None
         outer = pre + post_style
         inner_style = (pre + cell_style + post_style) if cell_style is not None else outer
@@ -231,3 +237,9 @@ class InventoryTable(DataTable, inherit_bindings=False):
 
 
 _ABSENT = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _meta_style(row: int, column: int) -> Style:
+    """The click target DataTable tags every cell with, made once per position."""
+    return Style.from_meta({"row": row, "column": column})
