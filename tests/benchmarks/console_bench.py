@@ -7,7 +7,7 @@ user would run it; every figure is "key written -> the screen shows it":
   prints a word every 5 ms. Baseline: `virsh console` started -> the same.
 - 1 MiB of guest output (`yes | head -c 1048576`, so 1.5 MB with the tty's
   CR/LF) -> the end marker on screen, in the pane and in `virsh console`.
-- key response while the guest floods: `z` (full screen) after ctrl+], from
+- key response while the guest floods: `f` (full screen) after ctrl+], from
   the key to the redrawn screen; baseline: the same key with the guest idle.
 
 Needs root, libvirtd and the tiny guest's kernel (`make testbed`). Defines
@@ -109,15 +109,25 @@ def shell(app: PtyApp) -> None:
         app.wait_for(screen_has("tiny# "), "the shell")
 
 
-def flood(app: PtyApp, during: Callable[[], None] | None = None) -> float:
-    """Seconds from the command's Enter to the end marker on screen."""
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def flood(app: PtyApp, during: Callable[[], None] | None = None, cpu: dict | None = None) -> float:
+    """Seconds from the command's Enter to the end marker on screen (CPU seconds of the
+    program meanwhile go to cpu["cpu"])."""
     app.send(FLOOD_COMMAND[:-1])
     app.settle(0.2)
     sent = app.send("\r")
+    cpu_before = cpu_seconds(app.pid)
     app.wait_for(flooding, "the flood on screen", deadline=30)
     if during is not None:
         during()
     done = app.wait_for(screen_has(END), "the end of the flood", deadline=240)
+    if cpu is not None:
+        cpu["cpu"] = cpu_seconds(app.pid) - cpu_before
     return done - sent
 
 
@@ -148,7 +158,9 @@ def measure(spawn: Spawn, env: dict[str, str], reps: int = 5) -> dict:
         app.send(STOP_TICKER)
         app.settle(0.3)
         shell(app)
-        result["virsh_flood"] = flood(app)
+        cpu: dict = {}
+        result["virsh_flood"] = flood(app, cpu=cpu)
+        result["virsh_flood_cpu"] = cpu.get("cpu")
         app.send("exit\r")
         app.quit(keys=("\x1d",))
         result["virsh_first_byte"] = virsh_first
@@ -199,7 +211,7 @@ def measure(spawn: Spawn, env: dict[str, str], reps: int = 5) -> dict:
                 lags = []
                 for _ in range(count):
                     zoomed = not table_shown(vd)
-                    lags.append(vd.press("z", (lambda a: table_shown(a)) if zoomed else
+                    lags.append(vd.press("f", (lambda a: table_shown(a)) if zoomed else
                                          (lambda a: not table_shown(a)), "the zoom toggled", deadline=10))
                 return lags
 
@@ -207,7 +219,7 @@ def measure(spawn: Spawn, env: dict[str, str], reps: int = 5) -> dict:
             vd.wait_for(screen_has("Full screen"), "the pane's keys in the footer")
             result["zoom_idle"] = zoom_lags(reps * 2)
             if not table_shown(vd):
-                vd.press("z", table_shown, "unzoomed")
+                vd.press("f", table_shown, "unzoomed")
             vd.send("\r")  # back into the terminal
             vd.settle(0.2)
 
@@ -218,10 +230,12 @@ def measure(spawn: Spawn, env: dict[str, str], reps: int = 5) -> dict:
                 result["zoom_flood"] = zoom_lags(reps * 2)
                 result["zoom_flood_ended_early"] = vd.contains(END)
                 if not table_shown(vd):
-                    vd.press("z", table_shown, "unzoomed")
+                    vd.press("f", table_shown, "unzoomed")
                 vd.send("\r")
 
-            result["flood"] = flood(vd, keys_while_flooding)
+            cpu = {}
+            result["flood"] = flood(vd, keys_while_flooding, cpu=cpu)
+            result["flood_cpu"] = cpu.get("cpu")
             vd.settle(0.3)
             vd.send("exit\r")
             vd.wait_for(screen_has("tiny login:"), "logged out")
@@ -264,3 +278,59 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
+
+
+# -- for run.py --------------------------------------------------------------------
+
+
+def unavailable() -> str | None:
+    """Why this section cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "needs root (libvirtd, a TCG guest)"
+    if not (TESTBED / "env").exists():
+        return f"no test bed in {TESTBED} (make testbed)"
+    return None
+
+
+def report(result: dict, add: Callable[[str, str, str, str], None], goal_first: float = 0.2,
+           goal_lag: float = 0.1) -> None:
+    """The section's rows for run.py's table: add(figure, virtdeck, baseline, goal)."""
+    if not result:
+        return
+    if "skipped" in result:
+        add("8 serial console", "skipped", result["skipped"], "")
+        return
+
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else f"{value * 1000:.0f} ms"
+
+    def med(key: str) -> float | None:
+        values = result.get(key)
+        return statistics.median(values) if values else None
+
+    def top(key: str) -> float | None:
+        values = result.get(key)
+        return max(values) if values else None
+
+    def verdict(value: float | None, goal: float) -> str:
+        return "n/a" if value is None else ("ok" if value < goal else "MISSED")
+
+    first = med("first_byte")
+    add(f"8 console: `c` -> first guest byte on screen (median of {len(result.get('first_byte', []))}, "
+        f"max {ms(top('first_byte'))})", ms(first),
+        f"virsh console start -> first byte {ms(med('virsh_first_byte'))}; `c` -> attached {ms(med('attached'))}",
+        f"< {goal_first * 1000:.0f} ms: {verdict(first, goal_first)}")
+    flood, virsh_flood = result.get("flood"), result.get("virsh_flood")
+    add(f"8 console: 1 MiB of guest output (`yes | head -c 1M`, 1.5 MB on the wire) -> end marker",
+        "n/a" if flood is None else f"{flood:.1f} s ({FLOOD * 1.5 / flood / 1024:.0f} KiB/s)",
+        "n/a" if virsh_flood is None else f"virsh console {virsh_flood:.1f} s "
+        f"({FLOOD * 1.5 / virsh_flood / 1024:.0f} KiB/s)",
+        "no slower than virsh: " + ("n/a" if None in (flood, virsh_flood)
+                                    else "ok" if flood <= virsh_flood * 1.05 else f"MISSED ({flood / virsh_flood:.2f}x)"))
+    add("8   ... CPU of the program during it", f"{result.get('flood_cpu') or 0:.1f} s",
+        f"virsh console {result.get('virsh_flood_cpu') or 0:.1f} s (the guest's TCG vCPU uses a core meanwhile)", "")
+    lag = med("zoom_flood")
+    add(f"8 console: key lag while the guest floods (`f`, median of {len(result.get('zoom_flood', []))}, "
+        f"max {ms(top('zoom_flood'))})", ms(lag), f"same key, guest idle {ms(med('zoom_idle'))}",
+        f"< {goal_lag * 1000:.0f} ms: {verdict(lag, goal_lag)}"
+        + (" (flood ended first)" if result.get("zoom_flood_ended_early") else ""))

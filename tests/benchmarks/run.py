@@ -31,6 +31,11 @@ Figures, on a generated node with N guests (libvirt test driver, temp dir):
    with the Hosts view open, on the test node and on qemu:///system when
    it can be reached (a printed note otherwise).
 
+8. serial console (tests/benchmarks/console_bench.py, a real TCG guest on
+   qemu:///system): `c` -> the guest's first byte on screen, 1 MiB of guest
+   output through the pane next to `virsh console`, and the key lag while
+   the guest floods. Skipped without root or `make testbed`.
+
     python tests/benchmarks/run.py [--guests N] [--runs R] [--keep]
 """
 
@@ -59,6 +64,8 @@ sys.path.insert(0, str(ROOT / "tests" / "testbed"))
 
 from gen_node import generate_node_xml  # noqa: E402
 from ptyharness import HarnessError, PtyApp  # noqa: E402
+
+import console_bench  # noqa: E402
 
 PYTHON = sys.executable
 DEADLINE = 30.0
@@ -310,6 +317,17 @@ def section_stats_calls(bench: Bench) -> None:
     bench.results["stats_calls"] = stats_bench(bench, "calls", bench.uri, "15", "--system", SYSTEM_URI, timeout=180)
 
 
+# -- 8: serial console ---------------------------------------------------------------
+
+
+def section_console(bench: Bench) -> None:
+    reason = console_bench.unavailable()
+    if reason is not None:
+        bench.results["console"] = {"skipped": reason}
+        return
+    bench.results["console"] = console_bench.measure(bench.spawn, bench.env)
+
+
 # -- 6: idle CPU ------------------------------------------------------------------------
 
 
@@ -514,6 +532,8 @@ def report(bench: Bench) -> None:
                    if figure["max"] > figure["median"] else ""),
                 f"{GOAL_CALLS} in steady state: {'ok' if figure['median'] <= GOAL_CALLS else 'MISSED'}")
 
+    console_bench.report(r.get("console", {}), add)
+
     widths = [max(len(row[i]) for row in rows + [("figure", "virtdeck", "baseline (same run)", "goal")])
               for i in range(4)]
     header = ("figure", "virtdeck", "baseline (same run)", "goal")
@@ -569,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.guarded("5 stats tick (in-process)", lambda: section_stats_tick(bench))
         bench.guarded(f"6 idle CPU, {IDLE_WINDOW:.0f} s: virtdeck and the bare app", lambda: section_idle(bench))
         bench.guarded("7 libvirt calls per tick", lambda: section_stats_calls(bench))
+        bench.guarded("8 serial console (real TCG guest)", lambda: section_console(bench))
     finally:
         left = leftovers(bench)
         if left:

@@ -8,7 +8,7 @@ opened), the pane attaches again by itself.
 
 Keys: in the terminal everything goes to the guest except `ctrl+]`, which
 leaves it and focuses the tab strip; there the deck's keys apply (enter back
-into the terminal, z full screen, w close, / search, l log, y copy, escape
+into the terminal, f full screen, w close, / search, l log, y copy, escape
 back to the guest list).
 """
 
@@ -303,7 +303,7 @@ class ConsoleDeck(Vertical):
     BINDINGS = [
         Binding("enter,i", "enter_terminal", "Terminal", id="console.enter"),
         Binding("escape", "back", "Guest list", id="console.back"),
-        Binding("z", "zoom", "Full screen", id="console.zoom"),
+        Binding("f", "zoom", "Full screen", id="console.zoom"),
         Binding("w", "close", "Close console", id="console.close"),
         Binding("slash", "search", "Search", id="console.search"),
         Binding("n", "search_next(True)", "Older match", show=False, id="console.search.older"),

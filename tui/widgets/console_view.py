@@ -35,7 +35,7 @@ from ..render.terminal import cell_style, find_in_lines, key_to_bytes
 
 DECCKM = 1 << 5  # application cursor keys (private mode 1, as pyte stores it)
 FRAME = 0.03  # at most one repaint per 30 ms while output streams ...
-FLOOD_FRAME = 0.06  # ... and per 60 ms while more waits than one slice can parse (a flood)
+FLOOD_FRAME = 0.1  # ... and per 100 ms while more waits than one slice can parse (a flood)
 FEED_SLICE = 8 << 10  # bytes fed to pyte at a time
 FEED_BUDGET = 0.005  # seconds of feeding before the UI gets a turn
 SCROLLBACK = 5000  # lines
@@ -56,10 +56,19 @@ class TerminalScreen(pyte.Screen):
         self.pushed += 1
 
     def index(self) -> None:
-        top, bottom = self.margins or Margins(0, self.lines - 1)
-        if self.cursor.y == bottom and top == 0:
-            self._push(self.buffer[top])  # that line object leaves the buffer
-        super().index()
+        # pyte's index, minus a namedtuple per line: a flood of short lines spends its time here
+        margins = self.margins
+        top, bottom = (margins.top, margins.bottom) if margins else (0, self.lines - 1)
+        if self.cursor.y != bottom:
+            self.cursor_down()
+            return
+        buffer = self.buffer
+        if top == 0:
+            self._push(buffer[0])  # that line object leaves the buffer: it is not copied
+        self.dirty.update(range(self.lines))
+        for y in range(top, bottom):
+            buffer[y] = buffer[y + 1]
+        buffer.pop(bottom, None)
 
     def write_process_input(self, data: str) -> None:
         # answers to device status / attribute queries (the guest's `resize`
@@ -106,7 +115,6 @@ class ConsoleView(Widget, can_focus=True):
     ]
     DEFAULT_CSS = """
     ConsoleView { height: 1fr; width: 1fr; background: $background; color: $foreground; }
-    ConsoleView:focus { background-tint: $foreground 0%; }
     """
 
     class Left(Message):
@@ -391,7 +399,8 @@ class ConsoleView(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        # rich_style walks the ancestors: once per frame (line 0 comes first), not per line
+        base = self.rich_style if (y == 0 or self._base is None) else self._base
         if base != self._base:
             self._base = base
             self._styles.clear()
@@ -407,8 +416,11 @@ class ConsoleView(Widget, can_focus=True):
         cacheable = live and cursor_x is None and selection is None and not marked
         if cacheable and y in self._strips and y not in term.dirty:
             return self._strips[y]
-        strip = Strip(self._render_cells(self._line(line_id), width, cursor_x))
-        strip = strip.extend_cell_length(width, base)
+        segments = self._render_cells(self._line(line_id), width, cursor_x)
+        used = min(width, term.columns)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        strip = Strip(segments, width)
         if marked:
             _, start, end = self.match  # type: ignore[misc]
             strip = self._highlight(strip, start, end, self.screen.get_component_rich_style("screen--selection"))
