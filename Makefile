@@ -59,9 +59,11 @@ bench: setup
 	    $(PY) -m pytest -q -s tests/benchmarks $(ALLOW_EMPTY); \
 	fi
 
-## screenshots: SVGs of the main screens into screenshots/
-screenshots: setup
+## screenshots: SVGs of the main screens into screenshots/ (the console one
+## needs a real guest, so this starts the test bed)
+screenshots: testbed
 	$(PY) -m tests.snapshots.make_screenshots
+	$(PY) -m tests.snapshots.console_screenshot
 
 ## clean: caches, build metadata and the test bed's sshd + state dir
 clean:
