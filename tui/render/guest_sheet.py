@@ -51,6 +51,12 @@ def headline(label: str, stats: GuestStats | None, series: list[float], fmt) -> 
     line.append(f"{fmt(known[-1]) if known else '—':<12}")
     if known:
         line.append(f"   max {fmt(max(known))}   avg {fmt(sum(known) / len(known))}", style="dim")
+    if label == "CPU" and stats is not None and stats.host_cpu_percent is not None:
+        of_vcpus = f" of {stats.vcpus * 100}%" if stats.vcpus else ""
+        line.append(f"   ({of_vcpus.strip() or 'now'}; {stats.host_cpu_percent:.1f}% of the host)", style="dim")
+    elif label == "Memory" and stats is not None and stats.memory_kind != "used":
+        line.append(f"   ({'host RSS' if stats.memory_kind == 'rss' else 'allocated: the guest reports no usage'})",
+                    style="dim")
     return line
 
 
