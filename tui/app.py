@@ -19,7 +19,8 @@ from .backend.inventory import Inventory
 from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced
 from .forms.add_connection import NewConnection
 from .backend.model import StatsSampled
-from .messages import BackendUpdated, InventoryChanged, StatsArrived
+from . import guest_actions
+from .messages import BackendUpdated, GuestActionFinished, InventoryChanged, StatsArrived
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
 from .screens.hosts import HostsScreen
@@ -69,6 +70,8 @@ class VirtdeckApp(App):
         self._flush_pending = False
         self.stats_paused = False
         self._frozen: set[str] = set()
+        self.guest_batches: dict = {}
+        self.last_batch = None
         self.history = History(seconds=300, interval=settings.refresh)
 
     def on_mount(self) -> None:
@@ -182,6 +185,9 @@ class VirtdeckApp(App):
                 self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
 
     # -- actions -------------------------------------------------------------
+
+    def on_guest_action_finished(self, message: GuestActionFinished) -> None:
+        guest_actions.finished(self, message)
 
     def jump_to(self, mode: str, row_key: str) -> None:
         """Show `mode` with the cursor on `row_key` (clearing a filter that hides it)."""

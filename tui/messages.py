@@ -32,3 +32,13 @@ class StatsArrived(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StatsArrived) and message.update.conn_id == self.update.conn_id
+
+
+class GuestActionFinished(Message):
+    """One guest's part of a (possibly bulk) action; posted from a worker thread."""
+
+    def __init__(self, batch: int, guest: str, error: str | None) -> None:
+        super().__init__()
+        self.batch = batch
+        self.guest = guest
+        self.error = error

@@ -230,6 +230,10 @@ class Connection:
         job.__name__ = action
         self.submit(job)
 
+    def refresh_guest(self, uuid: str) -> None:
+        """Read one guest again, for changes that raise no event (autostart)."""
+        self.submit(self._refresh_one, "guest", uuid, self._generation)
+
     @property
     def connected(self) -> bool:
         return self._conn is not None

@@ -154,10 +154,12 @@ def addresses(found: tuple[str, ...]) -> Cell:
 GUEST_LIVE_COLUMNS = (3, 5, 6, 7)  # cpu, memory, disk, net: what a stats tick changes
 
 
-def guest_static_cells(guest: Guest, host_name: str, ips: tuple[str, ...] = ()) -> tuple[Cell, ...]:
+def guest_static_cells(
+    guest: Guest, host_name: str, ips: tuple[str, ...] = (), marked: bool = False
+) -> tuple[Cell, ...]:
     """The cells a stats tick does not touch, in GUEST_COLUMNS order minus the live ones."""
     return (
-        Cell(guest.name),
+        Cell(f"● {guest.name}", sort_key=guest.name.casefold(), style="bold") if marked else Cell(guest.name),
         Cell(host_name),
         guest_state(guest),
         cells.number(guest.vcpus),

@@ -8,6 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 
+from .. import guest_actions
+from ..backend.ops import guests as ops
+from ..forms.confirm import ConfirmScreen
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
@@ -19,11 +22,23 @@ class GuestsScreen(InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
     WATCHES = frozenset({"guests", "hosts", "stats"})
-    BINDINGS = [Binding("enter", "details", "Details", id="details"), *CONSOLE_BINDINGS]
+    BINDINGS = [
+        Binding("enter", "details", "Details", id="details"),
+        *CONSOLE_BINDINGS,
+        Binding("s", "lifecycle('start')", "Start", id="guest.start"),
+        Binding("d", "lifecycle('shutdown')", "Shut down", id="guest.shutdown"),
+        Binding("r", "lifecycle('reboot')", "Reboot", id="guest.reboot"),
+        Binding("F", "force_off", "Force off", id="guest.force_off"),
+        Binding("p", "pause_resume", "Pause/resume", id="guest.pause"),
+        Binding("m", "lifecycle('managed_save')", "Save", id="guest.save"),
+        Binding("a", "autostart", "Autostart", id="guest.autostart"),
+        Binding("space", "mark", "Mark", id="mark"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self._static: dict[str, tuple] = {}
+        self.marked: set[str] = set()
 
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory
@@ -32,7 +47,8 @@ class GuestsScreen(InventoryScreen):
         for key, guest in inventory.guests.items():
             host = inventory.host_name(guest.conn_id)
             if self.matches(guest.name, host):
-                result[self.row_key(*key)] = (guest, host, stats.get(key), inventory.addresses(*key))
+                row = self.row_key(*key)
+                result[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked)
         return result
 
     def render_row(self, key: str):
@@ -41,7 +57,7 @@ class GuestsScreen(InventoryScreen):
         inventory = self.vd.inventory
         pair = self.split_key(key)
         guest = inventory.guests[pair]
-        static_token = (guest, inventory.host_name(guest.conn_id), inventory.addresses(*pair))
+        static_token = (guest, inventory.host_name(guest.conn_id), inventory.addresses(*pair), key in self.marked)
         cached = self._static.get(key)
         if cached is None or cached[0] != static_token:
             cached = self._static[key] = (static_token, guest_static_cells(*static_token))
@@ -88,7 +104,65 @@ class GuestsScreen(InventoryScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
             return self.console_target() is not None
+        verbs = {
+            "lifecycle": parameters[:1],
+            "force_off": ("force_off",),
+            "pause_resume": ("pause", "resume"),
+            "autostart": ("autostart_on", "autostart_off"),
+        }.get(action)
+        if verbs is not None:
+            # Dimmed in the footer unless it applies to one of the guests it would act on.
+            targets = [g for g in self.targets() if not self._read_only(g)]
+            return True if any(ops.why_not(v, g) is None for v in verbs for g in targets) else None
         return super().check_action(action, parameters)
+
+    # -- lifecycle on the selected guest or every marked one -----------------
+
+    def targets(self) -> list:
+        inventory = self.vd.inventory
+        keys = [k for k in self.marked if self.split_key(k) in inventory.guests] or (
+            [self.table.selected_key] if self.table.selected_key else [])
+        return [inventory.guests[self.split_key(k)] for k in keys if self.split_key(k) in inventory.guests]
+
+    def _read_only(self, guest) -> bool:
+        host = self.vd.inventory.hosts.get(guest.conn_id)
+        return host is None or host.read_only
+
+    def action_lifecycle(self, verb: str) -> None:
+        guest_actions.launch(self.vd, verb, self.targets())
+
+    def action_pause_resume(self) -> None:
+        targets = self.targets()
+        verb = "resume" if targets and all(g.state == "paused" for g in targets) else "pause"
+        guest_actions.launch(self.vd, verb, targets)
+
+    def action_autostart(self) -> None:
+        targets = self.targets()
+        verb = "autostart_off" if targets and all(g.autostart for g in targets) else "autostart_on"
+        guest_actions.launch(self.vd, verb, targets)
+
+    def action_force_off(self) -> None:
+        targets = [g for g in self.targets() if ops.why_not("force_off", g) is None]
+        if not targets:
+            return
+        names = ", ".join(g.name for g in targets)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                guest_actions.launch(self.vd, "force_off", targets)
+
+        self.app.push_screen(ConfirmScreen(f"Force off {names}? Like pulling the power cord: unsaved data is lost."),
+                             answered)
+
+    def action_mark(self) -> None:
+        key = self.table.selected_key
+        if key is None:
+            return
+        self.marked ^= {key}
+        self.refresh_view(frozenset({"guests"}))
+        self.refresh_bindings()
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
 
     @on(DataTable.RowHighlighted)
     def _console_key_follows_cursor(self) -> None:

@@ -1,0 +1,93 @@
+"""Running a lifecycle verb on one guest or every marked guest, and saying how it went."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .backend.model import Guest
+from .backend.ops import guests as ops
+from .messages import GuestActionFinished
+
+if TYPE_CHECKING:
+    from .app import VirtdeckApp
+
+_batches = itertools.count(1)
+
+
+@dataclass
+class Batch:
+    verb: str
+    expected: int
+    skipped: list[str]
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return len(self.done) + len(self.failed) >= self.expected
+
+    def summary(self) -> tuple[str, str]:
+        """(message, severity) for a toast."""
+        verb = ops.VERBS[self.verb]
+        parts = []
+        if self.done:
+            parts.append(f"{verb.past}: {', '.join(self.done)}")
+        for name, error in self.failed:
+            parts.append(f"{name}: {error}")
+        if self.skipped:
+            parts.append(f"skipped: {'; '.join(self.skipped)}")
+        severity = "error" if self.failed else "warning" if self.skipped and not self.done else "information"
+        return "\n".join(parts), severity
+
+
+def launch(app: VirtdeckApp, verb: str, targets: list[Guest]) -> int | None:
+    """Start `verb` on every target it applies to; returns the batch id (None: nothing to do)."""
+    applicable = [g for g in targets if ops.why_not(verb, g) is None]
+    skipped = [reason for g in targets if (reason := ops.why_not(verb, g)) is not None]
+    read_only = [g for g in applicable if app.inventory.hosts.get(g.conn_id) and app.inventory.hosts[g.conn_id].read_only]
+    skipped += [f"{g.name}: {app.inventory.host_name(g.conn_id)} is read-only" for g in read_only]
+    applicable = [g for g in applicable if g not in read_only]
+    batch_id = next(_batches)
+    batch = Batch(verb, len(applicable), skipped)
+    if not applicable:
+        app.notify("\n".join(skipped) or "nothing to do", title=ops.VERBS[verb].label, severity="warning",
+                   markup=False)
+        return None
+    app.guest_batches[batch_id] = batch
+    for guest in applicable:
+        connection = app.fleet.get(guest.conn_id) if app.fleet else None
+        if connection is None:
+            app.post_message(GuestActionFinished(batch_id, guest.name, "not connected"))
+            continue
+
+        def work(conn, uuid=guest.uuid):
+            ops.run(conn, uuid, verb)
+
+        def done(_result, error, guest=guest, connection=connection):
+            text = None
+            if error is not None:
+                text = error.get_error_message() if hasattr(error, "get_error_message") else str(error)
+            elif verb.startswith("autostart"):
+                connection.refresh_guest(guest.uuid)
+            app.post_message(GuestActionFinished(batch_id, guest.name, text))
+
+        connection.call(work, done, action=ops.VERBS[verb].label)
+    return batch_id
+
+
+def finished(app: VirtdeckApp, message: GuestActionFinished) -> None:
+    batch = app.guest_batches.get(message.batch)
+    if batch is None:
+        return
+    if message.error is None:
+        batch.done.append(message.guest)
+    else:
+        batch.failed.append((message.guest, message.error))
+    if batch.finished:
+        del app.guest_batches[message.batch]
+        text, severity = batch.summary()
+        app.notify(text, title=ops.VERBS[batch.verb].label, severity=severity, markup=False,
+                   timeout=10 if batch.failed else 4)
+        app.last_batch = batch
