@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.app.conftest import wait_for
@@ -68,3 +70,50 @@ async def test_pause_save_restore_force_off_on_a_real_guest(tmp_path, testbed: T
         await pilot.press("d")
         await wait_for(pilot, lambda: domstate(testbed) == "shut off", timeout=60, what="ACPI shutdown")
         assert app.last_batch.verb == "shutdown" and not app.last_batch.failed
+
+
+async def test_delete_a_saved_guest_with_its_volume(tmp_path, testbed: Testbed, tiny_guest: TinyGuest):
+    name = "vd-delete é"
+    pool_dir = Path(testbed.kernel).parent / "delete-pool"
+    pool_dir.mkdir(exist_ok=True)
+    testbed.remove_domain(name)
+    for args in (("pool-destroy", "vd-delete-pool"), ("pool-undefine", "vd-delete-pool")):
+        try:
+            testbed.virsh(*args)
+        except Exception:
+            pass
+    testbed.virsh("pool-define-as", "vd-delete-pool", "dir", "--target", str(pool_dir))
+    testbed.virsh("pool-start", "vd-delete-pool")
+    testbed.virsh("vol-create-as", "vd-delete-pool", "disk.qcow2", "16M", "--format", "qcow2")
+    volume = str(pool_dir / "disk.qcow2")
+    path = testbed.state_dir / "vd-delete.xml"
+    path.write_text(testbed.guest_xml(name, disk=volume))
+    testbed.virsh("define", str(path))
+    testbed.virsh("start", name)
+    testbed.virsh("managedsave", name)
+    app = app_for(tmp_path, testbed.system_uri, refresh="60")
+    try:
+        async with app.run_test(size=(200, 45)) as pilot:
+            await wait_for(pilot, lambda: any(c[0].plain == name and c[2].plain == "saved"
+                                              for c in app.screen.table._cells.values()), timeout=30)
+            table = app.screen.table
+            table.move_cursor(row=table.get_row_index(next(k for k, c in table._cells.items() if c[0].plain == name)))
+            await pilot.press("D")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", what="the delete form")
+            form = app.screen
+            assert [(d.target, d.path, d.pool) for d in form.disks] == [("vda", volume, "vd-delete-pool")]
+            form.query_one("#disk-0").value = True
+            form.query_one("#name").value = name
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: not any(g.name == name for g in app.inventory.guests.values()),
+                           timeout=20, what="the guest gone")
+        assert name not in testbed.virsh("list", "--all", "--name")
+        assert "disk.qcow2" not in testbed.virsh("vol-list", "vd-delete-pool")
+        assert not any(p.name.startswith(name) for p in Path("/var/lib/libvirt/qemu/save").glob("*"))
+    finally:
+        testbed.remove_domain(name)
+        for args in (("pool-destroy", "vd-delete-pool"), ("pool-undefine", "vd-delete-pool")):
+            try:
+                testbed.virsh(*args)
+            except Exception:
+                pass

@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from .. import guest_actions
 from ..backend.ops import guests as ops
 from ..forms.confirm import ConfirmScreen
+from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
@@ -32,6 +33,7 @@ class GuestsScreen(InventoryScreen):
         Binding("p", "pause_resume", "Pause/resume", id="guest.pause"),
         Binding("m", "lifecycle('managed_save')", "Save", id="guest.save"),
         Binding("a", "autostart", "Autostart", id="guest.autostart"),
+        Binding("D", "delete", "Delete", id="delete"),
         Binding("space", "mark", "Mark", id="mark"),
     ]
 
@@ -104,6 +106,9 @@ class GuestsScreen(InventoryScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
             return self.console_target() is not None
+        if action == "delete":
+            guest = self._selected_guest()
+            return True if guest is not None and not self._read_only(guest) else None
         verbs = {
             "lifecycle": parameters[:1],
             "force_off": ("force_off",),
@@ -153,6 +158,45 @@ class GuestsScreen(InventoryScreen):
 
         self.app.push_screen(ConfirmScreen(f"Force off {names}? Like pulling the power cord: unsaved data is lost."),
                              answered)
+
+    def _selected_guest(self):
+        key = self.table.selected_key
+        return self.vd.inventory.guests.get(self.split_key(key)) if key else None
+
+    def action_delete(self) -> None:
+        """One guest at a time: deleting storage asks for the guest's name."""
+        guest = self._selected_guest()
+        connection = self.vd.fleet.get(guest.conn_id) if guest is not None else None
+        if guest is None or connection is None:
+            return
+        host = self.vd.inventory.host_name(guest.conn_id)
+
+        def ask(disks, error) -> None:
+            if error is not None:
+                self.app.call_from_thread(self.notify, f"{guest.name}: {getattr(error, 'get_error_message', lambda: error)()}",
+                                          severity="error", markup=False)
+                return
+            self.app.call_from_thread(self.app.push_screen, DeleteGuestScreen(guest, host, disks), answered)
+
+        def answered(request: DeleteRequest | None) -> None:
+            if request is None:
+                return
+
+            def done(problems, error) -> None:
+                if error is not None:
+                    text = error.get_error_message() if hasattr(error, "get_error_message") else str(error)
+                    self.app.call_from_thread(self.notify, f"{guest.name} not deleted: {text}",
+                                              severity="error", markup=False, timeout=10)
+                elif problems:
+                    self.app.call_from_thread(self.notify, f"{guest.name} deleted, but: " + "; ".join(problems),
+                                              severity="warning", markup=False, timeout=10)
+                else:
+                    kept = f" with {len(request.volumes)} volume(s)" if request.volumes else ""
+                    self.app.call_from_thread(self.notify, f"{guest.name} deleted{kept}", markup=False)
+
+            connection.call(lambda conn: ops.delete(conn, guest.uuid, request.volumes), done, action="delete")
+
+        connection.call(lambda conn: ops.deletable_disks(conn, guest.uuid), ask, action="list disks")
 
     def action_mark(self) -> None:
         key = self.table.selected_key

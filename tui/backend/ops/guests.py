@@ -86,3 +86,77 @@ def run(conn: libvirt.virConnect, uuid: str, verb: str) -> None:
         dom.setAutostart(0)
     else:
         raise ValueError(f"unknown action {verb}")
+
+
+@dataclass(frozen=True)
+class DiskFile:
+    """A guest disk backed by something that can be deleted with it."""
+
+    target: str  # vda, sdb, ...
+    path: str
+    pool: str | None  # the pool holding it as a volume, if any
+    capacity: int | None
+
+
+def deletable_disks(conn: libvirt.virConnect, uuid: str) -> tuple[DiskFile, ...]:
+    """The guest's disks (not CD-ROMs) and, where libvirt knows one, the volume behind each."""
+    import xml.etree.ElementTree as ET
+
+    dom = conn.lookupByUUIDString(uuid)
+    root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) if dom.isPersistent() else dom.XMLDesc(0))
+    found = []
+    for disk in root.findall("devices/disk"):
+        if disk.get("device", "disk") != "disk":
+            continue
+        source = disk.find("source")
+        target = disk.find("target")
+        if source is None:
+            continue
+        path = source.get("file") or source.get("dev")
+        pool = capacity = None
+        if source.get("pool") and source.get("volume"):
+            try:
+                vol = conn.storagePoolLookupByName(source.get("pool")).storageVolLookupByName(source.get("volume"))
+                path, pool, capacity = vol.path(), source.get("pool"), vol.info()[1]
+            except libvirt.libvirtError:
+                pass
+        elif path:
+            try:
+                vol = conn.storageVolLookupByPath(path)
+                pool, capacity = vol.storagePoolLookupByVolume().name(), vol.info()[1]
+            except libvirt.libvirtError:
+                pass
+        if path:
+            found.append(DiskFile(target.get("dev") if target is not None else "?", path, pool, capacity))
+    return tuple(found)
+
+
+def delete(conn: libvirt.virConnect, uuid: str, volumes: tuple[str, ...]) -> list[str]:
+    """Force off if running, undefine with its managed save, snapshot and checkpoint
+    metadata and NVRAM, then delete the given volume paths. Returns what could not be
+    deleted (the guest itself is gone by then)."""
+    dom = conn.lookupByUUIDString(uuid)
+    if dom.isActive():
+        dom.destroy()
+    if dom.isPersistent():
+        flags = (
+            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+            | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+            | getattr(libvirt, "VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA", 0)
+            | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        )
+        basic = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        for attempt in (flags, basic, 0):  # drivers that know fewer flags refuse the whole call
+            try:
+                dom.undefineFlags(attempt)
+                break
+            except libvirt.libvirtError as exc:
+                if attempt == 0 or exc.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG):
+                    raise
+    problems = []
+    for path in volumes:
+        try:
+            conn.storageVolLookupByPath(path).delete(0)
+        except libvirt.libvirtError as exc:
+            problems.append(f"{path}: {exc.get_error_message()}")
+    return problems

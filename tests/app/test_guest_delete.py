@@ -1,0 +1,88 @@
+"""Deleting a guest, with and without its storage, against the test driver."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import libvirt
+
+from .conftest import make_app, wait_for
+
+NAME = "doomed <&> [x]"
+
+
+def define_with_disk(conn: libvirt.virConnect) -> str:
+    pool = conn.storagePoolLookupByName("default-pool")
+    vol_xml = ET.Element("volume")
+    ET.SubElement(vol_xml, "name").text = "doomed.img"
+    ET.SubElement(vol_xml, "capacity").text = str(1 << 30)
+    vol = pool.createXML(ET.tostring(vol_xml, encoding="unicode"), 0)
+    dom = ET.Element("domain", type="test")
+    ET.SubElement(dom, "name").text = NAME
+    ET.SubElement(dom, "memory").text = "65536"
+    ET.SubElement(ET.SubElement(dom, "os"), "type").text = "hvm"
+    disk = ET.SubElement(ET.SubElement(dom, "devices"), "disk", type="file", device="disk")
+    ET.SubElement(disk, "source", file=vol.path())
+    ET.SubElement(disk, "target", dev="vda", bus="virtio")
+    conn.defineXML(ET.tostring(dom, encoding="unicode")).create()
+    return vol.path()
+
+
+def select(app, name):
+    table = app.screen.table
+    key = next(k for k, c in table._cells.items() if c[0].plain == name)
+    table.move_cursor(row=table.get_row_index(key))
+
+
+async def test_delete_with_storage_needs_the_name_typed(tmp_path, fresh_default):
+    path = define_with_disk(fresh_default)
+    app = make_app(tmp_path, "-c", "test:///default")
+    try:
+        async with app.run_test(size=(200, 45)) as pilot:
+            await wait_for(pilot, lambda: app.screen.table.row_count == 2)
+            select(app, NAME)
+            await pilot.press("D")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", what="the delete form")
+            form = app.screen
+            assert [d.path for d in form.disks] == [path]
+            form.query_one("#disk-0").value = True
+            await pilot.press("ctrl+s")  # name not typed: refused, nothing deleted
+            assert type(app.screen).__name__ == "DeleteGuestScreen"
+            assert "Type the guest's name" in form.query_one("#error").render().plain
+            assert fresh_default.lookupByName(NAME)
+            form.query_one("#name").value = NAME
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: not any(g.name == NAME for g in app.inventory.guests.values()),
+                           what="the guest gone")
+            await wait_for(pilot, lambda: app.screen.table.row_count == 1)
+            names = [v.name() for v in fresh_default.storagePoolLookupByName("default-pool").listAllVolumes()]
+            assert "doomed.img" not in names
+    finally:
+        try:
+            fresh_default.storageVolLookupByPath(path).delete(0)
+        except libvirt.libvirtError:
+            pass
+
+
+async def test_delete_keeps_storage_unless_asked_and_cancel_does_nothing(tmp_path, fresh_default):
+    path = define_with_disk(fresh_default)
+    app = make_app(tmp_path, "-c", "test:///default")
+    try:
+        async with app.run_test(size=(200, 45)) as pilot:
+            await wait_for(pilot, lambda: app.screen.table.row_count == 2)
+            select(app, NAME)
+            await pilot.press("D")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestsScreen")
+            assert fresh_default.lookupByName(NAME)
+            await pilot.press("D")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen")
+            await pilot.press("ctrl+s")  # no storage ticked: no name needed
+            await wait_for(pilot, lambda: not any(g.name == NAME for g in app.inventory.guests.values()))
+            assert fresh_default.storageVolLookupByPath(path)  # the volume stays
+    finally:
+        try:
+            fresh_default.storageVolLookupByPath(path).delete(0)
+        except libvirt.libvirtError:
+            pass
