@@ -16,11 +16,10 @@ from .demo import activity
 from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
-from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced
-from .forms.add_connection import NewConnection
-from .backend.model import StatsSampled
 from . import guest_actions
-from .messages import BackendUpdated, GuestActionFinished, InventoryChanged, StatsArrived
+from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced, StatsSampled
+from .forms.add_connection import NewConnection
+from .messages import BackendUpdated, GuestActionFinished, StatsArrived
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
 from .screens.hosts import HostsScreen
@@ -149,7 +148,6 @@ class VirtdeckApp(App):
         refresh = getattr(screen, "refresh_view", None)
         if refresh is not None and screen.is_mounted:
             refresh(kinds)
-        self.post_message(InventoryChanged(kinds))
 
     # -- connections ---------------------------------------------------------
 

@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .backend.connection import error_text
 from .backend.model import Guest
 from .backend.ops import guests as ops
 from .messages import GuestActionFinished
@@ -68,7 +69,7 @@ def launch(app: VirtdeckApp, verb: str, targets: list[Guest]) -> int | None:
         def done(_result, error, guest=guest, connection=connection):
             text = None
             if error is not None:
-                text = error.get_error_message() if hasattr(error, "get_error_message") else str(error)
+                text = error_text(error)
             elif verb.startswith("autostart"):
                 connection.refresh_guest(guest.uuid)
             app.post_message(GuestActionFinished(batch_id, guest.name, text))

@@ -15,14 +15,6 @@ class BackendUpdated(Message):
         self.update = update
 
 
-class InventoryChanged(Message):
-    """The inventory moved; `kinds` says which tables may need a redraw."""
-
-    def __init__(self, kinds: frozenset[str]) -> None:
-        super().__init__()
-        self.kinds = kinds
-
-
 class StatsArrived(Message):
     """A stats tick of one connection; a newer one replaces a queued older one."""
 

@@ -61,3 +61,14 @@ def test_worst_first_and_jump_targets():
     assert provisioned_ratio(inv, ("c1", "p")) == 3.0
     assert ("images", "volumes may grow to 300% of the pool (thin overcommit)") in by_subject
     assert by_subject[("default", "autostart network is down")].view == "networks"
+
+
+def test_one_pools_provisioning_update_leaves_the_others():
+    inv = fleet()
+    inv.apply(HostFactsRead("c1", None, {"p1": 10, "p2": 20}))
+    inv.apply(HostFactsRead("c1", None, {"p1": 15}, pools=("p1",)))
+    assert inv.provisioned == {("c1", "p1"): 15, ("c1", "p2"): 20}
+    inv.apply(HostFactsRead("c1", None, {}, pools=("p2",)))  # p2 stopped: nothing to say about it
+    assert inv.provisioned == {("c1", "p1"): 15}
+    inv.apply(HostFactsRead("c1", None, {"p3": 5}))  # a full read replaces all
+    assert inv.provisioned == {("c1", "p3"): 5}

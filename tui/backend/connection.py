@@ -576,7 +576,7 @@ class Connection:
         elif kind == "pool":
             pool = reader.read_pool(conn, self.conn_id, uuid)
             self._emit(pool if pool is not None else PoolRemoved(self.conn_id, uuid))
-            self._emit(HostFactsRead(self.conn_id, None, host_facts.read_provisioned(conn)))
+            self._emit(HostFactsRead(self.conn_id, None, host_facts.read_provisioned(conn, only=uuid), pools=(uuid,)))
 
     def _list_volumes(self, pool_uuid: str) -> None:
         conn = self._conn

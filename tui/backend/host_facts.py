@@ -46,10 +46,18 @@ def read_virt_checks(conn: libvirt.virConnect) -> VirtChecks:
     return VirtChecks(hardware, kvm, nested, iommu, caps.domain_types, machines)
 
 
-def read_provisioned(conn: libvirt.virConnect) -> dict[str, int]:
-    """Pool uuid -> sum of its volumes' capacities, for active pools."""
+def read_provisioned(conn: libvirt.virConnect, only: str | None = None) -> dict[str, int]:
+    """Pool uuid -> sum of its volumes' capacities, for active pools (or just pool `only`)."""
     provisioned = {}
-    for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
+    if only is not None:
+        try:
+            pool = conn.storagePoolLookupByUUIDString(only)
+        except libvirt.libvirtError:
+            return {}
+        pools = [pool] if pool.isActive() else []
+    else:
+        pools = conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
+    for pool in pools:
         total = 0
         try:
             for vol in pool.listAllVolumes(0):

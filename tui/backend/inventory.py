@@ -145,16 +145,15 @@ class Inventory:
                     return set()
                 self.leases[conn_id] = addresses
                 return self._bump("guests")
-            case HostFactsRead(conn_id, checks, provisioned):
+            case HostFactsRead(conn_id, checks, provisioned, pools):
                 changed = set()
                 if checks is not None and self.checks.get(conn_id) != checks:
                     self.checks[conn_id] = checks
                     changed |= self._bump("hosts")
+                covered = {k for k in self.provisioned if k[0] == conn_id and (pools is None or k[1] in pools)}
                 fresh = {(conn_id, uuid): total for uuid, total in provisioned.items()}
-                if any(self.provisioned.get(k) != v for k, v in fresh.items()) or any(
-                    k[0] == conn_id and k not in fresh for k in self.provisioned
-                ):
-                    for key in [k for k in self.provisioned if k[0] == conn_id]:
+                if any(self.provisioned.get(k) != v for k, v in fresh.items()) or covered - fresh.keys():
+                    for key in covered:
                         del self.provisioned[key]
                     self.provisioned.update(fresh)
                     changed |= self._bump("pools", "hosts")

@@ -251,8 +251,9 @@ class LeasesRead:
 @dataclass(frozen=True)
 class HostFactsRead:
     conn_id: str
-    checks: VirtChecks
+    checks: VirtChecks | None  # None: unchanged
     provisioned: dict  # pool uuid -> sum of its volumes' capacities (bytes)
+    pools: tuple[str, ...] | None = None  # the pools read; None: every pool of the connection
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,6 @@ class InventoryScreen(Screen):
     BINDINGS = [
         Binding("slash", "start_filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="filter.clear"),
-        Binding("o", "sort_next", "Sort", id="sort.next"),
-        Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort.reverse"),
     ]
 
     def __init__(self) -> None:
@@ -109,17 +107,6 @@ class InventoryScreen(Screen):
             if not self.filter_text:
                 event.input.display = False
             self.table.focus()
-
-    # -- sorting -----------------------------------------------------------
-
-    def action_sort_next(self) -> None:
-        keys = self.table.column_keys
-        index = (keys.index(self.table.sort_column) + 1) % len(keys)
-        self.table.sort_by(keys[index], reverse=False)
-        self.notify(f"sorted by {dict(self.COLUMNS)[keys[index]]}", timeout=1.5)
-
-    def action_sort_reverse(self) -> None:
-        self.table.sort_by(self.table.sort_column, reverse=not self.table.sort_reverse)
 
     # -- helpers for subclasses -------------------------------------------
 

@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable
 
 from .. import guest_actions
+from ..backend.connection import error_text
 from ..backend.ops import guests as ops
 from ..forms.confirm import ConfirmScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest
@@ -173,7 +174,7 @@ class GuestsScreen(InventoryScreen):
 
         def ask(disks, error) -> None:
             if error is not None:
-                self.app.call_from_thread(self.notify, f"{guest.name}: {getattr(error, 'get_error_message', lambda: error)()}",
+                self.app.call_from_thread(self.notify, f"{guest.name}: {error_text(error)}",
                                           severity="error", markup=False)
                 return
             self.app.call_from_thread(self.app.push_screen, DeleteGuestScreen(guest, host, disks), answered)
@@ -184,8 +185,7 @@ class GuestsScreen(InventoryScreen):
 
             def done(problems, error) -> None:
                 if error is not None:
-                    text = error.get_error_message() if hasattr(error, "get_error_message") else str(error)
-                    self.app.call_from_thread(self.notify, f"{guest.name} not deleted: {text}",
+                    self.app.call_from_thread(self.notify, f"{guest.name} not deleted: {error_text(error)}",
                                               severity="error", markup=False, timeout=10)
                 elif problems:
                     self.app.call_from_thread(self.notify, f"{guest.name} deleted, but: " + "; ".join(problems),

@@ -49,8 +49,6 @@ class VolumesScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
-        Binding("o", "sort_next", "Sort", id="sort.next"),
-        Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort.reverse"),
     ]
     WATCHES = frozenset({"volumes", "pools"})
 
@@ -58,7 +56,6 @@ class VolumesScreen(Screen):
         super().__init__()
         self.conn_id = conn_id
         self.pool_uuid = pool_uuid
-        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar("storage")
@@ -100,10 +97,3 @@ class VolumesScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_sort_next(self) -> None:
-        keys = self.table.column_keys
-        self.table.sort_by(keys[(keys.index(self.table.sort_column) + 1) % len(keys)], reverse=False)
-
-    def action_sort_reverse(self) -> None:
-        self.table.sort_by(self.table.sort_column, reverse=not self.table.sort_reverse)

@@ -18,7 +18,6 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
 
 from ..render.cells import Cell
 from ..render.rows import Column
@@ -32,6 +31,8 @@ class InventoryTable(DataTable, inherit_bindings=False):
         Binding("k", "cursor_up", "Cursor up", show=False),
         Binding("g", "scroll_top", "Top", show=False),
         Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("o", "sort_next", "Sort", id="sort.next"),
+        Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort.reverse"),
     ]
     DEFAULT_CSS = """
     InventoryTable { height: 1fr; }
@@ -231,9 +232,14 @@ class InventoryTable(DataTable, inherit_bindings=False):
         event.stop()
         self.sort_by(event.column_key.value)
 
-    def cursor_key(self) -> RowKey | None:
-        key = self.selected_key
-        return RowKey(key) if key is not None else None
+    def action_sort_next(self) -> None:
+        keys = self.column_keys
+        column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        self.sort_by(column, reverse=False)
+        self.notify(f"sorted by {dict(self._column_defs)[column]}", timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.sort_column, reverse=not self.sort_reverse)
 
 
 _ABSENT = object()
