@@ -19,7 +19,7 @@ from .backend.inventory import Inventory
 from . import guest_actions
 from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced, StatsSampled
 from .forms.add_connection import NewConnection
-from .messages import BackendUpdated, GuestActionFinished, StatsArrived
+from .messages import BackendUpdated, GuestActionFinished, GuestDeleted, StatsArrived
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
 from .screens.hosts import HostsScreen
@@ -186,6 +186,16 @@ class VirtdeckApp(App):
 
     def on_guest_action_finished(self, message: GuestActionFinished) -> None:
         guest_actions.finished(self, message)
+
+    def on_guest_deleted(self, message: GuestDeleted) -> None:
+        if message.error is not None:
+            self.notify(f"{message.name} not deleted: {message.error}", severity="error", markup=False, timeout=10)
+        elif message.problems:
+            self.notify(f"{message.name} deleted, but: " + "; ".join(message.problems),
+                        severity="warning", markup=False, timeout=10)
+        else:
+            volumes = f" with {len(message.volumes)} volume(s)" if message.volumes else ""
+            self.notify(f"{message.name} deleted{volumes}", markup=False)
 
     def jump_to(self, mode: str, row_key: str) -> None:
         """Show `mode` with the cursor on `row_key` (clearing a filter that hides it)."""

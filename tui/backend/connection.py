@@ -168,6 +168,10 @@ class Connection:
         self.submit(self._close)
         self._jobs.put(None)
 
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         self._jobs.put((fn, args))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 
 import libvirt
@@ -97,10 +98,18 @@ class Fleet:
         for connection in self.connections:
             connection.resync()
 
-    def close(self) -> None:
+    def close(self, wait: float = 2.0) -> None:
+        """Stop every connection; wait up to `wait` seconds in all for them to close.
+
+        Closing cleanly deregisters events and closes the libvirt connections;
+        a hung host is not waited for beyond the deadline.
+        """
         self._watchdog_stop.set()
         for connection in self.connections:
             connection.stop()
+        deadline = time.monotonic() + wait
+        for connection in self.connections:
+            connection.join(max(0.0, deadline - time.monotonic()))
 
     def _watch(self) -> None:
         while not self._watchdog_stop.wait(1.0):

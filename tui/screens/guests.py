@@ -13,6 +13,7 @@ from ..backend.connection import error_text
 from ..backend.ops import guests as ops
 from ..forms.confirm import ConfirmScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest
+from ..messages import DisksListed, GuestDeleted
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
@@ -172,31 +173,28 @@ class GuestsScreen(InventoryScreen):
             return
         host = self.vd.inventory.host_name(guest.conn_id)
 
-        def ask(disks, error) -> None:
-            if error is not None:
-                self.app.call_from_thread(self.notify, f"{guest.name}: {error_text(error)}",
-                                          severity="error", markup=False)
-                return
-            self.app.call_from_thread(self.app.push_screen, DeleteGuestScreen(guest, host, disks), answered)
+        def listed(disks, error) -> None:  # on the worker: hand over, never wait on the UI
+            self.post_message(DisksListed(guest, host, disks, None if error is None else error_text(error)))
+
+        connection.call(lambda conn: ops.deletable_disks(conn, guest.uuid), listed, action="list disks")
+
+    def on_disks_listed(self, message: DisksListed) -> None:
+        guest, connection = message.guest, self.vd.fleet.get(message.guest.conn_id)
+        if message.error is not None or connection is None:
+            self.notify(f"{guest.name}: {message.error or 'not connected'}", severity="error", markup=False)
+            return
 
         def answered(request: DeleteRequest | None) -> None:
             if request is None:
                 return
 
-            def done(problems, error) -> None:
-                if error is not None:
-                    self.app.call_from_thread(self.notify, f"{guest.name} not deleted: {error_text(error)}",
-                                              severity="error", markup=False, timeout=10)
-                elif problems:
-                    self.app.call_from_thread(self.notify, f"{guest.name} deleted, but: " + "; ".join(problems),
-                                              severity="warning", markup=False, timeout=10)
-                else:
-                    kept = f" with {len(request.volumes)} volume(s)" if request.volumes else ""
-                    self.app.call_from_thread(self.notify, f"{guest.name} deleted{kept}", markup=False)
+            def done(problems, error) -> None:  # on the worker
+                self.app.post_message(GuestDeleted(guest.name, request.volumes, problems or [],
+                                                   None if error is None else error_text(error)))
 
             connection.call(lambda conn: ops.delete(conn, guest.uuid, request.volumes), done, action="delete")
 
-        connection.call(lambda conn: ops.deletable_disks(conn, guest.uuid), ask, action="list disks")
+        self.app.push_screen(DeleteGuestScreen(guest, message.host, message.disks), answered)
 
     def action_mark(self) -> None:
         key = self.table.selected_key
