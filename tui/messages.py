@@ -56,3 +56,26 @@ class GuestDeleted(Message):
         self.volumes = volumes
         self.problems = problems
         self.error = error
+
+
+class CallFinished(Message):
+    """A backend call made with `calls.ask` ended; `handler(result, error)` runs on the UI."""
+
+    def __init__(self, handler, result, error: str | None) -> None:
+        super().__init__()
+        self.handler = handler
+        self.result = result
+        self.error = error
+
+
+class JobProgressed(Message):
+    """Long work moved on: `done` of `total` (bytes, or 0 of 0 when unknown)."""
+
+    def __init__(self, done: int, total: int, text: str) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JobProgressed)

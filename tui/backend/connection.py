@@ -228,11 +228,46 @@ class Connection:
                 else:
                     done(None, exc)
                 return
+            except Exception as exc:
+                if done is None:
+                    raise
+                log.exception("%s: %s failed", self.uri, action)
+                done(None, exc)
+                return
             if done is not None:
                 done(result, None)
 
         job.__name__ = action
         self.submit(job)
+
+    def run_long(
+        self,
+        fn: Callable[[libvirt.virConnect], Any],
+        done: Callable[[Any, BaseException | None], None],
+        action: str = "call",
+    ) -> None:
+        """Run `fn(conn)` on a thread of its own, for work that takes long (migrate,
+        backup, copying a volume): the worker stays free for events and stats.
+
+        A libvirt connection may be used from several threads at once. `done(result,
+        error)` follows on that thread.
+        """
+
+        def job() -> None:
+            conn = self._conn
+            if conn is None:
+                done(None, ConnectionError(f"{self.name} is not connected"))
+                return
+            try:
+                result = fn(conn)
+            except Exception as exc:
+                if not isinstance(exc, libvirt.libvirtError):
+                    log.exception("%s: %s failed", self.uri, action)
+                done(None, exc)
+                return
+            done(result, None)
+
+        threading.Thread(target=job, name=f"{action} on {self.name}", daemon=True).start()
 
     def refresh_guest(self, uuid: str) -> None:
         """Read one guest again, for changes that raise no event (autostart)."""

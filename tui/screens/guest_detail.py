@@ -1,4 +1,5 @@
-"""One guest: its facts and, while it runs, five minutes of live figures."""
+"""One guest, in tabs: overview with five minutes of live figures, then devices,
+hardware, snapshots and backup (each tab a `GuestTab` of its own module)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
+
+from ..widgets.guest_tab import GuestTab
+from ..widgets import guest_devices, guest_hardware, guest_snapshots, guest_backup
 
 from ..render import guest_sheet
 from ..widgets.status_bar import StatusBar
@@ -28,7 +32,11 @@ PANES = [
 class GuestDetailScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
-        Binding("enter", "back", "Back", show=False),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="tab.prev"),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="tab.next"),
+    ]
+    TABS: list[type[GuestTab]] = [
+        *guest_devices.TABS, *guest_hardware.TABS, *guest_snapshots.TABS, *guest_backup.TABS,
     ]
     DEFAULT_CSS = """
     GuestDetailScreen #facts { width: 60; border-right: solid $panel-lighten-2; padding: 0 1; }
@@ -45,14 +53,35 @@ class GuestDetailScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar("guests")
-        with Horizontal():
-            yield VerticalScroll(Static(id="facts-text"), id="facts")
-            with VerticalScroll(id="live"):
-                for name, _label, _fmt in PANES:
-                    yield Static(classes="headline", id=f"head-{name}")
-                    yield Sparkline([], summary_function=max, id=f"spark-{name}")
-                yield Static(id="breakdown")
+        with TabbedContent(id="guest-tabs"):
+            with TabPane("Overview", id="pane-overview"):
+                with Horizontal():
+                    yield VerticalScroll(Static(id="facts-text"), id="facts")
+                    with VerticalScroll(id="live"):
+                        for name, _label, _fmt in PANES:
+                            yield Static(classes="headline", id=f"head-{name}")
+                            yield Sparkline([], summary_function=max, id=f"spark-{name}")
+                        yield Static(id="breakdown")
+            for tab in self.TABS:
+                with TabPane(tab.TAB_TITLE, id=f"pane-{tab.TAB_ID}"):
+                    yield tab(*self.key)
         yield Footer()
+
+    def tab(self, tab_id: str) -> GuestTab:
+        return self.query_one(f"#tab-{tab_id}", GuestTab)
+
+    def show_tab(self, tab_id: str) -> None:
+        self.query_one(TabbedContent).active = f"pane-{tab_id}"
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = ["pane-overview", *(f"pane-{tab.TAB_ID}" for tab in self.TABS)]
+        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        for tab in event.pane.query(GuestTab):
+            tab.activated()
+            tab.focus()
 
     def on_mount(self) -> None:
         self._vcpu_conn = self.app.fleet.get(self.key[0])
@@ -87,6 +116,8 @@ class GuestDetailScreen(Screen):
             self.query_one(f"#head-{name}", Static).update(guest_sheet.headline(label, stats, series, fmt))
             self.query_one(f"#spark-{name}", Sparkline).data = [0.0 if math.isnan(v) else v for v in series]
         self.query_one("#breakdown", Static).update(guest_sheet.breakdown(stats))
+        for tab in self.query(GuestTab):
+            tab.refresh_view(kinds)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,87 @@
+"""Long work (migrate, backup, save to a file) with a progress bar; escape asks to abort."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, ProgressBar, Static
+
+from ..backend.connection import Connection
+from ..backend.ops.jobs import Progress
+from ..calls import AnswersCalls, ask
+from ..messages import JobProgressed
+from ..render.cells import size_text
+
+Work = Callable[[Any, Progress], Any]  # (conn, progress) -> result, on a thread of its own
+
+
+class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
+    """Runs `work` on a thread of its own; dismisses with (result, error text)."""
+
+    BINDINGS = [Binding("escape", "abort", "Abort", id="job.abort")]
+    DEFAULT_CSS = """
+    JobScreen { align: center middle; }
+    JobScreen > Vertical {
+        width: 80; max-width: 95%; height: auto;
+        border: thick $primary; background: $surface; padding: 1 2;
+    }
+    JobScreen ProgressBar { margin: 1 0; }
+    """
+
+    def __init__(self, title: str, connection: Connection | None, work: Work,
+                 abort: Callable[[Any], None] | None = None) -> None:
+        super().__init__()
+        self.job_title = title
+        self.connection = connection
+        self.work = work
+        self.abort = abort
+        self.started = time.monotonic()
+        self.aborting = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.job_title
+            yield Static(Text("starting…"), id="job-status")
+            yield ProgressBar(total=None, show_eta=False, id="job-bar")
+            hint = "escape: abort" if self.abort is not None else "this cannot be aborted; it goes on after escape"
+            yield Static(Text(hint, style="dim"), id="job-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        def progress(done: int, total: int, what: str) -> None:  # on the work's thread
+            self.post_message(JobProgressed(done, total, what))
+
+        ask(self, self.connection, lambda conn: self.work(conn, progress), self._ended, self.job_title, long=True)
+
+    def on_job_progressed(self, message: JobProgressed) -> None:
+        bar = self.query_one(ProgressBar)
+        elapsed = time.monotonic() - self.started
+        if message.total:
+            bar.update(total=message.total, progress=message.done)
+            rate = message.done / elapsed if elapsed > 0 else 0
+            text = f"{message.text}: {size_text(message.done)} of {size_text(message.total)}, {size_text(rate)}/s"
+        else:
+            text = message.text
+        if self.aborting:
+            text += " (aborting…)"
+        self.query_one("#job-status", Static).update(Text(text))
+
+    def _ended(self, result, error: str | None) -> None:
+        self.dismiss((result, error))
+
+    def action_abort(self) -> None:
+        if self.abort is None:
+            self.dismiss((None, "still running in the background"))
+            return
+        if self.aborting:
+            return
+        self.aborting = True
+        self.query_one("#job-hint", Static).update(Text("aborting…", style="bold"))
+        ask(self, self.connection, self.abort, lambda _r, _e: None, "abort job", long=True)

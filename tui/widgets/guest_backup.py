@@ -1,0 +1,7 @@
+"""Guest detail tabs: backup (being written)."""
+
+from __future__ import annotations
+
+from .guest_tab import GuestTab
+
+TABS: list[type[GuestTab]] = []

@@ -1,0 +1,50 @@
+"""The base of the guest detail screen's tabs (disks, NICs, snapshots ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.containers import VerticalScroll
+
+from ..backend.model import Guest
+from ..calls import AnswersCalls, ask
+
+
+class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
+    """One tab: knows its guest by key, reads what it shows with `ask`."""
+
+    TAB_ID: ClassVar[str] = ""
+    TAB_TITLE: ClassVar[str] = ""
+
+    def __init__(self, conn_id: str, uuid: str) -> None:
+        super().__init__(id=f"tab-{self.TAB_ID}")
+        self.key = (conn_id, uuid)
+
+    @property
+    def guest(self) -> Guest | None:
+        return self.app.inventory.guests.get(self.key)
+
+    @property
+    def connection(self):
+        return self.app.fleet.get(self.key[0]) if self.app.fleet else None
+
+    @property
+    def read_only(self) -> bool:
+        host = self.app.inventory.hosts.get(self.key[0])
+        return host is None or host.read_only
+
+    @property
+    def uri(self) -> str:
+        connection = self.connection
+        return connection.uri if connection is not None else ""
+
+    def ask(self, fn: Callable, then: Callable, action: str, long: bool = False) -> None:
+        """`fn(conn)` off the UI loop; `then(result, error_text)` back on it."""
+        ask(self, self.connection, fn, then, action, long=long)
+
+    def activated(self) -> None:
+        """The tab was shown: read what it needs (the guest may have changed since)."""
+
+    def refresh_view(self, kinds: frozenset[str] | None) -> None:
+        """The inventory changed (`kinds`: guests, hosts, stats ...)."""
