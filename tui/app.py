@@ -19,7 +19,8 @@ from .backend.inventory import Inventory
 from . import guest_actions
 from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced, StatsSampled
 from .forms.add_connection import NewConnection
-from .messages import BackendUpdated, GuestActionFinished, GuestDeleted, StatsArrived
+from .forms import recovery_forms
+from .messages import BackendUpdated, GuestActionFinished, StatsArrived
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
 from .screens.hosts import HostsScreen
@@ -187,16 +188,6 @@ class VirtdeckApp(App):
     def on_guest_action_finished(self, message: GuestActionFinished) -> None:
         guest_actions.finished(self, message)
 
-    def on_guest_deleted(self, message: GuestDeleted) -> None:
-        if message.error is not None:
-            self.notify(f"{message.name} not deleted: {message.error}", severity="error", markup=False, timeout=10)
-        elif message.problems:
-            self.notify(f"{message.name} deleted, but: " + "; ".join(message.problems),
-                        severity="warning", markup=False, timeout=10)
-        else:
-            volumes = f" with {len(message.volumes)} volume(s)" if message.volumes else ""
-            self.notify(f"{message.name} deleted{volumes}", markup=False)
-
     def jump_to(self, mode: str, row_key: str) -> None:
         """Show `mode` with the cursor on `row_key` (clearing a filter that hides it)."""
 
@@ -245,6 +236,10 @@ class VirtdeckApp(App):
             yield SystemCommand("Resync all hosts", "Re-read every object from every connection", self.fleet.resync_all)
             yield SystemCommand("Reconnect all hosts", "Close and reopen every connection",
                                 lambda: [self.fleet.reconnect(c.conn_id) for c in self.fleet.connections])
+            yield SystemCommand("Restore a guest from a saved file", "Start a guest from a memory file on a host",
+                                lambda: recovery_forms.restore_from_file(self))
+            yield SystemCommand("Import a guest definition", "Define a guest on a host from an XML file here",
+                                lambda: recovery_forms.import_definition(self))
 
         def add() -> None:
             self.switch_mode("hosts")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ class Batch:
     skipped: list[str]
     done: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -37,14 +39,19 @@ class Batch:
             parts.append(f"{verb.past}: {', '.join(self.done)}")
         for name, error in self.failed:
             parts.append(f"{name}: {error}")
+        parts.extend(self.notes)
         if self.skipped:
             parts.append(f"skipped: {'; '.join(self.skipped)}")
-        severity = "error" if self.failed else "warning" if self.skipped and not self.done else "information"
+        severity = "error" if self.failed else "warning" if self.notes or (self.skipped and not self.done) else "information"
         return "\n".join(parts), severity
 
 
-def launch(app: VirtdeckApp, verb: str, targets: list[Guest]) -> int | None:
-    """Start `verb` on every target it applies to; returns the batch id (None: nothing to do)."""
+def launch(app: VirtdeckApp, verb: str, targets: list[Guest],
+           work: Callable[[object, Guest], str | None] | None = None) -> int | None:
+    """Start `verb` on every target it applies to; returns the batch id (None: nothing to do).
+
+    `work(conn, guest)` does it (default: `ops.run`); what it returns is noted in the report.
+    """
     applicable = [g for g in targets if ops.why_not(verb, g) is None]
     skipped = [reason for g in targets if (reason := ops.why_not(verb, g)) is not None]
     read_only = [g for g in applicable if app.inventory.hosts.get(g.conn_id) and app.inventory.hosts[g.conn_id].read_only]
@@ -63,18 +70,18 @@ def launch(app: VirtdeckApp, verb: str, targets: list[Guest]) -> int | None:
             app.post_message(GuestActionFinished(batch_id, guest.name, "not connected"))
             continue
 
-        def work(conn, uuid=guest.uuid):
-            ops.run(conn, uuid, verb)
+        def job(conn, guest=guest):
+            return work(conn, guest) if work is not None else ops.run(conn, guest.uuid, verb)
 
-        def done(_result, error, guest=guest, connection=connection):
+        def done(result, error, guest=guest, connection=connection):
             text = None
             if error is not None:
                 text = error_text(error)
             elif verb.startswith("autostart"):
                 connection.refresh_guest(guest.uuid)
-            app.post_message(GuestActionFinished(batch_id, guest.name, text))
+            app.post_message(GuestActionFinished(batch_id, guest.name, text, result if isinstance(result, str) else None))
 
-        connection.call(work, done, action=ops.VERBS[verb].label)
+        connection.call(job, done, action=ops.VERBS[verb].label)
     return batch_id
 
 
@@ -84,6 +91,8 @@ def finished(app: VirtdeckApp, message: GuestActionFinished) -> None:
         return
     if message.error is None:
         batch.done.append(message.guest)
+        if message.note:
+            batch.notes.append(f"{message.guest}: {message.note}")
     else:
         batch.failed.append((message.guest, message.error))
     if batch.finished:

@@ -29,33 +29,12 @@ class StatsArrived(Message):
 class GuestActionFinished(Message):
     """One guest's part of a (possibly bulk) action; posted from a worker thread."""
 
-    def __init__(self, batch: int, guest: str, error: str | None) -> None:
+    def __init__(self, batch: int, guest: str, error: str | None, note: str | None = None) -> None:
         super().__init__()
         self.batch = batch
         self.guest = guest
         self.error = error
-
-
-class DisksListed(Message):
-    """A guest's deletable disks were read, or could not be; posted from a worker thread."""
-
-    def __init__(self, guest, host: str, disks: tuple, error: str | None) -> None:
-        super().__init__()
-        self.guest = guest
-        self.host = host
-        self.disks = disks
-        self.error = error
-
-
-class GuestDeleted(Message):
-    """A delete finished: `error` when the guest stays, `problems` with volumes it could not remove."""
-
-    def __init__(self, name: str, volumes: tuple[str, ...], problems: list[str], error: str | None) -> None:
-        super().__init__()
-        self.name = name
-        self.volumes = volumes
-        self.problems = problems
-        self.error = error
+        self.note = note
 
 
 class CallFinished(Message):

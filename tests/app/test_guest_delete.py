@@ -11,14 +11,14 @@ from .conftest import make_app, wait_for
 NAME = "doomed <&> [x]"
 
 
-def define_with_disk(conn: libvirt.virConnect) -> str:
+def define_with_disk(conn: libvirt.virConnect, name: str = NAME, volume: str = "doomed.img") -> str:
     pool = conn.storagePoolLookupByName("default-pool")
     vol_xml = ET.Element("volume")
-    ET.SubElement(vol_xml, "name").text = "doomed.img"
+    ET.SubElement(vol_xml, "name").text = volume
     ET.SubElement(vol_xml, "capacity").text = str(1 << 30)
     vol = pool.createXML(ET.tostring(vol_xml, encoding="unicode"), 0)
     dom = ET.Element("domain", type="test")
-    ET.SubElement(dom, "name").text = NAME
+    ET.SubElement(dom, "name").text = name
     ET.SubElement(dom, "memory").text = "65536"
     ET.SubElement(ET.SubElement(dom, "os"), "type").text = "hvm"
     disk = ET.SubElement(ET.SubElement(dom, "devices"), "disk", type="file", device="disk")
@@ -45,12 +45,12 @@ async def test_delete_with_storage_needs_the_name_typed(tmp_path, fresh_default)
             await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", what="the delete form")
             form = app.screen
             assert [d.path for d in form.disks] == [path]
-            form.query_one("#disk-0").value = True
+            form.query_one("#disk-0-0").value = True
             await pilot.press("ctrl+s")  # name not typed: refused, nothing deleted
             assert type(app.screen).__name__ == "DeleteGuestScreen"
-            assert "Type the guest's name" in form.query_one("#error").render().plain
+            assert f"Type {NAME} exactly" in form.query_one("#error").render().plain
             assert fresh_default.lookupByName(NAME)
-            form.query_one("#name").value = NAME
+            form.query_one("#name-0").value = NAME
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: not any(g.name == NAME for g in app.inventory.guests.values()),
                            what="the guest gone")
@@ -86,3 +86,40 @@ async def test_delete_keeps_storage_unless_asked_and_cancel_does_nothing(tmp_pat
             fresh_default.storageVolLookupByPath(path).delete(0)
         except libvirt.libvirtError:
             pass
+
+
+async def test_bulk_delete_of_marked_guests_asks_each_name_for_its_storage(tmp_path, fresh_default):
+    second = "doomed two é"
+    paths = [define_with_disk(fresh_default), define_with_disk(fresh_default, second, "doomed-two.img")]
+    app = make_app(tmp_path, "-c", "test:///default")
+    try:
+        async with app.run_test(size=(200, 45)) as pilot:
+            await wait_for(pilot, lambda: app.screen.table.row_count == 3)
+            for name in (NAME, second):
+                select(app, name)
+                await pilot.press("space")
+            await pilot.press("D")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", what="the delete form")
+            form = app.screen
+            assert {entry.guest.name for entry in form.doomed} == {NAME, second}
+            order = [entry.guest.name for entry in form.doomed]
+            g_second = order.index(second)
+            form.query_one(f"#disk-{g_second}-0").value = True  # only the second guest's volume goes
+            await pilot.press("ctrl+s")
+            assert type(app.screen).__name__ == "DeleteGuestScreen"
+            assert f"Type {second} exactly" in form.query_one("#error").render().plain
+            form.query_one(f"#name-{g_second}").value = second
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.last_batch is not None and app.last_batch.verb == "delete",
+                           what="the bulk report")
+            assert sorted(app.last_batch.done) == sorted([NAME, second]) and not app.last_batch.failed
+            assert any("1 volume(s) deleted" in note for note in app.last_batch.notes)
+            await wait_for(pilot, lambda: app.screen.table.row_count == 1)
+            names = [v.name() for v in fresh_default.storagePoolLookupByName("default-pool").listAllVolumes()]
+            assert "doomed.img" in names and "doomed-two.img" not in names
+    finally:
+        for path in paths:
+            try:
+                fresh_default.storageVolLookupByPath(path).delete(0)
+            except libvirt.libvirtError:
+                pass

@@ -273,6 +273,10 @@ class Connection:
         """Read one guest again, for changes that raise no event (autostart)."""
         self.submit(self._refresh_one, "guest", uuid, self._generation)
 
+    def handle(self) -> libvirt.virConnect | None:
+        """The open libvirt connection, for calls that need two hosts (migration)."""
+        return self._conn
+
     @property
     def connected(self) -> bool:
         return self._conn is not None

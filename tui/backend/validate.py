@@ -6,8 +6,18 @@ is wrong in words a user can act on.
 
 from __future__ import annotations
 
+import ipaddress
+import math
+import random
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Union
 from urllib.parse import urlsplit
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 DRIVERS = ("qemu", "test", "lxc", "xen", "ch", "bhyve", "vz", "esx", "remote")
 TRANSPORTS = ("tls", "tcp", "unix", "ssh", "libssh", "libssh2", "ext")
@@ -108,3 +118,376 @@ def ssh_uri(user: str, host: str, port: str = "", path: str = "system") -> str:
     auth = f"{user.strip()}@" if user.strip() else ""
     port = f":{port.strip()}" if port.strip() else ""
     return f"qemu+ssh://{auth}{host}{port}/{path}"
+
+
+# ---------------------------------------------------------------------------
+# Checks for the create forms.  ``check_*`` return None or a message, like the
+# ones above; ``parse_*`` turn text into a value and return ``(value, None)``
+# or ``(None, message)``.
+
+KIB = 1024
+MIB = 1024**2
+GIB = 1024**3
+
+NAME_KINDS = ("guest", "network", "pool", "volume")
+# libvirt keeps a definition in <name>.xml (and a volume of a dir pool is a
+# file of that name): one file name of at most 255 bytes.
+NAME_MAX_BYTES = 250
+BRIDGE_NAME_MAX = 15
+# Prefixes libvirt gives the devices it names itself (guest NICs, macvtap).
+_RESERVED_IFNAME_PREFIXES = ("vnet", "macvtap", "macvlan")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([A-Za-z]*)\s*$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
+_DNS_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_SIZE_HELP = "e.g. 20G, 20GiB, 512M, 1.5T or a number of bytes (G = GiB = 1024³ bytes; GB = 10⁹ bytes)"
+_UNIT_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
+
+SUGGESTED_MAC_PREFIX = "52:54:00"
+
+
+def check_name(name: str, kind: str = "guest", taken: Iterable[str] = ()) -> str | None:
+    """A name libvirt accepts for a guest, network, pool or volume.
+
+    Everything else is kept exactly as typed (spaces, brackets, ``<&>'"``,
+    any script): names are data, never markup or XML text.
+    """
+    if not name:
+        return f"Enter a {kind} name"
+    if "/" in name:
+        return f"A {kind} name cannot contain '/'"
+    if _CONTROL.search(name):
+        return f"A {kind} name cannot contain control characters (tab, newline ...)"
+    if kind == "volume" and name in (".", ".."):
+        return "A volume name cannot be '.' or '..'"
+    if len(name.encode("utf-8")) > NAME_MAX_BYTES:
+        return f"At most {NAME_MAX_BYTES} bytes (UTF-8); this name has {len(name.encode('utf-8'))}"
+    if name in set(taken):
+        return f"A {kind} with this name exists already"
+    return None
+
+
+def human_size(num_bytes: int) -> str:
+    """Bytes in the largest binary unit that keeps the number >= 1, e.g. 1.5 GiB."""
+    for unit, scale in (("TiB", 1024**4), ("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
+        if num_bytes >= scale:
+            value = num_bytes / scale
+            text = f"{value:.2f}".rstrip("0").rstrip(".")
+            return f"{text} {unit}"
+    return f"{num_bytes} B"
+
+
+def _unit_bytes(unit: str) -> int | None:
+    u = unit.lower()
+    if u in ("", "b", "byte", "bytes"):
+        return 1
+    power = _UNIT_POWERS.get(u[:1])
+    rest = u[1:]
+    if power is None or rest not in ("", "ib", "b"):
+        return None
+    return (1000 if rest == "b" else 1024) ** power
+
+
+def parse_size(
+    text: str,
+    default_unit: str = "B",
+    minimum: int = 1,
+    maximum: int | None = None,
+) -> tuple[int, None] | tuple[None, str]:
+    """A size in bytes from ``20G``, ``20GiB``, ``512M``, ``1.5T``, ``1048576``.
+
+    As in libvirt and virt-install, K M G T P E alone and KiB MiB GiB ... are
+    powers of 1024; KB MB GB ... are powers of 1000. A number with no unit is
+    in ``default_unit``. Fractions round up to a whole byte.
+    """
+    match = _SIZE.match(text or "")
+    if not match:
+        return None, f"Not a size: {_SIZE_HELP}"
+    number, unit = match.groups()
+    scale = _unit_bytes(unit or default_unit)
+    if scale is None:
+        return None, f"Unknown unit {unit!r}: {_SIZE_HELP}"
+    exact = Fraction(number) * scale
+    value = math.ceil(exact)
+    if value < minimum:
+        return None, f"At least {human_size(minimum)}" if minimum > 1 else "Must be more than 0"
+    if maximum is not None and value > maximum:
+        return None, f"At most {human_size(maximum)} (G means GiB: 1024³ bytes)"
+    return value, None
+
+
+def parse_memory(text: str, maximum: int | None = None, minimum: int = MIB) -> tuple[int, None] | tuple[None, str]:
+    """Guest memory in bytes; a bare number is MiB (as virt-install's --memory).
+    ``maximum`` is what the host can give, in bytes."""
+    value, error = parse_size(text, default_unit="MiB", minimum=minimum)
+    if error:
+        return None, error
+    if maximum is not None and value > maximum:
+        return None, f"At most {human_size(maximum)}: that is what the host has"
+    return value, None
+
+
+def parse_vcpus(text: str, maximum: int | None = None) -> tuple[int, None] | tuple[None, str]:
+    """A vCPU count from 1 to ``maximum`` (the host's or the hypervisor's limit)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None, "vCPUs is a whole number, e.g. 2"
+    count = int(text)
+    if count < 1:
+        return None, "At least 1 vCPU"
+    if maximum is not None and count > maximum:
+        return None, f"At most {maximum} vCPUs here"
+    return count, None
+
+
+def parse_address(text: str, version: int | None = None) -> tuple[IPAddress, None] | tuple[None, str]:
+    """An IPv4 or IPv6 address (``version`` 4 or 6 to ask for one family)."""
+    text = (text or "").strip()
+    what = {4: "an IPv4", 6: "an IPv6"}.get(version, "an IP")
+    if not text:
+        return None, f"Enter {what} address"
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None, f"Not {what} address" + (": e.g. 192.168.100.1" if version != 6 else ": e.g. fd00:1::1")
+    if version is not None and address.version != version:
+        return None, f"Not {what} address"
+    return address, None
+
+
+def parse_subnet(text: str, netmask: str = "", version: int | None = None) -> tuple[IPNetwork, None] | tuple[None, str]:
+    """A subnet as CIDR (``192.168.100.0/24``, ``fd00:1::/64``) or an address
+    and a netmask (``192.168.100.0/255.255.255.0``, or ``netmask`` given
+    apart). Host bits are dropped: ``192.168.100.1/24`` is 192.168.100.0/24."""
+    text = (text or "").strip()
+    netmask = (netmask or "").strip()
+    if not text:
+        return None, "Enter a subnet, e.g. 192.168.100.0/24"
+    if netmask:
+        if "/" in text:
+            return None, "Give either a prefix (/24) or a netmask, not both"
+        text = f"{text}/{netmask}"
+    elif " " in text:
+        address, _, mask = text.partition(" ")
+        text = f"{address}/{mask.strip()}"
+    if "/" not in text:
+        return None, "Add a prefix length or netmask, e.g. 192.168.100.0/24"
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None, "Not a subnet: e.g. 192.168.100.0/24, 192.168.100.0/255.255.255.0 or fd00:1::/64"
+    if version is not None and network.version != version:
+        return None, f"Not an IPv{version} subnet"
+    # Room for the gateway and at least one guest.
+    if network.num_addresses < 4:
+        return None, "Subnet too small: use at most /30 for IPv4, /126 for IPv6"
+    if network.version == 4 and network.prefixlen < 8:
+        return None, "Subnet too large: use at least /8"
+    if network.version == 6 and network.prefixlen < 8:
+        return None, "Subnet too large"
+    return network, None
+
+
+def _reserved_in(address: IPAddress, network: IPNetwork) -> str | None:
+    if address not in network:
+        return f"{address} is not inside {network}"
+    if address == network.network_address:
+        return f"{address} is the network address of {network}"
+    if network.version == 4 and address == network.broadcast_address:
+        return f"{address} is the broadcast address of {network}"
+    return None
+
+
+def parse_gateway(text: str, network: IPNetwork) -> tuple[IPAddress, None] | tuple[None, str]:
+    """The host's address on the network (libvirt's <ip address=>): inside the
+    subnet, not its network or broadcast address."""
+    address, error = parse_address(text, network.version)
+    if error:
+        return None, error
+    error = _reserved_in(address, network)
+    return (None, error) if error else (address, None)
+
+
+def default_gateway(network: IPNetwork) -> IPAddress:
+    """The first host address, as libvirt's default network uses (.1)."""
+    return network.network_address + 1
+
+
+def default_dhcp_range(network: IPNetwork, gateway: IPAddress) -> tuple[IPAddress, IPAddress]:
+    """Every usable address after the gateway (before it if it is the last)."""
+    last = network.broadcast_address - 1 if network.version == 4 else network.broadcast_address
+    if network.num_addresses > 2**16:  # IPv6: a sane span rather than 2^64
+        last = gateway + 0xFFFF if gateway + 0xFFFF in network else last
+    if gateway < last:
+        return gateway + 1, last
+    return network.network_address + 1, gateway - 1
+
+
+def parse_dhcp_range(
+    start: str, end: str, network: IPNetwork, gateway: IPAddress | None = None
+) -> tuple[tuple[IPAddress, IPAddress], None] | tuple[None, str]:
+    """A DHCP range inside ``network``: start <= end, neither the network nor
+    the broadcast address, and the gateway not inside the range."""
+    first, error = parse_address(start, network.version)
+    if error:
+        return None, f"Start: {error}"
+    last, error = parse_address(end, network.version)
+    if error:
+        return None, f"End: {error}"
+    for label, address in (("Start", first), ("End", last)):
+        error = _reserved_in(address, network)
+        if error:
+            return None, f"{label}: {error}"
+    if first > last:
+        return None, f"The range starts after it ends ({first} > {last})"
+    if gateway is not None and first <= gateway <= last:
+        return None, f"The gateway {gateway} is inside the range: start after it or end before it"
+    return (first, last), None
+
+
+def parse_mac(text: str) -> tuple[str, None] | tuple[None, str]:
+    """A unicast MAC address of 6 octets, returned lower case with colons."""
+    text = (text or "").strip()
+    example = f"e.g. {SUGGESTED_MAC_PREFIX}:12:34:56 (52:54:00 is the prefix libvirt/QEMU use)"
+    if not _MAC.match(text):
+        return None, f"Not a MAC address: six hex octets, {example}"
+    mac = text.replace("-", ":").lower()
+    first = int(mac[:2], 16)
+    if first & 1:
+        return None, f"A multicast MAC address (first octet is odd): use a unicast one, {example}"
+    if mac == "00:00:00:00:00:00":
+        return None, f"Not a usable MAC address: {example}"
+    return mac, None
+
+
+def suggest_mac(taken: Iterable[str] = (), rng: random.Random | None = None) -> str:
+    """A random 52:54:00:xx:xx:xx address not in ``taken``."""
+    rng = rng or random.SystemRandom()
+    used = {m.lower() for m in taken}
+    while True:
+        tail = ":".join(f"{rng.randrange(256):02x}" for _ in range(3))
+        mac = f"{SUGGESTED_MAC_PREFIX}:{tail}"
+        if mac not in used:
+            return mac
+
+
+def check_hostname(name: str) -> str | None:
+    """A single DNS label, as dnsmasq hands out (letters, digits, '-')."""
+    if not name:
+        return "Enter a host name"
+    if not _DNS_LABEL.match(name):
+        return "A host name has letters, digits and '-' (not first or last), at most 63"
+    return None
+
+
+def check_domain_name(name: str) -> str | None:
+    """A DNS domain for a network's <domain name=>, e.g. lab.example; may be empty."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    if len(name) > 253 or not all(_DNS_LABEL.match(label) for label in name.rstrip(".").split(".")):
+        return "Not a DNS domain name: labels of letters, digits and '-' joined by '.'"
+    return None
+
+
+@dataclass(frozen=True)
+class StaticHost:
+    mac: str
+    ip: IPAddress
+    name: str | None = None
+
+
+def parse_static_host(
+    mac: str,
+    ip: str,
+    name: str,
+    network: IPNetwork,
+    gateway: IPAddress | None = None,
+    others: Iterable[StaticHost] = (),
+) -> tuple[StaticHost, None] | tuple[None, str]:
+    """A DHCP static lease: MAC + IP inside the subnet + optional host name,
+    none of them already used by another entry."""
+    mac_value, error = parse_mac(mac)
+    if error:
+        return None, f"MAC: {error}"
+    address, error = parse_address(ip, network.version)
+    if error:
+        return None, f"IP: {error}"
+    error = _reserved_in(address, network)
+    if error:
+        return None, f"IP: {error}"
+    if gateway is not None and address == gateway:
+        return None, f"IP: {address} is the gateway"
+    name = (name or "").strip()
+    if name:
+        error = check_hostname(name)
+        if error:
+            return None, f"Name: {error}"
+    for other in others:
+        if other.mac == mac_value:
+            return None, f"MAC: {mac_value} has a static entry already"
+        if other.ip == address:
+            return None, f"IP: {address} has a static entry already"
+        if name and other.name == name:
+            return None, f"Name: {name} has a static entry already"
+    return StaticHost(mac_value, address, name or None), None
+
+
+def check_subnet_overlap(network: IPNetwork, existing: Iterable[str | IPNetwork]) -> str | None:
+    """None unless ``network`` overlaps a subnet of another network (strings
+    from NetworkInfo.ipv4_subnet, or ipaddress networks)."""
+    for other in existing:
+        if not other:
+            continue
+        try:
+            other_net = ipaddress.ip_network(other, strict=False) if isinstance(other, str) else other
+        except ValueError:
+            continue
+        if other_net.version == network.version and network.overlaps(other_net):
+            return f"Overlaps {other_net}, the subnet of another network"
+    return None
+
+
+def check_bridge_name(name: str, used: Iterable[str] = ()) -> str | None:
+    """A Linux interface name for a bridge: 1-15 bytes, no '/', ':' or
+    whitespace, not '.'/'..', not one libvirt names its own devices with,
+    not an interface that exists already (``used``)."""
+    if not name:
+        return "Enter a bridge name, e.g. virbr10"
+    if len(name.encode("utf-8")) > BRIDGE_NAME_MAX:
+        return f"At most {BRIDGE_NAME_MAX} characters (a Linux interface name)"
+    if name in (".", "..") or any(c in name for c in "/:%") or _CONTROL.search(name) or any(c.isspace() for c in name):
+        return "An interface name has no '/', ':', '%', spaces or control characters"
+    if not name.isascii():
+        return "Use ASCII letters, digits, '-', '_' and '.'"
+    if name.startswith(_RESERVED_IFNAME_PREFIXES):
+        return "Names starting with vnet, macvtap or macvlan are libvirt's own"
+    if name in set(used):
+        return f"{name} is in use already"
+    return None
+
+
+def check_interface_name(name: str) -> str | None:
+    """A host network interface (macvtap/bridge source): a valid name."""
+    if not name:
+        return "Enter a host interface, e.g. eth0"
+    if len(name.encode("utf-8")) > BRIDGE_NAME_MAX or name in (".", "..") or any(
+        c in name for c in "/:"
+    ) or any(c.isspace() for c in name) or _CONTROL.search(name):
+        return "Not a network interface name (at most 15 characters, no '/', ':' or spaces)"
+    return None
+
+
+def check_host_path(path: str, kind: str = "path") -> str | None:
+    """An absolute path on the hypervisor host."""
+    if not path:
+        return f"Enter a {kind}"
+    if not path.startswith("/"):
+        return f"The {kind} must be absolute (start with '/'), on the host"
+    if _CONTROL.search(path):
+        return f"The {kind} cannot contain control characters"
+    if any(part in (".", "..") for part in path.split("/")):
+        return f"Write the {kind} without '.' or '..' parts"
+    if len(path.encode("utf-8")) > 4095:
+        return f"The {kind} is too long"
+    return None

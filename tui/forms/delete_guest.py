@@ -1,4 +1,5 @@
-"""Delete a guest: what goes with it, and its name typed before any storage goes."""
+"""Delete one guest or every marked guest: what goes with each, and a guest's name typed
+before any of its storage goes."""
 
 from __future__ import annotations
 
@@ -17,8 +18,15 @@ from ..render.cells import size_text
 
 
 @dataclass(frozen=True)
+class Doomed:
+    guest: Guest
+    host: str
+    disks: tuple[DiskFile, ...]
+
+
+@dataclass(frozen=True)
 class DeleteRequest:
-    volumes: tuple[str, ...]  # paths of the volumes to delete with the guest
+    volumes: dict[tuple[str, str], tuple[str, ...]]  # guest key -> paths of the volumes to delete with it
 
 
 class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
@@ -29,40 +37,46 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
     DEFAULT_CSS = """
     DeleteGuestScreen { align: center middle; }
     DeleteGuestScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
+        width: 100; max-width: 95%; height: auto; max-height: 90%;
         border: thick $error; background: $surface; padding: 0 1;
     }
     DeleteGuestScreen .error { color: $error; }
+    DeleteGuestScreen .guest { margin-top: 1; }
     DeleteGuestScreen Horizontal { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, guest: Guest, host: str, disks: tuple[DiskFile, ...]) -> None:
+    def __init__(self, doomed: list[Doomed]) -> None:
         super().__init__()
-        self.guest = guest
-        self.host = host
-        self.disks = disks
+        self.doomed = doomed
+
+    @property
+    def disks(self) -> tuple[DiskFile, ...]:
+        return tuple(disk for entry in self.doomed for disk in entry.disks)
 
     def compose(self) -> ComposeResult:
-        guest = self.guest
         with VerticalScroll() as box:
-            box.border_title = "Delete a guest"
-            intro = Text("Delete ")
-            intro.append(guest.name, style="bold")
-            intro.append(f" on {self.host}: its definition, managed save, snapshot metadata and NVRAM.")
-            if guest.state != "shut off":
-                intro.append(f" It is {guest.state}: it will be forced off first.", style="bold")
-            yield Static(intro)
-            for index, disk in enumerate(self.disks):
-                size = f", {size_text(disk.capacity)}" if disk.capacity is not None else ""
-                if disk.pool is not None:
-                    yield Checkbox(Text(f"also delete {disk.target}: {disk.path} (pool {disk.pool}{size})"),
-                                   value=False, id=f"disk-{index}")
-                else:
-                    yield Static(Text(f"{disk.target}: {disk.path} is not a pool volume: it stays", style="dim"))
-            if not self.disks:
-                yield Static(Text("It has no disks.", style="dim"))
-            yield Static(Text("To delete storage too, type the guest's name:"), id="name-label")
-            yield Input(placeholder=guest.name, id="name")
+            box.border_title = "Delete a guest" if len(self.doomed) == 1 else f"Delete {len(self.doomed)} guests"
+            yield Static(Text("Each guest goes with its definition, managed save, snapshot metadata and NVRAM. "
+                              "Its volumes stay unless ticked; to delete a guest's volumes, type its name."))
+            for g, entry in enumerate(self.doomed):
+                guest = entry.guest
+                head = Text()
+                head.append(guest.name, style="bold")
+                head.append(f" on {entry.host}")
+                if guest.state != "shut off":
+                    head.append(f": {guest.state}, it will be forced off first", style="bold")
+                yield Static(head, classes="guest")
+                for index, disk in enumerate(entry.disks):
+                    size = f", {size_text(disk.capacity)}" if disk.capacity is not None else ""
+                    if disk.pool is not None:
+                        yield Checkbox(Text(f"also delete {disk.target}: {disk.path} (pool {disk.pool}{size})"),
+                                       value=False, id=f"disk-{g}-{index}")
+                    else:
+                        yield Static(Text(f"{disk.target}: {disk.path} is not a pool volume: it stays", style="dim"))
+                if not entry.disks:
+                    yield Static(Text("It has no disks.", style="dim"))
+                if any(disk.pool is not None for disk in entry.disks):
+                    yield Input(placeholder=f"type {guest.name} to delete its ticked volumes", id=f"name-{g}")
             yield Static(id="error", classes="error")
             with Horizontal():
                 yield Button("Delete", variant="error", id="delete")
@@ -73,15 +87,18 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
         boxes = self.query(Checkbox)
         (boxes.first() if boxes else self.query_one("#cancel", Button)).focus()
 
-    def chosen(self) -> tuple[str, ...]:
+    def chosen(self, g: int) -> tuple[str, ...]:
         return tuple(
-            disk.path for index, disk in enumerate(self.disks)
-            if disk.pool is not None and self.query_one(f"#disk-{index}", Checkbox).value
+            disk.path for index, disk in enumerate(self.doomed[g].disks)
+            if disk.pool is not None and self.query_one(f"#disk-{g}-{index}", Checkbox).value
         )
 
-    def problem(self) -> str | None:
-        if self.chosen() and self.query_one("#name", Input).value != self.guest.name:
-            return "Type the guest's name exactly to delete its storage."
+    def problem(self) -> tuple[str, Input] | None:
+        for g, entry in enumerate(self.doomed):
+            if self.chosen(g):
+                box = self.query_one(f"#name-{g}", Input)
+                if box.value != entry.guest.name:
+                    return f"Type {entry.guest.name} exactly to delete its storage.", box
         return None
 
     def on_input_changed(self) -> None:
@@ -97,10 +114,10 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
     def action_submit(self) -> None:
         problem = self.problem()
         if problem:
-            self.query_one("#error", Static).update(Text(problem))
-            self.query_one("#name", Input).focus()
+            self.query_one("#error", Static).update(Text(problem[0]))
+            problem[1].focus()
             return
-        self.dismiss(DeleteRequest(self.chosen()))
+        self.dismiss(DeleteRequest({entry.guest.key: self.chosen(g) for g, entry in enumerate(self.doomed)}))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

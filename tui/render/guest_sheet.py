@@ -9,24 +9,38 @@ from rich.text import Text
 
 from ..backend.inventory import Inventory
 from ..backend.stats import GuestStats
+from ..backend.xml.domain import Overview
 from .cells import rate_text, size_text
 from .rows import guest_state
 
 Facts = list[tuple[str, str | None]]
 
 
-def guest_facts(inventory: Inventory, key: tuple[str, str]) -> Facts:
+def os_label(os_id: str | None) -> str | None:
+    """A libosinfo id (http://debian.org/debian/12) as "debian 12 (http://...)"."""
+    if not os_id:
+        return None
+    parts = [p for p in os_id.split("://", 1)[-1].split("/")[1:] if p]
+    return f"{' '.join(parts)} ({os_id})" if parts else os_id
+
+
+def guest_facts(inventory: Inventory, key: tuple[str, str], overview: Overview | None = None) -> Facts:
     guest = inventory.guests[key]
     nics = inventory.nics.get(key, ())
     ips = inventory.addresses(*key)
     agent = inventory.agents.get(key)
     facts: Facts = [
         ("Name", guest.name),
+        ("Title", overview.title if overview else None),
         ("Host", inventory.host_name(guest.conn_id)),
         ("State", guest_state(guest).plain),
         ("Reason", guest.reason),
         ("ID", str(guest.id) if guest.id is not None else None),
         ("UUID", guest.uuid),
+        ("Domain type", overview.domain_type if overview else None),
+        ("Machine", " ".join(v for v in (overview.arch, overview.machine) if v) if overview else None),
+        ("Firmware", overview.firmware if overview else None),
+        ("OS (libosinfo)", os_label(overview.os_id) if overview else None),
         ("vCPUs", str(guest.vcpus)),
         ("Memory", f"{size_text(guest.memory_kib * 1024)} of {size_text(guest.max_memory_kib * 1024)} max"),
         ("Autostart", "yes" if guest.autostart else "no"),

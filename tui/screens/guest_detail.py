@@ -16,7 +16,10 @@ from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
 from ..widgets.guest_tab import GuestTab
 from ..widgets import guest_devices, guest_hardware, guest_snapshots, guest_backup
 
+from ..backend.ops import guest_info
+from ..calls import AnswersCalls, ask
 from ..render import guest_sheet
+from .xml_view import XmlScreen
 from ..widgets.status_bar import StatusBar
 
 PANES = [
@@ -29,11 +32,12 @@ PANES = [
 ]
 
 
-class GuestDetailScreen(Screen):
+class GuestDetailScreen(AnswersCalls, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="tab.prev"),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="tab.next"),
+        Binding("x", "xml", "XML", id="xml"),
     ]
     TABS: list[type[GuestTab]] = [
         *guest_devices.TABS, *guest_hardware.TABS, *guest_snapshots.TABS, *guest_backup.TABS,
@@ -50,6 +54,8 @@ class GuestDetailScreen(Screen):
     def __init__(self, conn_id: str, uuid: str) -> None:
         super().__init__()
         self.key = (conn_id, uuid)
+        self.overview = None  # read from the guest's XML off the UI loop
+        self._overview_of = None  # the Guest it was read for
 
     def compose(self) -> ComposeResult:
         yield StatusBar("guests")
@@ -101,11 +107,13 @@ class GuestDetailScreen(Screen):
         if guest is None:
             facts_box.update(Text("This guest is gone.", style="bold red"))
             return
+        if guest != self._overview_of:
+            self.read_overview(guest)
         if kinds is None or kinds & {"guests", "hosts"}:
             table = Table.grid(padding=(0, 2))
             table.add_column(style="bold", no_wrap=True)
             table.add_column()
-            for label, value in guest_sheet.guest_facts(inventory, self.key):
+            for label, value in guest_sheet.guest_facts(inventory, self.key, self.overview):
                 table.add_row(Text(label), Text(value) if value else Text("—", style="dim"))
             facts_box.update(table)
             self.query_one("#facts").border_title = guest.name
@@ -118,6 +126,25 @@ class GuestDetailScreen(Screen):
         self.query_one("#breakdown", Static).update(guest_sheet.breakdown(stats))
         for tab in self.query(GuestTab):
             tab.refresh_view(kinds)
+
+    def read_overview(self, guest) -> None:
+        """The XML's facts, when the screen opens and whenever the guest changes."""
+        self._overview_of = guest
+        uuid = guest.uuid
+
+        def read(overview, error: str | None) -> None:
+            self.overview = overview if error is None else None
+            if error is not None:
+                self.notify(f"{guest.name}: {error}", severity="error", markup=False)
+            self.refresh_view(frozenset({"guests"}))
+
+        ask(self, self.app.fleet.get(self.key[0]), lambda conn: guest_info.read_overview(conn, uuid), read,
+            "read the guest's XML")
+
+    def action_xml(self) -> None:
+        guest = self.app.inventory.guests.get(self.key)
+        if guest is not None:
+            self.app.push_screen(XmlScreen("guest", guest.conn_id, guest.uuid, guest.name))
 
     def action_back(self) -> None:
         self.app.pop_screen()

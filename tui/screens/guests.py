@@ -8,20 +8,28 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 
+from textual.actions import parse as parse_action
+
 from .. import guest_actions
-from ..backend.connection import error_text
+from ..backend.model import ConnState
+from ..backend.ops import clone, jobs, migrate
 from ..backend.ops import guests as ops
+from ..calls import AnswersCalls, ask
+from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
-from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest
-from ..messages import DisksListed, GuestDeleted
+from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
+from ..forms.job import JobScreen
+from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
+from ..forms.rename_guest import RenameGuestScreen
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
 from .base import InventoryScreen
 from .guest_detail import GuestDetailScreen
+from .xml_view import XmlScreen
 
 
-class GuestsScreen(InventoryScreen):
+class GuestsScreen(AnswersCalls, InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
     WATCHES = frozenset({"guests", "hosts", "stats"})
@@ -32,10 +40,15 @@ class GuestsScreen(InventoryScreen):
         Binding("d", "lifecycle('shutdown')", "Shut down", id="guest.shutdown"),
         Binding("r", "lifecycle('reboot')", "Reboot", id="guest.reboot"),
         Binding("F", "force_off", "Force off", id="guest.force_off"),
+        Binding("ctrl+r", "reset", "Reset", id="guest.reset"),
         Binding("p", "pause_resume", "Pause/resume", id="guest.pause"),
         Binding("m", "lifecycle('managed_save')", "Save", id="guest.save"),
         Binding("a", "autostart", "Autostart", id="guest.autostart"),
         Binding("D", "delete", "Delete", id="delete"),
+        Binding("R", "rename", "Rename", id="guest.rename"),
+        Binding("C", "clone", "Clone", id="guest.clone"),
+        Binding("M", "migrate", "Migrate", id="guest.migrate"),
+        Binding("x", "xml", "XML", id="xml"),
         Binding("space", "mark", "Mark", id="mark"),
     ]
 
@@ -71,6 +84,11 @@ class GuestsScreen(InventoryScreen):
         if len(self._static) > 2 * max(len(self.vd.inventory.guests), 64):
             self._static = {k: v for k, v in self._static.items() if self.split_key(k) in self.vd.inventory.guests}
 
+    def action_xml(self) -> None:
+        guest = self._selected_guest()
+        if guest is not None:
+            self.app.push_screen(XmlScreen("guest", guest.conn_id, guest.uuid, guest.name))
+
     def action_details(self) -> None:
         key = self.table.selected_key
         if key is None or self.split_key(key) not in self.vd.inventory.guests:
@@ -105,23 +123,57 @@ class GuestsScreen(InventoryScreen):
             return None
         return guest
 
+    # Which verbs each binding may do; it is enabled when one applies to a guest it acts on.
+    ACTION_VERBS = {
+        "force_off": ("force_off",),
+        "reset": ("reset",),
+        "pause_resume": ("pause", "resume"),
+        "autostart": ("autostart_on", "autostart_off"),
+        "delete": ("delete",),
+        "rename": ("rename",),
+        "clone": ("clone",),
+        "migrate": ("migrate",),
+    }
+    SINGLE = frozenset({"rename", "clone", "migrate"})  # these act on the selected guest only
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
             return self.console_target() is not None
-        if action == "delete":
-            guest = self._selected_guest()
-            return True if guest is not None and not self._read_only(guest) else None
-        verbs = {
-            "lifecycle": parameters[:1],
-            "force_off": ("force_off",),
-            "pause_resume": ("pause", "resume"),
-            "autostart": ("autostart_on", "autostart_off"),
-        }.get(action)
-        if verbs is not None:
-            # Dimmed in the footer unless it applies to one of the guests it would act on.
-            targets = [g for g in self.targets() if not self._read_only(g)]
-            return True if any(ops.why_not(v, g) is None for v in verbs for g in targets) else None
+        if action == "lifecycle" or action in self.ACTION_VERBS:
+            return True if self.why_disabled(action, parameters) is None else None
         return super().check_action(action, parameters)
+
+    def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """None when the action applies to a guest it would act on, else why not."""
+        verbs = tuple(str(p) for p in parameters[:1]) if action == "lifecycle" else self.ACTION_VERBS.get(action)
+        if verbs is None:
+            return None
+        targets = [self._selected_guest()] if action in self.SINGLE else self.targets()
+        targets = [g for g in targets if g is not None]
+        if not targets:
+            return "no guest is selected"
+        writable = [g for g in targets if not self._read_only(g)]
+        if not writable:
+            hosts = sorted({self.vd.inventory.host_name(g.conn_id) for g in targets})
+            return f"{', '.join(hosts)}: read-only connection"
+        reasons = [reason for g in writable for v in verbs[:1] if (reason := ops.why_not(v, g)) is not None]
+        if any(ops.why_not(v, g) is None for v in verbs for g in writable):
+            return None
+        return "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
+
+    def on_key(self, event) -> None:
+        """A key whose action does not apply says why, instead of doing nothing."""
+        for namespace, bindings in self._modal_binding_chain:
+            if namespace is not self:
+                continue
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                _target, name, params = parse_action(binding.action)
+                reason = self.why_disabled(name, params)
+                if reason is not None:
+                    event.stop()
+                    self.notify(reason, title=f"{binding.description}: not now", severity="warning",
+                                markup=False, timeout=4)
+                    return
 
     # -- lifecycle on the selected guest or every marked one -----------------
 
@@ -148,53 +200,154 @@ class GuestsScreen(InventoryScreen):
         verb = "autostart_off" if targets and all(g.autostart for g in targets) else "autostart_on"
         guest_actions.launch(self.vd, verb, targets)
 
-    def action_force_off(self) -> None:
-        targets = [g for g in self.targets() if ops.why_not("force_off", g) is None]
+    def _confirm_then(self, verb: str, question: str) -> None:
+        targets = [g for g in self.targets() if ops.why_not(verb, g) is None]
         if not targets:
             return
         names = ", ".join(g.name for g in targets)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                guest_actions.launch(self.vd, "force_off", targets)
+                guest_actions.launch(self.vd, verb, targets)
 
-        self.app.push_screen(ConfirmScreen(f"Force off {names}? Like pulling the power cord: unsaved data is lost."),
-                             answered)
+        self.app.push_screen(ConfirmScreen(question.format(names=names)), answered)
+
+    def action_force_off(self) -> None:
+        self._confirm_then("force_off", "Force off {names}? Like pulling the power cord: unsaved data is lost.")
+
+    def action_reset(self) -> None:
+        self._confirm_then("reset", "Reset {names}? Like pressing the reset button: unsaved data is lost.")
 
     def _selected_guest(self):
         key = self.table.selected_key
         return self.vd.inventory.guests.get(self.split_key(key)) if key else None
 
+    def _taken_names(self, conn_id: str) -> set[str]:
+        return {g.name for g in self.vd.inventory.guests.values() if g.conn_id == conn_id}
+
+    # -- delete, rename, clone, migrate --------------------------------------
+
     def action_delete(self) -> None:
-        """One guest at a time: deleting storage asks for the guest's name."""
-        guest = self._selected_guest()
-        connection = self.vd.fleet.get(guest.conn_id) if guest is not None else None
-        if guest is None or connection is None:
+        """Lists each guest's disks first; storage goes only with the guest's name typed."""
+        guests = [g for g in self.targets() if not self._read_only(g)]
+        if not guests:
             return
-        host = self.vd.inventory.host_name(guest.conn_id)
+        found: dict[tuple[str, str], Doomed] = {}
+        errors: list[str] = []
 
-        def listed(disks, error) -> None:  # on the worker: hand over, never wait on the UI
-            self.post_message(DisksListed(guest, host, disks, None if error is None else error_text(error)))
+        def listed(guest, disks, error) -> None:
+            if error is not None:
+                errors.append(f"{guest.name}: {error}")
+            else:
+                found[guest.key] = Doomed(guest, self.vd.inventory.host_name(guest.conn_id), disks)
+            if len(found) + len(errors) == len(guests):
+                self._confirm_delete([found[g.key] for g in guests if g.key in found], errors)
 
-        connection.call(lambda conn: ops.deletable_disks(conn, guest.uuid), listed, action="list disks")
+        for guest in guests:
+            ask(self, self.vd.fleet.get(guest.conn_id), lambda conn, uuid=guest.uuid: ops.deletable_disks(conn, uuid),
+                lambda disks, error, guest=guest: listed(guest, disks, error), "list disks")
 
-    def on_disks_listed(self, message: DisksListed) -> None:
-        guest, connection = message.guest, self.vd.fleet.get(message.guest.conn_id)
-        if message.error is not None or connection is None:
-            self.notify(f"{guest.name}: {message.error or 'not connected'}", severity="error", markup=False)
+    def _confirm_delete(self, doomed: list[Doomed], errors: list[str]) -> None:
+        if errors:
+            self.notify("\n".join(errors), title="Delete: cannot read", severity="error", markup=False, timeout=8)
+        if not doomed:
             return
 
         def answered(request: DeleteRequest | None) -> None:
             if request is None:
                 return
 
-            def done(problems, error) -> None:  # on the worker
-                self.app.post_message(GuestDeleted(guest.name, request.volumes, problems or [],
-                                                   None if error is None else error_text(error)))
+            def work(conn, guest) -> str | None:
+                volumes = request.volumes.get(guest.key, ())
+                problems = ops.delete(conn, guest.uuid, volumes)
+                if problems:
+                    return "deleted, but " + "; ".join(problems)
+                return f"its {len(volumes)} volume(s) deleted too" if volumes else None
 
-            connection.call(lambda conn: ops.delete(conn, guest.uuid, request.volumes), done, action="delete")
+            guest_actions.launch(self.vd, "delete", [entry.guest for entry in doomed], work=work)
 
-        self.app.push_screen(DeleteGuestScreen(guest, message.host, message.disks), answered)
+        self.app.push_screen(DeleteGuestScreen(doomed), answered)
+
+    def action_rename(self) -> None:
+        guest = self._selected_guest()
+        if guest is None or ops.why_not("rename", guest) is not None:
+            return
+
+        def answered(new_name: str | None) -> None:
+            if new_name:
+                guest_actions.launch(self.vd, "rename", [guest],
+                                     work=lambda conn, g: ops.rename(conn, g.uuid, new_name) or f"now {new_name}")
+
+        self.app.push_screen(RenameGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
+                                               self._taken_names(guest.conn_id)), answered)
+
+    def action_clone(self) -> None:
+        guest = self._selected_guest()
+        if guest is None or ops.why_not("clone", guest) is not None:
+            return
+        connection = self.vd.fleet.get(guest.conn_id)
+
+        def planned(plan, error) -> None:
+            if error is not None:
+                self.notify(f"{guest.name}: {error}", title="Clone", severity="error", markup=False)
+                return
+
+            def answered(new_name: str | None) -> None:
+                if not new_name:
+                    return
+
+                def ended(outcome) -> None:
+                    _uuid, problem = outcome
+                    if problem:
+                        self.notify(f"{guest.name} not cloned: {problem}", title="Clone", severity="error",
+                                    markup=False, timeout=10)
+                    else:
+                        self.notify(f"{guest.name} cloned to {new_name} (shut off)", title="Clone", markup=False)
+
+                self.app.push_screen(JobScreen(f"Clone {guest.name} to {new_name}", connection,
+                                               lambda conn, progress: clone.clone(conn, guest.uuid, new_name, progress)),
+                                     ended)
+
+            self.app.push_screen(CloneGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
+                                                  self._taken_names(guest.conn_id), plan), answered)
+
+        ask(self, connection, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), planned, "plan clone")
+
+    def action_migrate(self) -> None:
+        guest = self._selected_guest()
+        if guest is None or ops.why_not("migrate", guest) is not None:
+            return
+        inventory = self.vd.inventory
+        targets = [
+            (f"{host.name} ({host.uri})", host.conn_id) for host in inventory.hosts.values()
+            if host.conn_id != guest.conn_id and host.state == ConnState.CONNECTED and not host.read_only
+        ]
+        source = self.vd.fleet.get(guest.conn_id)
+
+        def answered(choice: MigrateChoice | None) -> None:
+            if choice is None:
+                return
+            target = self.vd.fleet.get(choice.target)
+            target_name = inventory.host_name(choice.target)
+
+            def work(conn, progress):
+                dest = target.handle() if target is not None else None
+                if dest is None:
+                    raise ConnectionError(f"{target_name} is not connected")
+                return migrate.migrate(conn, guest.uuid, dest, choice.request, progress)
+
+            def ended(outcome) -> None:
+                state, problem = outcome
+                if problem:
+                    self.notify(f"{guest.name} not migrated to {target_name}: {problem}", title="Migrate",
+                                severity="error", markup=False, timeout=12)
+                else:
+                    self.notify(f"{guest.name} is on {target_name} now ({state})", title="Migrate", markup=False)
+
+            self.app.push_screen(JobScreen(f"Migrate {guest.name} to {target_name}", source, work,
+                                           abort=lambda conn: jobs.abort(conn, guest.uuid)), ended)
+
+        self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets), answered)
 
     def action_mark(self) -> None:
         key = self.table.selected_key

@@ -7,13 +7,23 @@ from textual.binding import Binding
 from ..render.rows import NETWORK_COLUMNS, network_row
 from .base import InventoryScreen
 from .details import DetailsScreen
+from .xml_view import XmlScreen
 
 
 class NetworksScreen(InventoryScreen):
     VIEW = "networks"
     COLUMNS = NETWORK_COLUMNS
     WATCHES = frozenset({"networks", "hosts"})
-    BINDINGS = [Binding("enter", "details", "Details", id="details")]
+    BINDINGS = [
+        Binding("enter", "details", "Details", id="details"),
+        Binding("x", "xml", "XML", id="xml"),
+    ]
+
+    def action_xml(self) -> None:
+        key = self.table.selected_key
+        net = self.vd.inventory.networks.get(self.split_key(key)) if key else None
+        if net is not None:
+            self.app.push_screen(XmlScreen("network", net.conn_id, net.uuid, net.name))
 
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory

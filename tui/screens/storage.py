@@ -12,13 +12,23 @@ from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.status_bar import StatusBar
 from .base import InventoryScreen
+from .xml_view import XmlScreen
 
 
 class StorageScreen(InventoryScreen):
     VIEW = "storage"
     COLUMNS = POOL_COLUMNS
     WATCHES = frozenset({"pools", "hosts"})
-    BINDINGS = [Binding("enter", "volumes", "Volumes", id="details")]
+    BINDINGS = [
+        Binding("enter", "volumes", "Volumes", id="details"),
+        Binding("x", "xml", "XML", id="xml"),
+    ]
+
+    def action_xml(self) -> None:
+        key = self.table.selected_key
+        pool = self.vd.inventory.pools.get(self.split_key(key)) if key else None
+        if pool is not None:
+            self.app.push_screen(XmlScreen("pool", pool.conn_id, pool.uuid, pool.name))
 
     def entries(self) -> dict[str, object]:
         inventory = self.vd.inventory

@@ -1,7 +1,243 @@
-"""Guest detail tabs: snapshots (being written)."""
+"""Guest detail tab: the snapshot tree; take (n), revert to (v) and delete (D) snapshots."""
 
 from __future__ import annotations
 
+import time
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static, Tree
+
+from ..backend.ops import snapshots as ops
+from ..forms.confirm import ConfirmScreen
+from ..forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
 from .guest_tab import GuestTab
 
-TABS: list[type[GuestTab]] = []
+STATE_WORDS = {"running": "running", "paused": "paused", "shutoff": "shut off", "disk-snapshot": "disk only"}
+
+
+def snapshot_label(snap: ops.Snapshot) -> Text:
+    facts = snap.facts
+    label = Text()
+    label.append("● " if snap.current else "  ", style="bold green")
+    label.append(facts.name, style="bold" if snap.current else "")
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(facts.created)) if facts.created else "?"
+    label.append(f"  {created}  ", style="dim")
+    label.append(STATE_WORDS.get(facts.state, facts.state or "?"))
+    label.append("  external" if facts.external else "  internal", style="magenta" if facts.external else "cyan")
+    if facts.with_memory:
+        label.append(" +memory", style="cyan")
+    if snap.current:
+        label.append("  (current)", style="green")
+    if facts.description:
+        label.append("  ")
+        label.append(facts.description, style="italic")
+    return label
+
+
+class SnapshotsTab(GuestTab):
+    TAB_ID = "snapshots"
+    TAB_TITLE = "Snapshots"
+    WRITE_KEYS = {"n": "take a snapshot", "v": "revert", "D": "delete a snapshot"}
+    BINDINGS = [
+        Binding("n", "create", "New snapshot", id="snapshot.new"),
+        Binding("v", "revert", "Revert", id="snapshot.revert"),
+        Binding("D", "delete", "Delete snapshot", id="snapshot.delete"),
+    ]
+    DEFAULT_CSS = """
+    SnapshotsTab #snapshot-note { height: auto; padding: 0 1; }
+    SnapshotsTab Tree { height: 1fr; }
+    """
+
+    def __init__(self, conn_id: str, uuid: str) -> None:
+        super().__init__(conn_id, uuid)
+        self.snapshots: tuple[ops.Snapshot, ...] = ()
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("reading snapshots…", style="dim"), id="snapshot-note")
+        tree: Tree[str] = Tree(Text("snapshots"), id="snapshot-tree")
+        tree.show_root = False
+        yield tree
+
+    @property
+    def tree(self) -> Tree:
+        return self.query_one("#snapshot-tree", Tree)
+
+    def activated(self) -> None:
+        self.reload()
+
+    def refresh_view(self, kinds: frozenset[str] | None) -> None:
+        if kinds is not None and "hosts" in kinds:
+            self.refresh_bindings()
+
+    def reload(self, select: str | None = None) -> None:
+        uuid = self.key[1]
+        self.ask(lambda conn: ops.tree(conn, uuid), lambda r, e: self._show(r, e, select), "list snapshots")
+
+    def _show(self, snapshots, error: str | None, select: str | None) -> None:
+        note = self.query_one("#snapshot-note", Static)
+        if error is not None:
+            note.update(Text(f"Cannot list snapshots: {error}", style="red"))
+            return
+        self.loaded = True
+        selected = select or self.selected_name()
+        self.snapshots = snapshots
+        tree = self.tree
+        tree.clear()
+        nodes = {}
+        for snap in snapshots:
+            parent = nodes.get(snap.facts.parent, tree.root) if snap.depth else tree.root
+            node = parent.add(snapshot_label(snap), data=snap.name, expand=True, allow_expand=bool(snap.children))
+            nodes[snap.name] = node
+        tree.root.expand_all()
+        if snapshots:
+            note.update(Text(f"{len(snapshots)} snapshot(s); ● marks the current one", style="dim"))
+        else:
+            note.update(Text("No snapshots. n: take one", style="dim"))
+        target = nodes.get(selected) or next((nodes[s.name] for s in snapshots if s.current), None)
+        if target is not None:
+            self.call_after_refresh(tree.move_cursor, target)
+        self.refresh_bindings()
+
+    def selected_name(self) -> str | None:
+        node = self.tree.cursor_node
+        return node.data if node is not None and node.data is not None else None
+
+    def selected(self) -> ops.Snapshot | None:
+        name = self.selected_name()
+        return next((s for s in self.snapshots if s.name == name), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("create", "revert", "delete"):
+            if self.read_only:
+                return None
+            if action != "create" and self.selected() is None:
+                return None
+            return True
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        # A disabled key says why instead of doing nothing.
+        what = self.WRITE_KEYS.get(event.character or "")
+        if what is None:
+            return
+        if self.read_only:
+            event.stop()
+            self.notify(f"Cannot {what}: the host is read-only.", severity="warning", markup=False)
+        elif event.character != "n" and self.selected() is None:
+            event.stop()
+            self.notify(f"Cannot {what}: select a snapshot first.", severity="warning", markup=False)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        self.refresh_bindings()
+
+    def _guest_name(self) -> str:
+        guest = self.guest
+        return guest.name if guest is not None else self.key[1]
+
+    # -- n: take a snapshot ------------------------------------------------------
+
+    def action_create(self, kind: str | None = None) -> None:
+        uuid = self.key[1]
+
+        def planned(plan: ops.SnapshotPlan | None, error: str | None) -> None:
+            if error is not None:
+                self.notify(f"{self._guest_name()}: {error}", severity="error", markup=False)
+                return
+            if not plan.kinds:
+                self.notify(f"{self._guest_name()}: no snapshot possible: {plan.internal_problem}",
+                            severity="warning", markup=False)
+                return
+            self.app.push_screen(CreateSnapshotScreen(self._guest_name(), plan, kind), self._create)
+
+        self.ask(lambda conn: ops.plan(conn, uuid), planned, "read snapshot options")
+
+    def _create(self, request: NewSnapshot | None) -> None:
+        if request is None:
+            return
+        uuid, guest = self.key[1], self._guest_name()
+
+        def done(name, error: str | None) -> None:
+            if error is None:
+                self.notify(f"{guest}: snapshot {name} taken", markup=False)
+                self.reload(select=name)
+                return
+            self.notify(f"{guest}: snapshot {request.name} failed: {error}", severity="error", markup=False)
+            if request.kind != ops.EXTERNAL_DISK:
+                def fallback(yes: bool | None) -> None:
+                    if yes:
+                        self._create(NewSnapshot(request.name, request.description, ops.EXTERNAL_DISK))
+
+                self.app.push_screen(ConfirmScreen(
+                    f"libvirt refused the internal snapshot: {error}\n"
+                    "Take a disk-only external snapshot instead (new overlay files take the writes)?"), fallback)
+
+        long = request.kind == ops.INTERNAL_MEMORY
+        self.ask(lambda conn: ops.create(conn, uuid, request.name, request.description, request.kind), done,
+                 "take a snapshot", long=long)
+
+    # -- v: revert -----------------------------------------------------------------
+
+    def action_revert(self) -> None:
+        snap = self.selected()
+        if snap is None:
+            return
+        uuid, guest, name = self.key[1], self._guest_name(), snap.name
+        after = STATE_WORDS.get(snap.facts.state, snap.facts.state)
+        if snap.facts.state == "disk-snapshot":
+            after = "shut off"
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def done(_result, error: str | None) -> None:
+                if error is not None:
+                    self.notify(f"{guest}: revert to {name} failed: {error}", severity="error", markup=False)
+                else:
+                    self.notify(f"{guest}: reverted to {name}", markup=False)
+                self.reload(select=name)
+
+            self.ask(lambda conn: ops.revert(conn, uuid, name), done, "revert to a snapshot", long=True)
+
+        self.app.push_screen(ConfirmScreen(
+            f"Revert {guest} to snapshot {name}? Its current state is lost unless you snapshot it first. "
+            f"It will be {after} afterwards, as it was when the snapshot was taken."), answered)
+
+    # -- D: delete -----------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        snap = self.selected()
+        if snap is None:
+            return
+        uuid, guest, name = self.key[1], self._guest_name(), snap.name
+
+        def listed(descendants, error: str | None) -> None:
+            if error is not None:
+                self.notify(f"{guest}: {error}", severity="error", markup=False)
+                return
+            self.app.push_screen(DeleteSnapshotScreen(guest, name, descendants), answered)
+
+        def answered(with_children: bool | None) -> None:
+            if with_children is None:
+                return
+
+            def done(_result, error: str | None) -> None:
+                if error is not None:
+                    self.notify(f"{guest}: deleting snapshot {name} failed: {error}", severity="error",
+                                markup=False)
+                else:
+                    self.notify(f"{guest}: snapshot {name} deleted" + (" with its children" if with_children else ""),
+                                markup=False)
+                self.reload()
+
+            self.ask(lambda conn: ops.delete(conn, uuid, name, with_children), done, "delete a snapshot",
+                     long=True)
+
+        self.ask(lambda conn: ops.children_of(conn, uuid, name), listed, "list child snapshots")
+
+
+TABS: list[type[GuestTab]] = [SnapshotsTab]

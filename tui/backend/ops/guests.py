@@ -33,6 +33,10 @@ VERBS = {
     "managed_save": Verb("managed_save", "save (managed)", "saved"),
     "autostart_on": Verb("autostart_on", "turn autostart on", "set to autostart"),
     "autostart_off": Verb("autostart_off", "turn autostart off", "set not to autostart"),
+    "rename": Verb("rename", "rename", "renamed"),
+    "clone": Verb("clone", "clone", "cloned"),
+    "migrate": Verb("migrate", "migrate", "migrated"),
+    "delete": Verb("delete", "delete", "deleted"),
 }
 
 
@@ -59,7 +63,46 @@ def why_not(verb: str, guest: Guest) -> str | None:
         if not guest.persistent:
             return f"{guest.name} is transient: only persistent guests autostart"
         return None
+    if verb == "rename":
+        if not guest.persistent:
+            return f"{guest.name} is transient: only a defined guest can be renamed"
+        return None if state == "shut off" else f"{guest.name} is {state}: shut it off to rename it"
+    if verb == "clone":
+        if not guest.persistent:
+            return f"{guest.name} is transient: only a defined guest can be cloned"
+        return None if state in ("shut off", "paused") else f"{guest.name} is {state}: shut it off or pause it to clone it"
+    if verb == "migrate":
+        if state in ("running", "paused", "blocked"):
+            return None
+        if state == "shut off":
+            return None if guest.persistent else f"{guest.name} is transient and shut off"
+        return f"{guest.name} is {state}"
+    if verb == "delete":
+        return None
     return f"unknown action {verb}"
+
+
+def name_problem(name: str, taken: set[str] | frozenset[str] = frozenset(), current: str | None = None) -> str | None:
+    """What is wrong with `name` as a new guest name on a host whose guests are `taken`."""
+    if not name.strip():
+        return "Enter a name"
+    if name != name.strip():
+        return "A name does not start or end with spaces"
+    if "/" in name:
+        return "A guest name has no '/' (libvirt names files after it)"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "A guest name has no control characters"
+    if len(name.encode()) > 200:
+        return "That name is too long (200 bytes at most)"
+    if current is not None and name == current:
+        return "That is its name already"
+    if name in taken:
+        return f"A guest named {name} exists on that host"
+    return None
+
+
+def rename(conn: libvirt.virConnect, uuid: str, new_name: str) -> None:
+    conn.lookupByUUIDString(uuid).rename(new_name, 0)
 
 
 def run(conn: libvirt.virConnect, uuid: str, verb: str) -> None:

@@ -156,3 +156,288 @@ def parse_interfaces(xml: str) -> tuple[InterfaceInfo, ...]:
             )
         )
     return tuple(found)
+
+
+# -- the guest detail screen: overview, disks, NICs, consoles, agent --------
+
+LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
+AGENT_CHANNEL = "org.qemu.guest_agent.0"
+
+
+@dataclass(frozen=True)
+class Overview:
+    domain_type: str
+    arch: str | None
+    machine: str | None
+    firmware: str  # "BIOS", "UEFI", "UEFI (secure boot)", "direct kernel boot"
+    os_id: str | None  # libosinfo id, e.g. http://debian.org/debian/12
+    title: str | None
+    description: str | None
+
+
+def parse_overview(xml: str | bytes) -> Overview:
+    root = _root(xml)
+    os_el = root.find("os")
+    type_el = os_el.find("type") if os_el is not None else None
+    firmware = "BIOS"
+    if os_el is not None:
+        loader = os_el.find("loader")
+        features = {f.get("name"): f.get("enabled") for f in os_el.findall("firmware/feature")}
+        uefi = os_el.get("firmware") == "efi" or (loader is not None and loader.get("type") == "pflash")
+        secure = (loader is not None and loader.get("secure") == "yes") or features.get("secure-boot") == "yes"
+        if uefi:
+            firmware = "UEFI (secure boot)" if secure else "UEFI"
+        elif os_el.find("kernel") is not None:
+            firmware = "direct kernel boot"
+    os_info = root.find(f"metadata/{{{LIBOSINFO_NS}}}libosinfo/{{{LIBOSINFO_NS}}}os")
+    return Overview(
+        domain_type=root.get("type", ""),
+        arch=type_el.get("arch") if type_el is not None else None,
+        machine=type_el.get("machine") if type_el is not None else None,
+        firmware=firmware,
+        os_id=os_info.get("id") if os_info is not None else None,
+        title=_optional_text(root.find("title")),
+        description=_optional_text(root.find("description")),
+    )
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One image under a disk: its path (or volume, or network name) and format."""
+    source: str
+    format: str | None
+
+
+@dataclass(frozen=True)
+class DiskDevice:
+    target: str
+    bus: str | None
+    device: str  # disk, cdrom, floppy, lun
+    kind: str  # file, block, volume, network, dir
+    source: str | None  # path, "pool/volume", protocol name; None for an empty drive
+    path: str | None  # a host path, when the source is one
+    format: str | None
+    read_only: bool
+    shareable: bool
+    backing: tuple[Layer, ...]  # from the XML's <backingStore> chain, top first
+
+
+def _source_of(kind: str, el: ET.Element | None) -> tuple[str | None, str | None]:
+    if el is None:
+        return None, None
+    if kind == "volume":
+        pool, volume = el.get("pool"), el.get("volume")
+        return (f"{pool}/{volume}" if pool or volume else None), None
+    if kind == "network":
+        name = el.get("name")
+        return f"{el.get('protocol', 'network')}:{name}" if name else el.get("protocol"), None
+    path = el.get("file") or el.get("dev") or el.get("dir")
+    return path, path
+
+
+def _backing_chain(el: ET.Element) -> tuple[Layer, ...]:
+    chain = []
+    store = el.find("backingStore")
+    while store is not None and store.find("source") is not None:  # an empty <backingStore/> ends it
+        source, _ = _source_of(store.get("type", "file"), store.find("source"))
+        fmt = store.find("format")
+        chain.append(Layer(source or "?", fmt.get("type") if fmt is not None else None))
+        store = store.find("backingStore")
+    return tuple(chain)
+
+
+def parse_disks(xml: str | bytes) -> tuple[DiskDevice, ...]:
+    """Every <disk> of a domain, in order."""
+    found = []
+    for disk in _root(xml).findall("devices/disk"):
+        kind = disk.get("type", "file")
+        source, path = _source_of(kind, disk.find("source"))
+        target = disk.find("target")
+        driver = disk.find("driver")
+        found.append(DiskDevice(
+            target=target.get("dev", "?") if target is not None else "?",
+            bus=target.get("bus") if target is not None else None,
+            device=disk.get("device", "disk"),
+            kind=kind,
+            source=source,
+            path=path,
+            format=driver.get("type") if driver is not None else None,
+            read_only=disk.find("readonly") is not None,
+            shareable=disk.find("shareable") is not None,
+            backing=_backing_chain(disk),
+        ))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class VolumeBacking:
+    path: str | None
+    format: str | None
+
+
+def parse_volume_backing(xml: str | bytes) -> VolumeBacking | None:
+    """The <backingStore> of a storage volume's XML, if it has one."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise ValueError(f"volume XML does not parse: {exc}") from exc
+    store = root.find("backingStore")
+    if store is None or not (store.findtext("path") or "").strip():
+        return None
+    fmt = store.find("format")
+    return VolumeBacking((store.findtext("path") or "").strip(), fmt.get("type") if fmt is not None else None)
+
+
+@dataclass(frozen=True)
+class NicDevice:
+    mac: str | None
+    kind: str  # network, bridge, direct, user ...
+    source: str | None  # "network default", "bridge br0", "direct eth0 (vepa)"
+    model: str | None
+    link: str  # up / down (libvirt's default is up)
+    target: str | None
+
+
+def parse_nics(xml: str | bytes) -> tuple[NicDevice, ...]:
+    found = []
+    for iface in _root(xml).findall("devices/interface"):
+        kind = iface.get("type", "unknown")
+        src = iface.find("source")
+        source = None
+        if src is not None:
+            if src.get("network"):
+                source = f"network {src.get('network')}"
+                if src.get("portgroup"):
+                    source += f" (portgroup {src.get('portgroup')})"
+            elif src.get("bridge"):
+                source = f"bridge {src.get('bridge')}"
+            elif src.get("dev"):
+                source = f"{kind} {src.get('dev')}" + (f" ({src.get('mode')})" if src.get("mode") else "")
+        mac, model, link, target = (iface.find(t) for t in ("mac", "model", "link", "target"))
+        found.append(NicDevice(
+            mac=mac.get("address").lower() if mac is not None and mac.get("address") else None,
+            kind=kind,
+            source=source,
+            model=model.get("type") if model is not None else None,
+            link=link.get("state", "up") if link is not None else "up",
+            target=target.get("dev") if target is not None else None,
+        ))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class CharDevice:
+    element: str  # serial, console, channel, parallel
+    kind: str  # pty, file, unix, tcp ...
+    target: str  # e.g. "isa-serial port 0", "serial port 0", "virtio org.qemu.guest_agent.0"
+    source: str | None  # pty path, file, socket ...
+
+
+@dataclass(frozen=True)
+class Graphics:
+    kind: str  # vnc, spice, ...
+    listen: str | None
+    port: int | None  # None until the guest runs (autoport) or when there is none
+    tls_port: int | None
+    autoport: bool
+
+
+def _port(value: str | None) -> int | None:
+    try:
+        port = int(value or "")
+    except ValueError:
+        return None
+    return port if port > 0 else None
+
+
+def parse_consoles(xml: str | bytes) -> tuple[tuple[CharDevice, ...], tuple[Graphics, ...]]:
+    root = _root(xml)
+    chars = []
+    for element in ("serial", "console", "parallel"):
+        for dev in root.findall(f"devices/{element}"):
+            target = dev.find("target")
+            words = []
+            if target is not None:
+                words = [target.get("type") or "", "port", target.get("port") or "0"]
+            src = dev.find("source")
+            source = None
+            if src is not None:
+                source = src.get("path") or src.get("host") and f"{src.get('host')}:{src.get('service')}"
+            if source is None and dev.get("tty"):
+                source = dev.get("tty")
+            chars.append(CharDevice(element, dev.get("type", "?"), " ".join(w for w in words if w), source))
+    graphics = []
+    for g in root.findall("devices/graphics"):
+        listen = g.get("listen")
+        listen_el = g.find("listen")
+        if listen_el is not None:
+            listen = listen_el.get("address") or listen_el.get("socket") or listen or listen_el.get("type")
+        graphics.append(Graphics(g.get("type", "?"), listen, _port(g.get("port")), _port(g.get("tlsPort")),
+                                 g.get("autoport") == "yes"))
+    return tuple(chars), tuple(graphics)
+
+
+def parse_agent_channel(xml: str | bytes) -> str | None:
+    """The state of the guest agent channel ("connected", "disconnected", or "" when
+    libvirt does not say), or None when the guest has no such channel."""
+    for channel in _root(xml).findall("devices/channel"):
+        target = channel.find("target")
+        if target is not None and target.get("name") == AGENT_CHANNEL:
+            return target.get("state", "")
+    return None
+
+
+@dataclass(frozen=True)
+class GuestFilesystem:
+    mountpoint: str
+    name: str | None
+    fstype: str | None
+    total_bytes: int | None
+    used_bytes: int | None
+
+
+@dataclass(frozen=True)
+class AgentFacts:
+    os_name: str | None
+    kernel: str | None
+    hostname: str | None
+    timezone: str | None
+    users: tuple[str, ...]
+    filesystems: tuple[GuestFilesystem, ...]
+
+
+def parse_guest_info(info: dict) -> AgentFacts:
+    """What dom.guestInfo() returned, as facts (missing keys are None)."""
+    def count(prefix: str) -> int:
+        try:
+            return int(info.get(f"{prefix}.count", 0))
+        except (TypeError, ValueError):
+            return 0
+
+    def number(key: str) -> int | None:
+        try:
+            return int(info[key])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    os_name = info.get("os.pretty-name") or info.get("os.name")
+    if os_name and info.get("os.version") and not info.get("os.pretty-name"):
+        os_name = f"{os_name} {info['os.version']}"
+    timezone = info.get("timezone.name")
+    if "timezone.offset" in info:
+        offset = number("timezone.offset") or 0
+        sign = "+" if offset >= 0 else "-"
+        utc = f"UTC{sign}{abs(offset) // 3600:02d}:{abs(offset) % 3600 // 60:02d}"
+        timezone = f"{timezone} ({utc})" if timezone else utc
+    users = tuple(str(info[f"user.{i}.name"]) for i in range(count("user")) if f"user.{i}.name" in info)
+    filesystems = tuple(
+        GuestFilesystem(
+            mountpoint=str(info.get(f"fs.{i}.mountpoint", "?")),
+            name=info.get(f"fs.{i}.name"),
+            fstype=info.get(f"fs.{i}.fstype"),
+            total_bytes=number(f"fs.{i}.total-bytes"),
+            used_bytes=number(f"fs.{i}.used-bytes"),
+        )
+        for i in range(count("fs"))
+    )
+    return AgentFacts(os_name, info.get("os.kernel-release"), info.get("hostname"), timezone, users, filesystems)

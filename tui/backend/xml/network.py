@@ -1,4 +1,4 @@
-"""Parse libvirt network XML into what the Networks view shows."""
+"""Parse libvirt network XML into what the Networks view shows, and build it."""
 
 from __future__ import annotations
 
@@ -146,4 +146,163 @@ def parse_network(xml: str | bytes) -> NetworkInfo:
         ipv4_subnet=_ipv4_subnet(ipv4) if ipv4 is not None else None,
         dhcp_range=_dhcp_range(root, ipv4),
         forward_dev=",".join(devs) if devs else None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# building
+
+NETWORK_MODES = ("nat", "route", "isolated", "open", "bridge", "macvtap")
+MACVTAP_MODES = ("bridge", "vepa", "private", "passthrough")
+
+
+@dataclass(frozen=True)
+class DhcpHost:
+    mac: str
+    ip: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class IpSpec:
+    """One <ip> of a network: the host's address on it (the gateway), the
+    prefix, an optional DHCP range and static hosts."""
+
+    address: str
+    prefix: int
+    dhcp_start: str | None = None
+    dhcp_end: str | None = None
+    hosts: tuple[DhcpHost, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What the new-network form asks for.
+
+    ``mode`` is one of NETWORK_MODES. nat/route/isolated/open get a libvirt
+    bridge (``bridge``, or libvirt picks virbrN) and the IP settings; nat and
+    route may name a host ``forward_dev``. bridge uses an existing host
+    bridge (``bridge``) and has no IP settings. macvtap attaches guests
+    straight to ``forward_dev`` in ``macvtap_mode`` (bridge, vepa, private,
+    passthrough).
+    """
+
+    name: str
+    mode: str = "nat"
+    bridge: str | None = None
+    forward_dev: str | None = None
+    macvtap_mode: str = "bridge"
+    ipv4: IpSpec | None = None
+    ipv6: IpSpec | None = None
+    domain: str | None = None
+
+
+def _build_ip(parent: ET.Element, ip: IpSpec, family: str) -> None:
+    el = ET.SubElement(parent, "ip", family=family, address=ip.address, prefix=str(ip.prefix))
+    if ip.dhcp_start or ip.hosts:
+        dhcp = ET.SubElement(el, "dhcp")
+        if ip.dhcp_start and ip.dhcp_end:
+            ET.SubElement(dhcp, "range", start=ip.dhcp_start, end=ip.dhcp_end)
+        for host in ip.hosts:
+            attrs = {"mac": host.mac} if family == "ipv4" else {}
+            if family == "ipv6" and not host.name:
+                raise ValueError("an IPv6 static host needs a name (DHCPv6 does not match MACs)")
+            host_el = ET.SubElement(dhcp, "host", attrs)
+            if host.name:
+                host_el.set("name", host.name)
+            host_el.set("ip", host.ip)
+
+
+def build_network_xml(spec: NetworkSpec) -> str:
+    if spec.mode not in NETWORK_MODES:
+        raise ValueError(f"unknown network mode {spec.mode!r}")
+    root = ET.Element("network")
+    ET.SubElement(root, "name").text = spec.name
+    if spec.mode == "macvtap":
+        if spec.macvtap_mode not in MACVTAP_MODES:
+            raise ValueError(f"unknown macvtap mode {spec.macvtap_mode!r}")
+        if not spec.forward_dev:
+            raise ValueError("a macvtap network needs a host interface")
+        forward = ET.SubElement(root, "forward", mode=spec.macvtap_mode, dev=spec.forward_dev)
+        ET.SubElement(forward, "interface", dev=spec.forward_dev)
+        return ET.tostring(root, encoding="unicode")
+    if spec.mode == "bridge":
+        if not spec.bridge:
+            raise ValueError("a bridge network needs the name of a host bridge")
+        ET.SubElement(root, "forward", mode="bridge")
+        ET.SubElement(root, "bridge", name=spec.bridge)
+        return ET.tostring(root, encoding="unicode")
+    if spec.mode != "isolated":
+        forward = ET.SubElement(root, "forward", mode=spec.mode)
+        if spec.forward_dev and spec.mode in ("nat", "route"):
+            forward.set("dev", spec.forward_dev)
+    if spec.bridge:
+        ET.SubElement(root, "bridge", name=spec.bridge, stp="on", delay="0")
+    if spec.domain:
+        ET.SubElement(root, "domain", name=spec.domain, localOnly="yes")
+    if spec.ipv4:
+        _build_ip(root, spec.ipv4, "ipv4")
+    if spec.ipv6:
+        _build_ip(root, spec.ipv6, "ipv6")
+    return ET.tostring(root, encoding="unicode")
+
+
+def _prefix(ip: ET.Element) -> int:
+    if ip.get("prefix"):
+        return int(ip.get("prefix"))
+    if ip.get("netmask"):
+        return ipaddress.ip_network(f"0.0.0.0/{ip.get('netmask')}").prefixlen
+    address = ipaddress.ip_address(ip.get("address", ""))
+    if address.version == 6:
+        return 64
+    return _default_prefix(address) or 24
+
+
+def _parse_ip(ip: ET.Element) -> IpSpec:
+    rng = ip.find("dhcp/range")
+    hosts = tuple(
+        DhcpHost(mac=(h.get("mac") or "").lower(), ip=h.get("ip") or "", name=h.get("name"))
+        for h in ip.findall("dhcp/host")
+    )
+    return IpSpec(
+        address=ip.get("address", ""),
+        prefix=_prefix(ip),
+        dhcp_start=rng.get("start") if rng is not None else None,
+        dhcp_end=rng.get("end") if rng is not None else None,
+        hosts=hosts,
+    )
+
+
+def parse_network_spec(xml: str | bytes) -> NetworkSpec:
+    """Read a <network> back into the choices of a NetworkSpec."""
+    root = _root(xml)
+    name = root.findtext("name")
+    if not name:
+        raise ValueError("network XML has no <name>")
+    forward = root.find("forward")
+    bridge_el = root.find("bridge")
+    bridge = bridge_el.get("name") if bridge_el is not None else None
+    forward_mode = (forward.get("mode") or "nat") if forward is not None else None
+    devs = _forward_devices(forward) if forward is not None else []
+    if forward_mode in _MACVTAP_MODES or (forward_mode == "bridge" and not bridge):
+        return NetworkSpec(name=name, mode="macvtap", macvtap_mode=forward_mode,
+                           forward_dev=devs[0] if devs else None)
+    if forward_mode == "bridge":
+        return NetworkSpec(name=name, mode="bridge", bridge=bridge)
+    ipv4 = ipv6 = None
+    for ip in root.findall("ip"):
+        family = ip.get("family") or ("ipv6" if ":" in ip.get("address", "") else "ipv4")
+        if family == "ipv4" and ipv4 is None:
+            ipv4 = _parse_ip(ip)
+        elif family == "ipv6" and ipv6 is None:
+            ipv6 = _parse_ip(ip)
+    domain = root.find("domain")
+    return NetworkSpec(
+        name=name,
+        mode=forward_mode or "isolated",
+        bridge=bridge,
+        forward_dev=devs[0] if devs else None,
+        ipv4=ipv4,
+        ipv6=ipv6,
+        domain=domain.get("name") if domain is not None else None,
     )

@@ -1,0 +1,223 @@
+"""Path forms for saving, exporting and backing up a guest, and the two host-level
+palette actions: restore a guest from a saved file, import a guest definition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+
+from ..backend.model import ConnState
+from ..backend.ops import recovery
+from ..calls import AnswersCalls, ask
+
+if TYPE_CHECKING:
+    from ..app import VirtdeckApp
+
+
+@dataclass(frozen=True)
+class ChosenPath:
+    path: str
+    replace: bool = False
+
+
+def check_path(path: str) -> str | None:
+    path = path.strip()
+    if not path:
+        return "Enter a path"
+    if not (path.startswith("/") or path.startswith("~")):
+        return "Give an absolute path (or one under ~)"
+    if any(ord(c) < 32 for c in path):
+        return "A path has no control characters"
+    return None
+
+
+class PathScreen(ModalScreen[ChosenPath | None]):
+    """One path, checked before it is accepted; optionally a 'replace an existing file' box."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "OK", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    PathScreen { align: center middle; }
+    PathScreen > VerticalScroll {
+        width: 90; max-width: 95%; height: auto; max-height: 95%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    PathScreen .error { color: $error; height: auto; }
+    PathScreen Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, title: str, intro: Text, label: str, default: str, button: str,
+                 offer_replace: bool = False) -> None:
+        super().__init__()
+        self.form_title = title
+        self.intro = intro
+        self.label = label
+        self.default = default
+        self.button = button
+        self.offer_replace = offer_replace
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as form:
+            form.border_title = self.form_title
+            yield Static(self.intro)
+            yield Label(self.label)
+            yield Input(value=self.default, id="path")
+            yield Static(classes="error", id="path-error")
+            if self.offer_replace:
+                yield Checkbox("Replace the file if it exists", value=False, id="replace")
+            with Horizontal():
+                yield Button(self.button, variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def on_input_changed(self) -> None:
+        self.query_one("#path-error", Static).update(Text(""))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "ok" else self.action_cancel()
+
+    def action_submit(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        problem = check_path(path)
+        if problem:
+            self.query_one("#path-error", Static).update(Text(problem))
+            return
+        replace = self.offer_replace and self.query_one("#replace", Checkbox).value
+        self.dismiss(ChosenPath(path, replace))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HostPathScreen(AnswersCalls, ModalScreen[Any]):
+    """A host and a path; on submit runs `work(conn, path)` on that host and stays open with
+    libvirt's (or virtdeck's) words next to the path when it fails. Dismisses with
+    (host name, result)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "OK", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    HostPathScreen { align: center middle; }
+    HostPathScreen > VerticalScroll {
+        width: 90; max-width: 95%; height: auto; max-height: 95%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    HostPathScreen .error { color: $error; height: auto; }
+    HostPathScreen Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, title: str, hosts: list[tuple[str, str]], label: str, default: str,
+                 work: Callable[[Any, str], Any], long: bool = False) -> None:
+        super().__init__()
+        self.form_title = title
+        self.hosts = hosts  # (name, conn_id)
+        self.label = label
+        self.default = default
+        self.work = work
+        self.long = long
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as form:
+            form.border_title = self.form_title
+            yield Label("Host")
+            yield Select([(Text(name), conn_id) for name, conn_id in self.hosts], value=self.hosts[0][1],
+                         allow_blank=False, id="host")
+            yield Label(self.label)
+            yield Input(value=self.default, id="path")
+            yield Static(classes="error", id="path-error")
+            with Horizontal():
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def _error(self, text: str) -> None:
+        self.query_one("#path-error", Static).update(Text(text))
+
+    def on_input_changed(self) -> None:
+        self._error("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "ok" else self.action_cancel()
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        path = self.query_one("#path", Input).value.strip()
+        problem = check_path(path)
+        if problem:
+            self._error(problem)
+            return
+        conn_id = str(self.query_one("#host", Select).value)
+        host = next(name for name, cid in self.hosts if cid == conn_id)
+        connection = self.app.fleet.get(conn_id) if self.app.fleet else None
+        self.busy = True
+        self._error("")
+        self.query_one("#path-error", Static).update(Text("working…", style="dim"))
+
+        def then(result, error: str | None) -> None:
+            self.busy = False
+            if error is not None:
+                self._error(error)
+                return
+            self.dismiss((host, result))
+
+        ask(self, connection, lambda conn: self.work(conn, path), then, self.form_title, long=self.long)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def writable_hosts(app: VirtdeckApp) -> list[tuple[str, str]]:
+    return [(host.name, host.conn_id) for host in app.inventory.hosts.values()
+            if host.state == ConnState.CONNECTED and not host.read_only]
+
+
+def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bool, said) -> None:
+    hosts = writable_hosts(app)
+    if not hosts:
+        app.notify("No connected host that may be written to (read-only hosts cannot).", title=title,
+                   severity="warning", markup=False)
+        return
+
+    def done(answer) -> None:
+        if answer is not None:
+            app.notify(said(*answer), title=title, markup=False)
+
+    app.push_screen(HostPathScreen(title, hosts, label, default, work, long=long), done)
+
+
+def restore_from_file(app: VirtdeckApp) -> None:
+    _open(app, "Restore a guest from a saved file", "Saved file on the host", recovery.SAVE_DIR + "/",
+          recovery.restore, True, lambda host, name: f"{name} restored on {host}")
+
+
+def import_definition(app: VirtdeckApp) -> None:
+    _open(app, "Import a guest definition", "Definition file (XML) on this machine", "~/",
+          recovery.import_definition, False, lambda host, name: f"{name} defined on {host}")

@@ -1,0 +1,172 @@
+"""Snapshot forms: take one (name, description, kind) and delete one (with or without its children)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from ..backend.ops import snapshots as ops
+
+
+@dataclass(frozen=True)
+class NewSnapshot:
+    name: str
+    description: str
+    kind: str
+
+
+class CreateSnapshotScreen(ModalScreen[NewSnapshot | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Take snapshot", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    CreateSnapshotScreen { align: center middle; }
+    CreateSnapshotScreen > VerticalScroll {
+        width: 90; max-width: 95%; height: auto; max-height: 95%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    CreateSnapshotScreen .error { color: $error; height: auto; }
+    CreateSnapshotScreen .note { color: $text-muted; height: auto; }
+    CreateSnapshotScreen #warning { color: $warning; height: auto; }
+    CreateSnapshotScreen Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, guest_name: str, plan: ops.SnapshotPlan, kind: str | None = None) -> None:
+        super().__init__()
+        self.guest_name = guest_name
+        self.plan = plan
+        self.first_kind = kind if kind in plan.kinds else plan.kinds[0]
+        self.warned_for: str | None = None  # the kind whose mixing warning was shown once
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as form:
+            form.border_title = "Take a snapshot"
+            intro = Text("Snapshot of ")
+            intro.append(self.guest_name, style="bold")
+            intro.append(" (running)" if self.plan.running else " (shut off)")
+            yield Static(intro)
+            yield Label("Name")
+            yield Input(value=ops.default_name(), id="name")
+            yield Static(classes="error", id="name-error")
+            yield Label("Description (optional)")
+            yield Input(id="description")
+            yield Label("Kind")
+            yield Select([(ops.KIND_LABELS[k], k) for k in self.plan.kinds], value=self.first_kind,
+                         allow_blank=False, id="kind")
+            if self.plan.internal_problem:
+                yield Static(Text(f"No internal snapshot: {self.plan.internal_problem}."), classes="note")
+            yield Static(id="warning")
+            with Horizontal():
+                yield Button("Take snapshot", variant="primary", id="create")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+        self._show_warning()
+
+    @property
+    def kind(self) -> str:
+        return str(self.query_one("#kind", Select).value)
+
+    def _show_warning(self) -> str | None:
+        warning = ops.mixing_warning(self.plan, self.kind)
+        self.query_one("#warning", Static).update(Text(warning or ""))
+        return warning
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._show_warning()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "name":
+            self.query_one("#name-error", Static).update(Text(""))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "create" else self.action_cancel()
+
+    def action_submit(self) -> None:
+        name = self.query_one("#name", Input).value
+        problem = ops.check_name(name, self.plan.taken)
+        if problem:
+            self.query_one("#name-error", Static).update(Text(problem))
+            self.query_one("#name", Input).focus()
+            return
+        warning = self._show_warning()
+        if warning and self.warned_for != self.kind:
+            self.warned_for = self.kind
+            self.query_one("#warning", Static).update(Text(f"{warning} Press ctrl+s again to take it anyway."))
+            return
+        self.dismiss(NewSnapshot(name, self.query_one("#description", Input).value, self.kind))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+KEEP, WITH_CHILDREN = "keep", "children"
+
+
+class DeleteSnapshotScreen(ModalScreen[bool | None]):
+    """Dismisses with True: delete its children too, False: only it, None: cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Delete", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    DeleteSnapshotScreen { align: center middle; }
+    DeleteSnapshotScreen > VerticalScroll {
+        width: 90; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $error; background: $surface; padding: 0 1;
+    }
+    DeleteSnapshotScreen Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, guest_name: str, snapshot: str, descendants: tuple[str, ...]) -> None:
+        super().__init__()
+        self.guest_name = guest_name
+        self.snapshot = snapshot
+        self.descendants = descendants
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as box:
+            box.border_title = "Delete a snapshot"
+            intro = Text("Delete snapshot ")
+            intro.append(self.snapshot, style="bold")
+            intro.append(" of ")
+            intro.append(self.guest_name, style="bold")
+            intro.append("?")
+            yield Static(intro)
+            if self.descendants:
+                yield Static(Text(f"It has {len(self.descendants)} snapshot(s) below it: "
+                                  + ", ".join(self.descendants)))
+                yield Select([("keep them (they move up to this one's parent)", KEEP),
+                              ("delete them too", WITH_CHILDREN)], value=KEEP, allow_blank=False, id="children")
+            with Horizontal():
+                yield Button("Delete", variant="error", id="delete")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        selects = self.query(Select)
+        (selects.first() if selects else self.query_one("#cancel", Button)).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "delete" else self.action_cancel()
+
+    def action_submit(self) -> None:
+        selects = self.query(Select)
+        self.dismiss(bool(selects) and selects.first().value == WITH_CHILDREN)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,164 @@
+"""The XML of a guest, network or pool: highlighted, scrollable, read-only;
+`e` edits the persistent definition in $EDITOR, shows the diff and defines it
+after `y`."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..backend.ops import xml_edit
+from ..calls import AnswersCalls, ask
+from ..forms.xml_edit import XmlDiffScreen, XmlProblemScreen
+
+
+class XmlScreen(AnswersCalls, Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("e", "edit", "Edit", id="xml.edit"),
+    ]
+    DEFAULT_CSS = """
+    XmlScreen #xml-title { height: 1; background: $panel; padding: 0 1; }
+    XmlScreen #xml-box { padding: 0 1; }
+    """
+
+    def __init__(self, kind: str, conn_id: str, uuid: str, name: str) -> None:
+        super().__init__()
+        self.kind = kind  # guest, network or pool
+        self.conn_id = conn_id
+        self.uuid = uuid
+        self.object_name = name
+        self.xml: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="xml-title")
+        with VerticalScroll(id="xml-box"):
+            yield Static(Text("reading the XML…", style="dim"), id="xml-text")
+        yield Footer()
+
+    @property
+    def connection(self):
+        return self.app.fleet.get(self.conn_id) if self.app.fleet else None
+
+    @property
+    def read_only(self) -> bool:
+        host = self.app.inventory.hosts.get(self.conn_id)
+        return host is None or host.read_only
+
+    def on_mount(self) -> None:
+        self.query_one("#xml-box").focus()
+        self.load()
+
+    def title_line(self) -> Text:
+        line = Text(f"{self.kind} ", style="bold")
+        line.append(self.object_name, style="bold")
+        line.append(" — persistent definition", style="dim")
+        if self.read_only:
+            line.append("   read-only host: view only", style="bold yellow")
+        return line
+
+    def load(self) -> None:
+        kind, uuid = self.kind, self.uuid
+        self.query_one("#xml-title", Static).update(self.title_line())
+        ask(self, self.connection, lambda conn: xml_edit.read_xml(conn, kind, uuid), self.loaded, "read XML")
+
+    def loaded(self, xml: str | None, error: str | None) -> None:
+        box = self.query_one("#xml-text", Static)
+        if error is not None:
+            box.update(Text(f"Could not read the XML: {error}", style="red"))
+            self.notify(f"{self.object_name}: {error}", severity="error", markup=False)
+            return
+        self.xml = xml
+        box.update(Syntax(xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=False))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit":
+            return True if self.xml is not None and not self.read_only else None
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- edit ------------------------------------------------------------
+
+    def action_edit(self, text: str | None = None) -> None:
+        if self.xml is None or self.read_only:
+            self.notify("This host is read-only: the XML can only be viewed.", severity="warning")
+            return
+        before = self.xml
+        after = run_editor(self.app, text if text is not None else before)
+        if after is None:
+            return
+        if after == before:
+            self.notify("No change: nothing defined.", markup=False)
+            return
+        problem = xml_edit.check_edit(self.kind, before, after)
+        if problem is not None:
+            def again(yes: bool | None) -> None:
+                if yes:
+                    self.call_later(self.action_edit, after)
+                else:
+                    self.notify("Edit dropped: nothing defined.")
+
+            self.app.push_screen(XmlProblemScreen(problem), again)
+            return
+        diff = xml_edit.unified_diff(before, after, self.object_name)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.define(after)
+            else:
+                self.notify("Edit dropped: nothing defined.")
+
+        self.app.push_screen(XmlDiffScreen(f"Define this change to {self.kind} {self.object_name}?", diff),
+                             answered)
+
+    def define(self, xml: str) -> None:
+        kind = self.kind
+
+        def done(_result, error: str | None) -> None:
+            if error is not None:
+                self.notify(f"{self.object_name}: {error}", title="Define failed", severity="error", markup=False)
+                return
+            self.notify(f"{self.object_name}: new definition saved.", markup=False)
+            self.load()
+
+        ask(self, self.connection, lambda conn: xml_edit.define_xml(conn, kind, xml), done, "define XML")
+
+
+def editor_command() -> list[str]:
+    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+
+
+def run_editor(app, text: str) -> str | None:
+    """Edit `text` in the user's editor with the app suspended; None if the editor failed."""
+    with tempfile.TemporaryDirectory(prefix="virtdeck-") as tmp:
+        path = Path(tmp) / "definition.xml"
+        path.write_text(text, encoding="utf-8")
+        command = [*editor_command(), str(path)]
+        try:
+            try:
+                with app.suspend():
+                    proc = subprocess.run(command)
+            except SuspendNotSupported:  # headless (tests) or web: the editor runs without the terminal
+                proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True)
+        except OSError as exc:
+            app.notify(f"Could not run {command[0]}: {exc}", severity="error", markup=False)
+            return None
+        if proc.returncode != 0:
+            app.notify(f"{command[0]} exited with status {proc.returncode}: nothing defined.",
+                       severity="error", markup=False)
+            return None
+        return path.read_text(encoding="utf-8")
