@@ -102,8 +102,8 @@ async def test_delete_a_saved_guest_with_its_volume(tmp_path, testbed: Testbed, 
             await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", what="the delete form")
             form = app.screen
             assert [(d.target, d.path, d.pool) for d in form.disks] == [("vda", volume, "vd-delete-pool")]
-            form.query_one("#disk-0").value = True
-            form.query_one("#name").value = name
+            form.query_one("#disk-0-0").value = True
+            form.query_one("#name-0").value = name
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: not any(g.name == name for g in app.inventory.guests.values()),
                            timeout=20, what="the guest gone")

@@ -19,6 +19,10 @@ LIBVIRT_SOCK=/run/libvirt/libvirt-sock
 SSHD=/usr/sbin/sshd
 SSH_PORT_FIRST=2222
 SSH_PORT_LAST=2299
+# A second libvirt host on this machine: a session libvirtd of an ordinary user,
+# with a host UUID of its own, so guests can migrate between it and the system one.
+SECOND_USER=vdmig
+SECOND_HOST_UUID=5a4c3d2e-1f00-4000-8000-00000000beef
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: $*" >&2; exit 1; }
@@ -103,6 +107,27 @@ stop_libvirt() {
             wait_for 20 eval "! proc_alive $pid" || kill -9 "$pid" 2>/dev/null || true
         fi
     done
+}
+
+second_home() { getent passwd "$SECOND_USER" | cut -d: -f6; }
+second_uri() { echo "qemu+unix:///session?socket=$(second_home)/.run/libvirt/libvirt-sock"; }
+second_ready() { virsh -q -c "$(second_uri)" uri >/dev/null 2>&1; }
+
+start_second_host() {
+    local home
+    id "$SECOND_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$SECOND_USER"
+    home="$(second_home)"
+    mkdir -p "$home/.config/libvirt" "$home/.run"
+    printf 'host_uuid = "%s"\n' "$SECOND_HOST_UUID" > "$home/.config/libvirt/libvirtd.conf"
+    chown -R "$SECOND_USER:" "$home/.config" "$home/.run"
+    chmod 0700 "$home/.run"
+    if second_ready; then
+        log "second host already running ($(second_uri))"
+        return 0
+    fi
+    log "starting the second host: session libvirtd of $SECOND_USER"
+    su -s /bin/sh "$SECOND_USER" -c "cd && XDG_RUNTIME_DIR='$home/.run' libvirtd --daemon"
+    wait_for 30 second_ready || die "the second host did not answer on $(second_uri)"
 }
 
 # ---------------------------------------------------------------------- sshd
@@ -206,6 +231,7 @@ TESTBED_SSH_PORT='$port'
 TESTBED_SSH_CONFIG='$STATE/ssh_config'
 TESTBED_KERNEL='$IMAGES/vmlinuz'
 TESTBED_INITRD='$IMAGES/initrd.gz'
+TESTBED_SECOND_URI='$(second_uri)'
 EOF
 }
 
@@ -237,6 +263,7 @@ case "${1:-}" in
         command -v libvirtd >/dev/null || die "libvirtd not found (run tests/testbed/setup.sh)"
         command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run tests/testbed/setup.sh)"
         start_libvirt
+        start_second_host
         start_sshd
         write_env
         verify_ssh
@@ -244,7 +271,10 @@ case "${1:-}" in
         ;;
     stop)
         stop_sshd
-        if [ "${2:-}" = all ]; then stop_libvirt; fi
+        if [ "${2:-}" = all ]; then
+            stop_libvirt
+            pkill -u "$SECOND_USER" -x libvirtd 2>/dev/null || true
+        fi
         ;;
     status)
         status

@@ -72,7 +72,7 @@ class MigrateGuestScreen(ModalScreen[MigrateChoice | None]):
             intro = Text("Move ")
             intro.append(self.guest.name, style="bold")
             intro.append(f" from {self.host}. {mode_text(self.guest)}")
-            yield Static(intro)
+            yield Static(intro, id="intro")
             yield Label("To host")
             if self.targets:
                 yield Select(self.targets, value=self.targets[0][1], allow_blank=False, id="target")
