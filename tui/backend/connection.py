@@ -40,6 +40,7 @@ from .model import (
     Update,
     VolumesListed,
 )
+from .transport import Transport, TransportError
 from .uri import effective_uri, is_remote
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def error_text(exc: BaseException) -> str:
 
 
 def _is_permanent(exc: BaseException) -> bool:
+    if isinstance(exc, TransportError):
+        return exc.permanent
     if not isinstance(exc, libvirt.libvirtError):
         return False
     if exc.get_error_code() in _AUTH_ERRORS:
@@ -108,8 +111,10 @@ class Connection:
         unresponsive_after: float = 3.0,
         prepare: Callable[[libvirt.virConnect], None] | None = None,
         augment_stats: Callable[[list, float], list] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.conn_id = conn_id
+        self.transport = transport
         self.uri = uri
         self.name = name
         self._sink = sink
@@ -345,11 +350,10 @@ class Connection:
         else:
             self._emit(ActionFailed(self.conn_id, action, error_text(exc)))
 
-    def _open_with_timeout(self) -> libvirt.virConnect:
+    def _open_with_timeout(self, uri: str) -> libvirt.virConnect:
         box: dict[str, Any] = {}
         done = threading.Event()
         guard = threading.Lock()
-        uri = effective_uri(self.uri)
         flags = libvirt.VIR_CONNECT_RO if self.read_only else 0
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], _deny_credentials, None]
 
@@ -390,8 +394,10 @@ class Connection:
             attempts=self._attempts,
         )
         try:
-            conn = self._open_with_timeout()
-        except (libvirt.libvirtError, OpenTimedOut) as exc:
+            # A transport may wait for the user (a password, a host key): no open timeout for that part.
+            uri = self.transport.libvirt_uri(self.uri) if self.transport is not None else effective_uri(self.uri)
+            conn = self._open_with_timeout(uri)
+        except (libvirt.libvirtError, OpenTimedOut, TransportError) as exc:
             self._attempts += 1
             if _is_permanent(exc) and not self._ever_connected:
                 self._set_host(state=ConnState.FAILED, last_error=error_text(exc), attempts=self._attempts)
@@ -492,6 +498,8 @@ class Connection:
             conn.close()
         except libvirt.libvirtError:
             pass
+        if self.transport is not None:
+            self.transport.dropped(self.uri)
         self._emit(EventHappened(Event(self.conn_id, "connection", self.name, f"lost: {reason}")))
         self._schedule_reconnect(ConnState.LOST, reason)
 

@@ -12,6 +12,7 @@ import libvirt
 from . import eventloop
 from .connection import Connection, Sink
 from .model import HostRemoved
+from .transport import Transport
 from .uri import display_name
 
 
@@ -51,6 +52,7 @@ class Fleet:
         demo: bool = False,
         prepare: Callable[[libvirt.virConnect], None] | None = None,
         augment_stats: Callable[[list, float], list] | None = None,
+        transport: Transport | None = None,
     ) -> Connection:
         conn_id = f"c{next(self._ids)}"
         connection = Connection(
@@ -64,6 +66,7 @@ class Fleet:
             open_timeout=self.open_timeout,
             prepare=prepare,
             augment_stats=augment_stats,
+            transport=transport,
         )
         self._connections[conn_id] = connection
         connection.set_sampling(**self._sampling)
