@@ -286,8 +286,50 @@ async def events(pilot: Pilot) -> None:
     await _view(pilot, "5", "events", lambda app: table_rows(app) if table_rows(app) else -1)
 
 
+def _select_guest(app: VirtdeckApp, name: str) -> None:
+    key = next(k for k, g in app.inventory.guests.items() if g.name == name)
+    table = app.screen.table  # type: ignore[attr-defined]
+    table.move_cursor(row=table.get_row_index(f"{key[0]}|{key[1]}"))
+
+
+async def clone_form(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    _select_guest(app, "mail-relay")
+    await pilot.press("C")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "CloneGuestScreen", lambda: "the clone form")
+    await pilot.pause()
+
+
+async def delete_marked(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    for name in ("backup-vault", "mail-relay"):
+        _select_guest(app, name)
+        await pilot.press("space")
+    await pilot.press("D")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", lambda: "the delete form")
+    await pilot.pause()
+
+
+async def migrate_form(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    app.fleet.add("test:///default", "kvm02")  # a second host to move to
+    await wait_for(pilot, lambda: len(app.inventory.hosts) == 2
+                   and all(h.state == ConnState.CONNECTED for h in app.inventory.hosts.values()),
+                   lambda: "the second host")
+    _select_guest(app, "web-01")
+    await pilot.press("M")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "MigrateGuestScreen", lambda: "the migrate form")
+    await pilot.pause()
+
+
 SCREENSHOTS: dict[str, Step] = {
     **{name: _after_live(step) for name, step in VIEWS.items()},
+    "clone": clone_form,
+    "delete-marked": delete_marked,
+    "migrate": migrate_form,
     "guest-detail": _after_live(guest_detail, points=40),
     "host-detail": _after_live(host_detail),
     "triage": _after_live(triage),
