@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .app import VirtdeckApp
 
 _batches = itertools.count(1)
+LONG = frozenset({"start", "managed_save", "delete", "clone"})
 
 
 @dataclass
@@ -64,6 +65,9 @@ def launch(app: VirtdeckApp, verb: str, targets: list[Guest],
                    markup=False)
         return None
     app.guest_batches[batch_id] = batch
+    if verb in ("managed_save", "delete") or (verb == "start" and any(g.managed_save for g in applicable)):
+        app.notify(f"{', '.join(g.name for g in applicable)}: working…", title=ops.VERBS[verb].label,
+                   markup=False, timeout=3)
     for guest in applicable:
         connection = app.fleet.get(guest.conn_id) if app.fleet else None
         if connection is None:
@@ -81,7 +85,10 @@ def launch(app: VirtdeckApp, verb: str, targets: list[Guest],
                 connection.refresh_guest(guest.uuid)
             app.post_message(GuestActionFinished(batch_id, guest.name, text, result if isinstance(result, str) else None))
 
-        connection.call(job, done, action=ops.VERBS[verb].label)
+        # Saving or restoring memory takes as long as the guest is big: off the worker,
+        # so the host's events and stats go on meanwhile.
+        run = connection.run_long if verb in LONG else connection.call
+        run(job, done, action=ops.VERBS[verb].label)
     return batch_id
 
 
