@@ -174,6 +174,7 @@ class OsDb:
         self.root = root
         self._lock = threading.Lock()
         self._raw: dict[str, _Raw] | None = None
+        self._by_short_id: dict[str, str] = {}
         self._resolved: dict[str, OsVariant] = {}
 
     # -- loading
@@ -189,7 +190,11 @@ class OsDb:
     def _entries(self) -> dict[str, _Raw]:
         with self._lock:
             if self._raw is None:
-                self._raw = self._load_raw()
+                raw = self._load_raw()
+                for entry in raw.values():
+                    for short_id in entry.short_ids:
+                        self._by_short_id.setdefault(short_id, entry.id)
+                self._raw = raw
             return self._raw
 
     @property
@@ -263,9 +268,7 @@ class OsDb:
     def get(self, key: str) -> OsVariant | None:
         """By full id (http://debian.org/debian/11) or any short id (debian11)."""
         entries = self._entries()
-        os_id = key if key in entries else None
-        if os_id is None:
-            os_id = next((e.id for e in entries.values() if key in e.short_ids), None)
+        os_id = key if key in entries else self._by_short_id.get(key)
         if os_id is None:
             return None
         with self._lock:

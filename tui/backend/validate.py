@@ -136,7 +136,8 @@ NAME_MAX_BYTES = 250
 BRIDGE_NAME_MAX = 15
 # Prefixes libvirt gives the devices it names itself (guest NICs, macvtap).
 _RESERVED_IFNAME_PREFIXES = ("vnet", "macvtap", "macvlan")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and what XML 1.0 cannot carry at all.
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([A-Za-z]*)\s*$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
 _DNS_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -144,6 +145,8 @@ _SIZE_HELP = "e.g. 20G, 20GiB, 512M, 1.5T or a number of bytes (G = GiB = 1024³
 _UNIT_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 
 SUGGESTED_MAC_PREFIX = "52:54:00"
+# libvirt refuses a DHCP range whose ends differ above their last 16 bits.
+_DHCP_BLOCK = 0xFFFF
 
 
 def check_name(name: str, kind: str = "guest", taken: Iterable[str] = ()) -> str | None:
@@ -314,13 +317,17 @@ def default_gateway(network: IPNetwork) -> IPAddress:
 
 
 def default_dhcp_range(network: IPNetwork, gateway: IPAddress) -> tuple[IPAddress, IPAddress]:
-    """Every usable address after the gateway (before it if it is the last)."""
+    """The usable addresses after the gateway (before it if it is the last),
+    within one block of 65536 as libvirt allows."""
+    first = network.network_address + 1
     last = network.broadcast_address - 1 if network.version == 4 else network.broadcast_address
-    if network.num_addresses > 2**16:  # IPv6: a sane span rather than 2^64
-        last = gateway + 0xFFFF if gateway + 0xFFFF in network else last
     if gateway < last:
-        return gateway + 1, last
-    return network.network_address + 1, gateway - 1
+        start = gateway + 1
+        end = min(last, ipaddress.ip_address(int(start) | _DHCP_BLOCK))
+    else:
+        end = gateway - 1
+        start = max(first, ipaddress.ip_address(int(end) & ~_DHCP_BLOCK))
+    return start, end
 
 
 def parse_dhcp_range(
@@ -340,6 +347,11 @@ def parse_dhcp_range(
             return None, f"{label}: {error}"
     if first > last:
         return None, f"The range starts after it ends ({first} > {last})"
+    if int(first) >> 16 != int(last) >> 16:
+        return None, (
+            "libvirt takes at most 65536 addresses, and start and end may differ only in their last "
+            "16 bits (e.g. 10.0.0.2 - 10.0.255.254)"
+        )
     if gateway is not None and first <= gateway <= last:
         return None, f"The gateway {gateway} is inside the range: start after it or end before it"
     return (first, last), None
@@ -481,7 +493,7 @@ def check_interface_name(name: str) -> str | None:
 def check_host_path(path: str, kind: str = "path") -> str | None:
     """An absolute path on the hypervisor host."""
     if not path:
-        return f"Enter a {kind}"
+        return f"Enter the {kind}"
     if not path.startswith("/"):
         return f"The {kind} must be absolute (start with '/'), on the host"
     if _CONTROL.search(path):

@@ -198,8 +198,8 @@ def disk_element(target: str, bus: str, path: str | None, *, device: str = "disk
 def with_media(disk: ET.Element, path: str | None, source_type: str = "file") -> ET.Element:
     """A copy of a CD-ROM's <disk> holding `path` (None: ejected), for updateDeviceFlags."""
     new = copy.deepcopy(disk)
-    for source in new.findall("source"):
-        new.remove(source)
+    for stale in (*new.findall("source"), *new.findall("backingStore")):
+        new.remove(stale)
     new.set("type", source_type)
     driver = new.find("driver")
     if driver is not None and driver.get("type") not in (None, "raw"):

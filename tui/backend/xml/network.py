@@ -197,6 +197,25 @@ class NetworkSpec:
     domain: str | None = None
 
 
+def network_spec_problems(spec: NetworkSpec) -> tuple[str, ...]:
+    """Choices that do not go together, in words for the form."""
+    problems = []
+    if spec.mode not in NETWORK_MODES:
+        problems.append(f"Mode is one of {', '.join(NETWORK_MODES)}")
+    if spec.mode == "macvtap":
+        if not spec.forward_dev:
+            problems.append("A macvtap network needs a host interface")
+        if spec.macvtap_mode not in MACVTAP_MODES:
+            problems.append(f"macvtap mode is one of {', '.join(MACVTAP_MODES)}")
+    if spec.mode == "bridge" and not spec.bridge:
+        problems.append("A bridge network needs an existing host bridge")
+    if spec.mode in ("nat", "route", "open") and not (spec.ipv4 or spec.ipv6):
+        problems.append(f"A {spec.mode} network needs an IPv4 or IPv6 address")
+    if spec.ipv6 and any(not h.name for h in spec.ipv6.hosts):
+        problems.append("An IPv6 static host needs a name (DHCPv6 does not match MACs)")
+    return tuple(problems)
+
+
 def _build_ip(parent: ET.Element, ip: IpSpec, family: str) -> None:
     el = ET.SubElement(parent, "ip", family=family, address=ip.address, prefix=str(ip.prefix))
     if ip.dhcp_start or ip.hosts:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 ET.register_namespace("libosinfo", LIBOSINFO_NS)
 
-DOMAIN_TYPES = ("kvm", "qemu")
+DOMAIN_TYPES = ("kvm", "qemu")  # and "test" for libvirt's test driver
 FIRMWARES = ("bios", "efi")
 CPU_MODES = ("host-passthrough", "host-model", "maximum", "custom")
 DISK_BUSES = ("virtio", "sata", "scsi")
@@ -64,6 +64,9 @@ class NicSpec:
 
 @dataclass(frozen=True)
 class GuestSpec:
+    """Every choice of the create-guest form. Memory in KiB (as libvirt
+    stores it); ``machine`` None lets libvirt pick; ``boot`` in order."""
+
     name: str
     memory_kib: int = 1024 * 1024
     vcpus: int = 1
@@ -122,6 +125,8 @@ def spec_problems(spec: GuestSpec) -> tuple[str, ...]:
     for dev in spec.boot:
         if dev not in BOOT_DEVICES:
             problems.append(f"Boot device is one of {', '.join(BOOT_DEVICES)}")
+    if not spec.boot:
+        problems.append("Choose a boot device: cdrom, hd or network")
     if "cdrom" in spec.boot and not spec.cdroms:
         problems.append("Booting from CD-ROM needs an ISO")
     if "network" in spec.boot and not spec.nics:
@@ -316,7 +321,12 @@ def _graphics(devices: ET.Element, spec: GuestSpec) -> None:
 
 
 def build_guest_xml(spec: GuestSpec) -> str:
-    """Domain XML for ``spec`` (check ``spec_problems`` first)."""
+    """Domain XML for ``spec`` (check ``spec_problems`` first).
+
+    Disks get targets in order per bus (vda.., sda..); libvirt keeps them
+    sorted by bus, so the first disk of a bus is the one 'hd' boots from.
+    The cloud-init seed is a CD-ROM marked with the user alias
+    ``ua-cloud-init``; the serial console is always there."""
     root = ET.Element("domain", type=spec.domain_type)
     _sub(root, "name", spec.name)
     if spec.os_id:
@@ -411,7 +421,7 @@ def _parse_nic(el: ET.Element) -> NicSpec:
     )
 
 
-def _firmware(os_el: ET.Element, root: ET.Element) -> tuple[str, bool]:
+def _firmware(os_el: ET.Element) -> tuple[str, bool]:
     features = {f.get("name"): f.get("enabled") == "yes" for f in os_el.findall("firmware/feature")}
     loader = os_el.find("loader")
     efi = os_el.get("firmware") == "efi" or (loader is not None and loader.get("type") == "pflash")
@@ -429,7 +439,7 @@ def parse_guest_spec(xml: str | bytes) -> GuestSpec:
     os_el = root.find("os")
     os_el = os_el if os_el is not None else ET.Element("os")
     type_el = os_el.find("type")
-    firmware, secure = _firmware(os_el, root)
+    firmware, secure = _firmware(os_el)
     cpu = root.find("cpu")
     cpu_mode = cpu.get("mode", "custom") if cpu is not None else "custom"
     disks, cdroms, cloud_init = [], [], None

@@ -158,6 +158,11 @@ def build_pool_xml(spec: PoolSpec) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
+def _exact(el: ET.Element, path: str) -> str | None:
+    """Element text as written: a path may end in a space."""
+    return el.findtext(path) or None
+
+
 def parse_pool_spec(xml: str | bytes) -> PoolSpec:
     """Read a <pool> back into the choices of a PoolSpec."""
     root = _root(xml)
@@ -179,11 +184,11 @@ def parse_pool_spec(xml: str | bytes) -> PoolSpec:
     return PoolSpec(
         name=name,
         type=pool_type,
-        target_path=_text(root, "target/path"),
+        target_path=_exact(root, "target/path"),
         host=host.get("name") if host is not None else None,
         port=int(port) if port else None,
         source_path=dir_el.get("path") if dir_el is not None else None,
-        source_name=_text(source, "name"),
+        source_name=_exact(source, "name"),
         devices=devices,
         source_format=fmt.get("type") if fmt is not None else None,
         iqn=iqn,

@@ -46,29 +46,28 @@ VOLUME_FORMATS = ("qcow2", "raw")
 
 @dataclass(frozen=True)
 class VolumeSpec:
-    """What the new-volume form asks for. Sizes in bytes. ``allocation`` None
-    means thin (0), except that a raw volume with ``preallocate`` gets its
-    whole capacity. ``backing_path``/``backing_format`` make an overlay."""
+    """What the new-volume form asks for. Sizes in bytes: ``allocation`` 0 is
+    thin, = ``capacity`` preallocates (see ``preallocated``).
+    ``backing_path``/``backing_format`` make an overlay on another volume."""
 
     name: str
     capacity: int
     format: str = "qcow2"
-    allocation: int | None = None
-    preallocate: bool = False
+    allocation: int = 0
     backing_path: str | None = None
     backing_format: str | None = None
 
-    def effective_allocation(self) -> int:
-        if self.allocation is not None:
-            return self.allocation
-        return self.capacity if self.preallocate else 0
+
+def preallocated(name: str, capacity: int, format: str = "raw") -> VolumeSpec:
+    """A volume whose whole capacity is allocated up front."""
+    return VolumeSpec(name=name, capacity=capacity, format=format, allocation=capacity)
 
 
 def build_volume_xml(spec: VolumeSpec) -> str:
     root = ET.Element("volume")
     ET.SubElement(root, "name").text = spec.name
     ET.SubElement(root, "capacity", unit="bytes").text = str(spec.capacity)
-    ET.SubElement(root, "allocation", unit="bytes").text = str(spec.effective_allocation())
+    ET.SubElement(root, "allocation", unit="bytes").text = str(spec.allocation)
     target = ET.SubElement(root, "target")
     ET.SubElement(target, "format", type=spec.format)
     if spec.backing_path:
@@ -82,6 +81,11 @@ def _bytes(el: ET.Element | None) -> int | None:
     if el is None or el.text is None:
         return None
     return int(el.text.strip()) * unit_scale(el.get("unit") or "bytes")
+
+
+def _exact(el: ET.Element, path: str) -> str | None:
+    """Element text as written: a path may end in a space."""
+    return el.findtext(path) or None
 
 
 def parse_volume_spec(xml: str | bytes) -> VolumeSpec:
@@ -99,7 +103,7 @@ def parse_volume_spec(xml: str | bytes) -> VolumeSpec:
         name=name,
         capacity=capacity,
         format=(fmt.get("type") if fmt is not None else None) or "raw",
-        allocation=_bytes(root.find("allocation")),
-        backing_path=_text(root, "backingStore/path"),
+        allocation=_bytes(root.find("allocation")) or 0,
+        backing_path=_exact(root, "backingStore/path"),
         backing_format=backing_fmt.get("type") if backing_fmt is not None else None,
     )
