@@ -65,12 +65,12 @@ async def take_snapshot(app, pilot, tab, name: str, description: str = "") -> No
 
 
 def select_snapshot(tab, name: str) -> None:
-    node = next(n for n in tab.tree._tree_nodes.values() if n.data == name)
-    tab.tree.move_cursor(node)
+    node = next(n for n in tab.snapshot_tree._tree_nodes.values() if n.data == name)
+    tab.snapshot_tree.move_cursor(node)
 
 
 def tree_text(tab) -> str:
-    return "\n".join(str(n.label) for n in tab.tree._tree_nodes.values())
+    return "\n".join(str(n.label) for n in tab.snapshot_tree._tree_nodes.values())
 
 
 async def test_snapshot_tree_create_revert_delete(tmp_path, fresh_default):
@@ -110,7 +110,7 @@ async def test_snapshot_tree_create_revert_delete(tmp_path, fresh_default):
         assert [(s.name, s.depth) for s in tab.snapshots] == [(first, 0), (second, 1), (third, 2)]
         assert [s.name for s in tab.snapshots if s.current] == [third]
         text = tree_text(tab)
-        assert first in text and "desc <&> [b]" in text and "internal" in text and "(current)" in text
+        assert first in text and "desc <&> [b]" in text and "internal" in text and " current" in text
 
         # revert to the paused one: confirm first; "n" leaves everything as it was
         select_snapshot(tab, second)
@@ -155,24 +155,36 @@ async def test_snapshot_tree_create_revert_delete(tmp_path, fresh_default):
         assert dom.listAllSnapshots() == []
 
 
-async def test_failed_snapshot_shows_libvirts_words_and_offers_external(tmp_path, fresh_default):
-    define_guest(fresh_default)
+async def test_refused_snapshots_show_libvirts_words_and_offer_external(tmp_path, fresh_default):
+    dom = define_guest(fresh_default)
     app = make_app(tmp_path, "-c", "test:///default")
     async with app.run_test(size=(200, 50)) as pilot:
         tab = await open_tab(app, pilot, "snapshots")
         await wait_for(pilot, lambda: tab.loaded)
+        # external disk-only: the test driver refuses the flag, and the user reads why
         await pilot.press("n")
         await wait_for(pilot, lambda: screen_name(app) == "CreateSnapshotScreen")
         form = app.screen
         form.query_one("#name").value = "first"
-        form.query_one("#description").value = "\x00"  # libvirt refuses a NUL in the XML? no: ET does
-        form.query_one("#description").value = ""
-        # external disk-only: the test driver refuses the flag, and says so
         form.query_one("#kind").value = "external-disk"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: any("unsupported flags" in n for n in notes(app)), what="libvirt's words")
-        assert screen_name(app) == "GuestDetailScreen"  # no fallback offered for an external one
-        assert fresh_default.lookupByName(NAME).listAllSnapshots() == []
+        assert screen_name(app) == "GuestDetailScreen"  # nothing else to offer after an external one
+        assert dom.listAllSnapshots() == []
+
+        # an internal one refused (here: the name was taken behind the form's back) offers external
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "CreateSnapshotScreen")
+        app.screen.query_one("#name").value = "raced"
+        dom.snapshotCreateXML("<domainsnapshot><name>raced</name></domainsnapshot>", 0)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen", what="the external offer")
+        assert "refused the internal snapshot" in app.screen.question and "disk-only external" in app.screen.question
+        count = len(notes(app))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(notes(app)) > count and "unsupported flags" in notes(app)[-1],
+                       what="the external attempt refused in libvirt's words")
+        assert [s.getName() for s in dom.listAllSnapshots()] == ["raced"]
 
 
 async def test_mixing_kinds_warns_before_taking(tmp_path, fresh_default):

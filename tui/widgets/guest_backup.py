@@ -53,7 +53,7 @@ class BackupTab(GuestTab):
         if kinds is None or kinds & {"guests", "hosts"}:
             self.refresh_bindings()
 
-    def _running(self) -> bool:
+    def _guest_running(self) -> bool:
         guest = self.guest
         return guest is not None and guest.state in RUNNING
 
@@ -63,9 +63,9 @@ class BackupTab(GuestTab):
             return "the guest is gone"
         if self.read_only:
             return "the host is read-only"
-        if action == "save" and not self._running():
+        if action == "save" and not self._guest_running():
             return f"{guest.name} is {guest.state}: only a running guest's memory can be saved"
-        if action == "backup" and not self._running():
+        if action == "backup" and not self._guest_running():
             return f"{guest.name} is {guest.state}: a push-mode backup needs a running guest (QEMU copies the disks)"
         return None
 

@@ -18,22 +18,24 @@ from .guest_tab import GuestTab
 STATE_WORDS = {"running": "running", "paused": "paused", "shutoff": "shut off", "disk-snapshot": "disk only"}
 
 
-def snapshot_label(snap: ops.Snapshot) -> Text:
+def snapshot_label(snap: ops.Snapshot, name_width: int) -> Text:
+    """One row of the tree: name (padded so the columns line up under every depth), creation time,
+    state, internal/external, memory, the current marker and the description."""
     facts = snap.facts
     label = Text()
     label.append("● " if snap.current else "  ", style="bold green")
     label.append(facts.name, style="bold" if snap.current else "")
+    label.append(" " * max(1, name_width - len(facts.name) + 2))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(facts.created)) if facts.created else "?"
-    label.append(f"  {created}  ", style="dim")
-    label.append(STATE_WORDS.get(facts.state, facts.state or "?"))
-    label.append("  external" if facts.external else "  internal", style="magenta" if facts.external else "cyan")
-    if facts.with_memory:
-        label.append(" +memory", style="cyan")
+    label.append(f"{created}  ", style="dim")
+    label.append(f"{STATE_WORDS.get(facts.state, facts.state or '?'):<10} ")
+    label.append(f"{'external' if facts.external else 'internal':<9}", style="magenta" if facts.external else "cyan")
+    label.append("+memory " if facts.with_memory else "disks   ", style="cyan" if facts.with_memory else "dim")
     if snap.current:
-        label.append("  (current)", style="green")
+        label.append(" current", style="green")
     if facts.description:
         label.append("  ")
-        label.append(facts.description, style="italic")
+        label.append(" ".join(facts.description.split()), style="italic")
     return label
 
 
@@ -63,7 +65,7 @@ class SnapshotsTab(GuestTab):
         yield tree
 
     @property
-    def tree(self) -> Tree:
+    def snapshot_tree(self) -> Tree:
         return self.query_one("#snapshot-tree", Tree)
 
     def activated(self) -> None:
@@ -85,12 +87,14 @@ class SnapshotsTab(GuestTab):
         self.loaded = True
         selected = select or self.selected_name()
         self.snapshots = snapshots
-        tree = self.tree
+        tree = self.snapshot_tree
         tree.clear()
         nodes = {}
+        indent = tree.guide_depth
+        width = max((len(snap.name) + indent * snap.depth for snap in snapshots), default=0)
         for snap in snapshots:
             parent = nodes.get(snap.facts.parent, tree.root) if snap.depth else tree.root
-            node = parent.add(snapshot_label(snap), data=snap.name, expand=True, allow_expand=bool(snap.children))
+            node = parent.add(snapshot_label(snap, width - indent * snap.depth), data=snap.name, expand=True, allow_expand=False)
             nodes[snap.name] = node
         tree.root.expand_all()
         if snapshots:
@@ -103,7 +107,7 @@ class SnapshotsTab(GuestTab):
         self.refresh_bindings()
 
     def selected_name(self) -> str | None:
-        node = self.tree.cursor_node
+        node = self.snapshot_tree.cursor_node
         return node.data if node is not None and node.data is not None else None
 
     def selected(self) -> ops.Snapshot | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libvirt
 
@@ -80,7 +80,7 @@ def _facts(snap: libvirt.virDomainSnapshot) -> SnapshotFacts:
         except libvirt.libvirtError:
             parent = None
         if parent is not None:
-            facts = SnapshotFacts(**{**facts.__dict__, "parent": parent.getName()})
+            facts = replace(facts, parent=parent.getName())
     return facts
 
 
