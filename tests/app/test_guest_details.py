@@ -88,7 +88,7 @@ async def test_overview_and_device_tabs(tmp_path, fresh_default):
         await wait_for(pilot, lambda: disks.data is not None, what="the disks read")
         text = shown(disks.body)
         assert "vda" in text and "/guest/top.qcow2" in text and "qcow2" in text
-        assert "/guest/top.qcow2" in text and "/guest/base.qcow2 (qcow2)" in text and "from the live XML" in text
+        assert "/guest/top.qcow2 (qcow2) → /guest/base.qcow2 (qcow2)" in text and "from the live XML" in text
         assert "1.0 TiB" in text or "TiB" in text  # the test driver's blockInfo
         assert "cdrom" in text and "no media" in text and "read-only" in text
 
@@ -121,6 +121,10 @@ async def test_overview_and_device_tabs(tmp_path, fresh_default):
         assert "org.qemu.guest_agent.0" in text and "not answering" in text
         assert "unavailable" in text
         assert agent.check_action("freeze", ()) is None and agent.check_action("thaw", ()) is None
+        await pilot.press("f")  # disabled: says why, asks nothing
+        await wait_for(pilot, lambda: any("Can't freeze: the guest agent does not answer" in str(n.message)
+                                          for n in app._notifications), what="why freeze is off")
+        assert type(app.screen).__name__ == "GuestDetailScreen"
 
         await pilot.press("x")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "XmlScreen", what="the XML view")
@@ -139,3 +143,49 @@ async def test_agent_tab_without_a_channel(tmp_path, fresh_default):
         assert agent.data.channel is None
         text = shown(agent.body)
         assert "none: add an org.qemu.guest_agent.0 channel" in text and "unavailable" in text
+
+
+async def test_answering_agent_freeze_and_thaw(tmp_path, fresh_default, monkeypatch):
+    """The test driver has no guestInfo (and no guest answers here), but it has fsFreeze/fsThaw:
+    stand in for the agent's answer, then freeze (after y) and thaw through the driver."""
+    from tui.backend.ops import guest_info
+    from tui.backend.xml.domain import parse_guest_info
+    from tui.widgets.guest_devices import AgentTab
+
+    answer = parse_guest_info({"os.pretty-name": "Debian 12", "hostname": "h [1]", "timezone.name": "UTC",
+                               "timezone.offset": 0, "user.count": 1, "user.0.name": "ann", "fs.count": 1,
+                               "fs.0.mountpoint": "/", "fs.0.name": "vda1", "fs.0.fstype": "ext4",
+                               "fs.0.total-bytes": 4 << 30, "fs.0.used-bytes": 1 << 30})
+    calls = []
+
+    def answering(conn, uuid):
+        agent = guest_info.read_agent(conn, uuid)
+        calls.append(agent.error)
+        return guest_info.Agent(agent.channel, answer, None)
+
+    monkeypatch.setattr(AgentTab, "READ", staticmethod(answering))
+    fresh_default.defineXML(odd_guest_xml()).create()
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(220, 50)) as pilot:
+        await open_details(app, pilot)
+        app.screen.show_tab("agent")
+        agent = app.screen.tab("agent")
+        await wait_for(pilot, lambda: agent.data is not None, what="the agent read")
+        assert calls and "not supported" in calls[0]  # the real call was made and failed on this driver
+        text = shown(agent.body)
+        assert "answering" in text and "Debian 12" in text and "h [1]" in text and "UTC (UTC+00:00)" in text
+        assert "ann" in text and "vda1" in text and "4 GiB" in text and "1 GiB (25%)" in text
+        assert agent.check_action("freeze", ()) is True
+        await pilot.press("f")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the freeze question")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestDetailScreen")
+        assert not any("frozen" in str(n.message) for n in app._notifications)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("filesystem(s) frozen" in str(n.message) for n in app._notifications),
+                       what="frozen")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: any("filesystem(s) thawed" in str(n.message) for n in app._notifications),
+                       what="thawed")

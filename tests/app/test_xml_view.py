@@ -108,6 +108,7 @@ async def test_view_then_edit_memory_no_then_yes(tmp_path, fresh_default, editor
         await pilot.press("y")
         await wait_for(pilot, lambda: memory_of(fresh_default) == "262144", what="the new definition")
         await wait_for(pilot, lambda: "262144" in (view.xml or ""), what="the view reloaded")
+        assert "new definition saved" in " ".join(notes(app))
 
         editor("nothing")
         await pilot.press("e")
@@ -148,10 +149,24 @@ async def test_parse_error_rename_and_define_error(tmp_path, fresh_default, edit
         await pilot.press("e")
         await wait_for(pilot, lambda: screen_name(app) == "XmlDiffScreen")
         await pilot.press("y")
-        await wait_for(pilot, lambda: any(n.severity == "error" and "lots" in str(n.message) or
-                                          "memory" in str(n.message).lower() and n.severity == "error"
-                                          for n in app._notifications), what="libvirt's error")
+        await wait_for(pilot, lambda: any(n.title == "Define failed" for n in app._notifications),
+                       what="libvirt's error")
+        failed = next(n for n in app._notifications if n.title == "Define failed")
+        assert failed.severity == "error" and str(failed.message).startswith(NAME + ": ")
+        assert screen_name(app) == "XmlScreen"
         assert memory_of(fresh_default) == "131072"
+
+        # Someone else defines a change while the view is open: the edit is refused, theirs stays.
+        defined = fresh_default.lookupByName(NAME).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        fresh_default.defineXML(defined.replace(">131072<", ">196608<"))
+        editor("memory")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "XmlDiffScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("changed since it was shown" in m for m in notes(app)),
+                       what="the edit refused")
+        assert memory_of(fresh_default) == "196608"
+        fresh_default.defineXML(defined)
 
         editor("fail")
         await pilot.press("e")
@@ -188,7 +203,30 @@ async def test_read_only_host_views_only(tmp_path, fresh_default, editor):
         assert "read-only host: view only" in app.screen.query_one("#xml-title").content.plain
         editor("memory")
         await pilot.press("e")
-        app.screen.action_edit()  # even called directly, it refuses and says why
         await wait_for(pilot, lambda: any("read-only" in m for m in notes(app)), what="the reason")
+        app.clear_notifications()
+        app.screen.action_edit()  # even called directly, it refuses and says why
+        await wait_for(pilot, lambda: any("read-only" in m for m in notes(app)), what="the reason again")
         assert screen_name(app) == "XmlScreen"
         assert memory_of(fresh_default) == "131072"
+
+
+async def test_read_only_guest_details_disable_freeze(tmp_path, fresh_default):
+    from .test_guest_details import NAME as ODD, odd_guest_xml
+
+    fresh_default.defineXML(odd_guest_xml()).create()
+    app = make_app(tmp_path, "--read-only", "-c", "test:///default")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_for(pilot, lambda: any(c[0].plain.endswith(ODD) for c in app.screen.table._cells.values()))
+        select(app, ODD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
+        app.screen.show_tab("agent")
+        agent = app.screen.tab("agent")
+        await wait_for(pilot, lambda: agent.data is not None, what="the agent read")
+        assert agent.why_not() == "the host is read-only"
+        await pilot.press("t")
+        await wait_for(pilot, lambda: any("Can't thaw: the host is read-only" in m for m in notes(app)))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_name(app) == "XmlScreen" and app.screen.xml is not None)
+        assert app.screen.check_action("edit", ()) is None

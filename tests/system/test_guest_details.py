@@ -114,6 +114,12 @@ async def test_shut_off_guest(tmp_path, testbed: Testbed, h1_guest: str):
     app = app_for(tmp_path, testbed.system_uri, refresh="60")
     async with app.run_test(size=(220, 50)) as pilot:
         disks = await open_tab(app, pilot, "disks")
+        facts = app.screen.query_one("#facts-text")
+        await wait_for(pilot, lambda: app.screen.overview is not None, what="the overview read")
+        machine = ET.fromstring(testbed.virsh("dumpxml", NAME)).find("os/type").get("machine")
+        text = shown(facts)
+        assert machine and f"x86_64 {machine}" in text and "direct kernel boot" in text and "qemu" in text
+        assert NAME in text
         vda = next(d for d in disks.data if d.device.target == "vda")
         info = domblkinfo(testbed, "vda")
         assert (vda.capacity, vda.allocation) == (info["Capacity"], info["Allocation"])

@@ -127,6 +127,15 @@ class GuestDetailScreen(AnswersCalls, Screen):
         for tab in self.query(GuestTab):
             tab.refresh_view(kinds)
 
+    def on_screen_resume(self) -> None:
+        # Back from the XML view (maybe edited): read the definition again.
+        guest = self.app.inventory.guests.get(self.key)
+        if guest is not None and self.overview is not None:
+            self.read_overview(guest)
+            pane = self.query_one(TabbedContent).active_pane
+            for tab in pane.query(GuestTab) if pane is not None else ():
+                tab.activated()
+
     def read_overview(self, guest) -> None:
         """The XML's facts, when the screen opens and whenever the guest changes."""
         self._overview_of = guest

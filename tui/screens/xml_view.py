@@ -63,7 +63,7 @@ class XmlScreen(AnswersCalls, Screen):
     def title_line(self) -> Text:
         line = Text(f"{self.kind} ", style="bold")
         line.append(self.object_name, style="bold")
-        line.append(" — persistent definition", style="dim")
+        line.append("  — persistent definition", style="dim")
         if self.read_only:
             line.append("   read-only host: view only", style="bold yellow")
         return line
@@ -90,6 +90,12 @@ class XmlScreen(AnswersCalls, Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def on_key(self, event) -> None:
+        # A disabled binding never reaches its action: say why here instead.
+        if event.key == "e" and self.read_only:
+            event.stop()
+            self.notify("This host is read-only: the XML can only be viewed.", severity="warning")
 
     # -- edit ------------------------------------------------------------
 
@@ -118,24 +124,26 @@ class XmlScreen(AnswersCalls, Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.define(after)
+                self.define(before, after)
             else:
                 self.notify("Edit dropped: nothing defined.")
 
         self.app.push_screen(XmlDiffScreen(f"Define this change to {self.kind} {self.object_name}?", diff),
                              answered)
 
-    def define(self, xml: str) -> None:
-        kind = self.kind
+    def define(self, before: str, after: str) -> None:
+        kind, uuid = self.kind, self.uuid
 
         def done(_result, error: str | None) -> None:
             if error is not None:
                 self.notify(f"{self.object_name}: {error}", title="Define failed", severity="error", markup=False)
+                self.load()  # show what is defined now
                 return
             self.notify(f"{self.object_name}: new definition saved.", markup=False)
             self.load()
 
-        ask(self, self.connection, lambda conn: xml_edit.define_xml(conn, kind, xml), done, "define XML")
+        ask(self, self.connection, lambda conn: xml_edit.define_edit(conn, kind, uuid, before, after), done,
+            "define XML")
 
 
 def editor_command() -> list[str]:

@@ -20,7 +20,7 @@ from .guest_tab import GuestTab
 
 
 def _table(*columns: str) -> Table:
-    table = Table(box=None, padding=(0, 2), show_edge=False, expand=False, header_style="bold")
+    table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False, expand=False, header_style="bold")
     for column in columns:
         table.add_column(column)
     return table
@@ -34,6 +34,11 @@ class ReadingTab(GuestTab):
     """A tab that reads one thing about its guest when shown, and again when the guest changes."""
 
     READ: ClassVar[Callable[[Any, str], Any]]
+    DEFAULT_CSS = """
+    ReadingTab { padding: 0 1; }
+    ReadingTab #commands-title { margin-top: 1; }
+    ReadingTab OptionList { height: auto; max-height: 12; }
+    """
 
     def __init__(self, conn_id: str, uuid: str) -> None:
         super().__init__(conn_id, uuid)
@@ -98,7 +103,8 @@ class DisksTab(ReadingTab):
                           *sizes, Text(flags or "—"))
             line = Text(f"{d.target}: ", style="bold")
             if disk.backing:
-                line.append(" → ".join(f"{layer.source} ({layer.format or '?'})" for layer in disk.backing))
+                layers = [f"{d.source} ({d.format or '?'})", *(f"{b.source} ({b.format or '?'})" for b in disk.backing)]
+                line.append(" → ".join(layers))
                 line.append(f"   [{disk.backing_note}]", style="dim")
             else:
                 line.append(disk.backing_note or "no backing file", style="dim")
@@ -189,6 +195,11 @@ class ConsolesTab(ReadingTab):
             options.highlighted = 0
         return Group(*parts)
 
+    def on_key(self, event) -> None:
+        if event.key == "y" and not self.commands:
+            event.stop()
+            self.notify("No command to copy: the guest has no console or graphics.", severity="warning")
+
     def on_focus(self) -> None:
         if self.commands:
             self.query_one("#commands", OptionList).focus()
@@ -267,6 +278,13 @@ class AgentTab(ReadingTab):
             return self.why_not()
         finally:
             self.data = data
+
+    def on_key(self, event) -> None:
+        # A disabled binding never reaches its action: say why here instead.
+        if event.key in ("f", "t") and self.why_not() is not None:
+            event.stop()
+            verb = "freeze" if event.key == "f" else "thaw"
+            self.notify(f"Can't {verb}: {self.why_not()}", severity="warning", markup=False)
 
     def action_freeze(self) -> None:
         why = self.why_not()

@@ -57,6 +57,14 @@ def _pool_chain(conn: libvirt.virConnect, path: str) -> tuple[tuple[dx.Layer, ..
     return tuple(chain), "from the storage pool"
 
 
+def _volume_path(conn: libvirt.virConnect, source: str | None) -> str | None:
+    pool, _, volume = (source or "").partition("/")
+    try:
+        return conn.storagePoolLookupByName(pool).storageVolLookupByName(volume).path()
+    except libvirt.libvirtError:
+        return None
+
+
 def read_disks(conn: libvirt.virConnect, uuid: str) -> tuple[Disk, ...]:
     dom = _dom(conn, uuid)
     disks = []
@@ -71,8 +79,9 @@ def read_disks(conn: libvirt.virConnect, uuid: str) -> tuple[Disk, ...]:
             except libvirt.libvirtError as exc:
                 size_note = f"n/a: {_short(exc)}"
         backing, backing_note = device.backing, "from the live XML" if device.backing else None
-        if not backing and device.path and device.kind in ("file", "block", "volume"):
-            backing, backing_note = _pool_chain(conn, device.path)
+        path = device.path or (_volume_path(conn, device.source) if device.kind == "volume" else None)
+        if not backing and path and device.kind in ("file", "block", "volume"):
+            backing, backing_note = _pool_chain(conn, path)
             if not backing and backing_note == "from the storage pool":
                 backing_note = "none"
         disks.append(Disk(device, capacity, allocation, size_note, backing, backing_note))

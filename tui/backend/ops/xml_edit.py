@@ -45,6 +45,17 @@ def define_xml(conn: libvirt.virConnect, kind: str, xml: str) -> None:
         define_domain(conn, xml)
 
 
+class ChangedMeanwhile(Exception):
+    """The definition changed since it was read for the edit."""
+
+
+def define_edit(conn: libvirt.virConnect, kind: str, uuid: str, before: str, after: str) -> None:
+    """Define `after` unless the definition is no longer `before` (someone else changed it)."""
+    if read_xml(conn, kind, uuid) != before:
+        raise ChangedMeanwhile("the definition changed since it was shown: nothing defined; look again and re-edit")
+    define_xml(conn, kind, after)
+
+
 def define_domain(conn: libvirt.virConnect, xml: str) -> None:
     """Define with schema validation where the driver has it, else plainly."""
     flags = getattr(libvirt, "VIR_DOMAIN_DEFINE_VALIDATE", 0)
