@@ -47,7 +47,7 @@ def _scaled(value: float) -> tuple[float, int]:
     if value < 1024:
         return value, -1
     index = -1
-    while value >= 1024 and index < len(_UNITS) - 1:
+    while value >= 1023.95 and index < len(_UNITS) - 1:  # what would print as "1024" goes up a unit
         value /= 1024
         index += 1
     return value, index

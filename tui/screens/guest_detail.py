@@ -43,6 +43,8 @@ class GuestDetailScreen(AnswersCalls, Screen):
         *guest_devices.TABS, *guest_hardware.TABS, *guest_snapshots.TABS, *guest_backup.TABS,
     ]
     DEFAULT_CSS = """
+    GuestDetailScreen #guest-tabs { height: 1fr; }
+    GuestDetailScreen #guest-title { height: 1; padding: 0 1; text-style: bold; }
     GuestDetailScreen #facts { width: 60; border-right: solid $panel-lighten-2; padding: 0 1; }
     GuestDetailScreen #live { padding: 0 1; }
     GuestDetailScreen .headline { height: 1; margin-top: 1; }
@@ -59,6 +61,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar("guests")
+        yield Static(id="guest-title")
         with TabbedContent(id="guest-tabs"):
             with TabPane("Overview", id="pane-overview"):
                 with Horizontal():
@@ -106,7 +109,11 @@ class GuestDetailScreen(AnswersCalls, Screen):
         facts_box = self.query_one("#facts-text", Static)
         if guest is None:
             facts_box.update(Text("This guest is gone.", style="bold red"))
+            self.query_one("#guest-title", Static).update(Text("This guest is gone.", style="bold red"))
             return
+        title = Text(guest.name)
+        title.append(f" on {inventory.host_name(guest.conn_id)}: {guest.state}", style="dim")
+        self.query_one("#guest-title", Static).update(title)
         if guest != self._overview_of:
             self.read_overview(guest)
         if kinds is None or kinds & {"guests", "hosts"}:
