@@ -12,6 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import libvirt
+import pytest
 
 from tui.backend.xml import devices as dx
 
@@ -33,6 +34,19 @@ def odd_guest(conn: libvirt.virConnect) -> libvirt.virDomain:
     devices.append(dx.disk_element("sda", "sata", None, device="cdrom"))
     devices.append(dx.nic_element("network", "default", "virtio", "52:54:00:aa:bb:01"))
     return conn.defineXML(ET.tostring(dom, encoding="unicode"))
+
+
+@pytest.fixture(autouse=True)
+def restore_test_guest(fresh_default):
+    """The tests change the shared "test" guest's vCPUs and memory: put them back."""
+    dom = fresh_default.lookupByName("test")
+    config = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    live_kib = dx.parse_hardware(dom.XMLDesc(0)).memory_kib
+    yield
+    dom = fresh_default.lookupByName("test")
+    fresh_default.defineXML(config)
+    if dom.isActive():
+        dom.setMemoryFlags(live_kib, libvirt.VIR_DOMAIN_AFFECT_LIVE)
 
 
 def select(app, name):

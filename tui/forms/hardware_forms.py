@@ -138,6 +138,7 @@ class CpuMemoryScreen(HardwareForm):
         yield Static(Text(f"Now: {self.view.current.vcpus} of {self.view.current.max_vcpus} vCPUs, "
                           f"{self.view.current.memory_kib // 1024} of {self.view.current.max_memory_kib // 1024} MiB"
                           + ("" if self.view.active else " (shut off)")))
+        yield Static(Text("The fields start at the next boot's values; only what you change applies.", style="dim"))
         yield from self.field("vCPUs", Input(str(base.vcpus), id="vcpus"), "vcpus")
         yield from self.field("Memory (512M, 2G, 1.5GiB; a bare number is MiB)",
                               Input(f"{base.memory_kib // 1024}M", id="memory"), "memory")
@@ -183,14 +184,14 @@ class CpuMemoryScreen(HardwareForm):
         return problems
 
     def result(self) -> CpuMemoryRequest:
-        live = bool(self.value("live") and self.view.active)
-        config = bool(self.value("config") and self.view.persistent)
-        chosen = [hw for hw, on in ((self.view.current, live), (self.view.next_boot, config)) if on]
-        vcpus, kib = self._vcpus(), self._memory_kib()
+        """Only what was edited applies: the fields start at the next boot's values."""
+        base = self.view.next_boot
+        vcpus_text, memory_text = self.value("vcpus").strip(), self.value("memory").strip()
         return CpuMemoryRequest(
-            None if all(hw.vcpus == vcpus for hw in chosen) else vcpus,
-            None if all(hw.memory_kib == kib for hw in chosen) else kib,
-            live, config,
+            None if vcpus_text == str(base.vcpus) else self._vcpus(),
+            None if memory_text == f"{base.memory_kib // 1024}M" else self._memory_kib(),
+            bool(self.value("live") and self.view.active),
+            bool(self.value("config") and self.view.persistent),
         )
 
 

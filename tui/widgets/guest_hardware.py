@@ -67,7 +67,7 @@ class HardwareTab(GuestTab):
         self.reload()
         if self.app.fleet is not None:
             for (conn_id, pool_uuid), pool in self.app.inventory.pools.items():
-                if conn_id == self.key[0] and pool.state == "running":
+                if conn_id == self.key[0] and pool.state == "active":
                     self.app.fleet.list_volumes(conn_id, pool_uuid)
 
     def reload(self) -> None:
@@ -300,6 +300,9 @@ class HardwareTab(GuestTab):
             return outcomes
 
         def after(outcomes: list[ops.Outcome]) -> None:
+            if request.live and request.memory_kib is not None:
+                for delay in (2, 6, 15):  # the guest's balloon driver gets there in its own time
+                    self.set_timer(delay, self.reload)
             refused = [o for o in outcomes if o.live_refused]
             if refused and not request.config and self.view is not None and self.view.persistent:
                 words = "; ".join(error for o in refused for where, error in o.failed if where == "live")
@@ -357,7 +360,7 @@ class HardwareTab(GuestTab):
 
     def action_attach_disk(self) -> None:
         inventory = self.app.inventory
-        pools = sorted(p.name for (c, _), p in inventory.pools.items() if c == self.key[0] and p.state == "running")
+        pools = sorted(p.name for (c, _), p in inventory.pools.items() if c == self.key[0] and p.state == "active")
         taken = {d.target for d, _ in self.devices().values() if isinstance(d, dx.DiskDevice)}
         uuid = self.key[1]
 

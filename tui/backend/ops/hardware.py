@@ -253,15 +253,18 @@ def _xml(dom: libvirt.virDomain, inactive: bool) -> ET.Element:
 def change_media(conn: libvirt.virConnect, uuid: str, target: str, path: str | None) -> Outcome:
     """Insert `path` into the CD-ROM at `target`, or eject it (None)."""
     dom = conn.lookupByUUIDString(uuid)
-    active = bool(dom.isActive())
-    root = _xml(dom, inactive=not active)
-    disk = dx.find_device(root, f"disk:{target}")
+    active, persistent = bool(dom.isActive()), bool(dom.isPersistent())
+    where = scope(active, persistent)
+    disk = dx.find_device(_xml(dom, inactive=not active), f"disk:{target}")
+    if disk is None and active and persistent:  # a drive added for the next boot only
+        disk, where = dx.find_device(_xml(dom, inactive=True), f"disk:{target}"), scope(False, True)
     if disk is None or disk.get("device") != "cdrom":
         raise ValueError(f"{target} is not a CD-ROM drive of this guest")
     source_type = "block" if path is not None and path.startswith("/dev/") else "file"
     new = dx.device_xml(dx.with_media(disk, path, source_type))
     outcome = Outcome(f"{target}: {'insert ' + path if path else 'eject'}")
-    _scoped_call(outcome, dom, lambda flags: dom.updateDeviceFlags(new, flags), "inserted" if path else "ejected")
+    dom.updateDeviceFlags(new, where.flags)
+    outcome.applied.append(f"{'inserted' if path else 'ejected'} ({where.words})")
     return outcome
 
 
