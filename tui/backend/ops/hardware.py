@@ -7,13 +7,13 @@ checks (`parse_size`, `check_mac`, `overcommit_warning`, `scope`) are pure.
 
 from __future__ import annotations
 
-import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 import libvirt
 
+from .. import validate
 from ..inventory import Inventory
 from ..overcommit import ACTIVE_STATES, Thresholds, host_load
 from ..xml import devices as dx
@@ -22,39 +22,21 @@ LIVE = libvirt.VIR_DOMAIN_AFFECT_LIVE
 CONFIG = libvirt.VIR_DOMAIN_AFFECT_CONFIG
 RELEASE_WAIT = 3.0  # seconds to wait for a guest to let go of a detached device
 
-_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGTP]?)(i?B?)\s*$", re.IGNORECASE)
-_MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$", re.IGNORECASE)
-_VOLUME_NAME = re.compile(r"^[^/\x00]+$")
 
 
 # -- checks -------------------------------------------------------------------
 
 
-def parse_size(text: str, default_unit: str = "M") -> int:
-    """Bytes from '2G', '512MiB', '1.5 GiB', '1000MB', '4096' (in `default_unit`).
-    K M G T P alone or with iB are powers of 1024, with B alone powers of 1000.
-    Raises ValueError with a message for the user."""
-    match = _SIZE.match(text or "")
-    if not match:
-        raise ValueError("A size is a number with an optional unit: 512M, 2G, 1.5GiB, 1000MB")
-    number, letter, suffix = match.groups()
-    if suffix.lower() == "i" or (suffix.lower() == "ib" and not letter):
-        raise ValueError("A size is a number with an optional unit: 512M, 2G, 1.5GiB, 1000MB")
-    letter = (letter or ("" if suffix.upper() == "B" else default_unit)).upper()
-    base = 1000 if suffix.upper() == "B" and letter else 1024
-    power = "BKMGTP".index(letter) if letter else 0
-    value = float(number) * base**power
-    if value < 1:
-        raise ValueError("A size must be more than zero")
-    return int(value)
+def parse_size(text: str, default_unit: str = "MiB") -> int:
+    """Bytes from '2G', '512MiB', '4096' (in `default_unit`); ValueError with the user's message."""
+    value, error = validate.parse_size(text, default_unit=default_unit)
+    if error is not None:
+        raise ValueError(error)
+    return value
 
 
 def check_size(text: str) -> str | None:
-    try:
-        parse_size(text)
-    except ValueError as exc:
-        return str(exc)
-    return None
+    return validate.parse_size(text, default_unit="MiB")[1]
 
 
 def check_count(text: str, most: int | None = None) -> str | None:
@@ -67,23 +49,12 @@ def check_count(text: str, most: int | None = None) -> str | None:
 
 
 def check_mac(text: str) -> str | None:
-    """Empty is fine (libvirt makes one); else six hex pairs, unicast."""
-    text = text.strip()
-    if not text:
-        return None
-    if not _MAC.match(text):
-        return "A MAC address is six hex pairs: 52:54:00:12:34:56"
-    if int(text[:2], 16) & 1:
-        return "That is a multicast address: the first byte must be even"
-    return None
+    """Empty is fine (libvirt makes one); else a unicast MAC."""
+    return validate.parse_mac(text)[1] if text.strip() else None
 
 
 def check_volume_name(text: str) -> str | None:
-    if not text.strip():
-        return "Enter a name for the new volume"
-    if not _VOLUME_NAME.match(text):
-        return "A volume name has no '/'"
-    return None
+    return validate.check_name(text, "volume")
 
 
 @dataclass(frozen=True)
