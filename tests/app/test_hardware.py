@@ -227,8 +227,8 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         assert "Target: sda" in form.query_one("#target").render().plain
         form.query_one("#size").value = "1 parsec"
         await pilot.press("ctrl+s")
-        assert "Enter a name" in form.query_one("#error-name").render().plain
-        assert "size" in form.query_one("#error-size").render().plain
+        assert "Enter a volume name" in form.query_one("#error-name").render().plain
+        assert "Unknown unit" in form.query_one("#error-size").render().plain
         form.query_one("#name").value = "vd-h2 new [1].qcow2"
         form.query_one("#size").value = "64M"
         before = tab.last_result
@@ -247,7 +247,7 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         assert "multicast" in form.query_one("#error-mac").render().plain
         form.query_one("#mac").value = "52:54:00:zz:00:01"
         await pilot.press("ctrl+s")
-        assert "six hex pairs" in form.query_one("#error-mac").render().plain
+        assert "six hex octets" in form.query_one("#error-mac").render().plain
         form.query_one("#mac").value = ""
         before = tab.last_result
         await pilot.press("ctrl+s")

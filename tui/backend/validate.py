@@ -204,12 +204,13 @@ def parse_size(
     in ``default_unit``. Fractions round up to a whole byte.
     """
     match = _SIZE.match(text or "")
+    help_text = _SIZE_HELP if default_unit == "B" else _SIZE_HELP.replace("a number of bytes", f"a number of {default_unit}")
     if not match:
-        return None, f"Not a size: {_SIZE_HELP}"
+        return None, f"Not a size: {help_text}"
     number, unit = match.groups()
     scale = _unit_bytes(unit or default_unit)
     if scale is None:
-        return None, f"Unknown unit {unit!r}: {_SIZE_HELP}"
+        return None, f"Unknown unit {unit!r}: {help_text}"
     exact = Fraction(number) * scale
     value = math.ceil(exact)
     if value < minimum:
