@@ -60,7 +60,7 @@ async def test_rename_then_clone_an_odd_named_guest(tmp_path, fresh_default):
             form.query_one("#name").value = "test"  # taken on this host
             await pilot.press("ctrl+s")
             assert screen_name(app) == "RenameGuestScreen"
-            assert "exists on that host" in form.query_one("#name-error").render().plain
+            assert "exists already" in form.query_one("#name-error").render().plain
             form.query_one("#name").value = "a/b"
             await pilot.pause()
             assert "'/'" in form.query_one("#name-error").render().plain

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import libvirt
 
+from .. import validate
 from ..model import Guest
 
 ACTIVE = ("running", "paused", "blocked", "shutting down", "suspended", "crashed")
@@ -84,21 +85,9 @@ def why_not(verb: str, guest: Guest) -> str | None:
 
 def name_problem(name: str, taken: set[str] | frozenset[str] = frozenset(), current: str | None = None) -> str | None:
     """What is wrong with `name` as a new guest name on a host whose guests are `taken`."""
-    if not name.strip():
-        return "Enter a name"
-    if name != name.strip():
-        return "A name does not start or end with spaces"
-    if "/" in name:
-        return "A guest name has no '/' (libvirt names files after it)"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "A guest name has no control characters"
-    if len(name.encode()) > 200:
-        return "That name is too long (200 bytes at most)"
     if current is not None and name == current:
         return "That is its name already"
-    if name in taken:
-        return f"A guest named {name} exists on that host"
-    return None
+    return validate.check_name(name, "guest", taken)
 
 
 def rename(conn: libvirt.virConnect, uuid: str, new_name: str) -> None:
