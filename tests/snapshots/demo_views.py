@@ -301,6 +301,30 @@ async def clone_form(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def new_guest_form(pilot: Pilot, os_search: str | None = None, os_id: str | None = None) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("n")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "NewGuestScreen", lambda: "the new-guest form")
+    form = app.screen
+    await wait_for(pilot, lambda: form.choices is not None and form.variant is not None,
+                   lambda: "the host's offers and the OS list")
+    form.query_one("#name").value = "web03"
+    if os_search and os_id:
+        form.query_one("#os-search").value = os_search
+        await wait_for(pilot, lambda: os_id in form.variants, lambda: f"{os_search} among the matches")
+        form.query_one("#os").value = os_id
+        await wait_for(pilot, lambda: form.variant is not None and form.variant.id == os_id,
+                       lambda: f"{os_search} chosen")
+    await pilot.pause()
+
+
+async def new_guest_windows(pilot: Pilot) -> None:
+    await new_guest_form(pilot, "win11", "http://microsoft.com/win/11")
+    pilot.app.screen.query_one("#row-firmware").scroll_visible(top=True, animate=False)
+    await pilot.pause()
+
+
 async def delete_marked(pilot: Pilot) -> None:
     await guests(pilot)
     app: VirtdeckApp = pilot.app  # type: ignore[assignment]
@@ -325,11 +349,98 @@ async def migrate_form(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def new_network_form(pilot: Pilot) -> None:
+    await networks(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("n")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "NewNetworkScreen", lambda: "the new-network form")
+    form = app.screen
+    await wait_for(pilot, lambda: form.facts is not None, lambda: "the host's networks read")
+    form.query_one("#name").value = "lab-net"
+    form.query_one("#domain").value = "lab.example"
+    await pilot.pause()
+
+
+async def new_pool_form(pilot: Pilot) -> None:
+    await storage(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("n")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "NewPoolScreen", lambda: "the new-pool form")
+    form = app.screen
+    form.query_one("#name").value = "iso-images"
+    form.query_one("#target").value = "/var/lib/libvirt/templates"
+    await pilot.pause()
+
+
+async def new_volume_form(pilot: Pilot) -> None:
+    """`n` in the volumes of pool default, filled in: the XML it will create shows."""
+    await volumes(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("n")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "NewVolumeScreen", lambda: "the new-volume form")
+    app.screen.query_one("#name").value = "web-02-data.qcow2"  # type: ignore[attr-defined]
+    app.screen.query_one("#capacity").value = "40G"  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+async def upload_volume_form(pilot: Pilot) -> None:
+    """`u` in the volumes of pool default: a local file into a new or existing volume."""
+    await volumes(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("u")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "UploadVolumeScreen", lambda: "the upload form")
+    await pilot.pause()
+
+
+async def guest_tab(pilot: Pilot, tab: str, name: str = "db-primary") -> None:
+    await guest_detail(pilot, name)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    app.screen.show_tab(tab)  # type: ignore[attr-defined]
+    await pilot.pause(0.5)
+
+
+async def guest_snapshots(pilot: Pilot) -> None:
+    """Two snapshots taken through the form, so the tree has a parent and a child."""
+    await guest_tab(pilot, "snapshots", "web-01")
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    for name, description in (("before-upgrade", "nginx 1.22, kernel 6.1"), ("after-upgrade", "nginx 1.24")):
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CreateSnapshotScreen", lambda: "the snapshot form")
+        app.screen.query_one("#name").value = name
+        app.screen.query_one("#description").value = description
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestDetailScreen", lambda: "the snapshot taken")
+        tab = app.screen.query_one("#tab-snapshots")
+        await wait_for(pilot, lambda n=name: any(s.name == n for s in getattr(tab, "snapshots", ())),
+                       lambda: "the snapshot listed")
+    await pilot.pause(0.5)
+
+
+async def xml_view(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    _select_guest(app, "web-01")
+    await pilot.press("x")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "XmlScreen", lambda: "the XML view")
+    await pilot.pause(0.5)
+
+
 SCREENSHOTS: dict[str, Step] = {
+    "guest-disks": lambda pilot: guest_tab(pilot, "disks"),
+    "guest-hardware": lambda pilot: guest_tab(pilot, "hardware"),
+    "guest-consoles": lambda pilot: guest_tab(pilot, "consoles", "web-01"),
+    "guest-snapshots": guest_snapshots,
+    "xml-view": xml_view,
     **{name: _after_live(step) for name, step in VIEWS.items()},
     "clone": clone_form,
     "delete-marked": delete_marked,
+    "new-guest": new_guest_form,
+    "new-guest-windows": new_guest_windows,
     "migrate": migrate_form,
+    "new-volume": new_volume_form,
+    "upload-volume": upload_volume_form,
+    "new-network": new_network_form,
+    "new-pool": new_pool_form,
     "guest-detail": _after_live(guest_detail, points=40),
     "host-detail": _after_live(host_detail),
     "triage": _after_live(triage),

@@ -104,7 +104,10 @@ class GuestDetailScreen(AnswersCalls, Screen):
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         inventory = self.app.inventory
-        self.query_one(StatusBar).show(inventory, self.app.settings.read_only)
+        bars = self.query(StatusBar)
+        if not bars:
+            return  # closing: its widgets are gone already
+        bars.first().show(inventory, self.app.settings.read_only)
         guest = inventory.guests.get(self.key)
         facts_box = self.query_one("#facts-text", Static)
         if guest is None:
