@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from ..calls import AnswersCalls
 from ..render.rows import NETWORK_COLUMNS, network_row
 from .base import InventoryScreen
-from .details import DetailsScreen
+from .network_actions import NETWORK_BINDINGS, NetworkActions
 from .xml_view import XmlScreen
 
 
-class NetworksScreen(InventoryScreen):
+class NetworksScreen(AnswersCalls, NetworkActions, InventoryScreen):
     VIEW = "networks"
     COLUMNS = NETWORK_COLUMNS
     WATCHES = frozenset({"networks", "hosts"})
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
         Binding("x", "xml", "XML", id="xml"),
+        *NETWORK_BINDINGS,
     ]
 
     def action_xml(self) -> None:
@@ -37,13 +39,3 @@ class NetworksScreen(InventoryScreen):
     def render_row(self, key: str):
         net = self.vd.inventory.networks[self.split_key(key)]
         return network_row(net, self.vd.inventory.host_name(net.conn_id))
-
-    def action_details(self) -> None:
-        key = self.table.selected_key
-        net = self.vd.inventory.networks.get(self.split_key(key)) if key else None
-        if net is None:
-            return
-        cells = network_row(net, self.vd.inventory.host_name(net.conn_id))
-        facts = [(label, cell.plain) for (_, label), cell in zip(NETWORK_COLUMNS, cells)]
-        facts.append(("UUID", net.uuid))
-        self.app.push_screen(DetailsScreen(f"network {net.name}", facts))

@@ -1,0 +1,69 @@
+"""Delete a storage pool's storage: the pool's name typed before anything goes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Static
+
+
+class DeletePoolScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Delete", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    DeletePoolScreen { align: center middle; }
+    DeletePoolScreen > Vertical {
+        width: 80; max-width: 95%; height: auto;
+        border: thick $error; background: $surface; padding: 0 1;
+    }
+    DeletePoolScreen #error { color: $error; height: auto; }
+    DeletePoolScreen Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, name: str, host: str, what: str) -> None:
+        super().__init__()
+        self.pool_name = name
+        self.host = host
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Delete a storage pool"
+            text = Text("Delete pool ")
+            text.append(self.pool_name, style="bold")
+            text.append(f" on {self.host}: it is stopped, {self.what} and its definition removed. "
+                        "Type its name to go on.")
+            yield Static(text)
+            yield Input(placeholder="the pool's name", id="name")
+            yield Static(id="error")
+            with Horizontal():
+                yield Button("Delete", variant="error", id="delete")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def on_input_changed(self) -> None:
+        self.query_one("#error", Static).update("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "delete" else self.action_cancel()
+
+    def action_submit(self) -> None:
+        if self.query_one("#name", Input).value != self.pool_name:
+            self.query_one("#error", Static).update(Text(f"Type {self.pool_name} exactly to delete it."))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

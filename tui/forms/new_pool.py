@@ -1,0 +1,328 @@
+"""New storage pool: dir, netfs (NFS), logical (LVM), disk and iSCSI, each with
+the fields it needs; build, start and autostart as asked.
+
+Every field is checked as it is typed; `ctrl+s` shows the XML, `y` defines the
+pool and does the steps; a failed step undefines it again (and removes a
+directory the build made).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+
+from ..backend import validate
+from ..backend.ops import storage as ops
+from ..backend.ops.networks import Created, is_local, pretty
+from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
+from ..calls import AnswersCalls, ask
+from .xml_preview import XmlPreviewScreen
+
+TYPES = [
+    ("dir: a directory on the host", "dir"),
+    ("netfs: an NFS export, mounted on the host", "netfs"),
+    ("logical: an LVM volume group", "logical"),
+    ("disk: a whole disk, one partition per volume", "disk"),
+    ("iscsi: an iSCSI target, one LUN per volume", "iscsi"),
+]
+DISK_FORMATS = ("gpt", "dos", "mac", "bsd", "pc98", "sun", "lvm2")
+# Which inputs each type shows.
+FIELDS = {
+    "dir": ("target",),
+    "netfs": ("src-host", "src-path", "target"),
+    "logical": ("vg", "devices"),
+    "disk": ("device",),
+    "iscsi": ("src-host", "port", "iqn", "target"),
+}
+INPUTS = ("name", "target", "src-host", "src-path", "port", "vg", "devices", "device", "iqn")
+_VG = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$")
+_IQN = re.compile(r"^(iqn\.[0-9]{4}-[0-9]{2}\.[^\s:]+(:\S+)?"
+                  r"|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16}([0-9A-Fa-f]{16})?)$")
+
+
+def check_vg_name(name: str) -> str | None:
+    if not name:
+        return "Enter the volume group's name"
+    if not _VG.match(name) or name in (".", "..") or len(name) > 127:
+        return "A volume group name has letters, digits and + _ . - (not '-' first), at most 127"
+    return None
+
+
+def check_iqn(iqn: str) -> str | None:
+    if not iqn:
+        return "Enter the target's IQN"
+    if not _IQN.match(iqn):
+        return "Not an iSCSI name: e.g. iqn.2004-04.com.example:storage.disk1"
+    return None
+
+
+def _cell(label: str, field: str, hint: str = "") -> Vertical:
+    return Vertical(Label(label), Input(placeholder=hint, id=field), classes=f"cell f-{field}")
+
+
+class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Preview & define", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    NewPoolScreen { align: center middle; }
+    NewPoolScreen > VerticalScroll {
+        width: 100; max-width: 98%; height: auto; max-height: 98%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    NewPoolScreen .error { color: $error; height: auto; display: none; }
+    NewPoolScreen .error.shown { display: block; }
+    NewPoolScreen .row { height: auto; }
+    NewPoolScreen .cell { height: auto; width: 1fr; }
+    NewPoolScreen .hidden { display: none; }
+    NewPoolScreen #build-effect { height: auto; color: $text-muted; }
+    NewPoolScreen #build-effect.danger { color: $warning; text-style: bold; }
+    NewPoolScreen .checks { height: auto; }
+    NewPoolScreen #buttons { height: auto; margin-top: 1; }
+    NewPoolScreen #submit-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None = None) -> None:
+        """``hosts``: (label, conn_id) of the connected, writable hosts."""
+        super().__init__()
+        self.hosts = hosts
+        self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
+        self.touched: set[str] = set()
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as form:
+            form.border_title = "New storage pool"
+            yield Label("Host")
+            yield Select(self.hosts, value=self.first_host, allow_blank=False, id="host")
+            yield Label("Name")
+            yield Input(placeholder="e.g. images", id="name")
+            yield Static(classes="error", id="name-error")
+            yield Label("Type")
+            yield Select(TYPES, value="dir", allow_blank=False, id="type")
+            yield Horizontal(_cell("NFS server / iSCSI portal host", "src-host", "e.g. nas.example"),
+                             _cell("Port", "port", "3260"), classes="row")
+            yield Static(classes="error", id="src-host-error")
+            yield Static(classes="error", id="port-error")
+            yield _cell("NFS export path", "src-path", "e.g. /export/images")
+            yield Static(classes="error", id="src-path-error")
+            yield _cell("Target IQN", "iqn", "iqn.2004-04.com.example:storage.disk1")
+            yield Static(classes="error", id="iqn-error")
+            yield _cell("Volume group", "vg", "e.g. vg_guests")
+            yield Static(classes="error", id="vg-error")
+            yield _cell("Source devices (optional; to build the group from, space-separated)", "devices",
+                        "e.g. /dev/sdb /dev/sdc")
+            yield Static(classes="error", id="devices-error")
+            yield Horizontal(_cell("Disk device", "device", "e.g. /dev/sdb"),
+                             Vertical(Label("Partition table"),
+                                      Select([(f, f) for f in DISK_FORMATS], value="gpt", allow_blank=False,
+                                             id="disk-format"), classes="cell f-device"),
+                             classes="row")
+            yield Static(classes="error", id="device-error")
+            yield _cell("Target path (on the host)", "target", "e.g. /var/lib/libvirt/images/pool")
+            yield Static(classes="error", id="target-error")
+            with Horizontal(classes="checks"):
+                yield Checkbox("Build", value=True, id="build")
+                yield Checkbox("Start now", value=True, id="start")
+                yield Checkbox("Autostart with the host", value=False, id="autostart")
+            yield Static(id="build-effect")
+            yield Static(id="submit-error")
+            with Horizontal(id="buttons"):
+                yield Button("Preview & define (ctrl+s)", variant="primary", id="define")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_fields()
+        self.query_one("#host", Select).focus()
+
+    # -- values ------------------------------------------------------------
+
+    @property
+    def conn_id(self) -> str:
+        return str(self.query_one("#host", Select).value)
+
+    @property
+    def pool_type(self) -> str:
+        return str(self.query_one("#type", Select).value)
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value
+
+    def checked(self, field: str) -> bool:
+        return self.query_one(f"#{field}", Checkbox).value
+
+    def pools_here(self) -> list:
+        return [p for p in self.app.inventory.pools.values() if p.conn_id == self.conn_id]
+
+    def show_fields(self) -> None:
+        kind = self.pool_type
+        shown = FIELDS[kind]
+        for field in INPUTS[1:]:
+            for widget in self.query(f".f-{field}"):
+                widget.set_class(field not in shown, "hidden")
+        self.query_one("#build", Checkbox).set_class(kind == "iscsi", "hidden")
+        target = self.query_one("#target", Input)
+        if kind == "iscsi" and not target.value:
+            target.value = ISCSI_TARGET_PATH
+        elif kind != "iscsi" and target.value == ISCSI_TARGET_PATH:
+            target.value = ""
+        self.show_build_effect()
+
+    def show_build_effect(self) -> None:
+        kind = self.pool_type
+        effect = ops.BUILD_EFFECT.get(kind, "")
+        box = self.query_one("#build-effect", Static)
+        danger = kind in ops.DESTRUCTIVE_BUILD
+        box.set_class(danger, "danger")
+        box.update(Text(f"Build {effect}." if effect and kind != "iscsi" else ""))
+
+    # -- checks ------------------------------------------------------------
+
+    def parsed(self) -> tuple[dict[str, str], PoolSpec | None]:
+        errors: dict[str, str] = {}
+
+        def put(field: str, message: str | None) -> None:
+            if message and field not in errors:
+                errors[field] = message
+
+        kind = self.pool_type
+        shown = FIELDS[kind]
+        name = self.value("name")
+        put("name", validate.check_name(name, "pool", {p.name for p in self.pools_here()}))
+        target = host = source_path = source_name = source_format = iqn = None
+        port = None
+        devices: tuple[str, ...] = ()
+        if "target" in shown:
+            target = self.value("target")
+            put("target", validate.check_host_path(target, "target path"))
+            if kind == "dir" and "target" not in errors:
+                other = next((p for p in self.pools_here()
+                              if p.target_path and p.target_path.rstrip("/") == target.rstrip("/")), None)
+                if other is not None:
+                    put("target", f"Pool {other.name} uses this directory already")
+        if "src-host" in shown:
+            host = self.value("src-host").strip()
+            put("src-host", validate.check_host(host))
+        if "src-path" in shown:
+            source_path = self.value("src-path")
+            put("src-path", validate.check_host_path(source_path, "export path"))
+            source_format = "nfs"
+        if "port" in shown and self.value("port").strip():
+            put("port", validate.check_port(self.value("port")))
+            if "port" not in errors:
+                port = int(self.value("port").strip())
+        if "iqn" in shown:
+            iqn = self.value("iqn").strip()
+            put("iqn", check_iqn(iqn))
+        if "vg" in shown:
+            source_name = self.value("vg").strip()
+            put("vg", check_vg_name(source_name))
+            devices = tuple(self.value("devices").split())
+            for device in devices:
+                put("devices", validate.check_host_path(device, "device path"))
+            if self.checked("build") and not devices:
+                put("devices", "Building a volume group needs its source devices (or untick Build)")
+        if "device" in shown:
+            device = self.value("device").strip()
+            put("device", validate.check_host_path(device, "device path"))
+            devices = (device,)
+            source_format = str(self.query_one("#disk-format", Select).value)
+            target = "/dev"
+        if errors:
+            return errors, None
+        return errors, PoolSpec(name=name, type=kind, target_path=target, host=host, port=port,
+                                source_path=source_path, source_name=source_name, devices=devices,
+                                source_format=source_format, iqn=iqn)
+
+    def validate_shown(self, only_touched: bool) -> dict[str, str]:
+        errors, _spec = self.parsed()
+        for field in INPUTS:
+            message = errors.get(field, "")
+            if only_touched and field not in self.touched:
+                message = ""
+            box = self.query_one(f"#{field}-error", Static)
+            box.update(Text(message))
+            box.set_class(bool(message), "shown")
+        return errors
+
+    # -- events ------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in INPUTS and event.value:
+            self.touched.add(event.input.id)
+        self.query_one("#submit-error", Static).update("")
+        self.validate_shown(only_touched=True)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "type":
+            build = self.query_one("#build", Checkbox)
+            # Building may erase devices: never ticked for the user.
+            build.value = self.pool_type in ("dir", "netfs")
+            self.show_fields()
+        self.validate_shown(only_touched=True)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.validate_shown(only_touched=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "define" else self.action_cancel()
+
+    # -- submit ------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        errors = self.validate_shown(only_touched=False)
+        if errors:
+            self.query_one(f"#{next(iter(errors))}", Input).focus()
+            return
+        _errors, spec = self.parsed()
+        xml = pretty(build_pool_xml(spec))
+        build = self.checked("build") and spec.type != "iscsi"
+        start, autostart = self.checked("start"), self.checked("autostart")
+        steps = [f"build it ({ops.BUILD_EFFECT[spec.type]})" if build else "",
+                 "start it" if start else "it stays inactive", "autostart it" if autostart else ""]
+        host = self.app.inventory.host_name(self.conn_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.define(spec, xml, build, start, autostart)
+
+        self.app.push_screen(XmlPreviewScreen(f"Define pool {spec.name} on {host}?", xml,
+                                              "Defines this pool, then " + ", ".join(s for s in steps if s) + "."),
+                             answered)
+
+    def define(self, spec: PoolSpec, xml: str, build: bool, start: bool, autostart: bool) -> None:
+        conn_id = self.conn_id
+        host = self.app.inventory.hosts.get(conn_id)
+        local = is_local(host.uri) if host is not None else False
+        self.busy = True
+        self.query_one("#submit-error", Static).update(Text("defining…", style="dim"))
+
+        def done(created: Created | None, error: str | None) -> None:
+            self.busy = False
+            if error is not None:
+                self.query_one("#submit-error", Static).update(Text(error))
+                self.notify(error, title=f"Pool {spec.name} not created", severity="error", markup=False,
+                            timeout=10)
+                return
+            self.dismiss(created)
+
+        ask(self, self.app.fleet.get(conn_id),
+            lambda conn: ops.create(conn, conn_id, spec, build, start, autostart, local, xml), done,
+            "create pool", long=build)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,53 @@
+"""The exact XML a create form is about to define, highlighted: `y`/`enter`
+defines it, `n`/`escape` goes back to the form."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+
+class XmlPreviewScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y", "answer(True)", "Define", id="confirm.yes"),
+        Binding("enter", "answer(True)", "Define", show=False),
+        Binding("n", "answer(False)", "Back to the form", id="confirm.no"),
+        Binding("escape", "answer(False)", "Back", show=False),
+    ]
+    DEFAULT_CSS = """
+    XmlPreviewScreen { align: center middle; }
+    XmlPreviewScreen > Vertical {
+        width: 110; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    XmlPreviewScreen VerticalScroll { height: auto; max-height: 32; }
+    XmlPreviewScreen #steps { margin-top: 1; }
+    """
+
+    def __init__(self, title: str, xml: str, steps: str = "") -> None:
+        super().__init__()
+        self.sheet_title = title
+        self.xml = xml
+        self.steps = steps
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.sheet_title
+            with VerticalScroll(id="xml"):
+                yield Static(Syntax(self.xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=True),
+                             id="xml-text")
+            if self.steps:
+                yield Static(Text(self.steps), id="steps")
+            yield Static(Text("y / enter: define    n / escape: back to the form", style="dim"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#xml").focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
