@@ -17,6 +17,10 @@ from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
 from . import guest_actions
+from .backend.ssh import SshTransport, owned_target
+from .backend.ssh_facts import FactsReader, ShellFacts
+from .backend.uri import is_remote
+from .forms.ssh_prompts import AppPrompter
 from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced, StatsSampled
 from .forms.add_connection import NewConnection
 from .forms import recovery_forms
@@ -73,6 +77,11 @@ class VirtdeckApp(App):
         self.guest_batches: dict = {}
         self.last_batch = None
         self.history = History(seconds=300, interval=settings.refresh)
+        self.ssh = SshTransport(AppPrompter(self))
+        self._libvirt_ssh: set[str] = {c.uri for c in settings.config.connections if c.ssh == "libvirt"}
+        self.shell_facts: dict[str, ShellFacts] = {}
+        self.facts_reader = FactsReader(self.ssh, lambda conn_id, facts: self.call_from_thread(
+            self._store_shell_facts, conn_id, facts))
 
     def on_mount(self) -> None:
         if self.settings.config.keymap:
@@ -88,6 +97,7 @@ class VirtdeckApp(App):
     def on_unmount(self) -> None:
         if self.fleet is not None:
             self.fleet.close()
+        self.ssh.close()
 
     # -- backend -> UI ------------------------------------------------------
 
@@ -154,11 +164,14 @@ class VirtdeckApp(App):
 
     def add_connection(self, new: NewConnection) -> None:
         assert self.fleet is not None
+        if new.libvirt_ssh:
+            self._libvirt_ssh.add(new.uri)
         self._add(new.uri, new.name, demo.is_demo_uri(new.uri))
         if new.save:
             try:
                 config_file.add_connection(
-                    self.settings.config, config_file.SavedConnection(new.uri, new.name, new.autoconnect)
+                    self.settings.config, config_file.SavedConnection(
+                        new.uri, new.name, new.autoconnect, "libvirt" if new.libvirt_ssh else "virtdeck")
                 )
             except OSError as exc:
                 self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
@@ -169,8 +182,31 @@ class VirtdeckApp(App):
         assert self.fleet is not None
         if is_demo:
             self.fleet.add(uri, name, demo=True, prepare=demo.prepare, augment_stats=activity.augment)
+        elif owned_target(uri) is not None and uri not in self._libvirt_ssh:
+            self.fleet.add(uri, name, transport=self.ssh)
         else:
             self.fleet.add(uri, name)
+
+    def read_host_facts(self, missing_only: bool = False) -> None:
+        """Facts libvirt does not give (KSM, nested, load, pool disk space ...), over each host's
+        own SSH connection or locally; off the UI loop."""
+        assert self.fleet is not None
+        for connection in self.fleet.connections:
+            remote = connection.transport is self.ssh
+            if not connection.connected or not remote and (
+                    is_remote(connection.uri) or not connection.uri.startswith("qemu")):
+                continue
+            paths = sorted({pool.target_path for pool in self.inventory.pools.values()
+                            if pool.conn_id == connection.conn_id and pool.target_path})
+            known = self.shell_facts.get(connection.conn_id)
+            if missing_only and known is not None and known.paths == tuple(paths):
+                continue  # read, and about the pools there are now
+            self.facts_reader.request(connection.conn_id, connection.uri, paths, remote)
+
+    def _store_shell_facts(self, conn_id: str, facts: ShellFacts) -> None:
+        if conn_id in self.inventory.hosts:
+            self.shell_facts[conn_id] = facts
+            self._fold({"hosts"})
 
     def remove_connection(self, conn_id: str) -> None:
         assert self.fleet is not None

@@ -41,6 +41,7 @@ class SavedConnection:
     uri: str
     name: str | None = None
     autoconnect: bool = True
+    ssh: str = "virtdeck"  # who carries qemu+ssh://: "virtdeck" (asyncssh, in-app prompts) or "libvirt"
 
 
 @dataclass
@@ -92,7 +93,10 @@ def load(path: Path | None = None) -> Config:
         autoconnect = entry.get("autoconnect", True)
         if not isinstance(autoconnect, bool):
             raise ConfigError(f"{path}: connection #{index}: autoconnect must be true or false")
-        connections.append(SavedConnection(entry["uri"], name, autoconnect))
+        ssh = entry.get("ssh", "virtdeck")
+        if ssh not in ("virtdeck", "libvirt"):
+            raise ConfigError(f"{path}: connection #{index}: ssh must be \"virtdeck\" or \"libvirt\"")
+        connections.append(SavedConnection(entry["uri"], name, autoconnect, ssh))
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         raise ConfigError(f"{path}: [keymap] maps binding ids to key strings")
@@ -145,6 +149,8 @@ def dumps(config: Config) -> str:
             lines.append(f"name = {_toml_string(saved.name)}")
         lines.append(f"uri = {_toml_string(saved.uri)}")
         lines.append(f"autoconnect = {'true' if saved.autoconnect else 'false'}")
+        if saved.ssh != "virtdeck":
+            lines.append(f"ssh = {_toml_string(saved.ssh)}")
     if config.thresholds != Thresholds():
         lines += ["", "[thresholds]"]
         lines += [f"{name} = {getattr(config.thresholds, name)!r}"

@@ -20,6 +20,7 @@ class NewConnection:
     name: str | None
     autoconnect: bool
     save: bool
+    libvirt_ssh: bool = False  # libvirt runs ssh itself (no in-app prompts)
 
 
 KINDS = [
@@ -70,6 +71,8 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
             yield Label("SSH port", classes="ssh-field")
             yield Input(placeholder="22", id="port", classes="ssh-field")
             yield Static(classes="error ssh-field", id="port-error")
+            yield Checkbox("Let libvirt run ssh (no in-app prompts; keys or agent only)", value=False,
+                           id="libvirt-ssh", classes="ssh-field")
             yield Label("Name (optional)")
             yield Input(placeholder="shown in every table", id="name")
             yield Static(classes="error", id="name-error")
@@ -166,6 +169,7 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
                 name=self._value("name") or None,
                 autoconnect=self.query_one("#autoconnect", Checkbox).value,
                 save=self.query_one("#save", Checkbox).value,
+                libvirt_ssh=self.kind == "ssh" and self.query_one("#libvirt-ssh", Checkbox).value,
             )
         )
 

@@ -29,11 +29,12 @@ class XmlPreviewScreen(ModalScreen[bool]):
     XmlPreviewScreen #steps { margin-top: 1; }
     """
 
-    def __init__(self, title: str, xml: str, steps: str = "") -> None:
+    def __init__(self, title: str, xml: str, steps: str | Text = "", plan: object = None) -> None:
         super().__init__()
         self.sheet_title = title
         self.xml = xml
         self.steps = steps
+        self.plan = plan  # what the form will do when the answer is yes
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -42,7 +43,7 @@ class XmlPreviewScreen(ModalScreen[bool]):
                 yield Static(Syntax(self.xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=True),
                              id="xml-text")
             if self.steps:
-                yield Static(Text(self.steps), id="steps")
+                yield Static(self.steps if isinstance(self.steps, Text) else Text(self.steps), id="steps")
             yield Static(Text("y / enter: define    n / escape: back to the form", style="dim"))
         yield Footer()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..backend.host_facts import ksm_saved_bytes
 from ..backend.inventory import Inventory
 from ..backend.overcommit import Thresholds, host_load, provisioned_ratio
+from ..backend.ssh_facts import ShellFacts, findings
 from .cells import size_text
 
 Facts = list[tuple[str, str | None]]
@@ -18,7 +19,37 @@ def _size(value: int | None) -> str | None:
     return size_text(value) if value is not None else None
 
 
-def host_sheet(inventory: Inventory, conn_id: str, thresholds: Thresholds) -> Facts:
+def shell_lines(shell: ShellFacts | None, pool_paths: dict[str, str], memory_ratio: float | None = None) -> Facts:
+    """Facts read on the host itself (over its SSH connection, or locally)."""
+    if shell is None:
+        return [("Host shell facts", "n/a (read on local hosts and over virtdeck's own SSH)")]
+    if shell.error:
+        return [("Host shell facts", f"could not read: {shell.error}")]
+    facts: Facts = [
+        ("Load average", " ".join(f"{value:.2f}" for value in shell.load) if shell.load else None),
+        ("KSM (host)", None if shell.ksm_on is None else
+         f"{'running' if shell.ksm_on else 'off'}; shared {shell.ksm.get('pages_shared', 'n/a')}, sharing "
+         f"{shell.ksm.get('pages_sharing', 'n/a')}, unshared {shell.ksm.get('pages_unshared', 'n/a')}, "
+         f"full scans {shell.ksm.get('full_scans', 'n/a')}"),
+        ("KSM memory saved", _size(shell.ksm_saved)),
+        ("CPU virt flags", shell.cpu_virt or "none (no vmx/svm in /proc/cpuinfo)"),
+        ("/dev/kvm", "present" if shell.dev_kvm else "missing"),
+        ("Nested (kvm module)", "n/a (no kvm_intel/kvm_amd loaded)" if shell.nested_on is None else
+         ", ".join(f"{module}={value}" for module, value in sorted(shell.nested.items()))),
+    ]
+    for path, (size, available) in sorted(shell.disks.items()):
+        name = pool_paths.get(path, path)
+        facts.append((f"Disk under {name}", f"{size_text(available)} free of {size_text(size)} ({path})"))
+    found = findings(shell, memory_ratio)
+    if found:
+        facts.append(("Findings", "\n".join(f"{severity}: {text}" for severity, text in found)))
+    if shell.validate:
+        facts.append(("virt-host-validate", "\n".join(" ".join(line.split()) for line in shell.validate)))
+    return facts
+
+
+def host_sheet(inventory: Inventory, conn_id: str, thresholds: Thresholds,
+               shell: ShellFacts | None = None) -> Facts:
     host = inventory.hosts[conn_id]
     stats = inventory.host_stats.get(conn_id)
     checks = inventory.checks.get(conn_id)
@@ -92,4 +123,8 @@ def host_sheet(inventory: Inventory, conn_id: str, thresholds: Thresholds) -> Fa
         warn = " (overcommitted)" if ratio > thresholds.pool_provisioned else ""
         facts.append((f"Pool {pool.name}", f"volumes may grow to {size_text(total)} of {size_text(pool.capacity)}"
                                           f" = {ratio * 100:.0f}% provisioned{warn}"))
+    if not host.demo:
+        facts.append(("", None))
+        facts += shell_lines(shell, {pool.target_path: f"pool {pool.name}" for pool in pools if pool.target_path},
+                             load.memory_ratio)
     return facts

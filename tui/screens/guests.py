@@ -20,6 +20,7 @@ from ..forms.confirm import ConfirmScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
 from ..forms.job import JobScreen
 from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
+from ..forms.new_guest import Created, NewGuestScreen, writable_hosts
 from ..forms.rename_guest import RenameGuestScreen
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
@@ -35,6 +36,7 @@ class GuestsScreen(AnswersCalls, InventoryScreen):
     WATCHES = frozenset({"guests", "hosts", "stats"})
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
+        Binding("n", "new_guest", "New guest", id="guest.new"),
         *CONSOLE_BINDINGS,
         Binding("s", "lifecycle('start')", "Start", id="guest.start"),
         Binding("d", "lifecycle('shutdown')", "Shut down", id="guest.shutdown"),
@@ -139,12 +141,14 @@ class GuestsScreen(AnswersCalls, InventoryScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
             return self.console_target() is not None
-        if action == "lifecycle" or action in self.ACTION_VERBS:
+        if action == "lifecycle" or action in self.ACTION_VERBS or action == "new_guest":
             return True if self.why_disabled(action, parameters) is None else None
         return super().check_action(action, parameters)
 
     def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         """None when the action applies to a guest it would act on, else why not."""
+        if action == "new_guest":
+            return None if writable_hosts(self.vd) else "no connected host that is not read-only"
         verbs = tuple(str(p) for p in parameters[:1]) if action == "lifecycle" else self.ACTION_VERBS.get(action)
         if verbs is None:
             return None
@@ -348,6 +352,25 @@ class GuestsScreen(AnswersCalls, InventoryScreen):
                                            abort=lambda conn: jobs.abort(conn, guest.uuid)), ended)
 
         self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets), answered)
+
+    def action_new_guest(self) -> None:
+        hosts = writable_hosts(self.vd)
+        if not hosts:
+            return
+        selected = self._selected_guest()
+
+        async def created(result: Created | None) -> None:
+            if result is None:
+                return
+            outcome = result.outcome
+            state = "started" if outcome.started else "defined, shut off"
+            note = f"; libvirt changed: {'; '.join(outcome.differences)}" if outcome.differences else ""
+            self.notify(f"{outcome.name}: {state}{note}", title="New guest", markup=False, timeout=8)
+            if outcome.started and result.open_console and outcome.uuid:
+                await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name,
+                                                 self.vd.inventory.host_name(result.conn_id))
+
+        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None), created)
 
     def action_mark(self) -> None:
         key = self.table.selected_key

@@ -31,8 +31,16 @@ class HostsScreen(InventoryScreen):
         self.vd.fleet.set_sampling(host=True)
         # Retry countdowns and "not responding" ages tick without any event.
         self.set_interval(1.0, self._tick)
+        self.set_interval(30.0, self._read_facts)
+        self.vd.read_host_facts()
+
+    def _read_facts(self) -> None:
+        if self.is_current:
+            self.vd.read_host_facts()
 
     def _tick(self) -> None:
+        if self.is_current:
+            self.vd.read_host_facts(missing_only=True)
         if self.is_current and any(h.state != ConnState.CONNECTED or h.unresponsive_since for h in self.vd.inventory.hosts.values()):
             self.refresh_view()
 
@@ -72,7 +80,8 @@ class HostsScreen(InventoryScreen):
         host = self.vd.inventory.hosts.get(key) if key else None
         if host is None:
             return
-        facts = host_sheet(self.vd.inventory, key, self.vd.settings.config.thresholds)
+        facts = host_sheet(self.vd.inventory, key, self.vd.settings.config.thresholds,
+                           shell=self.vd.shell_facts.get(key))
         self.app.push_screen(DetailsScreen(f"host {host.name}", facts))
 
     def action_add_connection(self) -> None:

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import threading
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..backend.ops import volumes as volumes_ops
 from ..backend.overcommit import provisioned_ratio
+from ..calls import AnswersCalls, ask
+from ..forms.confirm import ConfirmScreen
+from ..forms.job import JobScreen
+from ..forms.volume_forms import (
+    CloneVolumeScreen,
+    DownloadVolumeScreen,
+    NewVolumeScreen,
+    ResizeVolumeScreen,
+    UploadVolumeScreen,
+    VolumeInfoScreen,
+)
+from ..render.cells import size_text
 from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.status_bar import StatusBar
 from .base import InventoryScreen
+from .pool_actions import POOL_BINDINGS, PoolActions
 from .xml_view import XmlScreen
 
 
-class StorageScreen(InventoryScreen):
+class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
     VIEW = "storage"
     COLUMNS = POOL_COLUMNS
     WATCHES = frozenset({"pools", "hosts"})
     BINDINGS = [
         Binding("enter", "volumes", "Volumes", id="details"),
         Binding("x", "xml", "XML", id="xml"),
+        *POOL_BINDINGS,
     ]
 
     def action_xml(self) -> None:
@@ -54,13 +72,24 @@ class StorageScreen(InventoryScreen):
             self.app.push_screen(VolumesScreen(conn_id, uuid))
 
 
-class VolumesScreen(Screen):
-    """The volumes of one pool."""
+class VolumesScreen(AnswersCalls, Screen):
+    """The volumes of one pool, and what can be done to them."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
+        Binding("enter", "info", "Info", id="details"),
+        Binding("i", "info", "Info", show=False, id="volume.info"),
+        Binding("n", "new", "New", id="new"),
+        Binding("D", "delete", "Delete", id="delete"),
+        Binding("W", "wipe", "Wipe", id="volume.wipe"),
+        Binding("plus,r", "resize", "Resize", id="volume.resize"),
+        Binding("C", "clone", "Clone", id="clone"),
+        Binding("u", "upload", "Upload", id="volume.upload"),
+        Binding("w", "download", "Download", id="volume.download"),
     ]
     WATCHES = frozenset({"volumes", "pools"})
+    ON_VOLUME = frozenset({"info", "delete", "wipe", "resize", "clone", "download"})
+    WRITES = frozenset({"new", "delete", "wipe", "resize", "clone", "upload"})
 
     def __init__(self, conn_id: str, pool_uuid: str) -> None:
         super().__init__()
@@ -93,8 +122,6 @@ class VolumesScreen(Screen):
         if pool is None:
             title.update("This pool is gone.")
         else:
-            from rich.text import Text
-
             line = Text(f" Pool {pool.name} on {inventory.host_name(self.conn_id)}", style="bold")
             state = "loading…" if volumes is None else f"{len(volumes)} volumes"
             if pool.state != "active":
@@ -104,6 +131,263 @@ class VolumesScreen(Screen):
         by_key = {vol.key: vol for vol in volumes or ()}
         with self.app.batch_update():
             self.table.sync({key: vol for key, vol in by_key.items()}, lambda key: volume_row(by_key[key]))
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, _event) -> None:
+        self.refresh_bindings()
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    # -- what applies ------------------------------------------------------
+
+    @property
+    def pool(self):
+        return self.app.inventory.pools.get((self.conn_id, self.pool_uuid))
+
+    @property
+    def volumes(self) -> tuple:
+        return self.app.inventory.volumes.get((self.conn_id, self.pool_uuid)) or ()
+
+    def selected(self):
+        key = self.table.selected_key
+        return next((vol for vol in self.volumes if vol.key == key), None) if key else None
+
+    def why_disabled(self, action: str) -> str | None:
+        if action not in self.ON_VOLUME | self.WRITES:
+            return None
+        host = self.app.inventory.hosts.get(self.conn_id)
+        if action in self.WRITES and (host is None or host.read_only):
+            return f"{self.app.inventory.host_name(self.conn_id)} is a read-only connection"
+        pool = self.pool
+        if pool is None or pool.state != "active":
+            return "the pool is not active"
+        if action in self.ON_VOLUME and self.selected() is None:
+            return "no volume is selected"
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if self.why_disabled(action) is None else None
+
+    def on_key(self, event) -> None:
+        """A key whose action does not apply says why, instead of doing nothing."""
+        for namespace, bindings in self._modal_binding_chain:
+            if namespace is not self:
+                continue
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                reason = self.why_disabled(binding.action)
+                if reason is not None:
+                    event.stop()
+                    self.notify(reason, title=f"{binding.description}: not now", severity="warning",
+                                markup=False, timeout=4)
+                    return
+
+    # -- doing it ------------------------------------------------------------
+
+    @property
+    def connection(self):
+        return self.app.fleet.get(self.conn_id)
+
+    def _done(self, title: str, success: str | None = None):
+        """A `then` that reports how it went and lists the pool again."""
+
+        def then(result, error: str | None) -> None:
+            self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+            if error is not None:
+                self.notify(error, title=f"{title}: failed", severity="error", markup=False, timeout=10)
+            else:
+                text = success(result) if callable(success) else success
+                self.notify(text or "done", title=title, markup=False)
+
+        return then
+
+    def action_info(self) -> None:
+        vol = self.selected()
+        if vol is None:
+            return
+
+        def shown(details, error) -> None:
+            if error is not None:
+                self.notify(error, title=f"{vol.name}: info", severity="error", markup=False)
+            else:
+                self.app.push_screen(VolumeInfoScreen(details))
+
+        ask(self, self.connection, lambda conn: volumes_ops.details(conn, self.pool_uuid, vol.name), shown,
+            "volume info")
+
+    def action_new(self) -> None:
+        pool = self.pool
+        if pool is None or self.why_disabled("new"):
+            return
+
+        def answered(spec) -> None:
+            if spec is None:
+                return
+
+            def success(created) -> str:
+                got = created.spec
+                made = (f"{got.name}: {got.format}, {size_text(got.capacity)}, "
+                        f"{size_text(got.allocation)} allocated")
+                if spec.allocation:
+                    made += (" (preallocated in full)" if got.allocation >= got.capacity
+                             else " (only metadata preallocated)")
+                if got.backing_path:
+                    made += f", overlay on {got.backing_path}"
+                return made
+
+            ask(self, self.connection, lambda conn: volumes_ops.create(conn, self.pool_uuid, spec),
+                self._done("New volume", success), "create volume", long=bool(spec.allocation))
+
+        self.app.push_screen(NewVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
+                                             {vol.name for vol in self.volumes}, list(self.volumes)), answered)
+
+    def action_delete(self) -> None:
+        vol = self.selected()
+        if vol is None or self.why_disabled("delete"):
+            return
+
+        def checked(users, error) -> None:
+            if error is not None:
+                self.notify(error, title=f"Delete {vol.name}", severity="error", markup=False)
+                return
+            if users:
+                self.notify(f"{vol.name} is a disk of {', '.join(users)}: remove it from the guest first.",
+                            title="Delete: refused", severity="error", markup=False, timeout=10)
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    ask(self, self.connection, lambda conn: volumes_ops.delete(conn, self.pool_uuid, vol.name),
+                        self._done("Delete", f"{vol.name} deleted"), "delete volume")
+
+            self.app.push_screen(ConfirmScreen(f"Delete the volume {vol.name} ({size_text(vol.capacity)})? "
+                                               "Its data is lost."), answered)
+
+        ask(self, self.connection,
+            lambda conn: volumes_ops.users(conn, volumes_ops.volume_of(conn, self.pool_uuid, vol.name)),
+            checked, "volume users")
+
+    def action_wipe(self) -> None:
+        vol = self.selected()
+        if vol is None or self.why_disabled("wipe"):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.notify(f"{vol.name}: wiping…", title="Wipe", markup=False, timeout=3)
+                ask(self, self.connection, lambda conn: volumes_ops.wipe(conn, self.pool_uuid, vol.name),
+                    self._done("Wipe", f"{vol.name} wiped"), "wipe volume", long=True)
+
+        self.app.push_screen(ConfirmScreen(f"Wipe {vol.name}? Every byte of it is overwritten with zeros."),
+                             answered)
+
+    def action_resize(self) -> None:
+        vol = self.selected()
+        if vol is None or self.why_disabled("resize"):
+            return
+
+        def run(request) -> None:
+            ask(self, self.connection,
+                lambda conn: volumes_ops.resize(conn, self.pool_uuid, vol.name, request.capacity, request.shrink),
+                self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}"),
+                "resize volume", long=True)
+
+        def answered(request) -> None:
+            if request is None:
+                return
+            if not request.shrink:
+                run(request)
+                return
+            self.app.push_screen(
+                ConfirmScreen(f"Shrink {vol.name} from {size_text(vol.capacity)} to {size_text(request.capacity)}? "
+                              "Whatever lies past the new end is lost."),
+                lambda yes: run(request) if yes else None)
+
+        self.app.push_screen(ResizeVolumeScreen(vol), answered)
+
+    def action_clone(self) -> None:
+        vol = self.selected()
+        if vol is None or self.why_disabled("clone"):
+            return
+        inventory = self.app.inventory
+        pools = sorted(((pool.name, pool.uuid) for pool in inventory.pools.values()
+                        if pool.conn_id == self.conn_id and pool.state == "active"), key=lambda p: p[0])
+        taken = {uuid: {v.name for v in inventory.volumes.get((self.conn_id, uuid)) or ()} for _name, uuid in pools}
+
+        def answered(request) -> None:
+            if request is None:
+                return
+
+            def ended(outcome) -> None:
+                created, error = outcome
+                for uuid in {self.pool_uuid, request.pool_uuid}:
+                    self.app.fleet.list_volumes(self.conn_id, uuid)
+                if error is not None:
+                    self.notify(f"{vol.name} not cloned: {error}", title="Clone", severity="error", markup=False,
+                                timeout=10)
+                else:
+                    self.notify(f"{vol.name} copied to {created.spec.name}", title="Clone", markup=False)
+
+            self.app.push_screen(JobScreen(
+                f"Clone {vol.name} to {request.name}", self.connection,
+                lambda conn, progress: volumes_ops.clone(conn, self.pool_uuid, vol.name, request.pool_uuid,
+                                                         request.name, progress)), ended)
+
+        self.app.push_screen(CloneVolumeScreen(vol, pools, taken), answered)
+
+    def action_upload(self) -> None:
+        pool = self.pool
+        if pool is None or self.why_disabled("upload"):
+            return
+
+        def answered(request) -> None:
+            if request is None:
+                return
+            cancel = threading.Event()
+
+            def ended(outcome) -> None:
+                done, error = outcome
+                self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+                if error is not None:
+                    self.notify(f"{request.name}: {error}", title="Upload: failed", severity="error", markup=False,
+                                timeout=10)
+                else:
+                    how = "sparse" if done.sparse else "whole"
+                    self.notify(f"{request.local_path} → {done.name}: {size_text(done.size)} ({how})",
+                                title="Upload", markup=False)
+
+            self.app.push_screen(JobScreen(
+                f"Upload into {request.name}", self.connection,
+                lambda conn, progress: volumes_ops.upload(conn, self.pool_uuid, request.name, request.local_path,
+                                                          request.new, progress, cancel),
+                volumes_ops.canceller(cancel)), ended)
+
+        self.app.push_screen(UploadVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
+                                                list(self.volumes)), answered)
+
+    def action_download(self) -> None:
+        vol = self.selected()
+        if vol is None or self.why_disabled("download"):
+            return
+
+        def answered(request) -> None:
+            if request is None:
+                return
+            cancel = threading.Event()
+
+            def ended(outcome) -> None:
+                done, error = outcome
+                if error is not None:
+                    self.notify(f"{vol.name}: {error}", title="Download: failed", severity="error", markup=False,
+                                timeout=10)
+                else:
+                    self.notify(f"{vol.name} → {request.local_path}: {size_text(done.size)}", title="Download",
+                                markup=False)
+
+            self.app.push_screen(JobScreen(
+                f"Download {vol.name}", self.connection,
+                lambda conn, progress: volumes_ops.download(conn, self.pool_uuid, vol.name, request.local_path,
+                                                            progress, cancel),
+                volumes_ops.canceller(cancel)), ended)
+
+        self.app.push_screen(DownloadVolumeScreen(vol), answered)

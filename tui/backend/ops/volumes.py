@@ -1,0 +1,500 @@
+"""The verbs on storage volumes: create, delete, wipe, resize, clone, upload and download.
+
+Everything here runs off the UI loop, on a connection's worker or a thread of its own.
+A step that fails after a volume or a local file was made removes what it made.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import libvirt
+
+from ..xml.volume import VolumeSpec, build_volume_xml, parse_volume_spec
+from .jobs import Progress
+
+QCOW2_MAGIC = b"QFI\xfb"
+CHUNK = 256 * 1024
+PROGRESS_EVERY = 0.1  # seconds between progress reports
+
+
+class VolumeInUse(Exception):
+    """A guest's disk is this volume."""
+
+
+class Cancelled(Exception):
+    """The user aborted a transfer."""
+
+
+# -- pure helpers -------------------------------------------------------------
+
+
+def image_format(header: bytes) -> tuple[str, int | None]:
+    """('qcow2', virtual size) when the bytes start a qcow2 image, else ('raw', None)."""
+    if len(header) >= 32 and header[:4] == QCOW2_MAGIC:
+        return "qcow2", struct.unpack(">Q", header[24:32])[0]
+    return "raw", None
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    path: str
+    size: int  # bytes in the file
+    format: str
+    capacity: int  # what a new volume for it needs: the qcow2 virtual size, else the file's size
+
+
+def probe_local(path: str) -> LocalImage:
+    """What a local file holds, for an upload. Raises OSError with the system's words."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        fmt, virtual = image_format(f.read(32))
+    return LocalImage(path, size, fmt, virtual if virtual else size)
+
+
+def disk_sources(domain_xml: str) -> set[str]:
+    """Paths (file, block device, pool/volume) the guest's disks use."""
+    root = ET.fromstring(domain_xml)
+    found = set()
+    for source in root.findall("devices/disk/source"):
+        for attr in ("file", "dev"):
+            if source.get(attr):
+                found.add(source.get(attr))
+        if source.get("pool") and source.get("volume"):
+            found.add(f"{source.get('pool')}/{source.get('volume')}")
+    return found
+
+
+def differences(asked: VolumeSpec, got: VolumeSpec) -> list[str]:
+    """What libvirt made differently from what was asked (allocation is reported apart)."""
+    problems = []
+    if got.name != asked.name:
+        problems.append(f"name is {got.name!r}, not {asked.name!r}")
+    if got.format != asked.format:
+        problems.append(f"format is {got.format}, not {asked.format}")
+    if got.capacity < asked.capacity:
+        problems.append(f"capacity is {got.capacity} bytes, not {asked.capacity}")
+    if (got.backing_path or None) != (asked.backing_path or None):
+        problems.append(f"backing file is {got.backing_path!r}, not {asked.backing_path!r}")
+    return problems
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def pool_of(conn: libvirt.virConnect, pool_uuid: str) -> libvirt.virStoragePool:
+    return conn.storagePoolLookupByUUIDString(pool_uuid)
+
+
+def volume_of(conn: libvirt.virConnect, pool_uuid: str, name: str) -> libvirt.virStorageVol:
+    return pool_of(conn, pool_uuid).storageVolLookupByName(name)
+
+
+def users(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> list[str]:
+    """Names of the guests of this host whose disks use the volume (live or next boot)."""
+    wanted = {vol.path(), f"{vol.storagePoolLookupByVolume().name()}/{vol.name()}"}
+    names = []
+    for dom in conn.listAllDomains(0):
+        try:
+            sources = disk_sources(dom.XMLDesc(0))
+            if dom.isActive() and dom.isPersistent():
+                sources |= disk_sources(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                continue
+            raise
+        if sources & wanted:
+            names.append(dom.name())
+    return sorted(names)
+
+
+@dataclass(frozen=True)
+class VolumeDetails:
+    name: str
+    pool: str
+    format: str | None
+    capacity: int
+    allocation: int
+    path: str | None
+    backing_chain: tuple[tuple[str, str | None], ...]  # (path, format), nearest first
+    users: tuple[str, ...]
+    xml: str
+
+
+def _backing_chain(conn: libvirt.virConnect, xml: str) -> tuple[tuple[str, str | None], ...]:
+    chain: list[tuple[str, str | None]] = []
+    seen = set()
+    root = ET.fromstring(xml)
+    while (backing := root.find("backingStore")) is not None and backing.findtext("path"):
+        path = backing.findtext("path")
+        fmt = backing.find("format")
+        chain.append((path, fmt.get("type") if fmt is not None else None))
+        if path in seen or len(chain) > 16:
+            break
+        seen.add(path)
+        try:  # a backing file that is itself a volume may have a backing file of its own
+            root = ET.fromstring(conn.storageVolLookupByPath(path).XMLDesc(0))
+        except libvirt.libvirtError:
+            break
+    return tuple(chain)
+
+
+def details(conn: libvirt.virConnect, pool_uuid: str, name: str) -> VolumeDetails:
+    vol = volume_of(conn, pool_uuid, name)
+    xml = vol.XMLDesc(0)
+    root = ET.fromstring(xml)
+    fmt = root.find("target/format")
+    _type, capacity, allocation = vol.info()
+    return VolumeDetails(
+        name=vol.name(), pool=vol.storagePoolLookupByVolume().name(),
+        format=fmt.get("type") if fmt is not None else None,
+        capacity=capacity, allocation=allocation, path=root.findtext("target/path"),
+        backing_chain=_backing_chain(conn, xml), users=tuple(users(conn, vol)), xml=xml,
+    )
+
+
+# -- create, delete, wipe, resize -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Created:
+    spec: VolumeSpec  # as read back from libvirt
+    path: str
+
+
+def create_flags(spec: VolumeSpec) -> int:
+    """qcow2 with an allocation asked for needs this flag, or libvirt ignores the allocation:
+    with it, qemu-img preallocates in full (falloc) when allocation = capacity, else metadata."""
+    if spec.format == "qcow2" and spec.allocation and not spec.backing_path:
+        return libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA
+    return 0
+
+
+def definition(spec: VolumeSpec) -> str:
+    """The XML `create` sends, one element a line: what the form shows before it is sent."""
+    root = ET.fromstring(build_volume_xml(spec))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode")
+
+
+def create(conn: libvirt.virConnect, pool_uuid: str, spec: VolumeSpec) -> Created:
+    """pool.createXML, then the volume read back and compared; a mismatch deletes it."""
+    pool = pool_of(conn, pool_uuid)
+    vol = pool.createXML(definition(spec), create_flags(spec))
+    try:
+        got = parse_volume_spec(vol.XMLDesc(0))
+        problems = differences(spec, got)
+        if problems:
+            raise ValueError("libvirt made a different volume (deleted again): " + "; ".join(problems))
+        return Created(got, vol.path())
+    except BaseException:
+        _delete_quietly(vol)
+        raise
+
+
+def _delete_quietly(vol: libvirt.virStorageVol) -> None:
+    try:
+        vol.delete(0)
+    except libvirt.libvirtError:
+        pass
+
+
+def delete(conn: libvirt.virConnect, pool_uuid: str, name: str) -> None:
+    vol = volume_of(conn, pool_uuid, name)
+    in_use = users(conn, vol)
+    if in_use:
+        raise VolumeInUse(f"{name} is a disk of {', '.join(in_use)}: remove it from the guest first")
+    vol.delete(0)
+
+
+def wipe(conn: libvirt.virConnect, pool_uuid: str, name: str) -> None:
+    volume_of(conn, pool_uuid, name).wipe(0)
+
+
+def resize(conn: libvirt.virConnect, pool_uuid: str, name: str, capacity: int, shrink: bool = False) -> int:
+    """Set the capacity; returns the capacity libvirt reports afterwards."""
+    vol = volume_of(conn, pool_uuid, name)
+    vol.resize(capacity, libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK if shrink else 0)
+    return vol.info()[1]
+
+
+# -- clone ----------------------------------------------------------------------
+
+
+def clone(conn: libvirt.virConnect, pool_uuid: str, name: str, target_pool_uuid: str, new_name: str,
+          progress: Progress | None = None) -> Created:
+    """Copy a volume into a new one (same or another pool of the host) with createXMLFrom.
+
+    Progress comes from polling the new volume's allocation; a failure deletes a partial copy.
+    """
+    source = volume_of(conn, pool_uuid, name)
+    spec = parse_volume_spec(source.XMLDesc(0))
+    asked = VolumeSpec(name=new_name, capacity=spec.capacity, format=spec.format, allocation=0,
+                       backing_path=spec.backing_path, backing_format=spec.backing_format)
+    target = pool_of(conn, target_pool_uuid)
+    total = source.info()[2] or spec.capacity
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.3):
+            try:
+                done = target.storageVolLookupByName(new_name).info()[2]
+            except libvirt.libvirtError:
+                continue
+            if progress is not None:
+                progress(min(done, total), total, "Copy")
+
+    watcher = threading.Thread(target=watch, name=f"watch clone {new_name}", daemon=True)
+    watcher.start()
+    try:
+        vol = target.createXMLFrom(build_volume_xml(asked), source, 0)
+    except BaseException:
+        stop.set()
+        watcher.join(timeout=2)
+        _remove_partial(target, new_name)
+        raise
+    stop.set()
+    watcher.join(timeout=2)
+    if progress is not None:
+        progress(total, total, "Copy")
+    return Created(parse_volume_spec(vol.XMLDesc(0)), vol.path())
+
+
+def _remove_partial(pool: libvirt.virStoragePool, name: str) -> None:
+    try:
+        pool.refresh(0)
+        _delete_quietly(pool.storageVolLookupByName(name))
+    except libvirt.libvirtError:
+        pass
+
+
+# -- upload and download --------------------------------------------------------
+
+
+class Meter:
+    """Counts bytes through a stream and reports at most every PROGRESS_EVERY seconds;
+    raises Cancelled once `cancel` is set."""
+
+    def __init__(self, total: int, what: str, progress: Progress | None, cancel: threading.Event) -> None:
+        self.total = total
+        self.what = what
+        self.progress = progress
+        self.cancel = cancel
+        self.done = 0
+        self._last = 0.0
+
+    def add(self, count: int) -> None:
+        if self.cancel.is_set():
+            raise Cancelled(f"{self.what} cancelled")
+        self.done += count
+        now = time.monotonic()
+        if self.progress is not None and (now - self._last >= PROGRESS_EVERY or self.done >= self.total):
+            self._last = now
+            self.progress(self.done, self.total, self.what)
+
+
+def _section(fd: int) -> tuple[bool, int]:
+    """(in data?, length) of the stretch of the file at the current offset."""
+    cur = os.lseek(fd, 0, os.SEEK_CUR)
+    end = os.fstat(fd).st_size
+    if cur >= end:
+        return False, 0
+    try:
+        data = os.lseek(fd, cur, os.SEEK_DATA)
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:
+            raise
+        data = end  # a hole up to the end
+    if data > cur:
+        result = (False, data - cur)
+    else:
+        try:
+            hole = os.lseek(fd, cur, os.SEEK_HOLE)
+        except OSError:
+            hole = end
+        result = (True, hole - cur)
+    os.lseek(fd, cur, os.SEEK_SET)
+    return result
+
+
+def read_chunk(fd: int, size: int) -> bytes:
+    return os.read(fd, size)
+
+
+def write_chunk(fd: int, data: bytes) -> int:
+    return os.write(fd, data)
+
+
+def _no_support(exc: libvirt.libvirtError) -> bool:
+    return exc.get_error_code() in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG,
+                                    libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED)
+
+
+def _send(conn: libvirt.virConnect, vol: libvirt.virStorageVol, fd: int, meter: Meter, sparse: bool) -> bool:
+    """Stream the file into the volume, sparse when asked and libvirt takes it; returns whether it was."""
+    stream = conn.newStream(0)
+    try:
+        vol.upload(stream, 0, meter.total, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM if sparse else 0)
+    except libvirt.libvirtError as exc:
+        if not (sparse and _no_support(exc)):
+            raise
+        sparse = False
+        stream = conn.newStream(0)
+        vol.upload(stream, 0, meter.total, 0)
+    try:
+        if sparse:
+            def data(_stream, nbytes, _fd):
+                chunk = read_chunk(fd, min(nbytes, CHUNK))
+                meter.add(len(chunk))
+                return chunk
+
+            def hole(_stream, _fd):
+                return list(_section(fd))
+
+            def skip(_stream, length, _fd):
+                meter.add(length)
+                return os.lseek(fd, length, os.SEEK_CUR)
+
+            stream.sparseSendAll(data, hole, skip, fd)
+        else:
+            def plain(_stream, nbytes, _fd):
+                chunk = read_chunk(fd, min(nbytes, CHUNK))
+                meter.add(len(chunk))
+                return chunk
+
+            stream.sendAll(plain, fd)
+        stream.finish()
+    except BaseException:
+        try:
+            stream.abort()
+        except libvirt.libvirtError:
+            pass
+        raise
+    return sparse
+
+
+@dataclass(frozen=True)
+class Transferred:
+    name: str
+    size: int
+    sparse: bool
+    created: bool  # a new volume or file was made
+
+
+def upload(conn: libvirt.virConnect, pool_uuid: str, name: str, local_path: str, new: bool,
+           progress: Progress | None = None, cancel: threading.Event | None = None) -> Transferred:
+    """Stream a local file into a volume. `new`: create it first (format from the file's
+    magic, capacity its qcow2 virtual size or its size), and delete it again if anything
+    after that fails or the user cancels."""
+    cancel = cancel or threading.Event()
+    image = probe_local(local_path)
+    pool = pool_of(conn, pool_uuid)
+    vol = None
+    sparse = True
+    if new:
+        created = create(conn, pool_uuid, VolumeSpec(name=name, capacity=max(image.capacity, 1), format=image.format))
+        vol = pool.storageVolLookupByName(created.spec.name)
+    try:
+        if vol is None:
+            vol = pool.storageVolLookupByName(name)
+            capacity = vol.info()[1]
+            if image.size > capacity and image.format == "raw":
+                raise ValueError(f"{local_path} ({image.size} bytes) is larger than {name} ({capacity} bytes)")
+            # libvirt cuts the volume's file at a hole that ends the stream: into a larger
+            # volume, send every byte so that what lies past the file's end stays.
+            sparse = image.size >= _physical_size(vol)
+        fd = os.open(local_path, os.O_RDONLY)
+        try:
+            sparse = _send(conn, vol, fd, Meter(image.size, "Upload", progress, cancel), sparse)
+        finally:
+            os.close(fd)
+        pool.refresh(0)
+    except BaseException:
+        if new and vol is not None:
+            _delete_quietly(vol)
+        raise
+    return Transferred(name, image.size, sparse, new)
+
+
+def download(conn: libvirt.virConnect, pool_uuid: str, name: str, local_path: str,
+             progress: Progress | None = None, cancel: threading.Event | None = None) -> Transferred:
+    """Stream a volume into a local file (made or overwritten), sparse when libvirt can; a
+    file this made is removed again when the download fails or is cancelled."""
+    cancel = cancel or threading.Event()
+    vol = volume_of(conn, pool_uuid, name)
+    new = not os.path.exists(local_path)
+    fd = os.open(local_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        size, sparse = _receive(conn, vol, fd, cancel, progress)
+    except BaseException:
+        os.close(fd)
+        if new:
+            try:
+                os.unlink(local_path)
+            except OSError:
+                pass
+        raise
+    os.close(fd)
+    return Transferred(name, size, sparse, new)
+
+
+def _receive(conn: libvirt.virConnect, vol: libvirt.virStorageVol, fd: int, cancel: threading.Event,
+             progress: Progress | None) -> tuple[int, bool]:
+    # What a download streams: the file as it is on the host (for qcow2 that is the
+    # file, not the virtual disk), whose size is the physical size libvirt reports.
+    total = _physical_size(vol)
+    meter = Meter(total, "Download", progress, cancel)
+    stream = conn.newStream(0)
+    sparse = True
+    try:
+        vol.download(stream, 0, 0, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+    except libvirt.libvirtError as exc:
+        if not _no_support(exc):
+            raise
+        sparse = False
+        stream = conn.newStream(0)
+        vol.download(stream, 0, 0, 0)
+
+    def data(_stream, buf, _fd):
+        meter.add(len(buf))
+        return write_chunk(fd, buf)
+
+    def hole(_stream, length, _fd):
+        meter.add(length)
+        os.ftruncate(fd, os.lseek(fd, length, os.SEEK_CUR))
+
+    try:
+        if sparse:
+            stream.sparseRecvAll(data, hole, fd)
+        else:
+            stream.recvAll(data, fd)
+        stream.finish()
+    except BaseException:
+        try:
+            stream.abort()
+        except libvirt.libvirtError:
+            pass
+        raise
+    return meter.done, sparse
+
+
+def _physical_size(vol: libvirt.virStorageVol) -> int:
+    try:
+        return vol.infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[1]
+    except (libvirt.libvirtError, AttributeError):
+        return vol.info()[1]
+
+
+Abort = Callable[[object], None]
+
+
+def canceller(cancel: threading.Event) -> Abort:
+    """The JobScreen abort callable for a transfer: stops the stream at its next chunk."""
+    return lambda _conn: cancel.set()
