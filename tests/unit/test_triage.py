@@ -72,3 +72,20 @@ def test_one_pools_provisioning_update_leaves_the_others():
     assert inv.provisioned == {("c1", "p1"): 15}
     inv.apply(HostFactsRead("c1", None, {"p3": 5}))  # a full read replaces all
     assert inv.provisioned == {("c1", "p3"): 5}
+
+
+def test_host_facts_beyond_libvirt_reach_triage():
+    from tui.backend.ssh_facts import ShellFacts
+
+    inv = fleet()
+    for i in range(5):
+        inv.apply(GuestChanged(guest(str(i), vcpus=1, mem_gib=2)))  # 10 GiB of 8: overcommitted
+    facts = ShellFacts(read_at=0.0, ksm={"run": 0}, disks={"/var/lib/libvirt/images": (100 * 2**30, 5 * 2**30)},
+                       validate=("QEMU: Checking for hardware virtualization : FAIL (Only emulated CPUs)",))
+    found = [p for p in problems(inv, Thresholds(memory_ratio=2), shell_facts={"c1": facts}) if p.host == "kvm01"]
+    assert {(p.severity, p.view, p.row_key) for p in found} == {(WARNING, "hosts", "c1"), (NOTICE, "hosts", "c1")}
+    texts = " / ".join(p.text for p in found)
+    assert "/var/lib/libvirt/images is 95% full" in texts
+    assert "KSM is off" in texts
+    assert "virt-host-validate: QEMU: Checking for hardware virtualization : FAIL" in texts
+    assert not [p for p in problems(inv, Thresholds(memory_ratio=2)) if p.host == "kvm01"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .inventory import Inventory
 from .model import ConnState
 from .overcommit import Thresholds, host_load, provisioned_ratio
+from .ssh_facts import ShellFacts, findings
 
 CRITICAL, WARNING, NOTICE = 0, 1, 2
 SEVERITY_NAMES = {CRITICAL: "critical", WARNING: "warning", NOTICE: "notice"}
@@ -27,7 +29,9 @@ class Problem:
         return f"{self.view}|{self.row_key}"
 
 
-def problems(inventory: Inventory, thresholds: Thresholds, now: float | None = None) -> list[Problem]:
+def problems(inventory: Inventory, thresholds: Thresholds, now: float | None = None,
+             shell_facts: Mapping[str, ShellFacts] | None = None) -> list[Problem]:
+    """`shell_facts`: what was read on each host beyond libvirt (pool filesystems, KSM, virt-host-validate)."""
     now = time.time() if now is None else now
     found: list[Problem] = []
     for host in inventory.hosts.values():
@@ -47,6 +51,10 @@ def problems(inventory: Inventory, thresholds: Thresholds, now: float | None = N
             found.append(Problem(WARNING, "hosts", host.conn_id, host.name, host.uri,
                                  f"guest memory {load.memory_ratio * 100:.0f}% of host memory "
                                  f"(threshold {thresholds.memory_ratio * 100:.0f}%)"))
+        facts = (shell_facts or {}).get(host.conn_id)
+        for severity, text in findings(facts, load.memory_ratio) if facts is not None else ():
+            found.append(Problem(WARNING if severity == "warning" else NOTICE, "hosts", host.conn_id, host.name,
+                                 host.uri, text))
     for key, guest in inventory.guests.items():
         host = inventory.host_name(guest.conn_id)
         row = f"{key[0]}|{key[1]}"

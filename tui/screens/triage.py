@@ -23,9 +23,12 @@ class TriageScreen(InventoryScreen):
         self.table.sort_column = "severity"
         self._problems = {}
         super().on_mount()
+        # Host facts beyond libvirt (full pool filesystems, KSM, virt-host-validate) feed triage too.
+        self.set_interval(30.0, lambda: self.is_current and self.vd.read_host_facts())
+        self.vd.read_host_facts(missing_only=True)
 
     def entries(self) -> dict[str, object]:
-        found = problems(self.vd.inventory, self.vd.settings.config.thresholds)
+        found = problems(self.vd.inventory, self.vd.settings.config.thresholds, shell_facts=self.vd.shell_facts)
         self._problems = {p.key + "|" + p.text: p for p in found if self.matches(p.host, p.subject, p.text)}
         return {key: problem for key, problem in self._problems.items()}
 
