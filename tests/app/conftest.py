@@ -17,12 +17,14 @@ from tui.cli import settings_from
 eventloop.silence_libvirt_errors()
 
 
-async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Let the app run until `predicate()` holds, failing after `timeout` seconds."""
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0,
+                   what: str | Callable[[], str] = "condition") -> None:
+    """Let the app run until `predicate()` holds, failing after `timeout` seconds
+    (`what` may be a function, to say what was there instead)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
         await pilot.pause(0.02)
     await pilot.pause()
 

@@ -28,6 +28,7 @@ from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.status_bar import StatusBar
 from .base import InventoryScreen
+from .image_actions import IMAGE_ACTIONS, ImageActions
 from .pool_actions import POOL_BINDINGS, PoolActions
 from .xml_view import XmlScreen
 
@@ -72,7 +73,7 @@ class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
             self.app.push_screen(VolumesScreen(conn_id, uuid))
 
 
-class VolumesScreen(AnswersCalls, Screen):
+class VolumesScreen(ImageActions, AnswersCalls, Screen):
     """The volumes of one pool, and what can be done to them."""
 
     BINDINGS = [
@@ -86,6 +87,9 @@ class VolumesScreen(AnswersCalls, Screen):
         Binding("C", "clone", "Clone", id="clone"),
         Binding("u", "upload", "Upload", id="volume.upload"),
         Binding("w", "download", "Download", id="volume.download"),
+        Binding("I", "image_info", "qemu-img info", id="image.info"),
+        Binding("c", "image_check", "qemu-img check", id="image.check"),
+        Binding("K", "image_convert", "Convert", id="image.convert"),
     ]
     WATCHES = frozenset({"volumes", "pools"})
     ON_VOLUME = frozenset({"info", "delete", "wipe", "resize", "clone", "download"})
@@ -154,6 +158,8 @@ class VolumesScreen(AnswersCalls, Screen):
         return next((vol for vol in self.volumes if vol.key == key), None) if key else None
 
     def why_disabled(self, action: str) -> str | None:
+        if action in IMAGE_ACTIONS:
+            return self.image_why_disabled(action)
         if action not in self.ON_VOLUME | self.WRITES:
             return None
         host = self.app.inventory.hosts.get(self.conn_id)
