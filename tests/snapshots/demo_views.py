@@ -425,7 +425,30 @@ async def xml_view(pilot: Pilot) -> None:
     await pilot.pause(0.5)
 
 
+async def ssh_host_key(pilot: Pilot) -> None:
+    """The prompt a new remote host's unknown key raises (the demo host needs none: shown by hand)."""
+    from tui.forms.ssh_prompts import HostKeyScreen
+
+    await hosts(pilot)
+    pilot.app.push_screen(HostKeyScreen("[kvm01.example.org]:2222", "ssh-ed25519",
+                                        "SHA256:ul5gPh5eazsCiNNCof5WS5ulIvjFHAnX/Ncu+XmKW4w"))
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "HostKeyScreen", lambda: "the host key prompt")
+    await pilot.pause()
+
+
+async def ssh_password(pilot: Pilot) -> None:
+    from tui.forms.ssh_prompts import SecretScreen
+
+    await hosts(pilot)
+    pilot.app.push_screen(SecretScreen("admin@kvm02.example.org", "password", "admin@kvm02.example.org's password:"))
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "SecretScreen", lambda: "the password prompt")
+    await pilot.press(*"secret")
+    await pilot.pause()
+
+
 SCREENSHOTS: dict[str, Step] = {
+    "ssh-host-key": ssh_host_key,
+    "ssh-password": ssh_password,
     "guest-disks": lambda pilot: guest_tab(pilot, "disks"),
     "guest-hardware": lambda pilot: guest_tab(pilot, "hardware"),
     "guest-consoles": lambda pilot: guest_tab(pilot, "consoles", "web-01"),
