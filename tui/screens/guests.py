@@ -8,8 +8,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 
-from textual.actions import parse as parse_action
-
 from .. import guest_actions
 from ..backend.model import ConnState
 from ..backend.ops import clone, jobs, migrate
@@ -25,12 +23,13 @@ from ..forms.rename_guest import RenameGuestScreen
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
+from ..widgets.says_why import SaysWhyDisabled
 from .base import InventoryScreen
 from .guest_detail import GuestDetailScreen
 from .xml_view import XmlScreen
 
 
-class GuestsScreen(AnswersCalls, InventoryScreen):
+class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
     WATCHES = frozenset({"guests", "hosts", "stats"})
@@ -164,20 +163,6 @@ class GuestsScreen(AnswersCalls, InventoryScreen):
         if any(ops.why_not(v, g) is None for v in verbs for g in writable):
             return None
         return "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
-
-    def on_key(self, event) -> None:
-        """A key whose action does not apply says why, instead of doing nothing."""
-        for namespace, bindings in self._modal_binding_chain:
-            if namespace is not self:
-                continue
-            for binding in bindings.key_to_bindings.get(event.key, ()):
-                _target, name, params = parse_action(binding.action)
-                reason = self.why_disabled(name, params)
-                if reason is not None:
-                    event.stop()
-                    self.notify(reason, title=f"{binding.description}: not now", severity="warning",
-                                markup=False, timeout=4)
-                    return
 
     # -- lifecycle on the selected guest or every marked one -----------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from textual.actions import parse as parse_action
 from textual.binding import Binding
 
 from ..backend.model import ConnState
@@ -14,6 +13,7 @@ from ..calls import ask
 from ..forms.confirm import ConfirmScreen
 from ..forms.new_network import NewNetworkScreen
 from ..messages import BackendUpdated
+from ..widgets.says_why import SaysWhyDisabled
 from ..render.rows import NETWORK_COLUMNS, network_row
 from .details import DetailsScreen
 
@@ -26,7 +26,7 @@ NETWORK_BINDINGS = [
 ]
 
 
-class NetworkActions:
+class NetworkActions(SaysWhyDisabled):
     def selected_network(self):
         key = self.table.selected_key
         return self.vd.inventory.networks.get(self.split_key(key)) if key else None
@@ -55,20 +55,6 @@ class NetworkActions:
         if action in ("new_network", "network"):
             return True if self.why_disabled(action, parameters) is None else None
         return True
-
-    def on_key(self, event) -> None:
-        """A key whose action does not apply says why, instead of doing nothing."""
-        for namespace, bindings in self._modal_binding_chain:
-            if namespace is not self:
-                continue
-            for binding in bindings.key_to_bindings.get(event.key, ()):
-                _target, name, params = parse_action(binding.action)
-                reason = self.why_disabled(name, params)
-                if reason is not None:
-                    event.stop()
-                    self.notify(reason, title=f"{binding.description}: not now", severity="warning",
-                                markup=False, timeout=4)
-                    return
 
     def on_data_table_row_highlighted(self, _event) -> None:
         self.refresh_bindings()

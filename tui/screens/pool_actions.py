@@ -4,7 +4,6 @@ StorageScreen (with AnswersCalls)."""
 
 from __future__ import annotations
 
-from textual.actions import parse as parse_action
 from textual.binding import Binding
 
 from ..backend.model import ConnState
@@ -14,6 +13,7 @@ from ..forms.confirm import ConfirmScreen
 from ..forms.delete_pool import DeletePoolScreen
 from ..forms.new_pool import NewPoolScreen
 from ..messages import BackendUpdated
+from ..widgets.says_why import SaysWhyDisabled
 
 POOL_BINDINGS = [
     Binding("n", "new_pool", "New", id="new"),
@@ -35,7 +35,7 @@ DELETES = {
 DONE = {"start": "started", "stop": "stopped", "refresh": "refreshed", "delete": "deleted", "undefine": "undefined"}
 
 
-class PoolActions:
+class PoolActions(SaysWhyDisabled):
     def selected_pool(self):
         key = self.table.selected_key
         return self.vd.inventory.pools.get(self.split_key(key)) if key else None
@@ -61,20 +61,6 @@ class PoolActions:
         if action in ("new_pool", "pool"):
             return True if self.why_disabled(action, parameters) is None else None
         return True
-
-    def on_key(self, event) -> None:
-        """A key whose action does not apply says why, instead of doing nothing."""
-        for namespace, bindings in self._modal_binding_chain:
-            if namespace is not self:
-                continue
-            for binding in bindings.key_to_bindings.get(event.key, ()):
-                _target, name, params = parse_action(binding.action)
-                reason = self.why_disabled(name, params)
-                if reason is not None:
-                    event.stop()
-                    self.notify(reason, title=f"{binding.description}: not now", severity="warning",
-                                markup=False, timeout=4)
-                    return
 
     def on_data_table_row_highlighted(self, _event) -> None:
         self.refresh_bindings()

@@ -26,6 +26,7 @@ from ..forms.volume_forms import (
 from ..render.cells import size_text
 from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
 from ..widgets.inventory_table import InventoryTable
+from ..widgets.says_why import SaysWhyDisabled
 from ..widgets.status_bar import StatusBar
 from .base import InventoryScreen
 from .image_actions import IMAGE_ACTIONS, ImageActions
@@ -73,7 +74,7 @@ class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
             self.app.push_screen(VolumesScreen(conn_id, uuid))
 
 
-class VolumesScreen(ImageActions, AnswersCalls, Screen):
+class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
     """The volumes of one pool, and what can be done to them."""
 
     BINDINGS = [
@@ -157,7 +158,7 @@ class VolumesScreen(ImageActions, AnswersCalls, Screen):
         key = self.table.selected_key
         return next((vol for vol in self.volumes if vol.key == key), None) if key else None
 
-    def why_disabled(self, action: str) -> str | None:
+    def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         if action in IMAGE_ACTIONS:
             return self.image_why_disabled(action)
         if action not in self.ON_VOLUME | self.WRITES:
@@ -174,19 +175,6 @@ class VolumesScreen(ImageActions, AnswersCalls, Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return True if self.why_disabled(action) is None else None
-
-    def on_key(self, event) -> None:
-        """A key whose action does not apply says why, instead of doing nothing."""
-        for namespace, bindings in self._modal_binding_chain:
-            if namespace is not self:
-                continue
-            for binding in bindings.key_to_bindings.get(event.key, ()):
-                reason = self.why_disabled(binding.action)
-                if reason is not None:
-                    event.stop()
-                    self.notify(reason, title=f"{binding.description}: not now", severity="warning",
-                                markup=False, timeout=4)
-                    return
 
     # -- doing it ------------------------------------------------------------
 

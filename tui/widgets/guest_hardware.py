@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -18,11 +17,12 @@ from ..forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemory
                                     MediaRequest, MediaScreen, NicRequest)
 from ..render.cells import size_text, visible
 from .guest_tab import GuestTab
+from .says_why import SaysWhyDisabled
 
 WRITES = ("cpu_memory", "insert_media", "eject", "attach_disk", "attach_nic", "detach", "boot", "boot_toggle")
 
 
-class HardwareTab(GuestTab):
+class HardwareTab(SaysWhyDisabled, GuestTab):
     TAB_ID = "hardware"
     TAB_TITLE = "Hardware"
     BINDINGS = [
@@ -237,16 +237,8 @@ class HardwareTab(GuestTab):
             return True if self.why_not(action) is None else None
         return super().check_action(action, parameters)
 
-    def on_key(self, event: events.Key) -> None:
-        """A key whose action does not apply says why, instead of doing nothing."""
-        for binding in self.BINDINGS:
-            if binding.key == event.key:
-                action = binding.action.partition("(")[0]
-                if action in WRITES and (reason := self.why_not(action)) is not None:
-                    event.stop()
-                    event.prevent_default()
-                    self.app.notify(reason, title=binding.description, severity="warning", markup=False)
-                return
+    def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        return self.why_not(action) if action in WRITES else None
 
     # -- results -------------------------------------------------------------
 
