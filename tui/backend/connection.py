@@ -57,7 +57,9 @@ _AUTH_ERRORS = {
     libvirt.VIR_ERR_NO_SUPPORT,
     libvirt.VIR_ERR_INVALID_ARG,
 }
-_AUTH_WORDS = ("permission denied", "authentication failed", "host key verification failed")
+# "system bus": libvirtd asks polkit about a non-root user, and no polkit runs there: retrying cannot help.
+_AUTH_WORDS = ("permission denied", "authentication failed", "host key verification failed",
+               "unable to get system bus connection")
 
 _CLOSE_REASONS = {
     libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
