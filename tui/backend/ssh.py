@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import importlib
 import logging
 import os
 import socket
@@ -23,12 +24,26 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import asyncssh
-from asyncssh.config import SSHClientConfig
-
-from . import ssh_keys, ssh_tunnel
-from .ssh_auth import Resolved, SshClient, encrypted
 from .transport import TransportError
+
+
+class _OnFirstUse:
+    """A module imported when one of its names is first used. asyncssh (and the
+    cryptography it loads) costs ~18 MB; a dashboard with no owned SSH host never pays it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self._name)
+        self.__dict__.update(vars(module))
+        return getattr(module, attr)
+
+
+asyncssh = _OnFirstUse("asyncssh")
+ssh_auth = _OnFirstUse(f"{__package__}.ssh_auth")
+ssh_keys = _OnFirstUse(f"{__package__}.ssh_keys")
+ssh_tunnel = _OnFirstUse(f"{__package__}.ssh_tunnel")
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +133,7 @@ def owned_target(uri: str) -> SshTarget | None:
 class _Session:
     key: tuple[str, str, int]
     conn: asyncssh.SSHClientConnection
-    resolved: Resolved
+    resolved: ssh_auth.Resolved
     tunnels: dict[str, ssh_tunnel.Tunnel]
     via: _Session | None = None
     closed: bool = False
@@ -261,9 +276,9 @@ class SshTransport:
         self._socket_count += 1
         return self._socket_dir / f"s{self._socket_count}.sock"
 
-    def _resolve(self, user: str | None, host: str, port: int | None) -> Resolved:
+    def _resolve(self, user: str | None, host: str, port: int | None) -> ssh_auth.Resolved:
         local_user = getpass.getuser()
-        config = SSHClientConfig.load(None, [str(p) for p in self.config_paths if p.is_file()], False, False, False,
+        config = asyncssh.config.SSHClientConfig.load(None, [str(p) for p in self.config_paths if p.is_file()], False, False, False,
                                       local_user, user or (), host, port or ())
         real_host = str(config.get("Hostname", host) or host)
         real_port = int(port or config.get("Port", 22) or 22)
@@ -279,7 +294,7 @@ class SshTransport:
             known = [Path(str(p)).expanduser() for p in listed] or [ssh_dir / "known_hosts"]
         jump = config.get("ProxyJump")
         jump = str(jump) if jump and str(jump).lower() != "none" else None
-        return Resolved(host, real_host, real_port, real_user, identity, known,
+        return ssh_auth.Resolved(host, real_host, real_port, real_user, identity, known,
                          bool(config.get("HashKnownHosts", False)), jump)
 
     async def _session(self, target: SshTarget) -> _Session:
@@ -319,16 +334,16 @@ class SshTransport:
             asyncio.get_running_loop().create_task(watch())
             return session
 
-    async def _connect(self, resolved: Resolved, where: str, via: _Session | None,
+    async def _connect(self, resolved: ssh_auth.Resolved, where: str, via: _Session | None,
                        accepted: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
-        client = SshClient(self, resolved)
+        client = ssh_auth.SshClient(self, resolved)
         known_hosts: Any = [str(p) for p in resolved.known_hosts if p.is_file()] or ([], [], [])
         if accepted is not None:
             known_hosts = ([accepted], [], [])
         options: dict[str, Any] = dict(
             username=resolved.user,
             known_hosts=known_hosts,
-            client_keys=[str(p) for p in resolved.identity_files if not encrypted(p)],
+            client_keys=[str(p) for p in resolved.identity_files if not ssh_auth.encrypted(p)],
             ignore_encrypted=True,
             keepalive_interval=self.keepalive_interval,
             keepalive_count_max=self.keepalive_count_max,
@@ -373,7 +388,7 @@ class SshTransport:
             if not task.done():
                 task.cancel()
 
-    async def _unknown_key(self, resolved: Resolved, where: str, via: _Session | None,
+    async def _unknown_key(self, resolved: ssh_auth.Resolved, where: str, via: _Session | None,
                            key: asyncssh.SSHKey) -> asyncssh.SSHClientConnection:
         addr = _address(resolved.host)
         verdict = ssh_keys.verdict(resolved.known_hosts, resolved.host, addr, resolved.port, key)
@@ -399,7 +414,7 @@ class SshTransport:
             log.warning("could not write %s: %s", resolved.known_hosts[0], exc)
         return await self._connect(resolved, where, via, accepted=key)
 
-    async def ask_secret(self, resolved: Resolved, kind: str, prompt: str) -> str | None:
+    async def ask_secret(self, resolved: ssh_auth.Resolved, kind: str, prompt: str) -> str | None:
         return await self._ask(lambda: self.prompter.ask_secret(
             f"{resolved.user}@{ssh_keys.host_pattern(resolved.host, resolved.port)}", kind, prompt))
 
