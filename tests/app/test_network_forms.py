@@ -236,10 +236,10 @@ async def test_start_stop_autostart_delete_keys(tmp_path, conn):
         table.move_cursor(row=table.get_row_index(next(k for k, c in table._cells.items() if c[0].plain == ODD)))
         await pilot.pause()
         screen = app.screen
-        assert screen.check_action("network", ("stop",)) is None  # inactive: stop is dimmed
+        assert screen.check_action("verb", ("stop",)) is None  # inactive: stop is dimmed
         await pilot.press("s")
         await wait_for(pilot, lambda: net.isActive(), what="started")
-        await wait_for(pilot, lambda: screen.check_action("network", ("stop",)) is True)
+        await wait_for(pilot, lambda: screen.check_action("verb", ("stop",)) is True)
         await pilot.press("a")
         await wait_for(pilot, lambda: net.autostart() == 1, what="autostart on")
         await pilot.press("enter")
@@ -270,9 +270,9 @@ async def test_read_only_host_disables_every_network_key(tmp_path, conn):
         await pilot.press("2")
         await wait_for(pilot, lambda: screen_name(app) == "NetworksScreen" and app.screen.table.row_count == 1)
         screen = app.screen
-        assert screen.check_action("new_network", ()) is None
+        assert screen.check_action("new", ()) is None
         for verb in ("start", "stop", "autostart", "delete"):
-            assert screen.check_action("network", (verb,)) is None, verb
+            assert screen.check_action("verb", (verb,)) is None, verb
         await pilot.press("n")
         await pilot.press("D")
         await pilot.pause()

@@ -200,10 +200,10 @@ async def test_pool_keys(tmp_path, conn):
         table.move_cursor(row=table.get_row_index(next(k for k, c in table._cells.items() if c[0].plain == ODD)))
         await pilot.pause()
         screen = app.screen
-        assert screen.check_action("pool", ("stop",)) is None and screen.check_action("pool", ("refresh",)) is None
+        assert screen.check_action("verb", ("stop",)) is None and screen.check_action("verb", ("refresh",)) is None
         await pilot.press("s")
         await wait_for(pilot, lambda: pool.isActive(), what="started")
-        await wait_for(pilot, lambda: screen.check_action("pool", ("refresh",)) is True)
+        await wait_for(pilot, lambda: screen.check_action("verb", ("refresh",)) is True)
         await pilot.press("f")
         await wait_for(pilot, lambda: any("refreshed" in str(n.message) for n in app._notifications), what="refresh")
         await pilot.press("a")
@@ -247,9 +247,9 @@ async def test_read_only_host_disables_every_pool_key(tmp_path, conn):
         await pilot.press("3")
         await wait_for(pilot, lambda: screen_name(app) == "StorageScreen" and app.screen.table.row_count == 1)
         screen = app.screen
-        assert screen.check_action("new_pool", ()) is None
+        assert screen.check_action("new", ()) is None
         for verb in ("start", "stop", "refresh", "autostart", "delete", "undefine"):
-            assert screen.check_action("pool", (verb,)) is None, verb
+            assert screen.check_action("verb", (verb,)) is None, verb
         for key in ("n", "d", "D", "U"):
             await pilot.press(key)
         await pilot.pause()

@@ -82,7 +82,7 @@ async def open_form(pilot, app, view: str, form: str):
     await pilot.press(view)
     await wait_for(pilot, lambda: screen_name(app) in ("NetworksScreen", "StorageScreen")
                    and app.screen.table.row_count >= 0 and app.inventory.hosts, what="the view")
-    await wait_for(pilot, lambda: app.screen.check_action("new_network" if view == "2" else "new_pool", ()),
+    await wait_for(pilot, lambda: app.screen.check_action("new", ()),
                    timeout=30, what="a writable host connected")
     await pilot.press("n")
     await wait_for(pilot, lambda: screen_name(app) == form, what=form)

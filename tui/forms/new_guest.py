@@ -21,7 +21,6 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from ..backend import osinfo
-from ..backend.model import ConnState
 from ..backend.ops import new_guest as ops
 from ..backend.osinfo import OsVariant
 from ..backend.overcommit import host_load
@@ -534,7 +533,3 @@ def host_label(name: str) -> str:
     return label[:63].strip("-")
 
 
-def writable_hosts(app) -> list[tuple[str, str]]:
-    """(label, conn_id) of the connected hosts a guest can be created on."""
-    return [(f"{h.name} ({h.uri})", h.conn_id) for h in app.inventory.hosts.values()
-            if h.state == ConnState.CONNECTED and not h.read_only]

@@ -14,9 +14,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from ..backend.model import ConnState
 from ..backend.ops import recovery
 from ..calls import AnswersCalls, ask
+from .host_options import host_options
 
 if TYPE_CHECKING:
     from ..app import VirtdeckApp
@@ -129,7 +129,7 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
                  work: Callable[[Any, str], Any], long: bool = False) -> None:
         super().__init__()
         self.form_title = title
-        self.hosts = hosts  # (name, conn_id)
+        self.hosts = hosts  # (label, conn_id)
         self.label = label
         self.default = default
         self.work = work
@@ -194,13 +194,8 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
         self.dismiss(None)
 
 
-def writable_hosts(app: VirtdeckApp) -> list[tuple[str, str]]:
-    return [(host.name, host.conn_id) for host in app.inventory.hosts.values()
-            if host.state == ConnState.CONNECTED and not host.read_only]
-
-
 def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bool, said) -> None:
-    hosts = writable_hosts(app)
+    hosts = host_options(app.inventory)
     if not hosts:
         app.notify("No connected host that may be written to (read-only hosts cannot).", title=title,
                    severity="warning", markup=False)

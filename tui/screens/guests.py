@@ -9,7 +9,6 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable
 
 from .. import guest_actions
-from ..backend.model import ConnState
 from ..backend.ops import clone, jobs, migrate
 from ..backend.ops import guests as ops
 from ..calls import AnswersCalls, ask
@@ -18,7 +17,8 @@ from ..forms.confirm import ConfirmScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
 from ..forms.job import JobScreen
 from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
-from ..forms.new_guest import Created, NewGuestScreen, writable_hosts
+from ..forms.host_options import host_options
+from ..forms.new_guest import Created, NewGuestScreen
 from ..forms.rename_guest import RenameGuestScreen
 from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
@@ -147,7 +147,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         """None when the action applies to a guest it would act on, else why not."""
         if action == "new_guest":
-            return None if writable_hosts(self.vd) else "no connected host that is not read-only"
+            return None if host_options(self.vd.inventory) else "no connected host that is not read-only"
         verbs = tuple(str(p) for p in parameters[:1]) if action == "lifecycle" else self.ACTION_VERBS.get(action)
         if verbs is None:
             return None
@@ -307,10 +307,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if guest is None or ops.why_not("migrate", guest) is not None:
             return
         inventory = self.vd.inventory
-        targets = [
-            (f"{host.name} ({host.uri})", host.conn_id) for host in inventory.hosts.values()
-            if host.conn_id != guest.conn_id and host.state == ConnState.CONNECTED and not host.read_only
-        ]
+        targets = host_options(inventory, but=guest.conn_id)
         source = self.vd.fleet.get(guest.conn_id)
 
         def answered(choice: MigrateChoice | None) -> None:
@@ -339,7 +336,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets), answered)
 
     def action_new_guest(self) -> None:
-        hosts = writable_hosts(self.vd)
+        hosts = host_options(self.vd.inventory)
         if not hosts:
             return
         selected = self._selected_guest()

@@ -22,8 +22,7 @@ class NetworksScreen(AnswersCalls, NetworkActions, InventoryScreen):
     ]
 
     def action_xml(self) -> None:
-        key = self.table.selected_key
-        net = self.vd.inventory.networks.get(self.split_key(key)) if key else None
+        net = self.selected()
         if net is not None:
             self.app.push_screen(XmlScreen("network", net.conn_id, net.uuid, net.name))
 

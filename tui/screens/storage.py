@@ -45,8 +45,7 @@ class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
     ]
 
     def action_xml(self) -> None:
-        key = self.table.selected_key
-        pool = self.vd.inventory.pools.get(self.split_key(key)) if key else None
+        pool = self.selected()
         if pool is not None:
             self.app.push_screen(XmlScreen("pool", pool.conn_id, pool.uuid, pool.name))
 
