@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Static
 
 from ..backend.model import Guest
 from ..backend.ops.clone import ClonePlan, new_volume_name
 from ..backend.ops.guests import name_problem
 from ..render.cells import size_text
+from .form import FormScreen, form_bindings
 
 
 def default_clone_name(name: str, taken: set[str]) -> str:
@@ -23,21 +22,10 @@ def default_clone_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-class CloneGuestScreen(ModalScreen[str | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Clone", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
-    DEFAULT_CSS = """
-    CloneGuestScreen { align: center middle; }
-    CloneGuestScreen > VerticalScroll {
-        width: 100; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    CloneGuestScreen .error { color: $error; height: auto; }
-    CloneGuestScreen #copies { margin-top: 1; height: auto; }
-    CloneGuestScreen Horizontal { height: auto; margin-top: 1; }
-    """
+class CloneGuestScreen(FormScreen):
+    BINDINGS = form_bindings("Clone")
+    SUBMIT = "Clone"
+    FIELDS = ("name",)
 
     def __init__(self, guest: Guest, host: str, taken: set[str], plan: ClonePlan) -> None:
         super().__init__()
@@ -57,9 +45,7 @@ class CloneGuestScreen(ModalScreen[str | None]):
             yield Input(value=default_clone_name(self.guest.name, self.taken), id="name")
             yield Static(id="name-error", classes="error")
             yield Static(id="copies")
-            with Horizontal():
-                yield Button("Clone", variant="primary", id="clone")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -67,7 +53,7 @@ class CloneGuestScreen(ModalScreen[str | None]):
         self._show_copies()
 
     def _show_copies(self) -> None:
-        name = self.query_one("#name", Input).value
+        name = self.value("name")
         lines = Text()
         for copy in self.plan.copies:
             new = new_volume_name(copy.volume, self.guest.name, name, copy.target, set()) if name else "?"
@@ -80,28 +66,15 @@ class CloneGuestScreen(ModalScreen[str | None]):
             lines.append("It has no disks.", style="dim")
         self.query_one("#copies", Static).update(lines)
 
-    def problem(self) -> str | None:
-        if self.plan.problems:
-            return "This guest cannot be cloned: " + "; ".join(self.plan.problems)
-        return name_problem(self.query_one("#name", Input).value, self.taken)
-
-    def on_input_changed(self) -> None:
-        self.query_one("#name-error", Static).update(Text(self.problem() or ""))
+    def changed(self) -> None:
+        super().changed()
         self._show_copies()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
+    def errors(self) -> dict[str, str]:
+        if self.plan.problems:
+            return {"name": "This guest cannot be cloned: " + "; ".join(self.plan.problems)}
+        problem = name_problem(self.value("name"), self.taken)
+        return {"name": problem} if problem else {}
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "clone" else self.action_cancel()
-
-    def action_submit(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.query_one("#name-error", Static).update(Text(problem))
-            return
-        self.dismiss(self.query_one("#name", Input).value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def result(self) -> str:
+        return self.value("name")

@@ -7,13 +7,12 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from ..backend.model import Guest
 from ..backend.ops.migrate import MigrationRequest
+from .form import FormScreen, form_bindings
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,10 @@ def address_problem(address: str) -> str | None:
     return None
 
 
-class MigrateGuestScreen(ModalScreen[MigrateChoice | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Migrate", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
-    DEFAULT_CSS = """
-    MigrateGuestScreen { align: center middle; }
-    MigrateGuestScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    MigrateGuestScreen .error { color: $error; height: auto; }
-    MigrateGuestScreen Checkbox { margin-top: 1; }
-    MigrateGuestScreen Horizontal { height: auto; margin-top: 1; }
-    """
+class MigrateGuestScreen(FormScreen):
+    BINDINGS = form_bindings("Migrate")
+    SUBMIT = "Migrate"
+    FIELDS = ("address",)
 
     def __init__(self, guest: Guest, host: str, targets: list[tuple[str, str]]) -> None:
         """`targets`: (label, conn_id) of every other connected, writable host."""
@@ -86,45 +74,29 @@ class MigrateGuestScreen(ModalScreen[MigrateChoice | None]):
             yield Label("Migration address on the target (optional)")
             yield Input(placeholder="tcp://10.0.0.2 — empty: libvirt uses the target's host name", id="address")
             yield Static(id="address-error", classes="error")
-            yield Static(id="error", classes="error")
-            with Horizontal():
-                yield Button("Migrate", variant="primary", id="migrate", disabled=not self.targets)
-                yield Button("Cancel", id="cancel")
+            yield Static(id="error", classes="error shown")
+            yield from self.buttons()
         yield Footer()
 
     def on_mount(self) -> None:
-        (self.query_one("#target") if self.targets else self.query_one("#cancel", Button)).focus()
+        (self.query_one("#target") if self.targets else self.query_one("#cancel")).focus()
 
-    def on_input_changed(self) -> None:
-        self.query_one("#address-error", Static).update(Text(address_problem(self._address()) or ""))
-
-    def _address(self) -> str:
-        return self.query_one("#address", Input).value.strip()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "migrate" else self.action_cancel()
+    def errors(self) -> dict[str, str]:
+        problem = address_problem(self.value("address").strip())
+        return {"address": problem} if problem else {}
 
     def action_submit(self) -> None:
         if not self.targets:
             self.query_one("#error", Static).update(Text("There is no host to migrate to."))
             return
-        problem = address_problem(self._address())
-        if problem:
-            self.query_one("#address-error", Static).update(Text(problem))
-            self.query_one("#address", Input).focus()
-            return
-        self.dismiss(MigrateChoice(
+        super().action_submit()
+
+    def result(self) -> MigrateChoice:
+        return MigrateChoice(
             target=str(self.query_one("#target", Select).value),
             request=MigrationRequest(
                 undefine_source=self.query_one("#undefine", Checkbox).value,
                 copy_storage=self.query_one("#copy-storage", Checkbox).value,
-                address=self._address(),
+                address=self.value("address").strip(),
             ),
-        ))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        )

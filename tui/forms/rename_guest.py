@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Static
 
 from ..backend.model import Guest
 from ..backend.ops.guests import name_problem
+from .form import FormScreen, form_bindings
 
 
-class RenameGuestScreen(ModalScreen[str | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Rename", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
-    DEFAULT_CSS = """
-    RenameGuestScreen { align: center middle; }
-    RenameGuestScreen > VerticalScroll {
-        width: 80; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    RenameGuestScreen .error { color: $error; height: auto; }
-    RenameGuestScreen Horizontal { height: auto; margin-top: 1; }
-    """
+class RenameGuestScreen(FormScreen):
+    BINDINGS = form_bindings("Rename")
+    SUBMIT = "Rename"
+    FIELDS = ("name",)
 
     def __init__(self, guest: Guest, host: str, taken: set[str]) -> None:
         super().__init__()
@@ -44,33 +33,15 @@ class RenameGuestScreen(ModalScreen[str | None]):
             yield Label("New name")
             yield Input(value=self.guest.name, id="name")
             yield Static(id="name-error", classes="error")
-            with Horizontal():
-                yield Button("Rename", variant="primary", id="rename")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons()
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
-    def problem(self) -> str | None:
-        return name_problem(self.query_one("#name", Input).value, self.taken, current=self.guest.name)
+    def errors(self) -> dict[str, str]:
+        problem = name_problem(self.value("name"), self.taken, current=self.guest.name)
+        return {"name": problem} if problem else {}
 
-    def on_input_changed(self) -> None:
-        self.query_one("#name-error", Static).update(Text(self.problem() or ""))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "rename" else self.action_cancel()
-
-    def action_submit(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.query_one("#name-error", Static).update(Text(problem))
-            return
-        self.dismiss(self.query_one("#name", Input).value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def result(self) -> str:
+        return self.value("name")

@@ -8,24 +8,18 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.model import Volume
 from ..backend.ops.volumes import LocalImage, VolumeDetails, definition, probe_local
 from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
+from .form import FormScreen, form_bindings
 
 THIN, PREALLOCATED = "thin", "preallocated"
-
-
-def form_bindings(submit: str) -> list[Binding]:
-    return [
-        Binding("ctrl+s", "submit", submit, id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
 
 
 def size_input(num_bytes: int) -> str:
@@ -36,88 +30,11 @@ def size_input(num_bytes: int) -> str:
     return str(num_bytes)
 
 
-class VolumeForm(ModalScreen):
-    """Shared frame: a titled scroll box, errors under their fields, ctrl+s / escape."""
-
-    BINDINGS = form_bindings("OK")
-    DEFAULT_CSS = """
-    VolumeForm { align: center middle; }
-    VolumeForm > VerticalScroll {
-        width: 100; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    VolumeForm .error { color: $error; height: auto; display: none; }
-    VolumeForm .error.shown { display: block; }
-    VolumeForm .note { color: $text-muted; height: auto; }
-    VolumeForm #preview { margin-top: 1; color: $text-muted; height: auto; }
-    VolumeForm Checkbox { margin-top: 1; }
-    VolumeForm Horizontal { height: auto; margin-top: 1; }
-    VolumeForm .hidden { display: none; }
-    """
-    FIELDS: tuple[str, ...] = ()
-    SUBMIT = "OK"
-
-    def buttons(self) -> ComposeResult:
-        with Horizontal():
-            yield Button(self.SUBMIT, variant="primary", id="ok")
-            yield Button("Cancel", id="cancel")
-
-    def value(self, field: str) -> str:
-        return self.query_one(f"#{field}", Input).value
-
-    def errors(self) -> dict[str, str]:
-        return {}
-
-    def show_errors(self, only_touched: bool) -> dict[str, str]:
-        errors = self.errors()
-        for field in self.FIELDS:
-            message = errors.get(field, "")
-            widget = self.query_one(f"#{field}")
-            if only_touched and isinstance(widget, Input) and not widget.value:
-                message = ""
-            box = self.query_one(f"#{field}-error", Static)
-            box.update(Text(message))
-            box.set_class(bool(message), "shown")
-        return errors
-
-    def changed(self) -> None:
-        self.show_errors(only_touched=True)
-
-    def on_input_changed(self, _event: Input.Changed) -> None:
-        self.changed()
-
-    def on_select_changed(self, _event: Select.Changed) -> None:
-        self.changed()
-
-    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
-        self.changed()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "ok" else self.action_cancel()
-
-    def result(self):
-        raise NotImplementedError
-
-    def action_submit(self) -> None:
-        errors = self.show_errors(only_touched=False)
-        if errors:
-            self.query_one(f"#{next(iter(errors))}").focus()
-            return
-        self.dismiss(self.result())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 def _error(field: str) -> Static:
     return Static(classes="error", id=f"{field}-error")
 
 
-class NewVolumeScreen(VolumeForm):
+class NewVolumeScreen(FormScreen):
     """Name, format, capacity, allocation and an optional backing volume; the XML it will create."""
 
     FIELDS = ("name", "format", "capacity", "allocation", "backing")
@@ -224,7 +141,7 @@ class ResizeRequest:
     shrink: bool
 
 
-class ResizeVolumeScreen(VolumeForm):
+class ResizeVolumeScreen(FormScreen):
     FIELDS = ("capacity", "shrink")
     SUBMIT = "Resize"
     BINDINGS = form_bindings("Resize")
@@ -285,7 +202,7 @@ def default_copy_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-class CloneVolumeScreen(VolumeForm):
+class CloneVolumeScreen(FormScreen):
     FIELDS = ("pool", "name")
     SUBMIT = "Clone"
     BINDINGS = form_bindings("Clone")
@@ -349,7 +266,7 @@ def local_problem(path: str) -> tuple[LocalImage | None, str | None]:
         return None, exc.strerror or str(exc)
 
 
-class UploadVolumeScreen(VolumeForm):
+class UploadVolumeScreen(FormScreen):
     FIELDS = ("path", "target", "name")
     SUBMIT = "Upload"
     BINDINGS = form_bindings("Upload")
@@ -431,7 +348,7 @@ class DownloadRequest:
     local_path: str
 
 
-class DownloadVolumeScreen(VolumeForm):
+class DownloadVolumeScreen(FormScreen):
     FIELDS = ("path", "overwrite")
     SUBMIT = "Download"
     BINDINGS = form_bindings("Download")

@@ -1,0 +1,96 @@
+"""What every form shares."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+
+def form_bindings(submit: str) -> list[Binding]:
+    return [
+        Binding("ctrl+s", "submit", submit, id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+
+class FormScreen(ModalScreen):
+    """The frame of a form: a titled scroll box, each field's problem under it (`FIELDS`,
+    `errors()`, shown as typed once the field has text), ctrl+s or enter submits `result()`,
+    escape cancels."""
+
+    BINDINGS = form_bindings("OK")
+    DEFAULT_CSS = """
+    FormScreen { align: center middle; }
+    FormScreen > VerticalScroll {
+        width: 100; max-width: 95%; height: auto; max-height: 95%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    FormScreen .error { color: $error; height: auto; display: none; }
+    FormScreen .error.shown { display: block; }
+    FormScreen .note { color: $text-muted; height: auto; }
+    FormScreen #preview { margin-top: 1; color: $text-muted; height: auto; }
+    FormScreen Checkbox { margin-top: 1; }
+    FormScreen Horizontal { height: auto; margin-top: 1; }
+    FormScreen .hidden { display: none; }
+    """
+    FIELDS: tuple[str, ...] = ()
+    SUBMIT = "OK"
+
+    def buttons(self) -> ComposeResult:
+        with Horizontal():
+            yield Button(self.SUBMIT, variant="primary", id="ok")
+            yield Button("Cancel", id="cancel")
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value
+
+    def errors(self) -> dict[str, str]:
+        return {}
+
+    def show_errors(self, only_touched: bool) -> dict[str, str]:
+        errors = self.errors()
+        for field in self.FIELDS:
+            message = errors.get(field, "")
+            widget = self.query_one(f"#{field}")
+            if only_touched and isinstance(widget, Input) and not widget.value:
+                message = ""
+            box = self.query_one(f"#{field}-error", Static)
+            box.update(Text(message))
+            box.set_class(bool(message), "shown")
+        return errors
+
+    def changed(self) -> None:
+        self.show_errors(only_touched=True)
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.changed()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.changed()
+
+    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
+        self.changed()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "ok" else self.action_cancel()
+
+    def result(self):
+        raise NotImplementedError
+
+    def action_submit(self) -> None:
+        errors = self.show_errors(only_touched=False)
+        if errors:
+            self.query_one(f"#{next(iter(errors))}").focus()
+            return
+        self.dismiss(self.result())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
