@@ -8,6 +8,7 @@ The fixtures start what they need through ``tests/testbed/services.sh`` and
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import importlib.util
 import os
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,6 +214,28 @@ class Testbed:
     def guest_xml(self, name: str, memory_mib: int = 128, network: str | None = None, **kw) -> str:
         kw.setdefault("serial_log", str(self.serial_log(name)))
         return domain.tiny_guest_xml(name, self.kernel, self.initrd, memory_mib, network, **kw)
+
+    @contextlib.contextmanager
+    def dir_pool(self, name: str, directory: Path) -> Iterator[Path]:
+        """A started dir pool of the test's own in `directory`; it and the directory
+        go afterwards (and first, if an earlier run left them)."""
+
+        def remove() -> None:
+            for args in (("pool-destroy", name), ("pool-undefine", name)):
+                try:
+                    self.virsh(*args)
+                except VirshError:
+                    pass
+            shutil.rmtree(directory, ignore_errors=True)
+
+        remove()
+        directory.mkdir(parents=True)
+        self.virsh("pool-define-as", name, "dir", "--target", str(directory))
+        self.virsh("pool-start", name)
+        try:
+            yield directory
+        finally:
+            remove()
 
     def remove_domain(self, name: str, uri: str | None = None) -> None:
         """Destroy and undefine ``name`` if it exists (managed save and

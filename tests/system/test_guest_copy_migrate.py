@@ -47,23 +47,8 @@ def notified(app, text: str) -> bool:
 
 @pytest.fixture
 def copy_pool(testbed: Testbed):
-    pool_dir = Path(testbed.kernel).parent / "copy-pool"
-    pool_dir.mkdir(exist_ok=True)
-
-    def drop() -> None:
-        for args in (("pool-destroy", POOL), ("pool-undefine", POOL)):
-            try:
-                testbed.virsh(*args)
-            except Exception:
-                pass
-        for leftover in pool_dir.glob("*"):
-            leftover.unlink()
-
-    drop()
-    testbed.virsh("pool-define-as", POOL, "dir", "--target", str(pool_dir))
-    testbed.virsh("pool-start", POOL)
-    yield pool_dir
-    drop()
+    with testbed.dir_pool(POOL, Path(testbed.kernel).parent / "copy-pool") as pool_dir:
+        yield pool_dir
 
 
 async def test_rename_clone_and_delete_with_storage(tmp_path, testbed: Testbed, tiny_guest: TinyGuest, copy_pool):

@@ -18,23 +18,8 @@ POOL = "vd-img-pool"
 
 @pytest.fixture
 def image_pool(testbed: Testbed):
-    pool_dir = Path(testbed.kernel).parent / "img-pool"
-    pool_dir.mkdir(exist_ok=True)
-
-    def drop() -> None:
-        for args in (("pool-destroy", POOL), ("pool-undefine", POOL)):
-            try:
-                testbed.virsh(*args)
-            except Exception:
-                pass
-        for leftover in pool_dir.glob("*"):
-            leftover.unlink()
-
-    drop()
-    testbed.virsh("pool-define-as", POOL, "dir", "--target", str(pool_dir))
-    testbed.virsh("pool-start", POOL)
-    yield pool_dir
-    drop()
+    with testbed.dir_pool(POOL, Path(testbed.kernel).parent / "img-pool") as pool_dir:
+        yield pool_dir
 
 
 def screen_name(app) -> str:

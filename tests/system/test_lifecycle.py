@@ -72,18 +72,17 @@ async def test_pause_save_restore_force_off_on_a_real_guest(tmp_path, testbed: T
         assert app.last_batch.verb == "shutdown" and not app.last_batch.failed
 
 
-async def test_delete_a_saved_guest_with_its_volume(tmp_path, testbed: Testbed, tiny_guest: TinyGuest):
+@pytest.fixture
+def delete_pool(testbed: Testbed):
+    with testbed.dir_pool("vd-delete-pool", Path(testbed.kernel).parent / "delete-pool") as pool_dir:
+        yield pool_dir
+
+
+async def test_delete_a_saved_guest_with_its_volume(tmp_path, testbed: Testbed, tiny_guest: TinyGuest,
+                                                    delete_pool: Path):
     name = "vd-delete é"
-    pool_dir = Path(testbed.kernel).parent / "delete-pool"
-    pool_dir.mkdir(exist_ok=True)
     testbed.remove_domain(name)
-    for args in (("pool-destroy", "vd-delete-pool"), ("pool-undefine", "vd-delete-pool")):
-        try:
-            testbed.virsh(*args)
-        except Exception:
-            pass
-    testbed.virsh("pool-define-as", "vd-delete-pool", "dir", "--target", str(pool_dir))
-    testbed.virsh("pool-start", "vd-delete-pool")
+    pool_dir = delete_pool
     testbed.virsh("vol-create-as", "vd-delete-pool", "disk.qcow2", "16M", "--format", "qcow2")
     volume = str(pool_dir / "disk.qcow2")
     path = testbed.state_dir / "vd-delete.xml"
@@ -112,8 +111,3 @@ async def test_delete_a_saved_guest_with_its_volume(tmp_path, testbed: Testbed, 
         assert not any(p.name.startswith(name) for p in Path("/var/lib/libvirt/qemu/save").glob("*"))
     finally:
         testbed.remove_domain(name)
-        for args in (("pool-destroy", "vd-delete-pool"), ("pool-undefine", "vd-delete-pool")):
-            try:
-                testbed.virsh(*args)
-            except Exception:
-                pass

@@ -5,7 +5,6 @@ behind. Every result is checked with virsh."""
 
 from __future__ import annotations
 
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -23,18 +22,8 @@ POOL_DIR = Path("/var/lib/libvirt/images/virtdeck-test") / POOL
 
 @pytest.fixture(scope="module")
 def pool(testbed: Testbed):
-    def remove() -> None:
-        for args in (("pool-destroy", POOL), ("pool-undefine", POOL)):
-            subprocess.run(["virsh", "-c", testbed.system_uri, *args], capture_output=True)
-        subprocess.run(["rm", "-rf", str(POOL_DIR)], check=False)
-
-    remove()
-    POOL_DIR.parent.mkdir(parents=True, exist_ok=True)
-    testbed.virsh("pool-define-as", POOL, "dir", "--target", str(POOL_DIR))
-    testbed.virsh("pool-build", POOL)
-    testbed.virsh("pool-start", POOL)
-    yield POOL
-    remove()
+    with testbed.dir_pool(POOL, POOL_DIR):
+        yield POOL
 
 
 def volumes(testbed: Testbed) -> list[str]:

@@ -29,20 +29,8 @@ MIB = 1 << 20
 
 @pytest.fixture(scope="module")
 def pool(testbed: Testbed):
-    def remove() -> None:
-        for name, folder in ((POOL, POOL_DIR), (OTHER, OTHER_DIR)):
-            subprocess.run(["virsh", "-c", testbed.system_uri, "pool-destroy", name], capture_output=True)
-            subprocess.run(["virsh", "-c", testbed.system_uri, "pool-undefine", name], capture_output=True)
-            subprocess.run(["rm", "-rf", str(folder)], check=False)
-
-    remove()
-    POOL_DIR.parent.mkdir(parents=True, exist_ok=True)
-    for name, folder in ((POOL, POOL_DIR), (OTHER, OTHER_DIR)):
-        testbed.virsh("pool-define-as", name, "dir", "--target", str(folder))
-        testbed.virsh("pool-build", name)
-        testbed.virsh("pool-start", name)
-    yield POOL
-    remove()
+    with testbed.dir_pool(POOL, POOL_DIR), testbed.dir_pool(OTHER, OTHER_DIR):
+        yield POOL
 
 
 @pytest.fixture
