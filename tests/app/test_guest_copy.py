@@ -7,30 +7,10 @@ import xml.etree.ElementTree as ET
 import libvirt
 
 from .conftest import make_app, wait_for
+from .test_guest_delete import define_with_disk
 from .test_guest_lifecycle import select
 
 ODD = "src [x] <&>'\"é"
-
-
-def define_with_disk(conn: libvirt.virConnect, name: str, volume: str) -> libvirt.virStorageVol:
-    pool = conn.storagePoolLookupByName("default-pool")
-    vol_xml = ET.Element("volume")
-    ET.SubElement(vol_xml, "name").text = volume
-    ET.SubElement(vol_xml, "capacity").text = str(1 << 30)
-    vol = pool.createXML(ET.tostring(vol_xml, encoding="unicode"), 0)
-    dom = ET.Element("domain", type="test")
-    ET.SubElement(dom, "name").text = name
-    ET.SubElement(dom, "memory").text = "65536"
-    ET.SubElement(ET.SubElement(dom, "os"), "type").text = "hvm"
-    devices = ET.SubElement(dom, "devices")
-    disk = ET.SubElement(devices, "disk", type="file", device="disk")
-    ET.SubElement(disk, "source", file=vol.path())
-    ET.SubElement(disk, "target", dev="vda", bus="virtio")
-    nic = ET.SubElement(devices, "interface", type="network")
-    ET.SubElement(nic, "mac", address="52:54:00:12:34:56")
-    ET.SubElement(nic, "source", network="default")
-    conn.defineXML(ET.tostring(dom, encoding="unicode"))
-    return vol
 
 
 def drop_volumes(conn, *names):
@@ -47,7 +27,7 @@ def screen_name(app) -> str:
 
 
 async def test_rename_then_clone_an_odd_named_guest(tmp_path, fresh_default):
-    define_with_disk(fresh_default, ODD, "src-é.img")
+    define_with_disk(fresh_default, ODD, "src-é.img", start=False, mac="52:54:00:12:34:56")
     renamed = ODD + " renamed"
     app = make_app(tmp_path, "-c", "test:///default")
     try:
@@ -97,7 +77,7 @@ async def test_rename_then_clone_an_odd_named_guest(tmp_path, fresh_default):
 
 
 async def test_a_failed_clone_leaves_no_volume(tmp_path, fresh_default):
-    define_with_disk(fresh_default, ODD, "src-é.img")
+    define_with_disk(fresh_default, ODD, "src-é.img", start=False, mac="52:54:00:12:34:56")
     fresh_default.defineXML("<domain type='test'><name>taken</name><memory>65536</memory>"
                             "<os><type>hvm</type></os></domain>")
     app = make_app(tmp_path, "-c", "test:///default")

@@ -11,7 +11,9 @@ from .conftest import make_app, wait_for
 NAME = "doomed <&> [x]"
 
 
-def define_with_disk(conn: libvirt.virConnect, name: str = NAME, volume: str = "doomed.img") -> str:
+def define_with_disk(conn: libvirt.virConnect, name: str = NAME, volume: str = "doomed.img",
+                     start: bool = True, mac: str | None = None) -> str:
+    """A test-driver guest with one 1 GiB volume of default-pool (and a NIC with `mac`)."""
     pool = conn.storagePoolLookupByName("default-pool")
     vol_xml = ET.Element("volume")
     ET.SubElement(vol_xml, "name").text = volume
@@ -21,10 +23,17 @@ def define_with_disk(conn: libvirt.virConnect, name: str = NAME, volume: str = "
     ET.SubElement(dom, "name").text = name
     ET.SubElement(dom, "memory").text = "65536"
     ET.SubElement(ET.SubElement(dom, "os"), "type").text = "hvm"
-    disk = ET.SubElement(ET.SubElement(dom, "devices"), "disk", type="file", device="disk")
+    devices = ET.SubElement(dom, "devices")
+    disk = ET.SubElement(devices, "disk", type="file", device="disk")
     ET.SubElement(disk, "source", file=vol.path())
     ET.SubElement(disk, "target", dev="vda", bus="virtio")
-    conn.defineXML(ET.tostring(dom, encoding="unicode")).create()
+    if mac is not None:
+        nic = ET.SubElement(devices, "interface", type="network")
+        ET.SubElement(nic, "mac", address=mac)
+        ET.SubElement(nic, "source", network="default")
+    dom = conn.defineXML(ET.tostring(dom, encoding="unicode"))
+    if start:
+        dom.create()
     return vol.path()
 
 
