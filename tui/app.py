@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -32,6 +33,7 @@ from .screens.networks import NetworksScreen
 from .screens.storage import StorageScreen
 from .screens.triage import TriageScreen
 from .settings import Settings
+from .typeahead import KeyGate, text_field_blocks
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "app.tcss"
 
@@ -82,6 +84,34 @@ class VirtdeckApp(App):
         self.shell_facts: dict[str, ShellFacts] = {}
         self.facts_reader = FactsReader(self.ssh, lambda conn_id, facts: self.call_from_thread(
             self._store_shell_facts, conn_id, facts))
+        self.key_gate = KeyGate(self, lambda text: self.notify(text, severity="warning", markup=False, timeout=5))
+
+    # -- keys: one at a time, text fields keep theirs ---------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if not self.key_gate.admit(event):
+                return
+            try:
+                await super().on_event(event)
+            finally:
+                self.key_gate.handled()
+            return
+        await super().on_event(event)
+
+    async def _check_bindings(self, key: str, priority: bool = False) -> bool:
+        if not text_field_blocks(self, key):
+            return await super()._check_bindings(key, priority)
+        # Only the text field's own bindings (cursor moves, deletes) apply.
+        focused = self.focused
+        chain = reversed(self.screen._binding_chain) if priority else self.screen._modal_binding_chain
+        for namespace, bindings in chain:
+            if namespace is not focused:
+                continue
+            for binding in bindings.key_to_bindings.get(key, ()):
+                if binding.priority == priority and await self.run_action(binding.action, namespace):
+                    return True
+        return False
 
     def on_mount(self) -> None:
         if self.settings.config.keymap:

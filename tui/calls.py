@@ -14,9 +14,22 @@ Then = Callable[[Any, "str | None"], None]
 
 
 def ask(target: MessagePump, connection: Connection | None, fn: Callable, then: Then, action: str,
-        long: bool = False) -> None:
+        long: bool = False, opens: str | None = None) -> None:
     """Run `fn(conn)` off the UI loop; `then(result, error_text)` runs later on the UI loop,
-    delivered to `target` (which must mix in `AnswersCalls`)."""
+    delivered to `target` (which must mix in `AnswersCalls`).
+
+    `opens` names the view `then` opens: keys typed until it is on screen wait for it."""
+    gate = getattr(target.app, "key_gate", None) if opens else None
+    if gate is not None:
+        hold = gate.hold(opens)
+        answer = then
+
+        def then(result, error) -> None:
+            try:
+                answer(result, error)
+            finally:
+                gate.release(hold)
+
     if connection is None:
         target.post_message(CallFinished(then, None, "not connected"))
         return

@@ -234,7 +234,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
         for guest in guests:
             ask(self, self.vd.fleet.get(guest.conn_id), lambda conn, uuid=guest.uuid: ops.deletable_disks(conn, uuid),
-                lambda disks, error, guest=guest: listed(guest, disks, error), "list disks")
+                lambda disks, error, guest=guest: listed(guest, disks, error), "list disks", opens="delete")
 
     def _confirm_delete(self, doomed: list[Doomed], errors: list[str]) -> None:
         if errors:
@@ -300,7 +300,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             self.app.push_screen(CloneGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
                                                   self._taken_names(guest.conn_id), plan), answered)
 
-        ask(self, connection, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), planned, "plan clone")
+        ask(self, connection, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), planned, "plan clone",
+            opens="clone")
 
     def action_migrate(self) -> None:
         guest = self._selected_guest()

@@ -70,4 +70,5 @@ class NetworkActions(ObjectActions):
                 facts.append(("DHCP lease", f"{lease.ip}  {lease.mac}  {lease.hostname or '-'}{expires}"))
             self.app.push_screen(DetailsScreen(f"network {net.name}", facts))
 
-        ask(self, self.vd.fleet.get(net.conn_id), lambda conn: ops.leases(conn, net.uuid), listed, "DHCP leases")
+        ask(self, self.vd.fleet.get(net.conn_id), lambda conn: ops.leases(conn, net.uuid), listed, "DHCP leases",
+            opens="network details")

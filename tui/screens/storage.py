@@ -206,7 +206,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 self.app.push_screen(VolumeInfoScreen(details))
 
         ask(self, self.connection, lambda conn: volumes_ops.details(conn, self.pool_uuid, vol.name), shown,
-            "volume info")
+            "volume info", opens="volume info")
 
     def action_new(self) -> None:
         pool = self.pool
@@ -258,7 +258,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
         ask(self, self.connection,
             lambda conn: volumes_ops.users(conn, volumes_ops.volume_of(conn, self.pool_uuid, vol.name)),
-            checked, "volume users")
+            checked, "volume users", opens="delete volume")
 
     def action_wipe(self) -> None:
         vol = self.selected()

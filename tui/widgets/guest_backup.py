@@ -169,7 +169,7 @@ class BackupTab(GuestTab):
             self.app.push_screen(JobScreen(f"Back up {name}", self.connection, work,
                                            abort=lambda conn: jobs.abort(conn, uuid)), self._backed_up)
 
-        self.ask(lambda conn: recovery.default_backup_dir(conn, uuid), defaulted, "read disks")
+        self.ask(lambda conn: recovery.default_backup_dir(conn, uuid), defaulted, "read disks", opens="backup")
 
     def _backed_up(self, ended) -> None:
         files, error = ended

@@ -157,7 +157,7 @@ class SnapshotsTab(GuestTab):
                 return
             self.app.push_screen(CreateSnapshotScreen(self._guest_name(), plan, kind), self._create)
 
-        self.ask(lambda conn: ops.plan(conn, uuid), planned, "read snapshot options")
+        self.ask(lambda conn: ops.plan(conn, uuid), planned, "read snapshot options", opens="new snapshot")
 
     def _create(self, request: NewSnapshot | None) -> None:
         if request is None:

@@ -39,9 +39,9 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
         connection = self.connection
         return connection.uri if connection is not None else ""
 
-    def ask(self, fn: Callable, then: Callable, action: str, long: bool = False) -> None:
-        """`fn(conn)` off the UI loop; `then(result, error_text)` back on it."""
-        ask(self, self.connection, fn, then, action, long=long)
+    def ask(self, fn: Callable, then: Callable, action: str, long: bool = False, opens: str | None = None) -> None:
+        """`fn(conn)` off the UI loop; `then(result, error_text)` back on it (`opens`: see calls.ask)."""
+        ask(self, self.connection, fn, then, action, long=long, opens=opens)
 
     def activated(self) -> None:
         """The tab was shown: read what it needs (the guest may have changed since)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.actions import parse as parse_action
 
+from ..typeahead import text_field_blocks
+
 
 class SaysWhyDisabled:
     """Mixin for screens and widgets: `why_disabled(action, parameters)` gives the reason an
@@ -13,6 +15,8 @@ class SaysWhyDisabled:
         return None
 
     def on_key(self, event) -> None:
+        if text_field_blocks(self.app, event.key):
+            return
         for namespace, bindings in self.screen._modal_binding_chain:
             if namespace is not self:
                 continue

@@ -1,0 +1,196 @@
+"""Keys are handled one at a time, each against the state the keys before it produced.
+
+Textual hands a key from the terminal to the focused widget and goes on to the
+next key at once; the first key's binding runs later, after the key bubbled
+back up. A word typed in one read (as SSH delivers it) reaches the old focus
+before `/` has moved focus to the filter box, or a list's bindings before `n`
+has opened its form. The gate lets one key through, waits until every message
+that key caused has been handled (focus moved, a screen pushed and mounted,
+a mode switched), then lets the next one through.
+
+A view that opens only after a backend call (a dialog that first lists a
+guest's disks) holds the gate until it is on screen: keys typed meanwhile are
+for it. If the host does not answer in time those keys are dropped, with a
+word, rather than handed to the screen underneath; `escape` drops them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.widgets import Input, TextArea
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+log = logging.getLogger(__name__)
+
+# While a text field has focus only these keys act beyond it.
+TEXT_FIELD_PASS = frozenset({"enter", "escape", "tab", "shift+tab", "ctrl+s", "ctrl+q"})
+
+HOLD_SECONDS = 5.0
+_MAX_ROUNDS = 40
+_ROUND_TIMEOUT = 1.0
+
+
+def in_text_field(app: App) -> bool:
+    return isinstance(app.focused, (Input, TextArea))
+
+
+def text_field_blocks(app: App, key: str) -> bool:
+    """True when `key` belongs to the focused text field and must act nowhere else."""
+    return key not in TEXT_FIELD_PASS and in_text_field(app)
+
+
+class Hold:
+    """A view is opening; keys wait for it."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.since = time.monotonic()
+        self.done = False
+
+
+class KeyGate:
+    def __init__(self, app: App, notify: Callable[[str], None]) -> None:
+        self.app = app
+        self._notify = notify
+        self._backlog: deque[events.Key] = deque()
+        self._busy = False
+        self._holds: list[Hold] = []
+        self._passes: set[int] = set()
+        self._task: asyncio.Task | None = None
+
+    # -- called from App.on_event --------------------------------------------
+
+    def admit(self, event: events.Key) -> bool:
+        """Whether `event` (fresh from the terminal) is handled now; if not, it waits its turn."""
+        if id(event) in self._passes:
+            self._passes.discard(id(event))
+            return True
+        if event.key == "escape" and self._holds and not self._busy_with_key():
+            self._drop(f"{self._holds[0].what}: cancelled")
+            return False
+        if self._busy or self._backlog or self._holds:
+            self._backlog.append(event)
+            return False
+        self._busy = True
+        return True
+
+    def handled(self) -> None:
+        """The admitted key went out to the app; watch for it to settle."""
+        self._task = asyncio.create_task(self._settle())
+
+    # -- views that open after a backend call ----------------------------------
+
+    def hold(self, what: str) -> Hold:
+        hold = Hold(what)
+        self._holds.append(hold)
+        self.app.set_timer(HOLD_SECONDS, lambda: self._expire(hold))
+        return hold
+
+    def release(self, hold: Hold) -> None:
+        if hold.done:
+            return
+        hold.done = True
+        if hold in self._holds:
+            self._holds.remove(hold)
+        if not self._busy:
+            self._busy = True
+            self._task = asyncio.create_task(self._settle())
+
+    def _expire(self, hold: Hold) -> None:
+        if hold.done:
+            return
+        self._drop(f"{hold.what}: no answer yet")
+
+    def _drop(self, why: str) -> None:
+        dropped = len(self._backlog)
+        self._backlog.clear()
+        for hold in self._holds:
+            hold.done = True
+        self._holds.clear()
+        if dropped:
+            self._notify(f"{why}; {dropped} key(s) typed meanwhile were dropped")
+        log.info("key gate: %s (%d keys dropped)", why, dropped)
+
+    def _busy_with_key(self) -> bool:
+        return self._busy and self._task is not None and not self._task.done()
+
+    # -- settling ----------------------------------------------------------------
+
+    async def _settle(self) -> None:
+        try:
+            await settled(self.app)
+        except Exception:  # the gate must never stop the keys
+            log.exception("key gate: settling failed")
+        self._busy = False
+        self._next()
+
+    def _next(self) -> None:
+        if self._busy or self._holds or not self._backlog:
+            return
+        key = self._backlog.popleft()
+        self._busy = True
+        self._passes.add(id(key))
+        if not self.app.post_message(key):
+            self._passes.discard(id(key))
+            self._busy = False
+
+
+def _pumps(app: App) -> list:
+    try:
+        screen = app.screen
+    except Exception:
+        return [app]
+    return [app, *screen.walk_children(with_self=True)]
+
+
+def _quiet(app: App) -> bool:
+    try:
+        screen = app.screen
+    except Exception:
+        return True
+    if not screen.is_mounted:
+        return False
+    return all(pump._message_queue.empty() and not pump._next_callbacks for pump in _pumps(app))
+
+
+async def _barrier(app: App) -> None:
+    """Returns once every pump of the app and its screen handled what was queued before."""
+    pending = 0
+    all_done = asyncio.Event()
+
+    def one_done() -> None:
+        nonlocal pending
+        pending -= 1
+        if pending == 0:
+            all_done.set()
+
+    for pump in _pumps(app):
+        if not (pump._closing or pump._closed) and pump.call_later(one_done):
+            pending += 1
+    if pending:
+        try:
+            await asyncio.wait_for(all_done.wait(), _ROUND_TIMEOUT)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def settled(app: App) -> None:
+    """Wait until a key's effects have played out: two quiet rounds in a row."""
+    quiet = 0
+    for _ in range(_MAX_ROUNDS):
+        await _barrier(app)
+        if _quiet(app):
+            quiet += 1
+            if quiet == 2:
+                return
+        else:
+            quiet = 0
