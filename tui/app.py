@@ -28,6 +28,7 @@ from .forms import recovery_forms
 from .messages import BackendUpdated, GuestActionFinished, StatsArrived
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
+from .screens.help import HelpScreen
 from .screens.hosts import HostsScreen
 from .screens.networks import NetworksScreen
 from .screens.storage import StorageScreen
@@ -170,7 +171,7 @@ class VirtdeckApp(App):
             self._dirty |= kinds
             if not self._flush_pending:
                 self._flush_pending = True
-                self.call_later(self._flush)
+                self.call_later(self._flush_dirty)
 
     def _announce_host(self, before: ConnState, update: HostChanged) -> None:
         host = update.host
@@ -182,7 +183,7 @@ class VirtdeckApp(App):
         elif host.state == ConnState.CONNECTED and before in (ConnState.LOST, ConnState.RETRYING):
             self.notify("connected again", title=host.name, markup=False, timeout=3)
 
-    def _flush(self) -> None:
+    def _flush_dirty(self) -> None:
         self._flush_pending = False
         kinds, self._dirty = frozenset(self._dirty), set()
         screen = self.screen
@@ -211,7 +212,8 @@ class VirtdeckApp(App):
     def _add(self, uri: str, name: str | None, is_demo: bool) -> None:
         assert self.fleet is not None
         if is_demo:
-            self.fleet.add(uri, name, demo=True, prepare=demo.prepare, augment_stats=activity.augment)
+            self.fleet.add(uri, name, demo=True, prepare=demo.prepare, augment_stats=activity.augment,
+                           augment_host=activity.host_stats)
         elif owned_target(uri) is not None and uri not in self._libvirt_ssh:
             self.fleet.add(uri, name, transport=self.ssh)
         else:
@@ -288,10 +290,10 @@ class VirtdeckApp(App):
                         severity="error", markup=False, timeout=10)
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

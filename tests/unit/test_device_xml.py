@@ -169,7 +169,7 @@ def test_overcommit_warning():
     assert ops.overcommit_warning(inv, ("c", "a"), 8, None) is None  # 8 per 2 CPUs: at the threshold
     assert "9 vCPUs on 2 host CPUs" in ops.overcommit_warning(inv, ("c", "a"), 9, None)
     assert ops.overcommit_warning(inv, ("c", "b"), None, 512 * 1024) is None  # 512 + 512 of 1024 MiB
-    assert "MiB of guest memory" in ops.overcommit_warning(inv, ("c", "b"), None, 513 * 1024)
+    assert "1 GiB of guest memory on 1 GiB (100.1%)" in ops.overcommit_warning(inv, ("c", "b"), None, 513 * 1024)
 
 
 class FakeDomain:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..render.units import size_text
 from .host_facts import PAGE_SIZE
 
 SCRIPT = r"""
@@ -156,7 +157,7 @@ def findings(facts: ShellFacts, memory_ratio: float | None, pool_free_warn: floa
     for path, (size, available) in sorted(facts.disks.items()):
         if size and available / size < pool_free_warn:
             found.append(("warning", f"filesystem under {path} is {100 - available * 100 // size}% full "
-                                     f"({available // 2**20} MiB free)"))
+                                     f"({size_text(available)} free)"))
     if memory_ratio is not None and memory_ratio > 1.0 and facts.ksm_on is False:
         found.append(("notice", f"guest memory is {memory_ratio * 100:.0f}% of host memory and KSM is off"))
     for line in facts.validate:

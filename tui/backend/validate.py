@@ -16,6 +16,8 @@ from fractions import Fraction
 from typing import Union
 from urllib.parse import urlsplit
 
+from ..render.units import size_text
+
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -170,16 +172,6 @@ def check_name(name: str, kind: str = "guest", taken: Iterable[str] = ()) -> str
     return None
 
 
-def human_size(num_bytes: int) -> str:
-    """Bytes in the largest binary unit that keeps the number >= 1, e.g. 1.5 GiB."""
-    for unit, scale in (("TiB", 1024**4), ("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
-        if num_bytes >= scale:
-            value = num_bytes / scale
-            text = f"{value:.2f}".rstrip("0").rstrip(".")
-            return f"{text} {unit}"
-    return f"{num_bytes} B"
-
-
 def _unit_bytes(unit: str) -> int | None:
     u = unit.lower()
     if u in ("", "b", "byte", "bytes"):
@@ -214,9 +206,9 @@ def parse_size(
     exact = Fraction(number) * scale
     value = math.ceil(exact)
     if value < minimum:
-        return None, f"At least {human_size(minimum)}" if minimum > 1 else "Must be more than 0"
+        return None, f"At least {size_text(minimum)}" if minimum > 1 else "Must be more than 0"
     if maximum is not None and value > maximum:
-        return None, f"At most {human_size(maximum)} (G means GiB: 1024³ bytes)"
+        return None, f"At most {size_text(maximum)} (G means GiB: 1024³ bytes)"
     return value, None
 
 
@@ -227,7 +219,7 @@ def parse_memory(text: str, maximum: int | None = None, minimum: int = MIB) -> t
     if error:
         return None, error
     if maximum is not None and value > maximum:
-        return None, f"At most {human_size(maximum)}: that is what the host has"
+        return None, f"At most {size_text(maximum)}: that is what the host has"
     return value, None
 
 

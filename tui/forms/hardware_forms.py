@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
+from ..render.units import size_text
 
 Choices = list[tuple[str, str]]  # (label, value)
 
@@ -136,7 +137,7 @@ class CpuMemoryScreen(HardwareForm):
     def fields(self) -> ComposeResult:
         base = self.view.next_boot
         yield Static(Text(f"Now: {self.view.current.vcpus} of {self.view.current.max_vcpus} vCPUs, "
-                          f"{self.view.current.memory_kib // 1024} of {self.view.current.max_memory_kib // 1024} MiB"
+                          f"{size_text(self.view.current.memory_kib * 1024)} of {size_text(self.view.current.max_memory_kib * 1024)}"
                           + ("" if self.view.active else " (shut off)")))
         yield Static(Text("The fields start at the next boot's values; only what you change applies.", style="dim"))
         yield from self.field("vCPUs", Input(str(base.vcpus), id="vcpus"), "vcpus")

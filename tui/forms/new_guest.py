@@ -24,9 +24,10 @@ from ..backend import osinfo
 from ..backend.ops import new_guest as ops
 from ..backend.osinfo import OsVariant
 from ..backend.overcommit import host_load
-from ..backend.validate import human_size, parse_memory, parse_vcpus
+from ..backend.validate import parse_memory, parse_vcpus
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls, ask
+from ..render.units import size_input, size_text
 from .job import JobScreen
 from .xml_preview import XmlPreviewScreen
 from .new_guest_fields import (BUS_OPTIONS, CLOUD_MODE_OPTIONS, DISK_FORMAT_OPTIONS, DISK_OPTIONS, FIRMWARE_LABELS,
@@ -51,14 +52,14 @@ def preview_steps(plan: ops.NewGuestPlan, host: str) -> Text:
     text.append(": first ")
     steps = []
     if plan.upload:
-        steps.append(f"upload {plan.upload.local_path} ({human_size(plan.upload.size)}) "
+        steps.append(f"upload {plan.upload.local_path} ({size_text(plan.upload.size)}) "
                      f"to {plan.upload.pool}/{plan.upload.name}")
     if plan.seed_volume:
         steps.append(f"the cloud-init seed {plan.seed_volume[0]}/{plan.seed_volume[1]}")
     for volume in plan.volumes:
         how = f"copy of {volume.copy_of}" if volume.copy_of else (
             f"overlay on {volume.spec.backing_path}" if volume.spec.backing_path else volume.spec.format)
-        steps.append(f"volume {volume.pool}/{volume.spec.name} ({human_size(volume.spec.capacity)}, {how})")
+        steps.append(f"volume {volume.pool}/{volume.spec.name} ({size_text(volume.spec.capacity)}, {how})")
     text.append("; ".join(steps) if steps else "nothing else")
     text.append(", then define" + (" and start" if plan.start else "") + " this XML:")
     return text
@@ -356,9 +357,9 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
         disk = disk_for_os(variant)
         nic = nic_for_os(variant)
         self._filling = True
-        self.query_one("#memory", Input).value = human_size(spec.memory_kib * 1024).replace(" ", "")
+        self.query_one("#memory", Input).value = size_input(spec.memory_kib * 1024)
         self.query_one("#vcpus", Input).value = str(spec.vcpus)
-        self.query_one("#disk-size", Input).value = human_size(variant.storage).replace(" ", "")
+        self.query_one("#disk-size", Input).value = size_input(variant.storage)
         self.query_one("#disk-bus", Select).value = disk.bus
         self.query_one("#net-model", Select).value = nic.model
         self.query_one("#graphics", Select).value = spec.graphics

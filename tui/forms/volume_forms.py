@@ -17,17 +17,10 @@ from ..backend.model import Volume
 from ..backend.ops.volumes import LocalImage, VolumeDetails, definition, probe_local
 from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
+from ..render.units import size_input
 from .form import FormScreen, form_bindings
 
 THIN, PREALLOCATED = "thin", "preallocated"
-
-
-def size_input(num_bytes: int) -> str:
-    """A size as a user would type it, exact: 20G, 512M, or bytes."""
-    for suffix, scale in (("T", 1024**4), ("G", validate.GIB), ("M", validate.MIB), ("K", validate.KIB)):
-        if num_bytes and num_bytes % scale == 0:
-            return f"{num_bytes // scale}{suffix}"
-    return str(num_bytes)
 
 
 def _error(field: str) -> Static:

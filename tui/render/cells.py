@@ -11,6 +11,8 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 
+from . import units
+
 
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
@@ -38,32 +40,9 @@ class Cell(Text):
 
 
 
-_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
-_SHORT = ("K", "M", "G", "T", "P", "E")
-
-
-def _scaled(value: float) -> tuple[float, int]:
-    """value / 1024**n below 1024, and n (-1: plain bytes). Called per cell per tick."""
-    if value < 1024:
-        return value, -1
-    index = -1
-    while value >= 1023.95 and index < len(_UNITS) - 1:  # what would print as "1024" goes up a unit
-        value /= 1024
-        index += 1
-    return value, index
-
-
-def _one_decimal(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def size_text(num_bytes: int) -> str:
-    """1.5 GiB, 2 GiB, 768 MiB: a decimal only where it says something."""
-    value, index = _scaled(float(num_bytes))
-    if index < 0:
-        return f"{int(value)} Bytes" if value != 1 else "1 Byte"
-    return f"{_one_decimal(value)} {_UNITS[index]}"
+# Sizes and rates are written by .units, the one notation of the app; these names stay for callers.
+size_text = units.size_text
+rate_text = units.rate_text
 
 
 def missing() -> Cell:
@@ -101,24 +80,12 @@ def percent(fraction: float | None, warn: float = 0.8, alarm: float = 0.9) -> Ce
     return Cell(f"{fraction * 100:.0f}%", sort_key=fraction, style=style, justify="right")
 
 
-def rate_text(per_second: float | None) -> str:
-    """Bytes per second, short: 0, 512, 12K, 1.2M."""
-    if per_second is None:
-        return "—"
-    if per_second < 1:
-        return "0"
-    value, index = _scaled(per_second)
-    if index < 0:
-        return str(int(value))
-    return f"{_one_decimal(value)}{_SHORT[index]}"
-
-
 def pair(first: float | None, second: float | None) -> Cell:
     """Two rates in one cell, e.g. disk read/write; sorts by their sum."""
     if first is None and second is None:
         return missing()
     total = (first or 0) + (second or 0)
-    return Cell(f"{rate_text(first)}/{rate_text(second)}", sort_key=total, justify="right",
+    return Cell(f"{units.rate_compact(first)}/{units.rate_compact(second)}", sort_key=total, justify="right",
                 style="" if total >= 1 else "dim")
 
 

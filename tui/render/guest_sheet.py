@@ -79,7 +79,7 @@ def percent(value: float) -> str:
 
 
 def bytes_per_second(value: float) -> str:
-    return f"{rate_text(value)}B/s" if value >= 1 else "0 B/s"
+    return rate_text(value)
 
 
 def size(value: float) -> str:

@@ -12,6 +12,7 @@ from ..calls import ask
 from ..forms.confirm import ConfirmScreen
 from ..forms.new_network import NewNetworkScreen
 from ..render.rows import NETWORK_COLUMNS, network_row
+from ..render.units import duration_text
 from .details import DetailsScreen
 from .object_actions import ObjectActions
 
@@ -66,7 +67,7 @@ class NetworkActions(ObjectActions):
                 facts.append(("DHCP leases", "none"))
             for lease in leases or ():
                 left = lease.expires - time.time()
-                expires = f", {int(left // 60)} min left" if lease.expires and left > 0 else ""
+                expires = f", {duration_text(left)} left" if lease.expires and left > 0 else ""
                 facts.append(("DHCP lease", f"{lease.ip}  {lease.mac}  {lease.hostname or '-'}{expires}"))
             self.app.push_screen(DetailsScreen(f"network {net.name}", facts))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import libvirt
 
+from ...render.units import size_text
 from .. import validate
 from ..inventory import Inventory
 from ..overcommit import ACTIVE_STATES, Thresholds, host_load
@@ -88,7 +89,8 @@ def overcommit_warning(inventory: Inventory, key: tuple[str, str], vcpus: int | 
         problems.append(f"{total_vcpus} vCPUs on {host.cpus} host CPUs "
                         f"(more than {thresholds.vcpu_ratio:g} per CPU)")
     if host.memory_kib and total_memory / (host.memory_kib * 1024) > thresholds.memory_ratio:
-        problems.append(f"{total_memory // 2**20} MiB of guest memory on {host.memory_kib // 1024} MiB")
+        problems.append(f"{size_text(total_memory)} of guest memory on {size_text(host.memory_kib * 1024)} "
+                        f"({total_memory / (host.memory_kib * 1024):.1%})")
     if not problems:
         return None
     return "The host would be overcommitted: " + "; ".join(problems)
@@ -195,13 +197,13 @@ def set_vcpus(conn: libvirt.virConnect, uuid: str, count: int, live: bool, confi
 def set_memory(conn: libvirt.virConnect, uuid: str, kib: int, live: bool, config: bool) -> Outcome:
     dom = conn.lookupByUUIDString(uuid)
     active, persistent = bool(dom.isActive()), bool(dom.isPersistent())
-    outcome = Outcome(f"memory → {kib // 1024} MiB")
+    outcome = Outcome(f"memory → {size_text(kib * 1024)}")
     if config and persistent:
         maximum = dx.parse_hardware(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).max_memory_kib
         if kib > maximum:
             try:
                 dom.setMemoryFlags(kib, CONFIG | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
-                outcome.applied.append(f"maximum raised from {maximum // 1024} to {kib // 1024} MiB for next boot")
+                outcome.applied.append(f"maximum raised from {size_text(maximum * 1024)} to {size_text(kib * 1024)} for next boot")
             except libvirt.libvirtError as exc:
                 outcome.failed.append(("maximum, next boot", _message(exc)))
                 config = False

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 
 import libvirt
 
+from ...render.units import size_text
 from .. import cloud_init
 from ..osinfo import OsVariant
 from ..overcommit import HostLoad, Thresholds
-from ..validate import check_host_path, check_interface_name, check_name, human_size, parse_mac, parse_memory, \
-    parse_size, parse_vcpus
+from ..validate import check_host_path, check_interface_name, check_name, parse_mac, parse_memory, parse_size, \
+    parse_vcpus
 from ..xml.new_guest import CPU_MODES, DiskSpec, GuestSpec, NicSpec, build_guest_xml, parse_guest_spec, spec_problems
 from ..xml.volume import VolumeSpec, build_volume_xml, parse_volume
 from . import volumes
@@ -42,7 +43,7 @@ class VolumeChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.pool}/{self.name} ({self.format}, {human_size(self.capacity)})"
+        return f"{self.pool}/{self.name} ({self.format}, {size_text(self.capacity)})"
 
 
 @dataclass(frozen=True)
@@ -253,8 +254,8 @@ def overcommit_warning(load: HostLoad | None, cpus: int | None, memory_kib: int 
         host_memory = memory_kib * 1024
         ratio = (load.memory + memory) / host_memory
         if ratio > thresholds.memory_ratio:
-            words.append(f"memory: {human_size(load.memory)} running + {human_size(memory)} = {ratio:.0%} of "
-                         f"{human_size(host_memory)} (threshold {thresholds.memory_ratio:.0%})")
+            words.append(f"memory: {size_text(load.memory)} running + {size_text(memory)} = {ratio:.0%} of "
+                         f"{size_text(host_memory)} (threshold {thresholds.memory_ratio:.0%})")
     return ("Overcommits the host when running: " + "; ".join(words)) if words else None
 
 
@@ -313,7 +314,7 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
         minimum = backing.capacity if backing else 1024 * 1024
         size, error = parse_size(_text(values, size_key), default_unit="GiB", minimum=minimum)
         if error:
-            problems[size_key] = error if not backing else f"{error} (the image is {human_size(backing.capacity)})"
+            problems[size_key] = error if not backing else f"{error} (the image is {size_text(backing.capacity)})"
             return
         vol_name = free_volume_name(name or "guest", ".qcow2" if fmt == "qcow2" else ".img", taken(pool))
         taken(pool).add(vol_name)
@@ -601,7 +602,7 @@ def create(conn: libvirt.virConnect, plan: NewGuestPlan, progress: Progress,
             spec = _swap_path(spec, plan, pool_name, vol_name, vol.path())
         for volume in plan.volumes:
             step = "disk-size"
-            what = f"creating {volume.pool}/{volume.spec.name} ({human_size(volume.spec.capacity)})"
+            what = f"creating {volume.pool}/{volume.spec.name} ({size_text(volume.spec.capacity)})"
             progress(0, 0, what)
             pool = conn.storagePoolLookupByName(volume.pool)
             if volume.copy_of:
