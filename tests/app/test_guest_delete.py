@@ -55,12 +55,12 @@ async def test_delete_with_storage_needs_the_name_typed(tmp_path, fresh_default)
             form = app.screen
             assert [d.path for d in form.disks] == [path]
             form.query_one("#disk-0-0").value = True
-            await pilot.press("ctrl+s")  # name not typed: refused, nothing deleted
+            await pilot.press("y")  # name not typed: refused, nothing deleted, the name field has focus
             assert type(app.screen).__name__ == "DeleteGuestScreen"
             assert f"Type {NAME} exactly" in form.query_one("#error").render().plain
             assert fresh_default.lookupByName(NAME)
             form.query_one("#name-0").value = NAME
-            await pilot.press("ctrl+s")
+            await pilot.press("enter")
             await wait_for(pilot, lambda: not any(g.name == NAME for g in app.inventory.guests.values()),
                            what="the guest gone")
             await wait_for(pilot, lambda: app.screen.table.row_count == 1)
@@ -87,7 +87,7 @@ async def test_delete_keeps_storage_unless_asked_and_cancel_does_nothing(tmp_pat
             assert fresh_default.lookupByName(NAME)
             await pilot.press("D")
             await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen")
-            await pilot.press("ctrl+s")  # no storage ticked: no name needed
+            await pilot.press("y")  # no storage ticked: no name needed
             await wait_for(pilot, lambda: not any(g.name == NAME for g in app.inventory.guests.values()))
             assert fresh_default.storageVolLookupByPath(path)  # the volume stays
     finally:
@@ -114,11 +114,11 @@ async def test_bulk_delete_of_marked_guests_asks_each_name_for_its_storage(tmp_p
             order = [entry.guest.name for entry in form.doomed]
             g_second = order.index(second)
             form.query_one(f"#disk-{g_second}-0").value = True  # only the second guest's volume goes
-            await pilot.press("ctrl+s")
+            await pilot.press("y")
             assert type(app.screen).__name__ == "DeleteGuestScreen"
             assert f"Type {second} exactly" in form.query_one("#error").render().plain
             form.query_one(f"#name-{g_second}").value = second
-            await pilot.press("ctrl+s")
+            await pilot.press("enter")
             await wait_for(pilot, lambda: app.last_batch is not None and app.last_batch.verb == "delete",
                            what="the bulk report")
             assert sorted(app.last_batch.done) == sorted([NAME, second]) and not app.last_batch.failed

@@ -134,7 +134,7 @@ async def test_snapshot_tree_create_revert_delete(tmp_path, fresh_default):
         await pilot.press("D")
         await wait_for(pilot, lambda: screen_name(app) == "DeleteSnapshotScreen", what="the delete form")
         assert app.screen.descendants == (second, third) or set(app.screen.descendants) == {second, third}
-        await pilot.press("ctrl+s")
+        await pilot.press("y")
         await wait_for(pilot, lambda: [s.name for s in tab.snapshots] == [second, third], what="first gone")
         assert sorted(s.getName() for s in dom.listAllSnapshots()) == sorted([second, third])
         assert dom.snapshotLookupByName(third).getParent().getName() == second
@@ -150,7 +150,7 @@ async def test_snapshot_tree_create_revert_delete(tmp_path, fresh_default):
         await pilot.press("D")
         await wait_for(pilot, lambda: screen_name(app) == "DeleteSnapshotScreen")
         app.screen.query_one("#children").value = "children"
-        await pilot.press("ctrl+s")
+        await pilot.press("y")
         await wait_for(pilot, lambda: tab.loaded and tab.snapshots == (), what="all gone")
         assert dom.listAllSnapshots() == []
 

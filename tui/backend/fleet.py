@@ -50,8 +50,9 @@ class Fleet:
         name: str | None = None,
         *,
         demo: bool = False,
-        prepare: Callable[[libvirt.virConnect], None] | None = None,
+        prepare: Callable[[libvirt.virConnect], dict | None] | None = None,
         augment_stats: Callable[[list, float], list] | None = None,
+        augment_host: Callable | None = None,
         transport: Transport | None = None,
     ) -> Connection:
         conn_id = f"c{next(self._ids)}"
@@ -66,6 +67,7 @@ class Fleet:
             open_timeout=self.open_timeout,
             prepare=prepare,
             augment_stats=augment_stats,
+            augment_host=augment_host,
             transport=transport,
         )
         self._connections[conn_id] = connection

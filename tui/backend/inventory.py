@@ -59,6 +59,7 @@ class Inventory:
     nics: dict[Key, tuple] = field(default_factory=dict)  # guest -> InterfaceInfo...
     leases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # conn -> mac -> addresses
     agents: dict[Key, bool] = field(default_factory=dict)  # guest -> agent connected
+    consoles: dict[Key, bool] = field(default_factory=dict)  # guest -> has a serial/console device to open
     ticks: dict[str, StatsSampled] = field(default_factory=dict)  # last tick per connection
     versions: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
@@ -84,7 +85,7 @@ class Inventory:
                 for table_by_conn in (self.host_stats, self.checks, self.leases, self.ticks):
                     table_by_conn.pop(conn_id, None)
                 for table in (self.guests, self.networks, self.pools, self.volumes, self.stats, self.provisioned,
-                              self.nics, self.agents):
+                              self.nics, self.agents, self.consoles):
                     for key in [k for k in table if k[0] == conn_id]:
                         del table[key]
                 return self._bump("hosts", "guests", "networks", "pools", "volumes")
@@ -107,7 +108,7 @@ class Inventory:
             case GuestChanged(guest):
                 return self._put(self.guests, guest, "guests")
             case GuestRemoved(conn_id, uuid):
-                for table in (self.stats, self.nics, self.agents):
+                for table in (self.stats, self.nics, self.agents, self.consoles):
                     table.pop((conn_id, uuid), None)
                 return self._drop(self.guests, (conn_id, uuid), "guests")
             case NetworkChanged(network):
@@ -133,12 +134,15 @@ class Inventory:
                     self.host_stats[conn_id] = host
                     changed |= self._bump("hosts")
                 return changed
-            case GuestNicsRead(conn_id, nics, full):
+            case GuestNicsRead(conn_id, nics, full, consoles):
                 if full:
-                    for key in [k for k in self.nics if k[0] == conn_id]:
-                        del self.nics[key]
+                    for table in (self.nics, self.consoles):
+                        for key in [k for k in table if k[0] == conn_id]:
+                            del table[key]
                 for uuid, interfaces in nics.items():
                     self.nics[(conn_id, uuid)] = interfaces
+                for uuid, has_console in consoles.items():
+                    self.consoles[(conn_id, uuid)] = has_console
                 return self._bump("guests")
             case LeasesRead(conn_id, addresses):
                 if self.leases.get(conn_id) == addresses:

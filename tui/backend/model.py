@@ -240,6 +240,7 @@ class GuestNicsRead:
     conn_id: str
     nics: dict  # uuid -> tuple[InterfaceInfo, ...]
     full: bool = True  # replaces every guest of the connection, else only these
+    consoles: dict = field(default_factory=dict)  # uuid -> has a serial/console device a stream can open
 
 
 @dataclass(frozen=True)

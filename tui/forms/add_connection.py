@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
+from ..widgets.footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
             with Horizontal():
                 yield Button("Connect", variant="primary", id="connect")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_fields("ssh")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ..backend.model import Guest
 from ..backend.ops.clone import ClonePlan, new_volume_name
 from ..backend.ops.guests import name_problem
 from ..render.cells import size_text
 from .form import FormScreen, form_bindings
+from ..widgets.footer import KeyFooter
 
 
 def default_clone_name(name: str, taken: set[str]) -> str:
@@ -46,7 +47,7 @@ class CloneGuestScreen(FormScreen):
             yield Static(id="name-error", classes="error")
             yield Static(id="copies")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..backend.console import ConsoleDevice
+from ..widgets.footer import KeyFooter
 
 
 class ConsoleChoiceScreen(ModalScreen[str | None]):
@@ -36,7 +37,7 @@ class ConsoleChoiceScreen(ModalScreen[str | None]):
             yield Static(Text(self.title_text, style="bold"))
             yield OptionList(*(Option(Text(d.label), id=d.alias or f"#{i}") for i, d in enumerate(self.devices)))
             yield Static(Text("enter: open    escape: cancel", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

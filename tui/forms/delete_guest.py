@@ -1,5 +1,6 @@
 """Delete one guest or every marked guest: what goes with each, and a guest's name typed
-before any of its storage goes."""
+before any of its storage goes. `y` deletes (with no volume ticked, that is all it takes);
+with volumes ticked, `enter` in the name field deletes once the name matches."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Static
+from textual.widgets import Button, Checkbox, Static
 
 from ..backend.model import Guest
 from ..backend.ops.guests import DiskFile
 from ..render.cells import size_text
+from ..widgets.footer import KeyFooter
+from .confirm import TypedName, yes_no_bindings
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,11 @@ class DeleteRequest:
     volumes: dict[tuple[str, str], tuple[str, ...]]  # guest key -> paths of the volumes to delete with it
 
 
+KEYS_HINT = "y: delete    n / escape: cancel    volumes ticked: type the guest's name, then enter"
+
+
 class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Delete", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    BINDINGS = yes_no_bindings("submit", "cancel", "Delete", "Cancel")
     DEFAULT_CSS = """
     DeleteGuestScreen { align: center middle; }
     DeleteGuestScreen > VerticalScroll {
@@ -76,16 +78,22 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
                 if not entry.disks:
                     yield Static(Text("It has no disks.", style="dim"))
                 if any(disk.pool is not None for disk in entry.disks):
-                    yield Input(placeholder=f"type {guest.name} to delete its ticked volumes", id=f"name-{g}")
+                    yield TypedName(placeholder=f"type {guest.name}, then enter, to delete it with its ticked volumes",
+                                    id=f"name-{g}")
             yield Static(id="error", classes="error")
+            yield Static(Text(KEYS_HINT, style="dim"), id="keys-hint")
             with Horizontal():
                 yield Button("Delete", variant="error", id="delete")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        # `enter` on a focused button would answer by surprise: buttons are for the mouse.
+        for button in self.query(Button):
+            button.can_focus = False
         boxes = self.query(Checkbox)
-        (boxes.first() if boxes else self.query_one("#cancel", Button)).focus()
+        if boxes:
+            boxes.first().focus()
 
     def chosen(self, g: int) -> tuple[str, ...]:
         return tuple(
@@ -93,18 +101,18 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
             if disk.pool is not None and self.query_one(f"#disk-{g}-{index}", Checkbox).value
         )
 
-    def problem(self) -> tuple[str, Input] | None:
+    def problem(self) -> tuple[str, TypedName] | None:
         for g, entry in enumerate(self.doomed):
             if self.chosen(g):
-                box = self.query_one(f"#name-{g}", Input)
+                box = self.query_one(f"#name-{g}", TypedName)
                 if box.value != entry.guest.name:
-                    return f"Type {entry.guest.name} exactly to delete its storage.", box
+                    return f"Type {entry.guest.name} exactly, then enter, to delete it with its ticked volumes.", box
         return None
 
     def on_input_changed(self) -> None:
         self.query_one("#error", Static).update(Text(""))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: TypedName.Submitted) -> None:
         event.stop()
         self.action_submit()
 
@@ -121,3 +129,6 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_explain_keys(self) -> None:
+        self.query_one("#error", Static).update(Text(KEYS_HINT))

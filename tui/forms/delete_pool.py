@@ -1,20 +1,21 @@
-"""Delete a storage pool's storage: the pool's name typed before anything goes."""
+"""Delete a storage pool's storage: the pool's name typed, then `enter`, before anything goes."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Static
+
+from ..widgets.footer import KeyFooter
+from .confirm import TypedName, yes_no_bindings
+
+KEYS_HINT = "type the pool's name, then enter: delete    escape: cancel"
 
 
 class DeletePoolScreen(ModalScreen[bool]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Delete", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    BINDINGS = yes_no_bindings("submit", "cancel", "Delete", "Cancel")
     DEFAULT_CSS = """
     DeletePoolScreen { align: center middle; }
     DeletePoolScreen > Vertical {
@@ -37,22 +38,25 @@ class DeletePoolScreen(ModalScreen[bool]):
             text = Text("Delete pool ")
             text.append(self.pool_name, style="bold")
             text.append(f" on {self.host}: it is stopped, {self.what} and its definition removed. "
-                        "Type its name to go on.")
+                        "Type its name, then enter, to go on.")
             yield Static(text)
-            yield Input(placeholder="the pool's name", id="name")
+            yield TypedName(placeholder="the pool's name", id="name")
             yield Static(id="error")
+            yield Static(Text(KEYS_HINT, style="dim"), id="keys-hint")
             with Horizontal():
                 yield Button("Delete", variant="error", id="delete")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#name", Input).focus()
+        for button in self.query(Button):  # buttons are for the mouse; enter belongs to the name
+            button.can_focus = False
+        self.query_one("#name", TypedName).focus()
 
     def on_input_changed(self) -> None:
         self.query_one("#error", Static).update("")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: TypedName.Submitted) -> None:
         event.stop()
         self.action_submit()
 
@@ -60,10 +64,15 @@ class DeletePoolScreen(ModalScreen[bool]):
         self.action_submit() if event.button.id == "delete" else self.action_cancel()
 
     def action_submit(self) -> None:
-        if self.query_one("#name", Input).value != self.pool_name:
-            self.query_one("#error", Static).update(Text(f"Type {self.pool_name} exactly to delete it."))
+        box = self.query_one("#name", TypedName)
+        if box.value != self.pool_name:
+            self.query_one("#error", Static).update(Text(f"Type {self.pool_name} exactly, then enter, to delete it."))
+            box.focus()
             return
         self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def action_explain_keys(self) -> None:
+        self.action_submit()

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
 from ..render.units import size_text
+from ..widgets.footer import KeyFooter
 
 Choices = list[tuple[str, str]]  # (label, value)
 
@@ -48,7 +49,7 @@ class HardwareForm(ModalScreen):
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def fields(self) -> ComposeResult:
         yield from ()

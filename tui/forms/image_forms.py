@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.ssh_images import FORMATS
 from .form import FormScreen, form_bindings
+from ..widgets.footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class ConvertImageScreen(FormScreen):
             yield Input(value=default_name(self.volume, target), id="name")
             yield Static(id="name-error", classes="error")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#format", Select).focus()

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from ..backend.connection import Connection
 from ..backend.ops.jobs import Progress
 from ..calls import AnswersCalls, ask
 from ..messages import JobProgressed
 from ..render.cells import size_text
+from ..widgets.footer import KeyFooter
 
 Work = Callable[[Any, Progress], Any]  # (conn, progress) -> result, on a thread of its own
 
@@ -52,7 +53,7 @@ class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
             yield ProgressBar(total=None, show_eta=False, id="job-bar")
             hint = "escape: abort" if self.abort is not None else "this cannot be aborted; it goes on after escape"
             yield Static(Text(hint, style="dim"), id="job-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         def progress(done: int, total: int, what: str) -> None:  # on the work's thread

@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend.model import Guest
 from ..backend.ops.migrate import MigrationRequest
 from .form import FormScreen, form_bindings
+from ..widgets.footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class MigrateGuestScreen(FormScreen):
             yield Static(id="address-error", classes="error")
             yield Static(id="error", classes="error shown")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         (self.query_one("#target") if self.targets else self.query_one("#cancel")).focus()

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import osinfo
 from ..backend.ops import new_guest as ops
@@ -33,6 +33,7 @@ from .xml_preview import XmlPreviewScreen
 from .new_guest_fields import (BUS_OPTIONS, CLOUD_MODE_OPTIONS, DISK_FORMAT_OPTIONS, DISK_OPTIONS, FIRMWARE_LABELS,
                                FORMAT_OPTIONS, GRAPHICS_OPTIONS, IMPORT_FROM_OPTIONS, ISO_FROM_OPTIONS, MATCHES,
                                MODE_OPTIONS, MODEL_OPTIONS, NET_OPTIONS, SOURCE_OPTIONS, visible_rows)
+from ..widgets.footer import KeyFooter
 
 DEFAULT_OS = ("linux2022", "debian12", "generic", "unknown")
 
@@ -204,7 +205,7 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Create and start", variant="success", id="create-start")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     # -- reading the host and osinfo off the UI loop ---------------------------
 

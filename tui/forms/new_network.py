@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
 from ..backend import validate
 from ..backend.ops import networks as ops
@@ -22,6 +22,7 @@ from ..backend.ops.networks import Created, NetworkFacts
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
 from ..calls import AnswersCalls, ask
 from .xml_preview import XmlPreviewScreen
+from ..widgets.footer import KeyFooter
 
 MODES = [
     ("NAT (guests reach out through the host)", "nat"),
@@ -145,7 +146,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
             with Horizontal(id="buttons"):
                 yield Button("Preview & define (ctrl+s)", variant="primary", id="define")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_fields()

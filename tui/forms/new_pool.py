@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.ops import storage as ops
@@ -23,6 +23,7 @@ from ..backend.ops.networks import Created, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
 from ..calls import AnswersCalls, ask
 from .xml_preview import XmlPreviewScreen
+from ..widgets.footer import KeyFooter
 
 TYPES = [
     ("dir: a directory on the host", "dir"),
@@ -137,7 +138,7 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
             with Horizontal(id="buttons"):
                 yield Button("Preview & define (ctrl+s)", variant="primary", id="define")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_fields()

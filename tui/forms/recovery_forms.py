@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend.ops import recovery
 from ..calls import AnswersCalls, ask
 from .host_options import host_options
+from ..widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ..app import VirtdeckApp
@@ -78,7 +79,7 @@ class PathScreen(ModalScreen[ChosenPath | None]):
             with Horizontal():
                 yield Button(self.button, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -148,7 +149,7 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
             with Horizontal():
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

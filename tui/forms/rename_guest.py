@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ..backend.model import Guest
 from ..backend.ops.guests import name_problem
 from .form import FormScreen, form_bindings
+from ..widgets.footer import KeyFooter
 
 
 class RenameGuestScreen(FormScreen):
@@ -34,7 +35,7 @@ class RenameGuestScreen(FormScreen):
             yield Input(value=self.guest.name, id="name")
             yield Static(id="name-error", classes="error")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from ..backend.ops import snapshots as ops
+from ..widgets.footer import KeyFooter
+from .confirm import yes_no_bindings
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class CreateSnapshotScreen(ModalScreen[NewSnapshot | None]):
             with Horizontal():
                 yield Button("Take snapshot", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -119,10 +121,7 @@ KEEP, WITH_CHILDREN = "keep", "children"
 class DeleteSnapshotScreen(ModalScreen[bool | None]):
     """Dismisses with True: delete its children too, False: only it, None: cancelled."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Delete", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    BINDINGS = yes_no_bindings("submit", "cancel", "Delete", "Cancel")
     DEFAULT_CSS = """
     DeleteSnapshotScreen { align: center middle; }
     DeleteSnapshotScreen > VerticalScroll {
@@ -152,14 +151,18 @@ class DeleteSnapshotScreen(ModalScreen[bool | None]):
                                   + ", ".join(self.descendants)))
                 yield Select([("keep them (they move up to this one's parent)", KEEP),
                               ("delete them too", WITH_CHILDREN)], value=KEEP, allow_blank=False, id="children")
+            yield Static(Text("y: delete    n / escape: cancel", style="dim"), id="keys-hint")
             with Horizontal():
                 yield Button("Delete", variant="error", id="delete")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        for button in self.query(Button):  # buttons are for the mouse; `enter` never answers by surprise
+            button.can_focus = False
         selects = self.query(Select)
-        (selects.first() if selects else self.query_one("#cancel", Button)).focus()
+        if selects:
+            selects.first().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_submit() if event.button.id == "delete" else self.action_cancel()
@@ -170,3 +173,6 @@ class DeleteSnapshotScreen(ModalScreen[bool | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_explain_keys(self) -> None:
+        self.notify("y deletes the snapshot; n or escape cancels", timeout=3)

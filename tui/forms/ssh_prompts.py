@@ -14,7 +14,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
+
+from ..widgets.footer import KeyFooter
 
 KINDS = {"password": "Password", "passphrase": "Key passphrase", "kbdint": "SSH question"}
 
@@ -47,7 +49,7 @@ class HostKeyScreen(ModalScreen[bool]):
             yield Static(Text("Compare it with the fingerprint the host's administrator gives you "
                               "(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host)."))
             yield Static(Text("y: accept and add to known_hosts    n / escape: refuse", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -76,7 +78,7 @@ class SecretScreen(ModalScreen[str | None]):
             yield Static(Text(self.prompt))
             yield Input(password=self.kind != "kbdint" or "password" in self.prompt.lower(), id="secret")
             yield Static(Text("enter: send    escape: cancel (this host stays disconnected)", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

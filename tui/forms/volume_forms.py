@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.model import Volume
@@ -19,6 +19,7 @@ from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
 from ..render.units import size_input
 from .form import FormScreen, form_bindings
+from ..widgets.footer import KeyFooter
 
 THIN, PREALLOCATED = "thin", "preallocated"
 
@@ -69,7 +70,7 @@ class NewVolumeScreen(FormScreen):
             yield _error("backing")
             yield Static(id="preview")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -157,7 +158,7 @@ class ResizeVolumeScreen(FormScreen):
             yield Checkbox("shrink: make it smaller (what lies past the new end is lost)", value=False, id="shrink")
             yield _error("shrink")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#capacity", Input).focus()
@@ -223,7 +224,7 @@ class CloneVolumeScreen(FormScreen):
                         id="name")
             yield _error("name")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -290,7 +291,7 @@ class UploadVolumeScreen(FormScreen):
             yield Input(id="name", classes="new-field")
             yield _error("name")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -365,7 +366,7 @@ class DownloadVolumeScreen(FormScreen):
             yield Checkbox("overwrite the file if it exists", value=False, id="overwrite")
             yield _error("overwrite")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -430,7 +431,7 @@ class VolumeInfoScreen(ModalScreen[None]):
         with VerticalScroll() as box:
             box.border_title = "Volume"
             yield Static(self.sheet(), id="sheet")
-        yield Footer()
+        yield KeyFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..backend.ops.xml_edit import EditProblem
+from ..widgets.footer import KeyFooter
 
 _CSS = """
 {name} {{ align: center middle; }}
@@ -42,7 +43,7 @@ class XmlDiffScreen(ModalScreen[bool]):
             with VerticalScroll(id="diff"):
                 yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
             yield Static(Text("y: define this    n / escape: drop the change", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -70,7 +71,7 @@ class XmlProblemScreen(ModalScreen[bool]):
                 where = f"line {self.problem.line}, column {self.problem.column}: "
             yield Static(Text(where + self.problem.text), id="problem")
             yield Static(Text("e: edit again    n / escape: drop the change", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def action_answer(self, again: bool) -> None:
         self.dismiss(again)

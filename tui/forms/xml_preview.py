@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ..widgets.footer import KeyFooter
 
 
 class XmlPreviewScreen(ModalScreen[bool]):
@@ -45,7 +47,7 @@ class XmlPreviewScreen(ModalScreen[bool]):
             if self.steps:
                 yield Static(self.steps if isinstance(self.steps, Text) else Text(self.steps), id="steps")
             yield Static(Text("y / enter: define    n / escape: back to the form", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#xml").focus()

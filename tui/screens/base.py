@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ..render.cells import Cell
 from ..render.rows import Column
@@ -16,6 +16,7 @@ from ..widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..app import VirtdeckApp
+from ..widgets.footer import KeyFooter
 
 
 class InventoryScreen(Screen):
@@ -45,7 +46,7 @@ class InventoryScreen(Screen):
         filter_input.display = False
         yield filter_input
         yield InventoryTable(self.COLUMNS, id="table")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> InventoryTable:

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ..widgets.footer import KeyFooter
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -42,7 +44,7 @@ class DetailsScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = self.sheet_title
             yield Static(table)
-        yield Footer()
+        yield KeyFooter()
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

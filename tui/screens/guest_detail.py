@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 
 from ..widgets.guest_tab import GuestTab
 from ..widgets import guest_devices, guest_hardware, guest_snapshots, guest_backup
@@ -21,6 +21,7 @@ from ..calls import AnswersCalls, ask
 from ..render import guest_sheet
 from .xml_view import XmlScreen
 from ..widgets.status_bar import StatusBar
+from ..widgets.footer import KeyFooter
 
 PANES = [
     ("cpu", "CPU", guest_sheet.percent),
@@ -74,7 +75,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
             for tab in self.TABS:
                 with TabPane(tab.TAB_TITLE, id=f"pane-{tab.TAB_ID}"):
                     yield tab(*self.key)
-        yield Footer()
+        yield KeyFooter()
 
     def tab(self, tab_id: str) -> GuestTab:
         return self.query_one(f"#tab-{tab_id}", GuestTab)

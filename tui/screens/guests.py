@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable
 
 from .. import guest_actions
+from ..backend.model import ConnState
 from ..backend.ops import clone, jobs, migrate
 from ..backend.ops import guests as ops
 from ..calls import AnswersCalls, ask
@@ -62,11 +63,12 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         inventory = self.vd.inventory
         result = {}
         stats = inventory.stats
+        paused = self.vd.stats_paused  # the figures are drawn frozen
         for key, guest in inventory.guests.items():
             host = inventory.host_name(guest.conn_id)
             if self.matches(guest.name, host):
                 row = self.row_key(*key)
-                result[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked)
+                result[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked, paused)
         return result
 
     def render_row(self, key: str):
@@ -79,7 +81,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         cached = self._static.get(key)
         if cached is None or cached[0] != static_token:
             cached = self._static[key] = (static_token, guest_static_cells(*static_token))
-        return merge_guest_cells(cached[1], guest_live_cells(guest, inventory.stats.get(pair)))
+        return merge_guest_cells(cached[1], guest_live_cells(guest, inventory.stats.get(pair), self.vd.stats_paused))
 
     def forget_static_cells(self) -> None:
         if len(self._static) > 2 * max(len(self.vd.inventory.guests), 64):
@@ -117,12 +119,29 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
     def console_target(self):
         """The selected guest, if its console can be opened."""
-        key = self.table.selected_key
-        guest = self.vd.inventory.guests.get(self.split_key(key)) if key else None
-        host = self.vd.inventory.hosts.get(guest.conn_id) if guest else None
-        if guest is None or guest.state not in CONSOLE_STATES or host is None or host.read_only:
-            return None
-        return guest
+        return self._selected_guest() if self.why_no_console() is None else None
+
+    def why_no_console(self) -> str | None:
+        """Why the selected guest's serial console cannot be opened now (None: it can)."""
+        guest = self._selected_guest()
+        if guest is None:
+            return "no guest is selected"
+        inventory = self.vd.inventory
+        host = inventory.hosts.get(guest.conn_id)
+        host_name = inventory.host_name(guest.conn_id)
+        if host is None or host.state != ConnState.CONNECTED:
+            return f"{host_name} is not connected"
+        if host.demo:
+            return "the demo host has no consoles (libvirt's test driver cannot open one)"
+        if (host.hypervisor or "").lower() == "test":
+            return f"{host_name}: this driver (test) has no consoles"
+        if host.read_only:
+            return f"{host_name}: read-only connection (libvirt opens consoles on read-write ones only)"
+        if guest.state not in CONSOLE_STATES:
+            return f"{guest.name} is {guest.state}: start it first"
+        if inventory.consoles.get(guest.key) is False:
+            return f"{guest.name} has no serial or console device"
+        return None
 
     # Which verbs each binding may do; it is enabled when one applies to a guest it acts on.
     ACTION_VERBS = {
@@ -139,13 +158,15 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
-            return self.console_target() is not None
+            return True if self.why_no_console() is None else None
         if action == "lifecycle" or action in self.ACTION_VERBS or action == "new_guest":
             return True if self.why_disabled(action, parameters) is None else None
         return super().check_action(action, parameters)
 
     def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         """None when the action applies to a guest it would act on, else why not."""
+        if action == "console":
+            return self.why_no_console()
         if action == "new_guest":
             return None if host_options(self.vd.inventory) else "no connected host that is not read-only"
         verbs = tuple(str(p) for p in parameters[:1]) if action == "lifecycle" else self.ACTION_VERBS.get(action)

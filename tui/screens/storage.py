@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..backend.ops import volumes as volumes_ops
 from ..backend.overcommit import provisioned_ratio
@@ -32,6 +32,7 @@ from .base import InventoryScreen
 from .image_actions import IMAGE_ACTIONS, ImageActions
 from .pool_actions import POOL_BINDINGS, PoolActions
 from .xml_view import XmlScreen
+from ..widgets.footer import KeyFooter
 
 
 class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
@@ -104,7 +105,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         yield StatusBar("storage")
         yield Static(id="pool-title")
         yield InventoryTable(VOLUME_COLUMNS, id="table")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> InventoryTable:

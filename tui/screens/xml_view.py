@@ -16,11 +16,12 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..backend.ops import xml_edit
 from ..calls import AnswersCalls, ask
 from ..forms.xml_edit import XmlDiffScreen, XmlProblemScreen
+from ..widgets.footer import KeyFooter
 
 
 class XmlScreen(AnswersCalls, Screen):
@@ -45,7 +46,7 @@ class XmlScreen(AnswersCalls, Screen):
         yield Static(id="xml-title")
         with VerticalScroll(id="xml-box"):
             yield Static(Text("reading the XML…", style="dim"), id="xml-text")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def connection(self):

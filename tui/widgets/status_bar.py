@@ -20,24 +20,42 @@ VIEW_NAMES = {
 }
 
 
-def summary(inventory: Inventory, view: str, read_only: bool, paused: bool = False) -> Text:
+def summary(inventory: Inventory, view: str, read_only: bool, paused: bool = False,
+            width: int | None = None) -> Text:
+    """The status line; when it is wider than `width`, the other views lose their names and the
+    badges (DEMO HOST, READ-ONLY, STATS PAUSED) move before the counts, which may be cut."""
+    line = _line(inventory, view, read_only, paused, compact=False)
+    if width is None or line.cell_len <= width:
+        return line
+    return _line(inventory, view, read_only, paused, compact=True)
+
+
+def _line(inventory: Inventory, view: str, read_only: bool, paused: bool, compact: bool) -> Text:
     line = Text()
     line.append(" virtdeck ", style="bold reverse")
     if any(host.demo for host in inventory.hosts.values()):
         line.append(" DEMO HOST ", style="bold black on yellow")
     for mode, label in VIEW_NAMES.items():
-        line.append(f" {label}", style="bold underline" if mode == view else "dim")
-    line.append("  │ ")
+        if mode == view:
+            line.append(f" {label}", style="bold underline")
+        else:
+            line.append(f" {label.split()[0] if compact else label}", style="dim")
+    badges = Text()
+    if read_only:
+        badges.append(" │ READ-ONLY", style="bold yellow")
+    if paused:
+        badges.append(" │ STATS PAUSED", style="bold yellow")
+    if compact:
+        line.append_text(badges)
+    line.append(" │ " if compact else "  │ ")
     states = Counter(host.state for host in inventory.hosts.values())
     parts = [f"{count} {state.value}" for state, count in sorted(states.items(), key=lambda kv: kv[0].value)]
     bad = states[ConnState.LOST] + states[ConnState.FAILED] + states[ConnState.RETRYING]
     line.append(f"hosts: {', '.join(parts) or 'none'}", style="bold red" if bad else "")
     running = sum(1 for g in inventory.guests.values() if g.state == "running")
     line.append(f" │ guests: {len(inventory.guests)} ({running} running)")
-    if read_only:
-        line.append(" │ READ-ONLY", style="bold yellow")
-    if paused:
-        line.append(" │ STATS PAUSED", style="bold yellow")
+    if not compact:
+        line.append_text(badges)
     return line
 
 
@@ -50,9 +68,16 @@ class StatusBar(Static):
         super().__init__("", **kwargs)
         self.view = view
         self._shown: Text | None = None
+        self._source: tuple[Inventory, bool] | None = None
 
     def show(self, inventory: Inventory, read_only: bool) -> None:
-        line = summary(inventory, self.view, read_only, getattr(self.app, "stats_paused", False))
+        self._source = (inventory, read_only)
+        width = self.size.width or self.app.size.width
+        line = summary(inventory, self.view, read_only, getattr(self.app, "stats_paused", False), width)
         if line != self._shown:  # an update lays out the whole screen again
             self._shown = line
             self.update(line)
+
+    def on_resize(self) -> None:
+        if self._source is not None:
+            self.show(*self._source)

@@ -5,10 +5,12 @@ source, consoles and graphics, the guest agent), and fsfreeze / thaw."""
 from __future__ import annotations
 
 import shlex
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import libvirt
 
+from .. import test_driver
 from ..connection import error_text
 from ..xml import domain as dx
 
@@ -67,12 +69,17 @@ def _volume_path(conn: libvirt.virConnect, source: str | None) -> str | None:
 
 def read_disks(conn: libvirt.virConnect, uuid: str) -> tuple[Disk, ...]:
     dom = _dom(conn, uuid)
+    xml = dom.XMLDesc(0)
+    on_test_driver = test_driver.is_test_domain(ET.fromstring(xml))
     disks = []
-    for device in dx.parse_disks(dom.XMLDesc(0)):
+    for device in dx.parse_disks(xml):
         capacity = allocation = None
         size_note = None
+        sizes = test_driver.volume_sizes(conn, device.path) if on_test_driver else None
         if device.source is None:
             size_note = "no media"
+        elif sizes is not None:  # its blockInfo is a constant 1 TiB; the volume holds the real figures
+            capacity, allocation = sizes
         else:
             try:
                 capacity, allocation, _physical = dom.blockInfo(device.target, 0)
@@ -120,12 +127,25 @@ def addresses_by_mac(answer: dict) -> dict[str, tuple[str, ...]]:
 
 def read_nics(conn: libvirt.virConnect, uuid: str) -> Nics:
     dom = _dom(conn, uuid)
-    nics = dx.parse_nics(dom.XMLDesc(0))
+    xml = dom.XMLDesc(0)
+    nics = dx.parse_nics(xml)
     running = dom.isActive()
+    no_agent = dx.parse_agent_channel(xml) is None
+    on_test_driver = test_driver.is_test_domain(ET.fromstring(xml))
     sources = []
     for label, flag in ADDRESS_SOURCES:
         if not running:
             sources.append(AddressSource(label, {}, "the guest is not running"))
+            continue
+        if flag == libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT and no_agent:
+            sources.append(AddressSource(label, {}, "the guest has no guest agent channel"))
+            continue
+        if flag == libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE and on_test_driver:
+            # the test driver answers every source alike; a lease needs a network that runs DHCP
+            leases = test_driver.lease_addresses(conn, with_prefix=True)
+            ours = {nic.mac.lower() for nic in nics if nic.mac}
+            found = {mac: tuple(ips) for mac, ips in leases.items() if mac in ours}
+            sources.append(AddressSource(label, found, None))
             continue
         try:
             sources.append(AddressSource(label, addresses_by_mac(dom.interfaceAddresses(flag, 0)), None))

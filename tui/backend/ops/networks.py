@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import libvirt
 
-from .. import inventory_reader as reader
+from .. import inventory_reader as reader, test_driver
 from ..connection import error_text
 from ..model import Network, NetworkRemoved
 from ..xml.network import IpSpec, NetworkSpec, build_network_xml, parse_network_spec
@@ -313,8 +313,14 @@ def leases(conn: libvirt.virConnect, uuid: str) -> tuple[Lease, ...]:
     net = _lookup(conn, uuid)
     if not net.isActive():
         return ()
+    try:
+        answer = net.DHCPLeases()
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT or conn.getType().lower() != "test":
+            raise
+        answer = test_driver.dhcp_leases(conn, net)
     found = []
-    for lease in net.DHCPLeases():
+    for lease in answer:
         prefix = lease.get("prefix")
         ip = lease.get("ipaddr") or ""
         found.append(Lease(f"{ip}/{prefix}" if ip and prefix is not None else ip, lease.get("mac") or "",

@@ -1,0 +1,101 @@
+"""The footer of every screen: the app's help and quit keys pinned at the right, where a long
+list of keys cannot push them off; before them as many of the screen's own keys as fit, whole.
+`?` lists the rest."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import HorizontalGroup
+from textual.binding import ActiveBinding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+PINNED = ("help", "quit")  # ids of the app's bindings that are always on screen
+PALETTE_FROM = 120  # columns from which the command palette key is pinned too
+
+
+def label(binding) -> str:
+    """A binding's words in the footer and in help; one with none is named after its action."""
+    if binding.description:
+        return binding.description
+    name = binding.action.rpartition(".")[2].partition("(")[0]
+    return name.replace("_", " ").capitalize()
+
+
+def key_width(key_display: str, description: str) -> int:
+    """Cells a (non-compact) FooterKey takes: ` key description `."""
+    return cell_len(key_display) + cell_len(description) + 3
+
+
+class KeyFooter(Footer):
+    DEFAULT_CSS = """
+    KeyFooter #pinned-keys {
+        dock: right;
+        width: auto;
+        height: 1;
+        background: $footer-background;
+        border-left: vkey $foreground 20%;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(show_command_palette=False, **kwargs)
+        self._composed_width = 0
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        width = self.size.width or self.app.size.width
+        self._composed_width = width
+        pinned, own = self._split(self.screen.active_bindings, width)
+        room = width - sum(key_width(self.app.get_key_display(a.binding), label(a.binding)) for a in pinned)
+        if pinned:
+            room -= 1  # the pinned group's left border
+        for active in own:
+            need = key_width(self.app.get_key_display(active.binding), label(active.binding))
+            if need > room:
+                break  # keys keep their order: a later short one never jumps a cut long one
+            room -= need
+            yield self._key(active)
+        if pinned:
+            with HorizontalGroup(id="pinned-keys"):
+                for active in pinned:
+                    yield self._key(active)
+
+    def _split(self, active_bindings: dict[str, ActiveBinding],
+               width: int) -> tuple[list[ActiveBinding], list[ActiveBinding]]:
+        """The pinned keys (palette, help, quit) and the screen's shown keys, one per action."""
+        by_id: dict[str, ActiveBinding] = {}
+        palette: ActiveBinding | None = None
+        own: dict[str, ActiveBinding] = {}
+        for active in active_bindings.values():
+            binding = active.binding
+            if active.node is self.app and binding.id in PINNED:
+                by_id.setdefault(binding.id, active)
+            elif binding.action == "command_palette":
+                palette = active
+            elif binding.show and not binding.system:
+                own.setdefault(binding.action, active)
+        pinned = [by_id[name] for name in PINNED if name in by_id]
+        for active in pinned:
+            own.pop(active.binding.action, None)  # `q Quit` once, not again among the view's keys
+        if palette is not None and width >= PALETTE_FROM and self.app.ENABLE_COMMAND_PALETTE:
+            pinned.insert(0, palette)
+        return pinned, list(own.values())
+
+    def _key(self, active: ActiveBinding) -> FooterKey:
+        binding = active.binding
+        return FooterKey(
+            binding.key,
+            self.app.get_key_display(binding),
+            label(binding),
+            binding.action,
+            disabled=not active.enabled,
+            tooltip=active.tooltip or binding.tooltip,
+        ).data_bind(compact=Footer.compact)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._bindings_ready and event.size.width != self._composed_width:
+            self.call_after_refresh(self.recompose)
