@@ -136,3 +136,16 @@ async def test_keys_typed_while_a_host_does_not_answer_are_dropped_not_misdelive
         burst(app, "2")
         await wait_for(pilot, lambda: app.current_mode == "networks")
         assert not any(isinstance(s, XmlScreen) for s in app.screen_stack)
+
+
+async def test_focus_and_row_come_back_after_a_modal_closes(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await demo_ready(pilot)
+        table = app.screen.table
+        burst(app, "down", "down", "x")
+        await wait_for(pilot, lambda: isinstance(app.screen, XmlScreen), what=lambda: repr(app.screen_stack))
+        burst(app, "escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1 and app.focused is table,
+                       what=lambda: f"{app.screen_stack}, focus {app.focused!r}")
+        assert table.cursor_row == 2
