@@ -81,7 +81,7 @@ def settings_from(argv: list[str] | None = None) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     settings = settings_from(argv)
     from .app import VirtdeckApp
-    from .terminal import isolate
+    from .terminal import TerminalWatch, isolate
 
     log_path = state_dir() / "virtdeck.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,9 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         filename=log_path, level=logging.INFO, format="%(asctime)s %(threadName)s %(name)s: %(message)s"
     )
-    isolate(log_path)
-    VirtdeckApp(settings).run()
-    return 0
+    terminal = isolate(log_path)
+    app = VirtdeckApp(settings)
+    TerminalWatch(app, terminal).start()
+    app.run()
+    logging.getLogger(__name__).info("exited with status %s", app.return_code)
+    return app.return_code or 0
 
 
 if __name__ == "__main__":
