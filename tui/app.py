@@ -36,7 +36,10 @@ from .screens.triage import TriageScreen
 from .settings import Settings
 from .typeahead import KeyGate, text_field_blocks
 
-STYLES = Path(__file__).resolve().parent.parent / "styles" / "app.tcss"
+# An installed wheel carries styles/ as tui/styles/; a source tree (and an editable install) has it beside tui/.
+STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcss",
+                           Path(__file__).resolve().parent.parent / "styles" / "app.tcss") if p.exists()),
+              Path(__file__).resolve().parent / "styles" / "app.tcss")
 
 VIEWS = [
     ("1", "guests", "Guests"),
@@ -50,7 +53,7 @@ VIEWS = [
 
 class VirtdeckApp(App):
     TITLE = "virtdeck"
-    CSS_PATH = STYLES if STYLES.exists() else None
+    CSS_PATH = STYLES
     MODES = {
         "guests": GuestsScreen,
         "networks": NetworksScreen,
