@@ -18,11 +18,13 @@ case "${1:-}" in
     *) echo "usage: $0 [--run|--test]" >&2; exit 2 ;;
 esac
 
-RUN_PKGS=(libvirt-dev pkg-config gcc python3-venv osinfo-db xorriso)
+# libvirt-python has no wheels: pip builds it against libvirt-dev with gcc,
+# pkg-config and the Python headers (python3-dev / python3-devel).
+RUN_PKGS=(libvirt-dev pkg-config gcc python3-dev python3-venv osinfo-db xorriso)
 TEST_PKGS=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
            openssh-server busybox-static tmux xorriso)
 # The same set on Fedora-like systems (for the hint printed to non-root users).
-DNF_RUN_PKGS=(libvirt-devel pkgconf-pkg-config gcc python3 osinfo-db xorriso)
+DNF_RUN_PKGS=(libvirt-devel pkgconf-pkg-config gcc python3 python3-devel osinfo-db xorriso)
 DNF_TEST_PKGS=(libvirt-daemon-kvm libvirt-client qemu-system-x86 qemu-img
                openssh-server busybox tmux)
 
