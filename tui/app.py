@@ -35,6 +35,7 @@ from .screens.storage import StorageScreen
 from .screens.triage import TriageScreen
 from .settings import Settings
 from .typeahead import KeyGate, text_field_blocks
+from .widgets.inventory_table import sort_commands
 
 # An installed wheel carries styles/ as tui/styles/; a source tree (and an editable install) has it beside tui/.
 STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcss",
@@ -281,7 +282,8 @@ class VirtdeckApp(App):
         if self.fleet is not None:
             self.fleet.set_sampling(active=not self.stats_paused)
         self.notify("stats paused (z resumes)" if self.stats_paused else "stats resumed", timeout=2)
-        self._fold({"hosts"})
+        # The views draw the last figures dimmed while paused, and plain again after.
+        self._fold({"hosts", "stats"})
 
     def _notify_for(self, update) -> None:
         """Crashes and I/O-error pauses are worth interrupting for."""
@@ -300,6 +302,7 @@ class VirtdeckApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield from sort_commands(screen)
         for key, mode, label in VIEWS:
             yield SystemCommand(f"View: {label}", f"Switch to the {label} view (key {key})",
                                 lambda mode=mode: self.switch_mode(mode))

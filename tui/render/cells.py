@@ -27,6 +27,11 @@ def visible(value: str) -> str:
     )
 
 
+# The first item of every sort key: rows with a figure sort (either way) above
+# rows without one, which keep to the bottom in both directions.
+HAS_FIGURE, NO_FIGURE = 0, 1
+
+
 class Cell(Text):
     """A table cell with a sort key, so "2.0 GiB" sorts after "512 MiB"."""
 
@@ -36,7 +41,14 @@ class Cell(Text):
         # What it looks like, computed once: tables compare it for every cell of every tick.
         self.signature = (text, style, justify)
         self.width = len(text) if text.isascii() else cell_len(text)
-        self.sort_key = (0, text.casefold()) if sort_key is None else (0, sort_key)
+        self.sort_key = (HAS_FIGURE, text.casefold() if sort_key is None else sort_key)
+
+
+def sorts_last(cell: Cell) -> Cell:
+    """`cell` shows something but is no figure to sort by (a shut-off guest's configured
+    memory): it stays below the rows that have one, whichever way the column sorts."""
+    cell.sort_key = (NO_FIGURE, cell.sort_key[1])
+    return cell
 
 
 
@@ -47,7 +59,7 @@ rate_text = units.rate_text
 
 def missing() -> Cell:
     cell = Cell("—", style="dim")
-    cell.sort_key = (1, "")
+    cell.sort_key = (NO_FIGURE, "")
     return cell
 
 

@@ -98,6 +98,26 @@ HOST_COLUMNS: list[Column] = [
     ("ksm", "KSM saved"),
 ]
 
+# Columns of figures, in the order `o` reaches them after the first column: the
+# figures a user sorts by most come first. They sort highest first, as in top.
+FIGURE_COLUMNS: tuple[str, ...] = (
+    "cpu", "cpu_pct", "memory", "disk", "net", "used", "allocation", "capacity", "available",
+    "provisioned", "vcpus", "cpus", "guests", "vcpu_ratio", "mem_ratio", "ksm",
+)
+
+
+def sorts_highest_first(key: str) -> bool:
+    """Figures start highest first, as in top; events newest first; the rest A to Z."""
+    return key in FIGURE_COLUMNS or key == "time"
+
+
+def sort_cycle(columns: list[Column]) -> list[str]:
+    """The order `o` steps through a table's columns: the first one, its figures, the rest."""
+    keys = [key for key, _ in columns]
+    figures = [key for key in FIGURE_COLUMNS if key in keys[1:]]
+    return [keys[0], *figures, *(key for key in keys[1:] if key not in figures)]
+
+
 EVENT_COLUMNS: list[Column] = [
     ("time", "Time"),
     ("host", "Host"),
@@ -131,7 +151,8 @@ def guest_state(guest: Guest) -> Cell:
 def guest_memory(guest: Guest, stats: GuestStats | None) -> Cell:
     configured = guest.memory_kib * 1024
     if stats is None or stats.memory_used is None:
-        return cells.size(configured, style="" if guest.state == "running" else "dim")
+        # What it was given, not what it uses: no figure to sort by.
+        return cells.sorts_last(cells.size(configured, style="" if guest.state == "running" else "dim"))
     used, total = stats.memory_used, stats.memory_total or configured
     if stats.memory_kind == "used":
         text = f"{cells.size_text(used)} / {cells.size_text(total)}"
@@ -169,16 +190,27 @@ def guest_static_cells(
     )
 
 
-def guest_live_cells(guest: Guest, stats: GuestStats | None) -> tuple[Cell, ...]:
+def frozen(cell: Cell) -> Cell:
+    """The same figure, dimmed: stats are paused, so it is the last one taken."""
+    text, style, justify = cell.signature
+    if "dim" in style.split():
+        return cell
+    copy = Cell(text, style=f"{style} dim".lstrip(), justify=justify)
+    copy.sort_key = cell.sort_key
+    return copy
+
+
+def guest_live_cells(guest: Guest, stats: GuestStats | None, paused: bool = False) -> tuple[Cell, ...]:
     if stats is None:
         missing = cells.missing()
         return (missing, guest_memory(guest, None), missing, missing)
-    return (
+    live = (
         cells.cpu(stats.cpu_percent, stats.vcpus or guest.vcpus),
         guest_memory(guest, stats),
         cells.pair(stats.disk_read_bps, stats.disk_write_bps),
         cells.pair(stats.net_rx_bps, stats.net_tx_bps),
     )
+    return tuple(frozen(cell) for cell in live) if paused else live
 
 
 def merge_guest_cells(static: tuple[Cell, ...], live: tuple[Cell, ...]) -> tuple[Cell, ...]:
@@ -188,9 +220,9 @@ def merge_guest_cells(static: tuple[Cell, ...], live: tuple[Cell, ...]) -> tuple
 
 
 def guest_row(
-    guest: Guest, host_name: str, stats: GuestStats | None = None, ips: tuple[str, ...] = ()
+    guest: Guest, host_name: str, stats: GuestStats | None = None, ips: tuple[str, ...] = (), paused: bool = False
 ) -> tuple[Cell, ...]:
-    return merge_guest_cells(guest_static_cells(guest, host_name, ips), guest_live_cells(guest, stats))
+    return merge_guest_cells(guest_static_cells(guest, host_name, ips), guest_live_cells(guest, stats, paused))
 
 
 def network_row(net: Network, host_name: str) -> tuple[Cell, ...]:
@@ -260,7 +292,7 @@ def ratio(value: float | None, warn: float, percent: bool = False) -> Cell:
 def host_memory(host: Host, stats: HostStats | None) -> Cell:
     total = host.memory_kib * 1024 if host.memory_kib else None
     if stats is None or stats.memory_total is None or stats.memory_free is None:
-        return cells.size(total) if total else cells.missing()
+        return cells.sorts_last(cells.size(total)) if total else cells.missing()
     used = stats.memory_total - stats.memory_free - (stats.memory_cached or 0) - (stats.memory_buffers or 0)
     return Cell(f"{cells.size_text(used)} / {cells.size_text(stats.memory_total)}", sort_key=used, justify="right")
 
@@ -271,7 +303,9 @@ def host_row(
     now: float | None = None,
     stats: HostStats | None = None,
     thresholds: Thresholds = Thresholds(),
+    paused: bool = False,
 ) -> tuple[Cell, ...]:
+    """`paused`: stats are paused, the host's figures are the last ones taken."""
     if isinstance(load, int):
         load = HostLoad(load, {}, 0, 0, None, None)
     style = HOST_STATE_STYLES.get(host.state, "")
@@ -283,19 +317,24 @@ def host_row(
     name = f"{host.name} (demo)" if host.demo and host.name != "demo" else host.name
     name += " [ro]" if host.read_only else ""
     uri = "built-in demo node (libvirt test driver)" if host.demo else host.uri
+    live = frozen if paused else _as_is
     return (
         Cell(name),
         Cell(uri),
         Cell(host_state_text(host, now), sort_key=host.state.value, style=style),
-        cells.text(None if host.demo else host.hostname),
+        cells.text(host.hostname),
         cells.text(hypervisor),
         cells.text(host.libvirt_version),
         cells.text(host.cpu_model),
         cells.number(host.cpus),
-        cells.cpu(stats.cpu_percent, None) if stats is not None else cells.missing(),
-        host_memory(host, stats),
+        live(cells.cpu(stats.cpu_percent, None) if stats is not None else cells.missing()),
+        live(host_memory(host, stats)),
         Cell(f"{load.by_state.get('running', 0)}/{load.guests}", sort_key=load.guests, justify="right"),
         ratio(load.vcpu_ratio, thresholds.vcpu_ratio),
         ratio(load.memory_ratio, thresholds.memory_ratio, percent=True),
-        cells.size(ksm_saved_bytes(stats.ksm)) if stats is not None and stats.ksm else cells.missing(),
+        live(cells.size(ksm_saved_bytes(stats.ksm)) if stats is not None and stats.ksm else cells.missing()),
     )
+
+
+def _as_is(cell: Cell) -> Cell:
+    return cell

@@ -51,14 +51,15 @@ class HostsScreen(InventoryScreen):
         for host in inventory.hosts.values():
             if self.matches(host.name, host.uri, host.hostname):
                 load = self._loads[host.conn_id] = host_load(inventory, host.conn_id)
-                result[host.conn_id] = (host, load, host_state_text(host), inventory.host_stats.get(host.conn_id))
+                result[host.conn_id] = (host, load, host_state_text(host), inventory.host_stats.get(host.conn_id),
+                                        self.vd.stats_paused)
         return result
 
     def render_row(self, key: str):
         inventory = self.vd.inventory
         load = self._loads.get(key) or host_load(inventory, key)
         return host_row(inventory.hosts[key], load, stats=inventory.host_stats.get(key),
-                        thresholds=self.vd.settings.config.thresholds)
+                        thresholds=self.vd.settings.config.thresholds, paused=self.vd.stats_paused)
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

@@ -5,32 +5,45 @@ removed, new ones added, and only cells whose text or style changed are
 updated. The cursor stays on the row it was on and the view does not scroll,
 so a refresh never moves what the user is looking at. Only a filter that
 drops most rows rebuilds the table, and then the cursor row is kept in view.
+
+The sorted column's header carries an arrow (▲ lowest first, ▼ highest
+first); figures sort highest first on the first press, and rows without a
+figure stay at the bottom either way. An empty table says why, in its own
+area (`empty_text`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
+from textual.app import SystemCommand
 from textual.cache import LRUCache
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import DataTable
 
-from ..render.cells import Cell
-from ..render.rows import Column
+from ..render.cells import HAS_FIGURE, Cell
+from ..render.rows import Column, sort_cycle, sorts_highest_first
+
+ARROWS = {False: " ▲", True: " ▼"}  # sort_reverse -> the header's mark
 
 
 class InventoryTable(DataTable, inherit_bindings=False):
     # DataTable's own bindings minus `enter`, which each view binds to its
-    # own "details" action so the footer can say what enter does there.
-    BINDINGS = [binding for binding in DataTable.BINDINGS if binding.key != "enter"] + [
+    # own "details" action so the footer can say what enter does there, and
+    # minus home / end, which scroll sideways there and go to the first / last
+    # row here.
+    BINDINGS = [binding for binding in DataTable.BINDINGS if binding.key not in ("enter", "home", "end")] + [
         Binding("j", "cursor_down", "Cursor down", show=False),
         Binding("k", "cursor_up", "Cursor up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("g,home", "scroll_top", "First row", show=False),
+        Binding("G,end", "scroll_bottom", "Last row", show=False),
         Binding("o", "sort_next", "Sort", id="sort.next"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort.reverse"),
     ]
@@ -43,8 +56,10 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._column_defs = columns
         self._tokens: dict[str, Any] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
-        self.sort_column: str = columns[0][0]
-        self.sort_reverse = False
+        self._sort_column: str = columns[0][0]
+        self._sort_reverse = False
+        self._empty_text: Text | None = None
+        self._empty_lines: dict[int, list[list[Segment]]] = {}
         self._measured_widths: list[int] = []
         # Rendered cells and lines carry per-cell styles: enough for a few
         # screens of rows, not for every row a user ever scrolled past.
@@ -55,7 +70,10 @@ class InventoryTable(DataTable, inherit_bindings=False):
 
     def on_mount(self) -> None:
         for key, label in self._column_defs:
-            self.add_column(label, key=key)
+            self.add_column(Text(label), key=key)
+            # Room for the sort arrow in every header, so columns do not shift as it moves.
+            self.columns[key].content_width += len(ARROWS[False])
+        self._mark_sorted_header()
 
     def _update_dimensions(self, new_rows) -> None:
         # DataTable measures new rows in its idle handler but keeps the cells it
@@ -67,6 +85,24 @@ class InventoryTable(DataTable, inherit_bindings=False):
             self._measured_widths = widths
             self._update_count += 1
             self.refresh()
+
+    @property
+    def sort_column(self) -> str:
+        return self._sort_column
+
+    @sort_column.setter
+    def sort_column(self, column: str) -> None:
+        self._sort_column = column
+        self._mark_sorted_header()
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self._sort_reverse
+
+    @sort_reverse.setter
+    def sort_reverse(self, reverse: bool) -> None:
+        self._sort_reverse = reverse
+        self._mark_sorted_header()
 
     @property
     def column_keys(self) -> list[str]:
@@ -115,14 +151,14 @@ class InventoryTable(DataTable, inherit_bindings=False):
             old_cells = self._cells[key]
             row_data = self._data[key]
             for index, (cell, old) in enumerate(zip(cells, old_cells)):
-                if cell is not old and cell.signature != old.signature:
+                if cell is not old and (cell.signature != old.signature or cell.sort_key != old.sort_key):
                     # What update_cell does, without a refresh per cell (and
                     # without update_width, which re-measures the whole column
                     # per cell): one refresh and one width pass per sync.
                     row_data[column_keys[index]] = cell
                     widths[index] = max(widths.get(index, 0), cell.width)
                     changed = True
-                    resort = resort or index == sort_index
+                    resort = resort or index == sort_index or index == 0
             self._cells[key] = cells
         self._grow_columns(widths)
         if changed:
@@ -210,36 +246,127 @@ class InventoryTable(DataTable, inherit_bindings=False):
         return [[Segment(padding, outer), Segment(text, inner_style), Segment(padding, outer)]]
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort by `column`; without `reverse`, the same column flips and another starts
+        the way it reads best (figures highest first)."""
         if reverse is None:
-            reverse = not self.sort_reverse if column == self.sort_column else False
-        self.sort_column, self.sort_reverse = column, reverse
+            reverse = not self.sort_reverse if column == self.sort_column else sorts_highest_first(column)
+        self._sort_column, self._sort_reverse = column, reverse
         selected = self.selected_key
         self._apply_sort()
+        self._mark_sorted_header()
         if selected is not None:
             self.move_cursor(row=self.get_row_index(selected))
 
     def _apply_sort(self) -> None:
         if self.row_count == 0:
             return
+        # A sort key is (has a figure?, value): rows without one stay below in
+        # both directions, so only the value turns round; ties go by the first column.
+        turn = _descending if self.sort_reverse else _as_is
+
+        def order(cell: Cell) -> tuple:
+            rank, value = cell.sort_key
+            return (rank, turn(value)) if rank == HAS_FIGURE else (rank, 0)
+
         first = self.column_keys[0]
-        columns = [self.sort_column] if self.sort_column == first else [self.sort_column, first]
-        if len(columns) == 1:
-            self.sort(columns[0], key=lambda cell: cell.sort_key, reverse=self.sort_reverse)
+        if self.sort_column == first:
+            self.sort(first, key=order)
         else:
-            self.sort(*columns, key=lambda cells: tuple(c.sort_key for c in cells), reverse=self.sort_reverse)
+            self.sort(self.sort_column, first, key=lambda cells: (*order(cells[0]), cells[1].sort_key))
+
+    def _mark_sorted_header(self) -> None:
+        if not self.columns:
+            return  # not mounted yet: on_mount marks it
+        for key, label in self._column_defs:
+            text = Text(label)
+            if key == self.sort_column:
+                text.append(ARROWS[self.sort_reverse])
+            self.columns[key].label = text
+        self._update_count += 1
+        self.refresh()
+
+    def sort_label(self) -> str:
+        """What the table is sorted by, in words."""
+        direction = "highest first" if self.sort_reverse else "lowest first"
+        if not sorts_highest_first(self.sort_column):
+            direction = "Z to A" if self.sort_reverse else "A to Z"
+        return f"{dict(self._column_defs)[self.sort_column]}, {direction}"
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
         self.sort_by(event.column_key.value)
 
     def action_sort_next(self) -> None:
-        keys = self.column_keys
-        column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
-        self.sort_by(column, reverse=False)
-        self.notify(f"sorted by {dict(self._column_defs)[column]}", timeout=1.5)
+        cycle = sort_cycle(self._column_defs)
+        column = cycle[(cycle.index(self.sort_column) + 1) % len(cycle)]
+        self.sort_by(column, reverse=sorts_highest_first(column))
+        self.notify(f"sorted by {self.sort_label()}", timeout=1.5, markup=False)
 
     def action_sort_reverse(self) -> None:
         self.sort_by(self.sort_column, reverse=not self.sort_reverse)
+
+    # -- an empty table says why ----------------------------------------
+
+    @property
+    def empty_text(self) -> Text | None:
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: Text | None) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            self._empty_lines = {}
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if self.row_count or self._empty_text is None:
+            return super().render_line(y)
+        top = (self.header_height if self.show_header else 0) + 1
+        lines = self._empty_lines.get(self.size.width)
+        if lines is None:
+            pad = self.cell_padding
+            console = self.app.console
+            options = console.options.update_width(max(self.size.width - 2 * pad, 10))
+            lines = [[Segment(" " * pad), *line] for line in console.render_lines(self._empty_text, options, pad=False)]
+            self._empty_lines = {self.size.width: lines}
+        if top <= y < top + len(lines):
+            return Strip(lines[y - top]).apply_style(self.rich_style).adjust_cell_length(self.size.width, self.rich_style)
+        return super().render_line(y)
+
+
+def sort_commands(screen: Screen) -> Iterator[SystemCommand]:
+    """Palette commands that sort the screen's table by any of its columns."""
+    tables = list(screen.query(InventoryTable))
+    if not tables:
+        return
+    table = screen.focused if isinstance(screen.focused, InventoryTable) else tables[0]
+    for key, label in table._column_defs:
+        first = "highest first" if sorts_highest_first(key) else "A to Z"
+        yield SystemCommand(f"Sort by {label}", f"Sort this table by {label}, {first}",
+                            functools.partial(table.sort_by, key, sorts_highest_first(key)))
+
+
+class _Descending:
+    """A value that sorts the other way round (for text, tuples: anything with <)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.value < self.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.value == other.value
+
+
+def _descending(value: Any) -> Any:
+    return -value if isinstance(value, (int, float)) else _Descending(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 _ABSENT = object()
