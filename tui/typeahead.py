@@ -183,14 +183,27 @@ async def _barrier(app: App) -> None:
             pass
 
 
+def _shape(app: App) -> tuple:
+    """What a key can change that the next key depends on."""
+    try:
+        screen = app.screen
+    except Exception:
+        return ()
+    return (tuple(id(s) for s in app.screen_stack), app.current_mode, id(app.focused), screen.is_mounted,
+            len(_pumps(app)))
+
+
 async def settled(app: App) -> None:
-    """Wait until a key's effects have played out: two quiet rounds in a row."""
-    quiet = 0
+    """Wait until a key's effects have played out: two quiet rounds in a row, or (while
+    something streams, such as a console flood) three rounds in which nothing that
+    routes keys changed."""
+    quiet = stable = 0
+    shape = _shape(app)
     for _ in range(_MAX_ROUNDS):
         await _barrier(app)
-        if _quiet(app):
-            quiet += 1
-            if quiet == 2:
-                return
-        else:
-            quiet = 0
+        quiet = quiet + 1 if _quiet(app) else 0
+        now = _shape(app)
+        stable = stable + 1 if now == shape else 0
+        shape = now
+        if quiet == 2 or stable == 3:
+            return
