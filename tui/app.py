@@ -208,6 +208,8 @@ class VirtdeckApp(App):
                     self.settings.config, config_file.SavedConnection(
                         new.uri, new.name, new.autoconnect, "libvirt" if new.libvirt_ssh else "virtdeck")
                 )
+            except config_file.ConfigError as exc:
+                self.notify(f"not saved; the file is left as it is: {exc}", severity="error", markup=False, timeout=15)
             except OSError as exc:
                 self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
             else:
@@ -252,6 +254,9 @@ class VirtdeckApp(App):
             try:
                 if config_file.remove_connection(self.settings.config, connection.uri):
                     self.notify(f"removed from {self.settings.config.path}", markup=False, timeout=3)
+            except config_file.ConfigError as exc:
+                self.notify(f"not removed from the config; the file is left as it is: {exc}", severity="error",
+                            markup=False, timeout=15)
             except OSError as exc:
                 self.notify(f"could not save {self.settings.config.path}: {exc}", severity="error", markup=False)
 
