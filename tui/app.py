@@ -18,6 +18,7 @@ from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
 from . import guest_actions
+from .jump import JumpProvider, open_jump
 from .backend.ssh import SshTransport, owned_target
 from .backend.ssh_facts import FactsReader, ShellFacts
 from .backend.uri import is_remote
@@ -64,10 +65,12 @@ class VirtdeckApp(App):
         "triage": TriageScreen,
     }
     DEFAULT_MODE = "guests"
+    COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
         # The status line names the views with their keys; the footer keeps to what acts here.
         *(Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"view.{mode}") for key, mode, label in VIEWS),
         Binding("z", "toggle_stats", "Pause stats", id="stats.pause"),
+        Binding("colon", "jump", "Jump to", show=False, id="jump"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -264,6 +267,9 @@ class VirtdeckApp(App):
 
     def on_guest_action_finished(self, message: GuestActionFinished) -> None:
         guest_actions.finished(self, message)
+
+    def action_jump(self) -> None:
+        open_jump(self)
 
     def jump_to(self, mode: str, row_key: str) -> None:
         """Show `mode` with the cursor on `row_key` (clearing a filter that hides it)."""

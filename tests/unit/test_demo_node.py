@@ -89,3 +89,26 @@ def test_pools_and_volumes(conn) -> None:
     # the default pool is nearly full (the test driver fixes capacity at 100 GiB)
     _state, capacity, allocation, _available = pools["default"].info()
     assert allocation / capacity > 0.85
+
+
+def test_the_demo_host_agrees_with_itself(conn) -> None:
+    """What the views read from the test driver: leases only on DHCP networks, disk sizes from
+    the pool volumes, a pool with room for a copy of mail-relay (the README's clone) and for no
+    copy of db-replica."""
+    from tui.backend import test_driver
+    from tui.backend.ops import guest_info
+    from tui.demo import prepare
+
+    facts = prepare(conn)
+    assert facts["hostname"] == "demo-node" and facts["arch"] == "x86_64"
+    leases = test_driver.lease_addresses(conn)
+    web01 = conn.lookupByName("web-01")
+    assert leases["52:54:00:a1:00:01"] == [web01.interfaceAddresses(0, 0)["testnet0"]["addrs"][0]["addr"]]
+    assert "52:54:00:b2:00:03" not in leases  # db-primary's NIC on storage-backend: no DHCP there
+    sizes = {d.device.target: (d.capacity, d.allocation)
+             for d in guest_info.read_disks(conn, conn.lookupByName("db-primary").UUIDString())}
+    assert sizes == {"vda": (40 << 30, 12 << 30), "vdb": (40 << 30, 40 << 30)}
+    _state, _capacity, _allocation, available = conn.storagePoolLookupByName("default").info()
+    mail = conn.storagePoolLookupByName("default").storageVolLookupByName("mail-relay.qcow2").info()[1]
+    replica = conn.storagePoolLookupByName("default").storageVolLookupByName("db-replica.qcow2").info()[1]
+    assert mail <= available < replica

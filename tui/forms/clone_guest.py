@@ -12,6 +12,7 @@ from ..backend.ops.clone import ClonePlan, new_volume_name
 from ..backend.ops.guests import name_problem
 from ..render.cells import size_text
 from .form import FormScreen, form_bindings
+from .pool_space import copy_need, shortfalls
 from ..widgets.footer import KeyFooter
 
 
@@ -28,12 +29,18 @@ class CloneGuestScreen(FormScreen):
     SUBMIT = "Clone"
     FIELDS = ("name",)
 
-    def __init__(self, guest: Guest, host: str, taken: set[str], plan: ClonePlan) -> None:
+    def __init__(self, guest: Guest, host: str, taken: set[str], plan: ClonePlan,
+                 available: dict[str, int] | None = None, allocates_in_full: bool = False) -> None:
+        """`available`: free bytes of the host's pools by name; `allocates_in_full`: the host
+        (libvirt's test driver) allocates each copy's whole capacity."""
         super().__init__()
         self.guest = guest
         self.host = host
         self.taken = taken
         self.plan = plan
+        self.needs = [copy_need(c.target, c.pool, c.capacity, c.allocation, c.format, allocates_in_full)
+                      for c in plan.copies]
+        self.space_problems = shortfalls(self.needs, available or {})
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as form:
@@ -52,13 +59,17 @@ class CloneGuestScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
         self._show_copies()
+        self.show_errors(only_touched=True)
 
     def _show_copies(self) -> None:
         name = self.value("name")
         lines = Text()
-        for copy in self.plan.copies:
+        for copy, need in zip(self.plan.copies, self.needs):
             new = new_volume_name(copy.volume, self.guest.name, name, copy.target, set()) if name else "?"
-            lines.append(f"{copy.target}: {copy.volume} → {new} in pool {copy.pool} ({size_text(copy.capacity)})\n")
+            lines.append(f"{copy.target}: {copy.volume} → {new} in pool {copy.pool} ({size_text(copy.capacity)}; "
+                         f"needs {need.what.partition(': ')[2]})\n")
+        for problem in self.space_problems:
+            lines.append(f"Does not fit: {problem}\n", style="bold red")
         for target in self.plan.shared:
             lines.append(f"{target}: shared as it is (read-only, shareable or removable)\n", style="dim")
         for problem in self.plan.problems:
@@ -74,6 +85,8 @@ class CloneGuestScreen(FormScreen):
     def errors(self) -> dict[str, str]:
         if self.plan.problems:
             return {"name": "This guest cannot be cloned: " + "; ".join(self.plan.problems)}
+        if self.space_problems:
+            return {"name": "The copies do not fit: " + "; ".join(self.space_problems)}
         problem = name_problem(self.value("name"), self.taken)
         return {"name": problem} if problem else {}
 

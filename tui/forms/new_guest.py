@@ -24,11 +24,12 @@ from ..backend import osinfo
 from ..backend.ops import new_guest as ops
 from ..backend.osinfo import OsVariant
 from ..backend.overcommit import host_load
-from ..backend.validate import parse_memory, parse_vcpus
+from ..backend.validate import parse_memory, parse_size, parse_vcpus
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls, ask
 from ..render.units import size_input, size_text
 from .job import JobScreen
+from .pool_space import new_volume_space
 from .xml_preview import XmlPreviewScreen
 from .new_guest_fields import (BUS_OPTIONS, CLOUD_MODE_OPTIONS, DISK_FORMAT_OPTIONS, DISK_OPTIONS, FIRMWARE_LABELS,
                                FORMAT_OPTIONS, GRAPHICS_OPTIONS, IMPORT_FROM_OPTIONS, ISO_FROM_OPTIONS, MATCHES,
@@ -382,6 +383,9 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
         if self.choices is None:
             return None, {"host": "Still reading what this host offers"}
         plan, problems = ops.plan_guest(self.values(), self.choices, self.variant, start=self._value("start"))
+        if "disk-size" not in problems and (refused := self._disk_space_problem()):
+            problems = {**problems, "disk-size": refused}
+            plan = None
         for widget in self.query(".error"):
             field = (widget.id or "")[:-len("-error")]
             if not field or widget.id == "form-error":
@@ -392,6 +396,22 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
             widget.display = show
         self._show_overcommit()
         return plan, problems
+
+    def _disk_space_problem(self) -> str | None:
+        """A new raw disk is preallocated (and on the test driver every new volume is): it must fit
+        in its pool's free space. A thin qcow2 may be larger than what is free."""
+        if self._value("disk") != "new" or not self._value("disk-pool"):
+            return None
+        size, problem = parse_size(str(self._value("disk-size") or ""), default_unit="GiB")
+        inventory = self.app.inventory
+        pool = next((p for p in inventory.pools.values()
+                     if p.conn_id == self.conn_id and p.name == self._value("disk-pool")), None)
+        if size is None or problem or pool is None:
+            return None
+        host = inventory.hosts.get(self.conn_id)
+        refused, _warning = new_volume_space(size, self._value("disk-format") == "raw", pool.available,
+                                             bool(host and (host.hypervisor or "").lower() == "test"))
+        return refused
 
     def _show_overcommit(self) -> None:
         count, _ = parse_vcpus(self._value("vcpus"))

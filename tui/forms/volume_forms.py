@@ -19,6 +19,7 @@ from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
 from ..render.units import size_input
 from .form import FormScreen, form_bindings
+from .pool_space import new_volume_space
 from ..widgets.footer import KeyFooter
 
 THIN, PREALLOCATED = "thin", "preallocated"
@@ -35,12 +36,17 @@ class NewVolumeScreen(FormScreen):
     SUBMIT = "Create"
     BINDINGS = form_bindings("Create")
 
-    def __init__(self, pool: str, host: str, taken: set[str], backings: list[Volume]) -> None:
+    def __init__(self, pool: str, host: str, taken: set[str], backings: list[Volume],
+                 available: int | None = None, allocates_in_full: bool = False) -> None:
+        """`available`: the pool's free bytes; `allocates_in_full`: the host (libvirt's test
+        driver) allocates a new volume's whole capacity, thin or not."""
         super().__init__()
         self.pool = pool
         self.host = host
         self.taken = taken
         self.backings = [vol for vol in backings if vol.path]
+        self.available = available
+        self.allocates_in_full = allocates_in_full
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as form:
@@ -63,6 +69,7 @@ class NewVolumeScreen(FormScreen):
                           ("preallocated: the whole capacity allocated now", PREALLOCATED)],
                          value=THIN, allow_blank=False, id="allocation")
             yield _error("allocation")
+            yield Static(id="space-note", classes="note")
             yield Label("Backing volume (makes a qcow2 overlay)")
             yield Select([(Text(f"{vol.name} ({vol.format or '?'}, {size_text(vol.capacity)})"), index)
                           for index, vol in enumerate(self.backings)],
@@ -101,7 +108,19 @@ class NewVolumeScreen(FormScreen):
                 found["allocation"] = "An overlay is thin: it holds only what differs from its backing volume"
             if capacity is not None and capacity < backing.capacity:
                 found["capacity"] = f"At least the backing volume's {size_text(backing.capacity)}"
+        if capacity is not None and not found.get("capacity"):
+            preallocated = self.query_one("#allocation", Select).value == PREALLOCATED
+            refused, _warning = new_volume_space(capacity, preallocated, self.available, self.allocates_in_full)
+            if refused:
+                found["allocation" if preallocated else "capacity"] = refused
         return {key: message for key, message in found.items() if message}
+
+    def space_warning(self) -> str | None:
+        capacity, problem = validate.parse_size(self.value("capacity"))
+        if capacity is None or problem:
+            return None
+        preallocated = self.query_one("#allocation", Select).value == PREALLOCATED
+        return new_volume_space(capacity, preallocated, self.available, self.allocates_in_full)[1]
 
     def spec(self) -> VolumeSpec | None:
         if self.errors():
@@ -118,6 +137,7 @@ class NewVolumeScreen(FormScreen):
 
     def changed(self) -> None:
         super().changed()
+        self.query_one("#space-note", Static).update(Text(self.space_warning() or ""))
         spec = self.spec()
         preview = self.query_one("#preview", Static)
         if spec is None:

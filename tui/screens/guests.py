@@ -131,14 +131,14 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         host_name = inventory.host_name(guest.conn_id)
         if host is None or host.state != ConnState.CONNECTED:
             return f"{host_name} is not connected"
-        if host.demo:
-            return "the demo host has no consoles (libvirt's test driver cannot open one)"
-        if (host.hypervisor or "").lower() == "test":
-            return f"{host_name}: this driver (test) has no consoles"
         if host.read_only:
             return f"{host_name}: read-only connection (libvirt opens consoles on read-write ones only)"
         if guest.state not in CONSOLE_STATES:
             return f"{guest.name} is {guest.state}: start it first"
+        if host.demo:
+            return "the demo host has no consoles (libvirt's test driver cannot open one)"
+        if (host.hypervisor or "").lower() == "test":
+            return f"{host_name}: this driver (test) has no consoles"
         if inventory.consoles.get(guest.key) is False:
             return f"{guest.name} has no serial or console device"
         return None
@@ -318,8 +318,13 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                                                lambda conn, progress: clone.clone(conn, guest.uuid, new_name, progress)),
                                      ended)
 
-            self.app.push_screen(CloneGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
-                                                  self._taken_names(guest.conn_id), plan), answered)
+            inventory = self.vd.inventory
+            host = inventory.hosts.get(guest.conn_id)
+            available = {p.name: p.available for p in inventory.pools.values() if p.conn_id == guest.conn_id}
+            self.app.push_screen(CloneGuestScreen(guest, inventory.host_name(guest.conn_id),
+                                                  self._taken_names(guest.conn_id), plan, available,
+                                                  allocates_in_full=bool(host and (host.hypervisor or "").lower()
+                                                                         == "test")), answered)
 
         ask(self, connection, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), planned, "plan clone",
             opens="clone")

@@ -232,8 +232,12 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             ask(self, self.connection, lambda conn: volumes_ops.create(conn, self.pool_uuid, spec),
                 self._done("New volume", success), "create volume", long=bool(spec.allocation))
 
+        host = self.app.inventory.hosts.get(self.conn_id)
         self.app.push_screen(NewVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
-                                             {vol.name for vol in self.volumes}, list(self.volumes)), answered)
+                                             {vol.name for vol in self.volumes}, list(self.volumes),
+                                             available=pool.available,
+                                             allocates_in_full=bool(host and (host.hypervisor or "").lower()
+                                                                    == "test")), answered)
 
     def action_delete(self) -> None:
         vol = self.selected()

@@ -23,6 +23,7 @@ class DiskCopy:
     new_volume: str  # the copy's name in the same pool
     capacity: int
     allocation: int
+    format: str | None = None  # qcow2, raw ... as the pool describes the volume
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def plan(conn: libvirt.virConnect, uuid: str, new_name: str) -> ClonePlan:
         info = vol.info()
         new = new_volume_name(vol.name(), guest, new_name, dev, taken[pool_name])
         taken[pool_name].add(new)
-        copies.append(DiskCopy(dev, vol.path(), pool_name, vol.name(), new, info[1], info[2]))
+        fmt = ET.fromstring(vol.XMLDesc(0)).find("target/format")
+        copies.append(DiskCopy(dev, vol.path(), pool_name, vol.name(), new, info[1], info[2],
+                               fmt.get("type") if fmt is not None else None))
     return ClonePlan(tuple(copies), tuple(shared), tuple(problems))
 
 
