@@ -71,8 +71,6 @@ class InventoryTable(DataTable, inherit_bindings=False):
     def on_mount(self) -> None:
         for key, label in self._column_defs:
             self.add_column(Text(label), key=key)
-            # Room for the sort arrow in every header, so columns do not shift as it moves.
-            self.columns[key].content_width += len(ARROWS[False])
         self._mark_sorted_header()
 
     def _update_dimensions(self, new_rows) -> None:
@@ -278,12 +276,16 @@ class InventoryTable(DataTable, inherit_bindings=False):
         if not self.columns:
             return  # not mounted yet: on_mount marks it
         for key, label in self._column_defs:
+            column = self.columns[key]
             text = Text(label)
             if key == self.sort_column:
                 text.append(ARROWS[self.sort_reverse])
-            self.columns[key].label = text
+                if text.cell_len > column.content_width:  # a column only grows: it never shifts back
+                    column.content_width = text.cell_len
+                    self._require_update_dimensions = True
+            column.label = text
         self._update_count += 1
-        self.refresh()
+        self.refresh(layout=self._require_update_dimensions)
 
     def sort_label(self) -> str:
         """What the table is sorted by, in words."""
