@@ -173,9 +173,9 @@ async def test_help_and_command_palette(tmp_path):
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")), what="help panel")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen", what="the help screen")
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: not app.screen.query("HelpPanel"), what="help panel closed")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestsScreen", what="the help closed")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="palette")
         await pilot.press(*"View: Hosts")

@@ -24,7 +24,7 @@ def yes_no_bindings(yes: str = "answer(True)", no: str = "answer(False)",
         Binding("n", no, no_label, id="confirm.no"),
         # Shown when `n` is not (a text field has it): the footer keeps one key per action.
         Binding("escape", no, "Cancel", id="confirm.cancel"),
-        Binding("enter", "explain_keys", yes_label, show=False),
+        Binding("enter", "explain_keys", "Say which keys answer", show=False),
     ]
 
 

@@ -4,6 +4,7 @@ grouped by purpose; a key that does not apply now is dimmed with the reason."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rich.table import Table
@@ -11,7 +12,7 @@ from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -124,17 +125,46 @@ def sections(screen: Screen) -> list[Section]:
     return [section for section in grouped.values() if section.entries]
 
 
+def columns(sections: list[Section]) -> tuple[list[Section], list[Section]]:
+    """The sections split in two columns of about the same height, in order."""
+    heights = [len(section.entries) + 2 for section in sections]
+    half, left = sum(heights) / 2, 0
+    for index, height in enumerate(heights):
+        if left and left + height / 2 > half:
+            return sections[:index], sections[index:]
+        left += height
+    return sections, []
+
+
+def shared_reason(section: Section) -> str | None:
+    """The reason most of a section's keys do not apply now (read-only, nothing selected), said once."""
+    reasons = Counter(entry.reason for entry in section.entries if entry.reason)
+    if not reasons:
+        return None
+    reason, count = reasons.most_common(1)[0]
+    return reason if count > 1 else None
+
+
 def section_table(section: Section) -> Table:
     table = Table.grid(padding=(0, 2))
-    table.add_column(min_width=12, no_wrap=True)
+    table.add_column(min_width=8, no_wrap=True)
     table.add_column()
+    shared = shared_reason(section)
     for entry in section.entries:
         keys = Text(" ".join(dict.fromkeys(entry.keys)), style="bold" if entry.enabled else "dim")
         words = Text(entry.description, style="" if entry.enabled else "dim")
-        if entry.reason:
+        if entry.reason and entry.reason != shared:
             words.append(f"  ({entry.reason})", style="dim italic")
         table.add_row(keys, words)
     return table
+
+
+def section_title(section: Section) -> Text:
+    title = Text(section.title)
+    shared = shared_reason(section)
+    if shared:
+        title.append(f"  dimmed: {shared}", style="not bold dim italic")
+    return title
 
 
 class HelpScreen(ModalScreen[None]):
@@ -146,9 +176,11 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
+        width: 110; max-width: 95%; height: auto; max-height: 90%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
+    HelpScreen Horizontal { height: auto; }
+    HelpScreen .help-column { width: 1fr; height: auto; padding-right: 2; }
     HelpScreen .help-title { text-style: bold; color: $accent; margin-top: 1; }
     """
 
@@ -161,9 +193,12 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-keys") as box:
             box.border_title = f"Keys: {self.under_title}"
             box.border_subtitle = "escape closes"
-            for section in self.sections:
-                yield Static(Text(section.title), classes="help-title")
-                yield Static(section_table(section), classes="help-section")
+            with Horizontal():
+                for column in columns(self.sections):
+                    with Vertical(classes="help-column"):
+                        for section in column:
+                            yield Static(section_title(section), classes="help-title")
+                            yield Static(section_table(section), classes="help-section")
         yield KeyFooter()
 
     def on_mount(self) -> None:
