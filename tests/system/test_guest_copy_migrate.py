@@ -98,7 +98,7 @@ async def test_rename_clone_and_delete_with_storage(tmp_path, testbed: Testbed, 
             assert [d.path for d in form.disks] == [clone_disk]
             form.query_one("#disk-0-0").value = True
             form.query_one("#name-0").value = cloned
-            await pilot.press("ctrl+s")
+            await pilot.press("y")
             await wait_for(pilot, lambda: not listed(app, cloned), timeout=30, what="the clone deleted")
             assert cloned not in names_on(testbed)
             assert not Path(clone_disk).exists() and Path(volume).exists()

@@ -103,7 +103,7 @@ async def test_delete_a_saved_guest_with_its_volume(tmp_path, testbed: Testbed, 
             assert [(d.target, d.path, d.pool) for d in form.disks] == [("vda", volume, "vd-delete-pool")]
             form.query_one("#disk-0-0").value = True
             form.query_one("#name-0").value = name
-            await pilot.press("ctrl+s")
+            await pilot.press("y")
             await wait_for(pilot, lambda: not any(g.name == name for g in app.inventory.guests.values()),
                            timeout=20, what="the guest gone")
         assert name not in testbed.virsh("list", "--all", "--name")

@@ -142,7 +142,7 @@ async def test_dir_pool_built_started_refreshed_deleted(tmp_path, h6: Testbed):
         await pilot.press("D")
         await wait_for(pilot, lambda: screen_name(app) == "DeletePoolScreen", what="delete asks for the name")
         app.screen.query_one("#name").value = name
-        await pilot.press("ctrl+s")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: name not in h6.virsh("pool-list", "--all", "--name"), timeout=30,
                        what="the pool gone")
         assert not target.exists()  # pool.delete removed the directory

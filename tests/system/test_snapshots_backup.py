@@ -141,7 +141,7 @@ async def test_snapshot_with_memory_revert_and_delete(tmp_path, h3_guest: H3Gues
         await pilot.press("D")
         await wait_for(pilot, lambda: screen_name(app) == "DeleteSnapshotScreen", what="the delete form")
         app.screen.query_one("#children").value = "children"
-        await pilot.press("ctrl+s")
+        await pilot.press("y")
         await wait_for(pilot, lambda: h3_guest.snapshot_names() == [], timeout=120, what="both deleted")
         await wait_for(pilot, lambda: tab.snapshots == (), what="the tree emptied")
         assert h3_guest.state() == "running"
@@ -229,7 +229,7 @@ async def test_external_disk_only_snapshot(tmp_path, h3_guest: H3Guest):
         await pilot.pause()
         await pilot.press("D")
         await wait_for(pilot, lambda: screen_name(app) == "DeleteSnapshotScreen")
-        await pilot.press("ctrl+s")
+        await pilot.press("y")
         await wait_for(pilot, lambda: any(f"snapshot {name}" in n and ("deleted" in n or "failed" in n)
                                           for n in notes(app)), timeout=60, what="the outcome of the delete")
         outcome = next(n for n in notes(app) if f"snapshot {name}" in n and ("deleted" in n or "failed" in n))
