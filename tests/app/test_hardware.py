@@ -205,7 +205,7 @@ async def test_boot_order_moves_and_odd_name_survives(tmp_path, fresh_default):
         before = tab.last_result
         await pilot.press("ctrl+s")
         text, _ = await result(pilot, tab, before)
-        assert "maximum raised from 512 to 768 MiB" in text  # above the maximum: raised first
+        assert "maximum raised from 512 MiB to 768 MiB" in text  # above the maximum: raised first
         assert inactive(fresh_default, NAME).memory_kib == 768 * 1024
         assert inactive(fresh_default, NAME).max_memory_kib == 768 * 1024
 

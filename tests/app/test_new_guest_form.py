@@ -99,7 +99,7 @@ async def test_os_variant_fills_defaults_and_windows_11_gets_its_devices(tmp_pat
         assert form.query_one("#localtime").value is True
         assert form.query_one("#disk-bus").value == "sata"
         assert form.query_one("#net-model").value == "e1000e"
-        assert form.query_one("#memory").value == "4GiB"
+        assert form.query_one("#memory").value == "4G"  # exact, as typed
         assert form.query_one("#row-virtio-win").display
         # Linux: virtio, BIOS, no Windows extras
         form.query_one("#os-search").value = "debian11"
