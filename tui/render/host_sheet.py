@@ -103,7 +103,8 @@ def host_sheet(inventory: Inventory, conn_id: str, thresholds: Thresholds,
     if checks is not None:
         facts += [
             ("Hardware virtualization", _yes_no(checks.hardware_virt, "yes (vmx/svm)", "no vmx/svm in the host CPU")),
-            ("KVM domain type", _yes_no(checks.kvm_offered, "offered", "not offered (TCG only)")),
+            ("KVM domain type", _yes_no(checks.kvm_offered, "offered", "not offered (test driver: no real guests)"
+                                        if "test" in checks.domain_types else "not offered (TCG only)")),
             ("Nested virtualization", _yes_no(checks.nested, "available to guests", "not passed to guests")),
             ("IOMMU", _yes_no(checks.iommu, "supported", "not supported")),
             ("Domain types", ", ".join(checks.domain_types) or None),
