@@ -8,7 +8,7 @@ PYTEST  := $(PY) -m pytest -q
 TESTBED := tests/testbed
 ARGS    ?=
 # Tiers of `make test` (only those present: git keeps no empty directories).
-TIERS   := $(wildcard tests/unit tests/app tests/snapshots tests/system)
+TIERS   := $(wildcard tests/unit tests/app tests/snapshots tests/system tests/terminal)
 
 # pytest exits 5 when a tier has no tests yet; that is not a failure here.
 ALLOW_EMPTY := || [ $$? -eq 5 ]
@@ -16,7 +16,7 @@ ALLOW_EMPTY := || [ $$? -eq 5 ]
 tier = if [ -d $(1) ]; then $(PYTEST) $(1) $(ALLOW_EMPTY); else echo "$(1): no tests yet"; fi
 
 .PHONY: setup setup-run run testbed test test-unit test-app test-snapshots \
-        test-system bench screenshots clean distclean
+        test-system test-terminal bench screenshots clean distclean
 
 ## setup: system packages + .venv with the test extras
 setup:
@@ -50,6 +50,10 @@ test-snapshots: setup
 
 test-system: testbed
 	$(call tier,tests/system)
+
+## test-terminal: the installed wheel in a real pty (its libvirtd case needs the test bed)
+test-terminal: testbed
+	$(call tier,tests/terminal)
 
 ## bench: benchmarks print their figures; they never fail on slowness
 bench: setup

@@ -24,6 +24,8 @@ import pyte
 COLUMNS, LINES = 200, 50
 DEFAULT_DEADLINE = 30.0
 COALESCE = 0.002
+TIOCGPTN = getattr(termios, "TIOCGPTN", 0x80045430)  # the pts number of a pty master (Linux)
+TIOCVHANGUP = getattr(termios, "TIOCVHANGUP", 0x5437)  # vhangup() of one terminal (Linux)
 
 
 class HarnessError(RuntimeError):
@@ -47,6 +49,9 @@ class PtyApp:
         self.screen = pyte.Screen(self.columns, self.lines)
         self.stream = pyte.ByteStream(self.screen)
         self.exit_status: int | None = None
+        self.hung_up = False  # the terminal's master side was closed (hang_up)
+        self.seen: dict[str, bool] = {}  # watch(): whether each screen state ever showed
+        self._watches: dict[str, Callable[[PtyApp], bool]] = {}
         self.received = 0  # bytes read from the program so far
         self.raw = bytearray()  # every byte the program wrote to its terminal
         child_env = dict(os.environ if env is None else env)
@@ -75,6 +80,8 @@ class PtyApp:
 
     def _read_available(self, timeout: float) -> float | None:
         """Wait up to `timeout` for output, read all there is; the time of the last read, or None."""
+        if self.hung_up:
+            raise HarnessError(f"{self.label}: its terminal was hung up; nothing more to read")
         ready, _, _ = select.select([self.fd], [], [], max(0.0, timeout))
         if not ready:
             return None
@@ -103,6 +110,9 @@ class PtyApp:
             self.received += len(data)
             self.raw += data
             self.stream.feed(data)
+            for name, predicate in self._watches.items():
+                if not self.seen[name] and predicate(self):
+                    self.seen[name] = True
         else:
             self._check_alive()
             if self.exit_status is not None:
@@ -143,6 +153,30 @@ class PtyApp:
                 return
         raise HarnessError(f"{self.label}: never went quiet for {quiet} s within {deadline:.0f} s")
 
+    def watch(self, name: str, predicate: Callable[[PtyApp], bool]) -> None:
+        """From now on, note in `seen[name]` whether `predicate` ever held after a read
+        (for a screen that may show only briefly, e.g. before the program exits)."""
+        self._watches[name] = predicate
+        self.seen[name] = predicate(self)
+
+    def drain(self, seconds: float) -> None:
+        """Keep reading (so the screen stays current and the program never blocks on
+        its terminal) for `seconds`: a pause, not a wait for the screen."""
+        end = time.perf_counter() + seconds
+        while (left := end - time.perf_counter()) > 0:
+            try:
+                self._read_available(min(left, 0.05))
+            except HarnessError:
+                return
+
+    def wait_exit(self, what: str, deadline: float = DEFAULT_DEADLINE) -> int:
+        """Read until the program exits; its exit status."""
+        if not self._wait_exit(deadline):
+            raise HarnessError(f"{self.label}: still running {deadline:.0f} s after {what}; "
+                               f"the screen shows:\n{self.text()}")
+        assert self.exit_status is not None
+        return self.exit_status
+
     # -- writing ---------------------------------------------------------
 
     def send(self, data: str | bytes) -> float:
@@ -158,6 +192,24 @@ class PtyApp:
                 continue
             view = view[written:]
         return time.perf_counter()
+
+    def burst(self, keys: Sequence[str | bytes]) -> float:
+        """All `keys` in one write, as SSH delivers a word typed into it; the time after it."""
+        data = b"".join(k.encode() if isinstance(k, str) else k for k in keys)
+        written = os.write(self.fd, data)
+        if written != len(data):
+            raise HarnessError(f"{self.label}: wrote {written} of {len(data)} bytes in one write")
+        return time.perf_counter()
+
+    def type(self, keys: Sequence[str | bytes], gap: float = 0.15) -> float:
+        """`keys` one at a time, `gap` seconds apart (a person typing), reading all the while;
+        the time after the last key."""
+        sent = time.perf_counter()
+        for index, key in enumerate(keys):
+            if index:
+                self.drain(gap)
+            sent = self.send(key)
+        return sent
 
     def press(self, data: str | bytes, predicate: Callable[[PtyApp], bool], what: str,
               deadline: float = DEFAULT_DEADLINE) -> float:
@@ -184,6 +236,30 @@ class PtyApp:
 
     # -- the process -----------------------------------------------------
 
+    def hang_up(self) -> float:
+        """The terminal goes away, as when an SSH session drops or tmux is killed: the
+        terminal is hung up (vhangup: reads on it return EOF, its session leader gets
+        SIGHUP) and its master side closed. Returns the time of the hang-up.
+
+        Closing the master alone races: a read already waiting fails with EIO, a
+        later one sees EOF; the hang-up makes it the EOF that a dropped session
+        leaves (needs root, as the terminal tier runs)."""
+        number = struct.unpack("I", fcntl.ioctl(self.fd, TIOCGPTN, b"\0" * 4))[0]
+        slave = os.open(f"/dev/pts/{number}", os.O_RDWR | os.O_NOCTTY)
+        stamp = time.perf_counter()
+        try:
+            fcntl.ioctl(slave, TIOCVHANGUP)
+        finally:
+            os.close(slave)
+            os.close(self.fd)
+            self.hung_up = True
+        return stamp
+
+    def session_processes(self) -> dict[int, list[str]]:
+        """pid -> argv of every live process in the program's session (the harness
+        made the program a session leader, so the session id is its pid)."""
+        return {pid: argv for pid, argv in process_table().items() if session_of(pid) == self.pid}
+
     def peak_rss_kib(self) -> int | None:
         """VmHWM of the program, in KiB (None if /proc has no such field)."""
         try:
@@ -200,7 +276,11 @@ class PtyApp:
         TERM then KILL it if it does not. Returns how it ended."""
         how = "quit"
         self._check_alive()
-        if self.exit_status is None:
+        if self.exit_status is None and self.hung_up:
+            how = "SIGKILL"
+            self._signal(signal.SIGKILL)
+            self._wait_exit(grace)
+        elif self.exit_status is None:
             for attempt, key in enumerate(keys):
                 try:
                     self.send(key)
@@ -216,10 +296,11 @@ class PtyApp:
                     how = "SIGKILL"
                     self._signal(signal.SIGKILL)
                     self._wait_exit(grace)
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
+        if not self.hung_up:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
         return how
 
     def _signal(self, sig: int) -> None:
@@ -234,7 +315,7 @@ class PtyApp:
             try:
                 self._read_available(0.02)  # keep the pty drained so writes never block the child
             except HarnessError:
-                pass
+                time.sleep(0.02)
             self._check_alive()
             if self.exit_status is not None:
                 return True
@@ -246,3 +327,46 @@ class PtyApp:
     def __exit__(self, *exc) -> None:
         if self.exit_status is None:
             self.quit()
+
+
+# -- the process table ---------------------------------------------------------
+
+def process_table() -> dict[int, list[str]]:
+    """pid -> argv of every process that is not a zombie."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                argv = [part.decode(errors="replace") for part in cmdline.read().split(b"\0") if part]
+        except OSError:
+            continue
+        if argv and process_state(int(entry)) not in (None, "Z"):
+            table[int(entry)] = argv
+    return table
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()  # after "pid (comm) "; comm may hold spaces
+
+
+def process_state(pid: int) -> str | None:
+    """The one-letter state of `pid` (R, S, Z ...), or None when there is no such process."""
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
+
+
+def session_of(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return int(fields[3]) if fields else None
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie has finished)."""
+    return process_state(pid) not in (None, "Z")
