@@ -92,8 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     terminal = isolate(log_path)
     app = VirtdeckApp(settings)
     TerminalWatch(app, terminal).start()
-    app.run()
-    logging.getLogger(__name__).info("exited with status %s", app.return_code)
+    log = logging.getLogger(__name__)
+    try:
+        app.run()
+    except Exception as exc:  # outside the app's own handling (the driver, the terminal)
+        log.error("unexpected error, exiting", exc_info=exc)
+        summary = (str(exc).strip().splitlines() or [""])[0]
+        print(f"virtdeck: unexpected error: {type(exc).__name__}: {summary} (traceback in {log_path})",
+              file=terminal or sys.stderr)
+        return 1
+    log.info("exited with status %s", app.return_code)
     return app.return_code or 0
 
 

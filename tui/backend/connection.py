@@ -80,6 +80,20 @@ def error_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+# What an operation raises to say why it will not go on (a refusal: the guest is
+# running, the name is taken, the file is missing), as opposed to a bug.
+_REFUSALS = (ValueError, RuntimeError, OSError)
+_BUGS = (NotImplementedError, RecursionError)
+
+
+def log_failure(uri: str, action: str, exc: BaseException) -> None:
+    """A refusal is one log line; anything else is logged with its traceback."""
+    if isinstance(exc, _REFUSALS) and not isinstance(exc, _BUGS):
+        log.warning("%s: %s refused: %s", uri, action, error_text(exc))
+    else:
+        log.error("%s: %s failed", uri, action, exc_info=exc)
+
+
 def _is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, TransportError):
         return exc.permanent
@@ -241,7 +255,7 @@ class Connection:
             except Exception as exc:
                 if done is None:
                     raise
-                log.exception("%s: %s failed", self.uri, action)
+                log_failure(self.uri, action, exc)
                 done(None, exc)
                 return
             if done is not None:
@@ -272,7 +286,7 @@ class Connection:
                 result = fn(conn)
             except Exception as exc:
                 if not isinstance(exc, libvirt.libvirtError):
-                    log.exception("%s: %s failed", self.uri, action)
+                    log_failure(self.uri, action, exc)
                 done(None, exc)
                 return
             done(result, None)
@@ -319,8 +333,8 @@ class Connection:
                 fn(*args)
             except libvirt.libvirtError as exc:
                 self._call_failed(getattr(fn, "__name__", "call"), exc)
-            except Exception as exc:  # a bug must not kill the worker
-                log.exception("%s: %s failed", self.uri, fn)
+            except Exception as exc:  # a refusal, or a bug: neither may kill the worker
+                log_failure(self.uri, getattr(fn, "__name__", repr(fn)), exc)
                 self._emit(ActionFailed(self.conn_id, getattr(fn, "__name__", "call"), error_text(exc)))
             finally:
                 self._busy_since = None

@@ -20,7 +20,7 @@ IMAGES_DIR = "/var/lib/libvirt/images"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class Refused(Exception):
+class Refused(ValueError):
     """virtdeck will not do it; the message says why."""
 
 
