@@ -199,11 +199,14 @@ async def settled(app: App) -> None:
     routes keys changed."""
     quiet = stable = 0
     shape = _shape(app)
-    for _ in range(_MAX_ROUNDS):
+    t0 = time.monotonic()
+    for _round in range(_MAX_ROUNDS):
         await _barrier(app)
         quiet = quiet + 1 if _quiet(app) else 0
         now = _shape(app)
         stable = stable + 1 if now == shape else 0
         shape = now
         if quiet == 2 or stable == 3:
+            log.debug("settled in %d rounds, %.3f s", _round + 1, time.monotonic() - t0)
             return
+    log.debug("not settled %.3f s", time.monotonic() - t0)
