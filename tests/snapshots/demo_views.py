@@ -446,6 +446,64 @@ async def ssh_password(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def help_screen(pilot: Pilot) -> None:
+    await guests(pilot)
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen", lambda: "the help screen")
+    await pilot.pause()
+
+
+async def filtered(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("slash", *"web")
+    await wait_for(pilot, lambda: 0 < table_rows(app) < len(app.inventory.guests), lambda: "the web guests")
+    await pilot.pause()
+
+
+async def sorted_by_cpu(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("o")
+    await wait_for(pilot, lambda: app.screen.table.sort_column == "cpu", lambda: "sorted by CPU")  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+async def paused_narrow(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("z")
+    await wait_for(pilot, lambda: app.stats_paused, lambda: "stats paused")
+    await pilot.pause(0.5)
+
+
+async def empty_view(pilot: Pilot) -> None:
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await pilot.press("slash", *"no-such-guest", "enter")
+    await wait_for(pilot, lambda: table_rows(app) == 0, lambda: "an empty table")
+    await pilot.pause()
+
+
+async def host_down(pilot: Pilot) -> None:
+    """A second host that cannot be reached, beside the demo host."""
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    await loaded(pilot)
+    app._add("qemu+tcp://127.0.0.1:1/system", "kvm-02", False)
+    await pilot.press("4")
+
+    def down() -> bool:
+        host = next((h for h in app.inventory.hosts.values() if h.name == "kvm-02"), None)
+        return host is not None and host.last_error is not None
+
+    await wait_for(pilot, down, lambda: "kvm-02 to fail")
+    await pilot.pause(0.5)
+
+
+# Screenshots taken at another size than SIZE.
+SIZES: dict[str, tuple[int, int]] = {"stats-paused-80": (80, 24)}
+
+
 SCREENSHOTS: dict[str, Step] = {
     "ssh-host-key": ssh_host_key,
     "ssh-password": ssh_password,
@@ -468,4 +526,10 @@ SCREENSHOTS: dict[str, Step] = {
     "host-detail": _after_live(host_detail),
     "triage": _after_live(triage),
     "events": _after_live(events),
+    "help": help_screen,
+    "filter": filtered,
+    "sorted": _after_live(sorted_by_cpu),
+    "stats-paused-80": _after_live(paused_narrow),
+    "empty-view": empty_view,
+    "host-down": host_down,
 }

@@ -22,7 +22,7 @@ OUTPUT = ROOT / "screenshots"
 
 async def shoot(name: str, step: demo_views.Step, output: Path, config_path: Path) -> Path:
     app = demo_views.make_app(config_path, refresh="0.25")
-    async with app.run_test(size=demo_views.SIZE) as pilot:
+    async with app.run_test(size=demo_views.SIZES.get(name, demo_views.SIZE)) as pilot:
         await step(pilot)
         return Path(app.save_screenshot(f"{name}.svg", str(output)))
 
