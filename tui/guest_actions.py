@@ -16,28 +16,36 @@ if TYPE_CHECKING:
     from .app import VirtdeckApp
 
 _batches = itertools.count(1)
-LONG = frozenset({"start", "managed_save", "delete", "clone"})
+LONG = frozenset({"start", "restart", "managed_save", "delete", "clone"})
 
 
 @dataclass
 class Batch:
-    verb: str
+    verb: str  # the key's own verb (start for `s`, pause for `p`)
     expected: int
     skipped: list[str]
     done: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    chosen: dict[str, str] = field(default_factory=dict)  # guest name -> the verb done to it, where not `verb`
 
     @property
     def finished(self) -> bool:
         return len(self.done) + len(self.failed) >= self.expected
 
+    @property
+    def title(self) -> str:
+        verbs = dict.fromkeys([self.verb, *self.chosen.values()]) if self.chosen else (self.verb,)
+        return " / ".join(ops.VERBS[v].label for v in verbs)
+
     def summary(self) -> tuple[str, str]:
-        """(message, severity) for a toast."""
-        verb = ops.VERBS[self.verb]
+        """(message, severity) for a toast: what was done to whom, verb by verb."""
         parts = []
-        if self.done:
-            parts.append(f"{verb.past}: {', '.join(self.done)}")
+        by_verb: dict[str, list[str]] = {}
+        for name in self.done:
+            by_verb.setdefault(self.chosen.get(name, self.verb), []).append(name)
+        for verb, names in by_verb.items():
+            parts.append(f"{ops.VERBS[verb].past}: {', '.join(names)}")
         for name, error in self.failed:
             parts.append(f"{name}: {error}")
         parts.extend(self.notes)
@@ -47,37 +55,48 @@ class Batch:
         return "\n".join(parts), severity
 
 
-def launch(app: VirtdeckApp, verb: str, targets: list[Guest],
+def choose(verbs: tuple[str, ...], guest: Guest) -> str | None:
+    """The first of `verbs` that applies to `guest` (None: none does)."""
+    return next((verb for verb in verbs if ops.why_not(verb, guest) is None), None)
+
+
+def launch(app: VirtdeckApp, verb: str | tuple[str, ...], targets: list[Guest],
            work: Callable[[object, Guest], str | None] | None = None) -> int | None:
     """Start `verb` on every target it applies to; returns the batch id (None: nothing to do).
 
-    `work(conn, guest)` does it (default: `ops.run`); what it returns is noted in the report.
+    `verb` may be a tuple: each guest gets the first of them that applies to it (`p` pauses
+    the running and resumes the paused). `work(conn, guest)` does it (default: `ops.run`);
+    what it returns is noted in the report.
     """
-    applicable = [g for g in targets if ops.why_not(verb, g) is None]
-    skipped = [reason for g in targets if (reason := ops.why_not(verb, g)) is not None]
+    verbs = verb if isinstance(verb, tuple) else (verb,)
+    chosen = {g.key: v for g in targets if (v := choose(verbs, g)) is not None}
+    applicable = [g for g in targets if g.key in chosen]
+    skipped = [ops.why_not(verbs[0], g) or f"{g.name}: nothing to do" for g in targets if g.key not in chosen]
     read_only = [g for g in applicable if app.inventory.hosts.get(g.conn_id) and app.inventory.hosts[g.conn_id].read_only]
     skipped += [f"{g.name}: {app.inventory.host_name(g.conn_id)} is read-only" for g in read_only]
     applicable = [g for g in applicable if g not in read_only]
     batch_id = next(_batches)
-    batch = Batch(verb, len(applicable), skipped)
+    batch = Batch(verbs[0], len(applicable), skipped,
+                  chosen={g.name: chosen[g.key] for g in applicable if chosen[g.key] != verbs[0]})
     if not applicable:
-        app.notify("\n".join(skipped) or "nothing to do", title=ops.VERBS[verb].label, severity="warning",
+        app.notify("\n".join(skipped) or "nothing to do", title=ops.VERBS[verbs[0]].label, severity="warning",
                    markup=False)
         return None
     app.guest_batches[batch_id] = batch
-    if verb in ("managed_save", "delete") or (verb == "start" and any(g.managed_save for g in applicable)):
-        app.notify(f"{', '.join(g.name for g in applicable)}: working…", title=ops.VERBS[verb].label,
+    if verbs[0] in ("managed_save", "delete") or (verbs[0] == "start" and any(g.managed_save for g in applicable)):
+        app.notify(f"{', '.join(g.name for g in applicable)}: working…", title=batch.title,
                    markup=False, timeout=3)
     for guest in applicable:
+        verb = chosen[guest.key]
         connection = app.fleet.get(guest.conn_id) if app.fleet else None
         if connection is None:
             app.post_message(GuestActionFinished(batch_id, guest.name, "not connected"))
             continue
 
-        def job(conn, guest=guest):
+        def job(conn, guest=guest, verb=verb):
             return work(conn, guest) if work is not None else ops.run(conn, guest.uuid, verb)
 
-        def done(result, error, guest=guest, connection=connection):
+        def done(result, error, guest=guest, connection=connection, verb=verb):
             text = None
             if error is not None:
                 text = error_text(error)
@@ -105,6 +124,6 @@ def finished(app: VirtdeckApp, message: GuestActionFinished) -> None:
     if batch.finished:
         del app.guest_batches[message.batch]
         text, severity = batch.summary()
-        app.notify(text, title=ops.VERBS[batch.verb].label, severity=severity, markup=False,
+        app.notify(text, title=batch.title, severity=severity, markup=False,
                    timeout=10 if batch.failed else 4)
         app.last_batch = batch

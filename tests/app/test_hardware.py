@@ -237,6 +237,10 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         assert severity == "error"
         assert "not supported" in text and "deleted again" in text
         assert set(pool.listVolumes()) == volumes_before
+        # refused: the form stays, libvirt's words under it, the input as typed
+        assert app.screen is form and "not supported" in form.query_one("#form-error").render().plain
+        assert form.query_one("#name").value == "vd-h2 new [1].qcow2"
+        await pilot.press("escape")
 
         await pilot.press("n")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "AttachNicScreen", what="the NIC form")
@@ -253,6 +257,8 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         await pilot.press("ctrl+s")
         text, severity = await result(pilot, tab, before)
         assert "virDomainAttachDeviceFlags" in text and severity == "error"
+        assert app.screen is form and "virDomainAttachDeviceFlags" in form.query_one("#form-error").render().plain
+        await pilot.press("escape")
 
         row_of(tab, "nic:aa:bb:cc:dd:ee:ff")
         await pilot.pause()

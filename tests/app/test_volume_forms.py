@@ -164,6 +164,10 @@ async def test_what_the_test_driver_cannot_do_says_libvirts_words(tmp_path, pool
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "virStorageVolResize" in notices(app), what="libvirt's refusal")
         assert "not supported by the connection driver" in notices(app)
+        # the form stays, libvirt's words in it and the capacity as typed
+        assert app.screen is form and "virStorageVolResize" in form.query_one("#form-error").render().plain
+        assert form.query_one("#capacity").value == "2M"
+        await pilot.press("escape")
 
         await pilot.press("W")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import posixpath
 import random
 import re
 from collections.abc import Iterable
@@ -131,6 +132,23 @@ KIB = 1024
 MIB = 1024**2
 GIB = 1024**3
 
+# libvirt keeps a volume's capacity as an unsigned 64-bit count of bytes: a larger figure
+# fails in libvirt as a "malformed capacity element".
+SIZE_MAX = 2**64 - 1
+# The largest image QEMU opens and the largest file Linux has (off_t; qemu-img: "Must be
+# between 0 and 9223372036854775807"); libvirt's ceiling on guest memory is the same figure
+# in bytes (virMemoryMaxValue: LLONG_MAX).
+IMAGE_MAX = 2**63 - 1
+MEMORY_MAX = 2**63 - 1
+# qcow2 with the 64 KiB clusters libvirt creates: an L1 table of at most 32 MiB maps 2 PiB.
+QCOW2_MAX = 2**51
+# libvirt keeps a vCPU count as an unsigned int; the hypervisor's own maximum is far lower.
+VCPUS_MAX = 2**32 - 1
+# A guest larger than this many times what the host can back (its memory × memory_ratio)
+# could never run there, however the host overcommits (swap, KSM, ballooning).
+MEMORY_HARD_FACTOR = 4
+_DIGITS_MAX = 40  # longer numbers are far past SIZE_MAX (and past int()'s digit limit)
+
 NAME_KINDS = ("guest", "network", "pool", "volume")
 # libvirt keeps a definition in <name>.xml (and a volume of a dir pool is a
 # file of that name): one file name of at most 255 bytes.
@@ -203,36 +221,81 @@ def parse_size(
     scale = _unit_bytes(unit or default_unit)
     if scale is None:
         return None, f"Unknown unit {unit!r}: {help_text}"
-    exact = Fraction(number) * scale
+    too_big = "At most 16 EiB (2⁶⁴ - 1 bytes): libvirt keeps sizes as 64-bit byte counts"
+    if len(number.partition(".")[0].lstrip("0")) > _DIGITS_MAX:
+        return None, too_big
+    exact = Fraction(number[:_DIGITS_MAX * 2]) * scale
     value = math.ceil(exact)
     if value < minimum:
         return None, f"At least {size_text(minimum)}" if minimum > 1 else "Must be more than 0"
+    if value > SIZE_MAX:
+        return None, too_big
     if maximum is not None and value > maximum:
         return None, f"At most {size_text(maximum)} (G means GiB: 1024³ bytes)"
     return value, None
 
 
-def parse_memory(text: str, maximum: int | None = None, minimum: int = MIB) -> tuple[int, None] | tuple[None, str]:
-    """Guest memory in bytes; a bare number is MiB (as virt-install's --memory).
-    ``maximum`` is what the host can give, in bytes."""
-    value, error = parse_size(text, default_unit="MiB", minimum=minimum)
+def volume_size_limit(fmt: str | None = None) -> tuple[int, str]:
+    """The largest capacity a new volume of format `fmt` can have, and why."""
+    if fmt == "qcow2":
+        return QCOW2_MAX, "a qcow2 image (64 KiB clusters, as libvirt makes them) maps at most 2 PiB"
+    return IMAGE_MAX, "QEMU opens images of at most 8 EiB (2⁶³ - 1 bytes), the largest file Linux has"
+
+
+def parse_volume_size(text: str, fmt: str | None = None, minimum: int = 1,
+                      default_unit: str = "B") -> tuple[int, None] | tuple[None, str]:
+    """A volume capacity libvirt can store and QEMU can open in format `fmt`."""
+    value, error = parse_size(text, default_unit=default_unit, minimum=minimum)
     if error:
         return None, error
-    if maximum is not None and value > maximum:
-        return None, f"At most {size_text(maximum)}: that is what the host has"
+    limit, why = volume_size_limit(fmt)
+    if value > limit:
+        return None, f"At most {size_text(limit)}: {why}"
     return value, None
 
 
-def parse_vcpus(text: str, maximum: int | None = None) -> tuple[int, None] | tuple[None, str]:
+def memory_limit(host_memory: int | None, memory_ratio: float = 1.0) -> tuple[int, str]:
+    """The most memory a guest may be given on a host with `host_memory` bytes, and why:
+    MEMORY_HARD_FACTOR times what the host backs at the configured memory_ratio (at least
+    its memory once), never past libvirt's own ceiling."""
+    if not host_memory:
+        return MEMORY_MAX, "libvirt's ceiling on guest memory (2⁶³ - 1 bytes)"
+    ratio = max(memory_ratio, 1.0)
+    limit = int(host_memory * ratio * MEMORY_HARD_FACTOR)
+    if limit >= MEMORY_MAX:
+        return MEMORY_MAX, "libvirt's ceiling on guest memory (2⁶³ - 1 bytes)"
+    return limit, (f"{MEMORY_HARD_FACTOR} × what the host backs ({size_text(host_memory)} of memory × "
+                   f"memory_ratio {memory_ratio:g}); a larger guest could never run here, however far "
+                   "the host overcommits")
+
+
+def parse_memory(text: str, maximum: int | None = None, minimum: int = MIB,
+                 why: str = "that is what the host has") -> tuple[int, None] | tuple[None, str]:
+    """Guest memory in bytes; a bare number is MiB (as virt-install's --memory).
+    ``maximum`` is the most the host can give, in bytes (`memory_limit`), ``why`` says why."""
+    value, error = parse_size(text, default_unit="MiB", minimum=minimum)
+    if error:
+        return None, error
+    if value > MEMORY_MAX:
+        return None, "At most 8 EiB (2⁶³ - 1 bytes): libvirt's ceiling on guest memory"
+    if maximum is not None and value > maximum:
+        return None, f"At most {size_text(maximum)}: {why}"
+    return value, None
+
+
+def parse_vcpus(text: str, maximum: int | None = None,
+                why: str = "the most this hypervisor takes") -> tuple[int, None] | tuple[None, str]:
     """A vCPU count from 1 to ``maximum`` (the host's or the hypervisor's limit)."""
     text = (text or "").strip()
     if not (text.isascii() and text.isdigit()):
         return None, "vCPUs is a whole number, e.g. 2"
+    if len(text.lstrip("0")) > 10 or int(text) > VCPUS_MAX:
+        return None, f"At most {maximum or VCPUS_MAX} vCPUs: " + (why if maximum else "libvirt's own ceiling")
     count = int(text)
     if count < 1:
         return None, "At least 1 vCPU"
     if maximum is not None and count > maximum:
-        return None, f"At most {maximum} vCPUs here"
+        return None, f"At most {maximum} vCPUs: {why}"
     return count, None
 
 
@@ -480,6 +543,43 @@ def check_interface_name(name: str) -> str | None:
         c in name for c in "/:"
     ) or any(c.isspace() for c in name) or _CONTROL.search(name):
         return "Not a network interface name (at most 15 characters, no '/', ':' or spaces)"
+    return None
+
+
+# Where a storage pool's directory may not be: the system's own directories, and (with
+# everything under them) the kernel's pseudo file systems.
+SYSTEM_DIRS = frozenset({
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/lost+found",
+    "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var",
+    "/usr/bin", "/usr/lib", "/usr/lib64", "/usr/sbin", "/usr/share", "/usr/local", "/var/lib", "/var/log",
+    "/var/run", "/var/lib/libvirt",
+})
+PSEUDO_FS = ("/proc", "/sys", "/dev")
+
+
+def normalize_host_path(path: str) -> str:
+    """`//a//b/./` -> `/a/b`: what the kernel resolves it to, spelled once (POSIX leaves a
+    leading `//` to the system; Linux reads it as `/`)."""
+    path = re.sub("/+", "/", (path or "").strip())
+    if not path.startswith("/"):
+        return path
+    return re.sub("/+", "/", posixpath.normpath(path))
+
+
+def check_pool_dir(path: str) -> str | None:
+    """A directory for a dir/fs/netfs pool: an absolute path that is not `/` or a system
+    directory. The path is checked as `normalize_host_path` spells it."""
+    problem = check_host_path(path, "target path")
+    if problem:
+        return problem
+    path = normalize_host_path(path)
+    if path == "/":
+        return "Not / itself: a pool's directory holds only its volumes (e.g. /var/lib/libvirt/images/pool)"
+    if path in SYSTEM_DIRS:
+        return f"{path} is a system directory: use a directory of its own (e.g. /var/lib/libvirt/images/pool)"
+    top = next((top for top in PSEUDO_FS if path.startswith(f"{top}/")), None)
+    if top is not None:
+        return f"{path} is inside {top}, a file system the kernel makes up: not a place for volumes"
     return None
 
 

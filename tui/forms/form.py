@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,10 +20,18 @@ def form_bindings(submit: str) -> list[Binding]:
     ]
 
 
+Finish = Callable[["str | None"], None]  # the operation's error in libvirt's words, or None: done
+Perform = Callable[[Any, Finish], None]
+
+
 class FormScreen(ModalScreen):
     """The frame of a form: a titled scroll box, each field's problem under it (`FIELDS`,
     `errors()`, shown as typed once the field has text), ctrl+s or enter submits `result()`,
-    escape cancels."""
+    escape cancels.
+
+    With `performing(fn)` the form runs the operation itself: `fn(result, finish)` starts it
+    and calls `finish(error)` when it ends; the form closes only when it worked, and shows
+    the error under its fields otherwise, every field as it was typed, to fix and submit again."""
 
     BINDINGS = form_bindings("OK")
     DEFAULT_CSS = """
@@ -36,11 +47,21 @@ class FormScreen(ModalScreen):
     FormScreen Checkbox { margin-top: 1; }
     FormScreen Horizontal { height: auto; margin-top: 1; }
     FormScreen .hidden { display: none; }
+    FormScreen #form-error { color: $error; height: auto; margin-top: 1; display: none; }
+    FormScreen #form-error.shown { display: block; }
+    FormScreen #form-error.working { color: $text-muted; }
     """
     FIELDS: tuple[str, ...] = ()
     SUBMIT = "OK"
+    perform: Perform | None = None
+    busy = False
+
+    def performing(self, perform: Perform) -> FormScreen:
+        self.perform = perform
+        return self
 
     def buttons(self) -> ComposeResult:
+        yield Static(id="form-error")
         with Horizontal():
             yield Button(self.SUBMIT, variant="primary", id="ok")
             yield Button("Cancel", id="cancel")
@@ -63,9 +84,6 @@ class FormScreen(ModalScreen):
             box.set_class(bool(message), "shown")
         return errors
 
-    def changed(self) -> None:
-        self.show_errors(only_touched=True)
-
     def on_input_changed(self, _event: Input.Changed) -> None:
         self.changed()
 
@@ -86,11 +104,42 @@ class FormScreen(ModalScreen):
         raise NotImplementedError
 
     def action_submit(self) -> None:
+        if self.busy:
+            return
         errors = self.show_errors(only_touched=False)
         if errors:
             self.query_one(f"#{next(iter(errors))}").focus()
             return
-        self.dismiss(self.result())
+        result = self.result()
+        if self.perform is None:
+            self.dismiss(result)
+            return
+        self.busy = True
+        self.say("working…", working=True)
+
+        def finish(error: str | None) -> None:
+            self.busy = False
+            if not self.is_attached:
+                return  # cancelled meanwhile: whoever started it reports how it went
+            if error is None:
+                self.dismiss(result)
+            else:
+                self.say(f"Failed: {error}")
+
+        self.perform(result, finish)
+
+    def say(self, text: str, working: bool = False) -> None:
+        """A line under the fields about the whole form: what failed, or that it is at work."""
+        found = self.query("#form-error")
+        if found:
+            found.first().update(Text(text))
+            found.first().set_class(working, "working")
+            found.first().set_class(bool(text), "shown")
+
+    def changed(self) -> None:
+        self.show_errors(only_touched=True)
+        if not self.busy:
+            self.say("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from ..backend import validate
 from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
 from ..render.units import size_text
@@ -20,9 +21,14 @@ from ..widgets.footer import KeyFooter
 Choices = list[tuple[str, str]]  # (label, value)
 
 
+Finish = Callable[["str | None"], None]
+
+
 class HardwareForm(ModalScreen):
     """A validated modal: `fields()` yields its widgets, `problems()` says what is wrong
-    per field id, `result()` builds what it dismisses with."""
+    per field id (shown as typed, every one on submit), `result()` builds what it dismisses
+    with. With `performing(fn)` it runs the change itself (`fn(result, finish)`) and closes only
+    once `finish(None)` says it worked; an error stays on the form with the input as typed."""
 
     TITLE_TEXT = ""
     BINDINGS = [
@@ -39,11 +45,18 @@ class HardwareForm(ModalScreen):
     HardwareForm .warning { color: $warning; height: auto; }
     HardwareForm Label { margin-top: 1; }
     HardwareForm Horizontal { height: auto; margin-top: 1; }
+    HardwareForm #form-error.working { color: $text-muted; }
     """
+    perform: Callable[[object, Finish], None] | None = None
+    busy = False
+
+    def performing(self, perform: Callable[[object, Finish], None]) -> HardwareForm:
+        self.perform = perform
+        return self
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = self.TITLE_TEXT
+            box.border_title = Text(self.TITLE_TEXT)
             yield from self.fields()
             yield Static(id="form-error", classes="error")
             with Horizontal():
@@ -78,8 +91,17 @@ class HardwareForm(ModalScreen):
         if event.input.id:
             errors = self.query(f"#error-{event.input.id}")
             if errors:
-                errors.first().update(Text(""))
+                # Checked as typed: the field's own problem shows at once.
+                problem = self.problems().get(event.input.id, "") if event.value.strip() else ""
+                errors.first().update(Text(problem))
+        if not self.busy:
+            self._form_error("")
         self.changed()
+
+    def _form_error(self, text: str, working: bool = False) -> None:
+        box = self.query_one("#form-error", Static)
+        box.update(Text(text))
+        box.set_class(working, "working")
 
     def on_select_changed(self, _event: Select.Changed) -> None:
         self.changed()
@@ -98,6 +120,8 @@ class HardwareForm(ModalScreen):
         self.action_submit() if event.button.id == "apply" else self.action_cancel()
 
     def action_submit(self) -> None:
+        if self.busy:
+            return
         for error in self.query(".error"):
             error.update(Text(""))
         problems = self.problems()
@@ -110,7 +134,23 @@ class HardwareForm(ModalScreen):
             if focusable:
                 focusable.first().focus()
             return
-        self.dismiss(self.result())
+        result = self.result()
+        if self.perform is None:
+            self.dismiss(result)
+            return
+        self.busy = True
+        self._form_error("working…", working=True)
+
+        def finish(error: str | None) -> None:
+            self.busy = False
+            if not self.is_attached:
+                return
+            if error is None:
+                self.dismiss(result)
+            else:
+                self._form_error(f"Failed: {error}")
+
+        self.perform(result, finish)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -130,10 +170,15 @@ class CpuMemoryRequest:
 class CpuMemoryScreen(HardwareForm):
     TITLE_TEXT = "vCPUs and memory"
 
-    def __init__(self, view: ops.HardwareView, warn: Callable[[int | None, int | None], str | None]) -> None:
+    def __init__(self, view: ops.HardwareView, warn: Callable[[int | None, int | None], str | None],
+                 max_vcpus: int | None = None, memory_limit: tuple[int, str] | None = None) -> None:
+        """`max_vcpus`: the most this hypervisor takes (None: unknown); `memory_limit`: the most
+        memory a guest may have on this host, and why (validate.memory_limit)."""
         super().__init__()
         self.view = view
         self.warn = warn
+        self.max_vcpus = max_vcpus
+        self.memory_limit = memory_limit or (validate.MEMORY_MAX, "libvirt's ceiling on guest memory")
 
     def fields(self) -> ComposeResult:
         base = self.view.next_boot
@@ -160,14 +205,12 @@ class CpuMemoryScreen(HardwareForm):
         self.changed()
 
     def _vcpus(self) -> int | None:
-        text = self.value("vcpus").strip()
-        return int(text) if ops.check_count(text) is None else None
+        return validate.parse_vcpus(self.value("vcpus"), self.max_vcpus)[0]
 
     def _memory_kib(self) -> int | None:
-        try:
-            return ops.parse_size(self.value("memory")) // 1024
-        except ValueError:
-            return None
+        limit, why = self.memory_limit
+        memory = validate.parse_memory(self.value("memory"), limit, why=why)[0]
+        return memory // 1024 if memory is not None else None
 
     def changed(self) -> None:
         warning = self.warn(self._vcpus(), self._memory_kib())
@@ -175,12 +218,11 @@ class CpuMemoryScreen(HardwareForm):
 
     def problems(self) -> dict[str, str]:
         problems = {}
-        if (problem := ops.check_count(self.value("vcpus"))) is not None:
+        if (problem := validate.parse_vcpus(self.value("vcpus"), self.max_vcpus)[1]) is not None:
             problems["vcpus"] = problem
-        if (problem := ops.check_size(self.value("memory"))) is not None:
+        limit, why = self.memory_limit
+        if (problem := validate.parse_memory(self.value("memory"), limit, why=why)[1]) is not None:
             problems["memory"] = problem
-        elif ops.parse_size(self.value("memory")) < 2**20:
-            problems["memory"] = "At least 1 MiB"
         if not (self.value("live") and self.view.active) and not (self.value("config") and self.view.persistent):
             problems["scope"] = "Choose now (live) and/or next boot"
         return problems
@@ -220,7 +262,7 @@ class MediaScreen(HardwareForm):
             yield from self.field("Bus (QEMU hot-plugs none of IDE/SATA: those apply at next boot)",
                                   Select([(b, b) for b in dx.CDROM_BUSES], value="sata", allow_blank=False,
                                          id="bus"), "bus")
-        yield from self.field("Pool volume", Select(self.volumes, prompt="(none: use the path below)", id="volume"),
+        yield from self.field("Pool volume", Select([(Text(label), v) for label, v in self.volumes], prompt="(none: use the path below)", id="volume"),
                               "volume")
         yield from self.field("or a path on the host" + (" (both empty: an empty drive)" if self.new_drive else ""),
                               Input(placeholder="/var/lib/libvirt/images/disc.iso", id="path"), "path")
@@ -265,9 +307,9 @@ class AttachDiskScreen(HardwareForm):
         yield from self.field("Disk", Select([("an existing volume", "existing"), ("a new volume", "new")],
                                              value="existing" if self.volumes else "new", allow_blank=False,
                                              id="kind"), "kind")
-        yield from self.field("Existing volume", Select(self.volumes, prompt="choose a volume", id="volume"),
+        yield from self.field("Existing volume", Select([(Text(label), v) for label, v in self.volumes], prompt="choose a volume", id="volume"),
                               "volume")
-        yield from self.field("New volume: pool", Select([(p, p) for p in self.pools], prompt="choose a pool",
+        yield from self.field("New volume: pool", Select([(Text(p), p) for p in self.pools], prompt="choose a pool",
                                                          value=self.pools[0] if self.pools else Select.NULL,
                                                          id="pool"), "pool")
         yield from self.field("name", Input(placeholder="data.qcow2", id="name"), "name")
@@ -296,7 +338,8 @@ class AttachDiskScreen(HardwareForm):
             problems["pool"] = "Choose a pool (an active one of this host)"
         if (problem := ops.check_volume_name(self.value("name"))) is not None:
             problems["name"] = problem
-        if (problem := ops.check_size(self.value("size"))) is not None:
+        fmt = self.value("format")
+        if (problem := validate.parse_volume_size(self.value("size"), str(fmt), default_unit="MiB")[1]) is not None:
             problems["size"] = problem
         return problems
 
@@ -332,7 +375,7 @@ class AttachNicScreen(HardwareForm):
         yield from self.field("Connect to", Select([("a virtual network", "network"), ("a host bridge", "bridge"),
                                                     ("a host device (macvtap)", "direct")],
                                                    value="network", allow_blank=False, id="kind"), "kind")
-        yield from self.field("Network", Select([(n, n) for n in self.networks], prompt="choose a network",
+        yield from self.field("Network", Select([(Text(n), n) for n in self.networks], prompt="choose a network",
                                                 value=self.networks[0] if self.networks else Select.NULL,
                                                 id="network"), "network")
         yield from self.field("Bridge or host device", Input(placeholder="br0 / eth0", id="device"), "device")

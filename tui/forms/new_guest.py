@@ -24,7 +24,7 @@ from ..backend import osinfo
 from ..backend.ops import new_guest as ops
 from ..backend.osinfo import OsVariant
 from ..backend.overcommit import host_load
-from ..backend.validate import parse_memory, parse_size, parse_vcpus
+from ..backend.validate import memory_limit, parse_memory, parse_size, parse_vcpus, volume_size_limit
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls, ask
 from ..render.units import size_input, size_text
@@ -386,6 +386,9 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
         if "disk-size" not in problems and (refused := self._disk_space_problem()):
             problems = {**problems, "disk-size": refused}
             plan = None
+        if "memory" not in problems and (refused := self._memory_problem()):
+            problems = {**problems, "memory": refused}
+            plan = None
         for widget in self.query(".error"):
             field = (widget.id or "")[:-len("-error")]
             if not field or widget.id == "form-error":
@@ -397,12 +400,24 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
         self._show_overcommit()
         return plan, problems
 
+    def _memory_problem(self) -> str | None:
+        """Memory past what this host could ever back (validate.memory_limit) is refused;
+        past the thresholds it is only a warning (#overcommit)."""
+        host = self.app.inventory.hosts.get(self.conn_id) if self.conn_id else None
+        limit, why = memory_limit(host.memory_kib * 1024 if host and host.memory_kib else None,
+                                  self.app.settings.config.thresholds.memory_ratio)
+        return parse_memory(str(self._value("memory") or ""), limit, why=why)[1]
+
     def _disk_space_problem(self) -> str | None:
         """A new raw disk is preallocated (and on the test driver every new volume is): it must fit
         in its pool's free space. A thin qcow2 may be larger than what is free."""
         if self._value("disk") != "new" or not self._value("disk-pool"):
             return None
         size, problem = parse_size(str(self._value("disk-size") or ""), default_unit="GiB")
+        if size is not None and not problem:
+            limit, why = volume_size_limit(str(self._value("disk-format") or ""))
+            if size > limit:
+                return f"At most {size_text(limit)}: {why}"
         inventory = self.app.inventory
         pool = next((p for p in inventory.pools.values()
                      if p.conn_id == self.conn_id and p.name == self._value("disk-pool")), None)

@@ -102,7 +102,7 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
         with VerticalScroll() as form:
             form.border_title = "New storage pool"
             yield Label("Host")
-            yield Select(self.hosts, value=self.first_host, allow_blank=False, id="host")
+            yield Select([(Text(label), c) for label, c in self.hosts], value=self.first_host, allow_blank=False, id="host")
             yield Label("Name")
             yield Input(placeholder="e.g. images", id="name")
             yield Static(classes="error", id="name-error")
@@ -203,10 +203,15 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
         devices: tuple[str, ...] = ()
         if "target" in shown:
             target = self.value("target")
-            put("target", validate.check_host_path(target, "target path"))
-            if kind == "dir" and "target" not in errors:
-                other = next((p for p in self.pools_here()
-                              if p.target_path and p.target_path.rstrip("/") == target.rstrip("/")), None)
+            if kind in ("dir", "netfs"):
+                # A directory of its own, compared as the kernel resolves it (//x/ is /x).
+                put("target", validate.check_pool_dir(target))
+                target = validate.normalize_host_path(target)
+            else:
+                put("target", validate.check_host_path(target, "target path"))
+            if kind in ("dir", "netfs") and "target" not in errors:
+                other = next((p for p in self.pools_here() if p.target_path
+                              and validate.normalize_host_path(p.target_path) == target), None)
                 if other is not None:
                     put("target", f"Pool {other.name} uses this directory already")
         if "src-host" in shown:

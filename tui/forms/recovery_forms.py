@@ -3,6 +3,7 @@ palette actions: restore a guest from a saved file, import a guest definition.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,20 @@ def check_path(path: str) -> str | None:
     return None
 
 
+def check_local_file(path: str) -> str | None:
+    """A file to write on this machine: its folder exists, and it is not a folder itself."""
+    problem = check_path(path)
+    if problem:
+        return problem
+    path = os.path.expanduser(path.strip())
+    folder = os.path.dirname(path) or "/"
+    if not os.path.isdir(folder):
+        return f"No folder {folder} here"
+    if os.path.isdir(path):
+        return "That is a folder: add a file name"
+    return None
+
+
 class PathScreen(ModalScreen[ChosenPath | None]):
     """One path, checked before it is accepted; optionally a 'replace an existing file' box."""
 
@@ -58,7 +73,11 @@ class PathScreen(ModalScreen[ChosenPath | None]):
     """
 
     def __init__(self, title: str, intro: Text, label: str, default: str, button: str,
-                 offer_replace: bool = False) -> None:
+                 offer_replace: bool = False, local: bool = False,
+                 work: Callable[[ChosenPath, Callable[[str | None], None]], None] | None = None) -> None:
+        """`local`: a file to write on this machine (its folder must exist); `work(chosen,
+        finish)`: run the operation from the form, which closes once `finish(None)` says it
+        worked and otherwise shows the error and keeps the path as typed."""
         super().__init__()
         self.form_title = title
         self.intro = intro
@@ -66,10 +85,13 @@ class PathScreen(ModalScreen[ChosenPath | None]):
         self.default = default
         self.button = button
         self.offer_replace = offer_replace
+        self.local = local
+        self.work = work
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as form:
-            form.border_title = self.form_title
+            form.border_title = Text(self.form_title)
             yield Static(self.intro)
             yield Label(self.label)
             yield Input(value=self.default, id="path")
@@ -84,8 +106,11 @@ class PathScreen(ModalScreen[ChosenPath | None]):
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
 
-    def on_input_changed(self) -> None:
-        self.query_one("#path-error", Static).update(Text(""))
+    def problem(self, path: str) -> str | None:
+        return check_local_file(path) if self.local else check_path(path)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#path-error", Static).update(Text(self.problem(event.value) or "" if event.value else ""))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -95,13 +120,31 @@ class PathScreen(ModalScreen[ChosenPath | None]):
         self.action_submit() if event.button.id == "ok" else self.action_cancel()
 
     def action_submit(self) -> None:
+        if self.busy:
+            return
         path = self.query_one("#path", Input).value.strip()
-        problem = check_path(path)
+        problem = self.problem(path)
         if problem:
             self.query_one("#path-error", Static).update(Text(problem))
             return
         replace = self.offer_replace and self.query_one("#replace", Checkbox).value
-        self.dismiss(ChosenPath(path, replace))
+        chosen = ChosenPath(path, replace)
+        if self.work is None:
+            self.dismiss(chosen)
+            return
+        self.busy = True
+        self.query_one("#path-error", Static).update(Text("working…", style="dim"))
+
+        def finish(error: str | None) -> None:
+            self.busy = False
+            if not self.is_attached:
+                return
+            if error is None:
+                self.dismiss(chosen)
+            else:
+                self.query_one("#path-error", Static).update(Text(f"Failed: {error}"))
+
+        self.work(chosen, finish)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -139,7 +182,7 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as form:
-            form.border_title = self.form_title
+            form.border_title = Text(self.form_title)
             yield Label("Host")
             yield Select([(Text(name), conn_id) for name, conn_id in self.hosts], value=self.hosts[0][1],
                          allow_blank=False, id="host")

@@ -98,8 +98,8 @@ class NewVolumeScreen(FormScreen):
     def errors(self) -> dict[str, str]:
         found: dict[str, str | None] = {}
         found["name"] = validate.check_name(self.value("name"), "volume", self.taken)
-        capacity, found["capacity"] = validate.parse_size(self.value("capacity"))
         fmt = self.query_one("#format", Select).value
+        capacity, found["capacity"] = validate.parse_volume_size(self.value("capacity"), str(fmt))
         backing = self.backing
         if backing is not None:
             if fmt != "qcow2":
@@ -116,7 +116,8 @@ class NewVolumeScreen(FormScreen):
         return {key: message for key, message in found.items() if message}
 
     def space_warning(self) -> str | None:
-        capacity, problem = validate.parse_size(self.value("capacity"))
+        capacity, problem = validate.parse_volume_size(self.value("capacity"),
+                                                       str(self.query_one("#format", Select).value))
         if capacity is None or problem:
             return None
         preallocated = self.query_one("#allocation", Select).value == PREALLOCATED
@@ -125,7 +126,7 @@ class NewVolumeScreen(FormScreen):
     def spec(self) -> VolumeSpec | None:
         if self.errors():
             return None
-        capacity, _ = validate.parse_size(self.value("capacity"))
+        capacity, _ = validate.parse_volume_size(self.value("capacity"), str(self.query_one("#format", Select).value))
         backing = self.backing
         preallocate = self.query_one("#allocation", Select).value == PREALLOCATED
         return VolumeSpec(
@@ -184,7 +185,7 @@ class ResizeVolumeScreen(FormScreen):
         self.query_one("#capacity", Input).focus()
 
     def errors(self) -> dict[str, str]:
-        capacity, error = validate.parse_size(self.value("capacity"))
+        capacity, error = validate.parse_volume_size(self.value("capacity"), self.volume.format)
         if error:
             return {"capacity": error}
         shrink = self.query_one("#shrink", Checkbox).value

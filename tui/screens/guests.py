@@ -155,6 +155,9 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         "migrate": ("migrate",),
     }
     SINGLE = frozenset({"rename", "clone", "migrate"})  # these act on the selected guest only
+    # A lifecycle key does what the guest's state calls for: `s` starts (restores a managed
+    # save) or wakes a guest suspended to memory; `r` reboots, or restarts a crashed guest.
+    LIFECYCLE_VERBS = {"start": ("start", "wakeup"), "reboot": ("reboot", "restart")}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
@@ -169,7 +172,10 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             return self.why_no_console()
         if action == "new_guest":
             return None if host_options(self.vd.inventory) else "no connected host that is not read-only"
-        verbs = tuple(str(p) for p in parameters[:1]) if action == "lifecycle" else self.ACTION_VERBS.get(action)
+        if action == "lifecycle":
+            verbs = self.LIFECYCLE_VERBS.get(str(parameters[0]), (str(parameters[0]),)) if parameters else None
+        else:
+            verbs = self.ACTION_VERBS.get(action)
         if verbs is None:
             return None
         targets = [self._selected_guest()] if action in self.SINGLE else self.targets()
@@ -198,12 +204,24 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         return host is None or host.read_only
 
     def action_lifecycle(self, verb: str) -> None:
-        guest_actions.launch(self.vd, verb, self.targets())
+        verbs = self.LIFECYCLE_VERBS.get(verb, (verb,))
+        targets = self.targets()
+        restarts = [g for g in targets if guest_actions.choose(verbs, g) == "restart"]
+        if not restarts:
+            guest_actions.launch(self.vd, verbs, targets)
+            return
+        names = ", ".join(g.name for g in restarts)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                guest_actions.launch(self.vd, verbs, targets)
+
+        self.app.push_screen(ConfirmScreen(f"Restart {names}? It crashed: it is forced off (what the crash "
+                                           "left in memory is lost) and started again."), answered)
 
     def action_pause_resume(self) -> None:
-        targets = self.targets()
-        verb = "resume" if targets and all(g.state == "paused" for g in targets) else "pause"
-        guest_actions.launch(self.vd, verb, targets)
+        """Pauses the running and resumes the paused among the targets, reporting each."""
+        guest_actions.launch(self.vd, ("pause", "resume"), self.targets())
 
     def action_autostart(self) -> None:
         targets = self.targets()

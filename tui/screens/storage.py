@@ -182,11 +182,14 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
     def connection(self):
         return self.app.fleet.get(self.conn_id)
 
-    def _done(self, title: str, success: str | None = None):
-        """A `then` that reports how it went and lists the pool again."""
+    def _done(self, title: str, success: str | None = None, finish=None):
+        """A `then` that reports how it went and lists the pool again; `finish(error)` tells
+        the form that asked for it (which stays open, showing the error, when it failed)."""
 
         def then(result, error: str | None) -> None:
             self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+            if finish is not None:
+                finish(error)
             if error is not None:
                 self.notify(error, title=f"{title}: failed", severity="error", markup=False, timeout=10)
             else:
@@ -214,10 +217,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         if pool is None or self.why_disabled("new"):
             return
 
-        def answered(spec) -> None:
-            if spec is None:
-                return
-
+        def create(spec, finish) -> None:
             def success(created) -> str:
                 got = created.spec
                 made = (f"{got.name}: {got.format}, {size_text(got.capacity)}, "
@@ -230,14 +230,14 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 return made
 
             ask(self, self.connection, lambda conn: volumes_ops.create(conn, self.pool_uuid, spec),
-                self._done("New volume", success), "create volume", long=bool(spec.allocation))
+                self._done("New volume", success, finish), "create volume", long=bool(spec.allocation))
 
         host = self.app.inventory.hosts.get(self.conn_id)
         self.app.push_screen(NewVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
                                              {vol.name for vol in self.volumes}, list(self.volumes),
                                              available=pool.available,
                                              allocates_in_full=bool(host and (host.hypervisor or "").lower()
-                                                                    == "test")), answered)
+                                                                    == "test")).performing(create))
 
     def action_delete(self) -> None:
         vol = self.selected()
@@ -284,24 +284,28 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         if vol is None or self.why_disabled("resize"):
             return
 
-        def run(request) -> None:
+        def run(request, finish) -> None:
             ask(self, self.connection,
                 lambda conn: volumes_ops.resize(conn, self.pool_uuid, vol.name, request.capacity, request.shrink),
-                self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}"),
+                self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}", finish),
                 "resize volume", long=True)
 
-        def answered(request) -> None:
-            if request is None:
-                return
+        def resize(request, finish) -> None:
             if not request.shrink:
-                run(request)
+                run(request, finish)
                 return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    run(request, finish)
+                else:
+                    finish("not shrunk: answered no")
+
             self.app.push_screen(
                 ConfirmScreen(f"Shrink {vol.name} from {size_text(vol.capacity)} to {size_text(request.capacity)}? "
-                              "Whatever lies past the new end is lost."),
-                lambda yes: run(request) if yes else None)
+                              "Whatever lies past the new end is lost."), answered)
 
-        self.app.push_screen(ResizeVolumeScreen(vol), answered)
+        self.app.push_screen(ResizeVolumeScreen(vol).performing(resize))
 
     def action_clone(self) -> None:
         vol = self.selected()

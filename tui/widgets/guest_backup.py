@@ -129,11 +129,9 @@ class BackupTab(GuestTab):
     def action_export(self) -> None:
         name, uuid = self._guest_name(), self.key[1]
 
-        def chosen(answer: ChosenPath | None) -> None:
-            if answer is None:
-                return
-
+        def export(answer: ChosenPath, finish) -> None:
             def done(path, error: str | None) -> None:
+                finish(error)  # a failed export keeps its form open, with the path as typed
                 if error is not None:
                     self._said(f"{name}: export failed: {error}", error=True)
                 else:
@@ -144,7 +142,8 @@ class BackupTab(GuestTab):
         self.app.push_screen(PathScreen(
             "Export the definition", self._intro("Write the definition of ", name,
                                                  " (inactive XML) to a file on this machine."),
-            "File here", recovery.default_export_path(name), "Export", offer_replace=True), chosen)
+            "File here", recovery.default_export_path(name), "Export", offer_replace=True, local=True,
+            work=export))
 
     # -- B: push-mode backup ---------------------------------------------------------
 

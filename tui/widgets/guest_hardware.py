@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from ..backend import validate
+from ..backend.ops import guests as guest_ops
 from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
 from ..forms.confirm import ConfirmScreen
@@ -242,8 +244,14 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     # -- results -------------------------------------------------------------
 
-    def _report(self, outcomes, error: str | None, after: Callable[[list[ops.Outcome]], None] | None = None) -> None:
+    def _report(self, outcomes, error: str | None, after: Callable[[list[ops.Outcome]], None] | None = None,
+                finish: Callable[[str | None], None] | None = None) -> None:
         name = self.guest.name if self.guest else "guest"
+        if finish is not None:
+            # The form that asked stays open, its input kept, when nothing of it was applied.
+            failed = error or "\n".join(o.text() for o in (outcomes if isinstance(outcomes, list) else [outcomes])
+                                         if o.severity == "error" and not o.live_refused)
+            finish(failed or None)
         if error is not None:
             self.last_result = (error, "error")
             self.app.notify(error, title=name, severity="error", markup=False)
@@ -261,8 +269,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             connection.refresh_guest(self.key[1])
         self.reload()
 
-    def _run(self, fn: Callable, action: str, after=None, long: bool = False) -> None:
-        self.ask(fn, lambda result, error: self._report(result, error, after), action, long=long)
+    def _run(self, fn: Callable, action: str, after=None, long: bool = False, finish=None) -> None:
+        self.ask(fn, lambda result, error: self._report(result, error, after, finish), action, long=long)
 
     # -- vCPUs and memory ----------------------------------------------------
 
@@ -270,13 +278,25 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         def warn(vcpus: int | None, kib: int | None) -> str | None:
             return ops.overcommit_warning(self.app.inventory, self.key, vcpus, kib)
 
-        self.app.push_screen(CpuMemoryScreen(self.view, warn), self._cpu_memory_chosen)
+        host = self.app.inventory.hosts.get(self.key[0])
+        memory_limit = validate.memory_limit(host.memory_kib * 1024 if host and host.memory_kib else None,
+                                             self.app.settings.config.thresholds.memory_ratio)
+        view = self.view
 
-    def _cpu_memory_chosen(self, request: CpuMemoryRequest | None) -> None:
+        def opened(max_vcpus: int | None, _error: str | None) -> None:
+            form = CpuMemoryScreen(view, warn, max_vcpus, memory_limit)
+            self.app.push_screen(form.performing(self._cpu_memory_chosen))
+
+        self.ask(lambda conn: guest_ops.vcpu_maximum(conn, uuid=self.key[1]), opened, "vCPU maximum",
+                 opens="cpu memory")
+
+    def _cpu_memory_chosen(self, request: CpuMemoryRequest | None, finish=None) -> None:
         if request is None:
             return
         if request.vcpus is None and request.memory_kib is None:
             self.app.notify("Nothing changed", severity="information")
+            if finish is not None:
+                finish(None)
             return
         warning = ops.overcommit_warning(self.app.inventory, self.key, request.vcpus, request.memory_kib)
         if warning:
@@ -306,7 +326,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
                 self.app.push_screen(ConfirmScreen(question), answered)
 
-        self._run(work, "set vCPUs / memory", after)
+        self._run(work, "set vCPUs / memory", after, finish=finish)
 
     # -- CD-ROM --------------------------------------------------------------
 
@@ -325,20 +345,20 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         cdrom = self.target_cdrom()
         uuid = self.key[1]
         if cdrom is not None:
-            def inserted(request: MediaRequest | None) -> None:
-                if request is not None:
-                    self._run(lambda conn: ops.change_media(conn, uuid, cdrom.target, request.path), "insert media")
+            def inserted(request: MediaRequest, finish) -> None:
+                self._run(lambda conn: ops.change_media(conn, uuid, cdrom.target, request.path), "insert media",
+                          finish=finish)
 
-            self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target), inserted)
+            self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target).performing(inserted))
             return
 
-        def added(request: MediaRequest | None) -> None:
-            if request is not None:
-                self._run(lambda conn: ops.add_cdrom(conn, uuid, request.bus, request.path), "add a CD-ROM drive")
+        def added(request: MediaRequest, finish) -> None:
+            self._run(lambda conn: ops.add_cdrom(conn, uuid, request.bus, request.path), "add a CD-ROM drive",
+                      finish=finish)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.push_screen(MediaScreen(self.volume_choices(), True), added)
+                self.app.push_screen(MediaScreen(self.volume_choices(), True).performing(added))
 
         question = "This guest has no CD-ROM drive. Add one? (for the next boot; QEMU does not hot-plug IDE or SATA CD-ROMs)"
         self.app.push_screen(ConfirmScreen(question), answered)
@@ -356,28 +376,25 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         taken = {d.target for d, _ in self.devices().values() if isinstance(d, dx.DiskDevice)}
         uuid = self.key[1]
 
-        def chosen(request: ops.DiskRequest | None) -> None:
-            if request is None:
-                return
-
+        def chosen(request: ops.DiskRequest, finish) -> None:
             def after(_outcomes) -> None:
                 self.activated()  # the new volume shows in the pickers
 
-            self._run(lambda conn: ops.attach_disk(conn, uuid, request), "attach a disk", after, long=True)
+            self._run(lambda conn: ops.attach_disk(conn, uuid, request), "attach a disk", after, long=True,
+                      finish=finish)
 
-        self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken), chosen)
+        self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken).performing(chosen))
 
     def action_attach_nic(self) -> None:
         inventory = self.app.inventory
         networks = sorted(n.name for (c, _), n in inventory.networks.items() if c == self.key[0])
         uuid = self.key[1]
 
-        def chosen(request: NicRequest | None) -> None:
-            if request is not None:
-                self._run(lambda conn: ops.attach_nic(conn, uuid, request.kind, request.source, request.model,
-                                                      request.mac, request.mode), "attach a NIC")
+        def chosen(request: NicRequest, finish) -> None:
+            self._run(lambda conn: ops.attach_nic(conn, uuid, request.kind, request.source, request.model,
+                                                  request.mac, request.mode), "attach a NIC", finish=finish)
 
-        self.app.push_screen(AttachNicScreen(networks), chosen)
+        self.app.push_screen(AttachNicScreen(networks).performing(chosen))
 
     def action_detach(self) -> None:
         device = self.selected()

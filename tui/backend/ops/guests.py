@@ -12,8 +12,11 @@ import libvirt
 
 from .. import validate
 from ..model import Guest
+from ..states import domain_state
 
-ACTIVE = ("running", "paused", "blocked", "shutting down", "suspended", "crashed")
+CRASHED = domain_state(libvirt.VIR_DOMAIN_CRASHED)
+PM_SUSPENDED = domain_state(libvirt.VIR_DOMAIN_PMSUSPENDED)
+ACTIVE = ("running", "paused", "blocked", "shutting down", PM_SUSPENDED, CRASHED)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ VERBS = {
     "force_off": Verb("force_off", "force off", "forced off"),
     "pause": Verb("pause", "pause", "paused"),
     "resume": Verb("resume", "resume", "resumed"),
+    "wakeup": Verb("wakeup", "wake up", "woken up"),
+    "restart": Verb("restart", "restart (force off, then start)", "restarted"),
     "managed_save": Verb("managed_save", "save (managed)", "saved"),
     "autostart_on": Verb("autostart_on", "turn autostart on", "set to autostart"),
     "autostart_off": Verb("autostart_off", "turn autostart off", "set not to autostart"),
@@ -45,8 +50,18 @@ def why_not(verb: str, guest: Guest) -> str | None:
     """None when `verb` applies to `guest`, else the reason it does not."""
     state = guest.state
     if verb == "start":
-        return None if state in ("shut off", "crashed") else f"{guest.name} is {state}"
+        if state == CRASHED:
+            return f"{guest.name} crashed: F forces it off, then s starts it (or r restarts it)"
+        if state == PM_SUSPENDED:
+            return f"{guest.name} is suspended to memory: s wakes it up"
+        return None if state == "shut off" else f"{guest.name} is {state}"
+    if verb == "wakeup":
+        return None if state == PM_SUSPENDED else f"{guest.name} is {state}, not suspended to memory"
+    if verb == "restart":
+        return None if state == CRASHED else f"{guest.name} is {state}, not crashed"
     if verb in ("shutdown", "reboot"):
+        if state == CRASHED:
+            return f"{guest.name} crashed: r restarts it (forced off, then started), F forces it off"
         return None if state == "running" else f"{guest.name} is {state}, not running"
     if verb == "reset":
         return None if state in ("running", "paused", "blocked") else f"{guest.name} is {state}"
@@ -55,6 +70,8 @@ def why_not(verb: str, guest: Guest) -> str | None:
     if verb == "pause":
         return None if state in ("running", "blocked") else f"{guest.name} is {state}, not running"
     if verb == "resume":
+        if state == PM_SUSPENDED:
+            return f"{guest.name} is suspended to memory, not paused: s wakes it up"
         return None if state == "paused" else f"{guest.name} is {state}, not paused"
     if verb == "managed_save":
         if not guest.persistent:
@@ -81,6 +98,41 @@ def why_not(verb: str, guest: Guest) -> str | None:
     if verb == "delete":
         return None
     return f"unknown action {verb}"
+
+
+def _caps_max_vcpus(xml: str) -> int | None:
+    import xml.etree.ElementTree as ET
+
+    vcpu = ET.fromstring(xml).find("vcpu")
+    value = vcpu.get("max", "") if vcpu is not None else ""
+    return int(value) if value.isdigit() else None
+
+
+def vcpu_maximum(conn: libvirt.virConnect, domain_type: str | None = None, arch: str | None = None,
+                 machine: str | None = None, uuid: str | None = None) -> int | None:
+    """The most vCPUs a guest may have on this host: the domain capabilities' <vcpu max=...>
+    for its type, arch and machine (read from the guest `uuid` when given), else the
+    hypervisor's virConnectGetMaxVcpus (libvirt's older answer: 16 for TCG, which the domain
+    capabilities correct). None when the host says neither."""
+    if uuid is not None:
+        import xml.etree.ElementTree as ET
+
+        root = ET.fromstring(conn.lookupByUUIDString(uuid).XMLDesc(0))
+        domain_type = root.get("type") or domain_type
+        os_type = root.find("os/type")
+        if os_type is not None:
+            arch, machine = os_type.get("arch") or arch, os_type.get("machine") or machine
+    try:
+        caps = _caps_max_vcpus(conn.getDomainCapabilities(None, arch, machine, domain_type, 0))
+    except libvirt.libvirtError:
+        caps = None
+    if caps:
+        return caps
+    try:
+        hypervisor = conn.getMaxVcpus(domain_type)
+    except libvirt.libvirtError:
+        return None
+    return hypervisor if hypervisor > 0 else None
 
 
 def name_problem(name: str, taken: set[str] | frozenset[str] = frozenset(), current: str | None = None) -> str | None:
@@ -110,6 +162,12 @@ def run(conn: libvirt.virConnect, uuid: str, verb: str) -> None:
         dom.suspend()
     elif verb == "resume":
         dom.resume()
+    elif verb == "wakeup":
+        dom.pMWakeup(0)
+    elif verb == "restart":
+        if dom.isActive():
+            dom.destroy()
+        dom.create()
     elif verb == "managed_save":
         dom.managedSave(0)
     elif verb == "autostart_on":

@@ -155,7 +155,13 @@ def read_host_choices(conn: libvirt.virConnect) -> HostChoices:
                 xml = conn.getDomainCapabilities(None, arch, machine, domain_type, 0)
             except libvirt.libvirtError as exc:
                 notes.append(f"{domain_type}: no domain capabilities ({exc.get_error_message()})")
-        offers.append(parse_type_offer(domain_type, types[domain_type], xml, arch))
+        offer = parse_type_offer(domain_type, types[domain_type], xml, arch)
+        if offer.max_vcpus is None:  # no domain capabilities (the test driver): the hypervisor's own maximum
+            try:
+                offer = replace(offer, max_vcpus=conn.getMaxVcpus(domain_type) or None)
+            except libvirt.libvirtError:
+                pass
+        offers.append(offer)
     pools, paths, volumes = [], {}, []
     for pool in conn.listAllStoragePools():
         try:
