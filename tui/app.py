@@ -95,23 +95,20 @@ class VirtdeckApp(App):
         self.key_gate = KeyGate(self, lambda text: self.notify(text, severity="warning", markup=False, timeout=5))
 
     def _handle_exception(self, error: Exception) -> None:
-        """An exception nothing handled: its traceback goes to the log, the terminal gets
-        one line once the screen is gone, and the app exits with status 1."""
+        """An exception nothing handled: its traceback goes to the log and the app exits
+        with status 1. `crash_message` is the one line for the terminal (cli prints it
+        once the screen is gone: Textual would crop it to the terminal's width)."""
         import logging
-
-        from rich.text import Text
 
         root = logging.getLogger()
         logging.getLogger(__name__).error("unexpected error, exiting", exc_info=error)
-        first = not getattr(self, "_crashed", False)
-        self._crashed = True
         super()._handle_exception(error)  # status 1, exits; queues Textual's rich traceback
-        where = next((h.baseFilename for h in root.handlers if isinstance(h, logging.FileHandler)), None)
-        if first:
+        self._exit_renderables.clear()
+        if getattr(self, "crash_message", None) is None:
+            where = next((h.baseFilename for h in root.handlers if isinstance(h, logging.FileHandler)), None)
             summary = (str(error).strip().splitlines() or [""])[0]
-            self._crash_line = Text(f"virtdeck: unexpected error: {type(error).__name__}: {summary}"
-                                    + (f" (traceback in {where})" if where else ""))
-        self._exit_renderables[:] = [self._crash_line]
+            self.crash_message = (f"virtdeck: unexpected error: {type(error).__name__}: {summary}"
+                                  + (f" (traceback in {where})" if where else ""))
 
     # -- keys: one at a time, text fields keep theirs ---------------------------
 

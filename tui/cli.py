@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"virtdeck: unexpected error: {type(exc).__name__}: {summary} (traceback in {log_path})",
               file=terminal or sys.stderr)
         return 1
+    crash = getattr(app, "crash_message", None)
+    if crash:
+        print(crash, file=terminal or sys.stderr)
     log.info("exited with status %s", app.return_code)
     return app.return_code or 0
 

@@ -48,7 +48,7 @@ class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.job_title
+            box.border_title = Text(self.job_title)
             yield Static(Text("starting…"), id="job-status")
             yield ProgressBar(total=None, show_eta=False, id="job-bar")
             hint = "escape: abort" if self.abort is not None else "this cannot be aborted; it goes on after escape"

@@ -64,7 +64,7 @@ class MigrateGuestScreen(FormScreen):
             yield Static(intro, id="intro")
             yield Label("To host")
             if self.targets:
-                yield Select(self.targets, value=self.targets[0][1], allow_blank=False, id="target")
+                yield Select([(Text(label), c) for label, c in self.targets], value=self.targets[0][1], allow_blank=False, id="target")
             else:
                 yield Static(Text("No other connected host can take it: connect one in view 4 (n).",
                                   style="bold red"), id="target")

@@ -87,7 +87,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
         with VerticalScroll() as form:
             form.border_title = "New virtual network"
             yield Label("Host")
-            yield Select(self.hosts, value=self.first_host, allow_blank=False, id="host")
+            yield Select([(Text(label), c) for label, c in self.hosts], value=self.first_host, allow_blank=False, id="host")
             yield Horizontal(
                 Vertical(Label("Name"), Input(placeholder="e.g. lab-net", id="name"), classes="cell"),
                 Vertical(Label("Mode"), Select(MODES, value="nat", allow_blank=False, id="mode"), classes="cell"),

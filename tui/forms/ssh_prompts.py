@@ -74,7 +74,7 @@ class SecretScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"{KINDS.get(self.kind, 'SSH')} for {self.host}"
+            box.border_title = Text(f"{KINDS.get(self.kind, 'SSH')} for {self.host}")
             yield Static(Text(self.prompt))
             yield Input(password=self.kind != "kbdint" or "password" in self.prompt.lower(), id="secret")
             yield Static(Text("enter: send    escape: cancel (this host stays disconnected)", style="dim"))

@@ -39,7 +39,7 @@ class XmlDiffScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.sheet_title
+            box.border_title = Text(self.sheet_title)
             with VerticalScroll(id="diff"):
                 yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
             yield Static(Text("y: define this    n / escape: drop the change", style="dim"))

@@ -40,7 +40,7 @@ class XmlPreviewScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.sheet_title
+            box.border_title = Text(self.sheet_title)
             with VerticalScroll(id="xml"):
                 yield Static(Syntax(self.xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=True),
                              id="xml-text")

@@ -42,7 +42,7 @@ class DetailsScreen(ModalScreen[None]):
                 continue
             table.add_row(Text(label), Text(value) if value not in (None, "") else Text("—", style="dim"))
         with VerticalScroll() as scroll:
-            scroll.border_title = self.sheet_title
+            scroll.border_title = Text(self.sheet_title)
             yield Static(table)
         yield KeyFooter()
 

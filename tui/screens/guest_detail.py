@@ -127,7 +127,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
             for label, value in guest_sheet.guest_facts(inventory, self.key, self.overview):
                 table.add_row(Text(label), Text(value) if value else Text("—", style="dim"))
             facts_box.update(table)
-            self.query_one("#facts").border_title = guest.name
+            self.query_one("#facts").border_title = Text(guest.name)
         stats = inventory.stats.get(self.key)
         history = self.app.history.guests.get(self.key)
         for name, label, fmt in PANES:

@@ -191,7 +191,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-keys") as box:
-            box.border_title = f"Keys: {self.under_title}"
+            box.border_title = Text(f"Keys: {self.under_title}")
             box.border_subtitle = "escape closes"
             with Horizontal():
                 for column in columns(self.sections):
