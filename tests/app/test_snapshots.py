@@ -228,6 +228,9 @@ async def test_export_and_import_definition_round_trip(tmp_path, fresh_default, 
         await wait_for(pilot, lambda: screen_name(app) == "PathScreen")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: any("exists" in n for n in notes(app)), what="the refusal")
+        assert screen_name(app) == "PathScreen"  # the refused form stays, to tick replace or change the path
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
 
         # importing while the guest exists is refused in the form, with the reason
         assert any(c.title == "Import a guest definition" for c in app.get_system_commands(app.screen))
