@@ -108,7 +108,7 @@ def test_consoles_and_graphics():
     ))
     assert [(c.element, c.target, c.source) for c in chars] == [
         ("serial", "isa-serial port 0", "/dev/pts/4"), ("console", "serial port 0", "/dev/pts/4")]
-    assert graphics[0] == dx.Graphics("vnc", "127.0.0.1", 5901, None, True)
+    assert graphics[0] == dx.Graphics("vnc", "127.0.0.1", 5901, None, True, "address", None, "5901")
     assert graphics[1].port is None
 
 

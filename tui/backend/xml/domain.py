@@ -143,6 +143,8 @@ def parse_interfaces(xml: str) -> tuple[InterfaceInfo, ...]:
         value = None
         if source is not None:
             value = source.get("network") or source.get("bridge") or source.get("dev")
+            if value is None and source.get("path"):
+                value = vhost_user_text(source)
         mac = iface.find("mac")
         model = iface.find("model")
         target = iface.find("target")
@@ -229,10 +231,49 @@ def _source_of(kind: str, el: ET.Element | None) -> tuple[str | None, str | None
         pool, volume = el.get("pool"), el.get("volume")
         return (f"{pool}/{volume}" if pool or volume else None), None
     if kind == "network":
-        name = el.get("name")
-        return f"{el.get('protocol', 'network')}:{name}" if name else el.get("protocol"), None
+        return network_source_text(el), None
     path = el.get("file") or el.get("dev") or el.get("dir")
     return path, path
+
+
+# Protocols whose images a URL names (scheme://host:port/name); the rest are written their own way below.
+_URL_PROTOCOLS = frozenset({"http", "https", "ftp", "ftps", "tftp", "nbd", "gluster", "iscsi", "nfs", "ssh",
+                            "sheepdog", "vxhs"})
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21", "ftps": "990", "tftp": "69"}
+
+
+def _host_port(host: ET.Element) -> str:
+    name = host.get("name") or ""
+    if ":" in name and not name.startswith("["):  # an IPv6 literal
+        name = f"[{name}]"
+    return f"{name}:{host.get('port')}" if host.get("port") else name
+
+
+def network_source_text(el: ET.Element) -> str:
+    """A network disk's <source> as one line that keeps every host, port and socket:
+    ``nbd://nbd.example.org:10809/export``, ``nbd+unix:///export?socket=/run/nbd.sock``,
+    ``rbd:pool/image @ mon1:6789,mon2:6789``, ``gluster://h:24007/vol/path``,
+    ``iscsi://h:3260/iqn.../1``, ``https://h/iso?query``."""
+    protocol = el.get("protocol") or "network"
+    name = el.get("name") or ""
+    hosts = el.findall("host")
+    sockets = [h.get("socket") for h in hosts if h.get("transport") == "unix" and h.get("socket")]
+    tcp = [h for h in hosts if h.get("transport", "tcp") != "unix" and h.get("name")]
+    query = el.get("query")
+    if protocol == "rbd" or protocol not in _URL_PROTOCOLS:
+        text = f"{protocol}:{name}" if name else protocol
+        if tcp:
+            text += " @ " + ",".join(_host_port(h) for h in tcp)
+        if sockets:
+            text += " @ " + ",".join(f"unix:{s}" for s in sockets)
+        return text
+    path = name if name.startswith("/") or not name else f"/{name}"
+    if sockets:
+        text = f"{protocol}+unix://{path or '/'}?socket={sockets[0]}"
+        return text + (f"&{query}" if query else "")
+    authority = ",".join(_host_port(h) for h in tcp)
+    text = f"{protocol}://{authority}{path}"
+    return text + (f"?{query}" if query else "")
 
 
 def _backing_chain(el: ET.Element) -> tuple[Layer, ...]:
@@ -313,6 +354,8 @@ def parse_nics(xml: str | bytes) -> tuple[NicDevice, ...]:
                 source = f"bridge {src.get('bridge')}"
             elif src.get("dev"):
                 source = f"{kind} {src.get('dev')}" + (f" ({src.get('mode')})" if src.get("mode") else "")
+            elif src.get("path"):
+                source = vhost_user_text(src)
         mac, model, link, target = (iface.find(t) for t in ("mac", "model", "link", "target"))
         found.append(NicDevice(
             mac=mac.get("address").lower() if mac is not None and mac.get("address") else None,
@@ -323,6 +366,13 @@ def parse_nics(xml: str | bytes) -> tuple[NicDevice, ...]:
             target=target.get("dev") if target is not None else None,
         ))
     return tuple(found)
+
+
+def vhost_user_text(src: ET.Element) -> str:
+    """A vhost-user NIC's <source type='unix' path=... mode=...>: the socket and who creates it."""
+    mode = src.get("mode")
+    role = {"client": "QEMU connects", "server": "QEMU listens"}.get(mode or "", mode)
+    return f"socket {src.get('path')}" + (f" ({mode}: {role})" if mode else "")
 
 
 @dataclass(frozen=True)
@@ -336,10 +386,13 @@ class CharDevice:
 @dataclass(frozen=True)
 class Graphics:
     kind: str  # vnc, spice, ...
-    listen: str | None
+    listen: str | None  # an address, or a socket path; None when there is neither
     port: int | None  # None until the guest runs (autoport) or when there is none
     tls_port: int | None
     autoport: bool
+    listen_type: str = "address"  # address, network, socket, none (libvirt's <listen type>)
+    listen_network: str | None = None  # the network of a listen type='network'
+    port_attr: str | None = None  # <graphics port=...> as written: "-1" on a running guest means no port
 
 
 def _port(value: str | None) -> int | None:
@@ -366,15 +419,107 @@ def parse_consoles(xml: str | bytes) -> tuple[tuple[CharDevice, ...], tuple[Grap
             if source is None and dev.get("tty"):
                 source = dev.get("tty")
             chars.append(CharDevice(element, dev.get("type", "?"), " ".join(w for w in words if w), source))
-    graphics = []
-    for g in root.findall("devices/graphics"):
-        listen = g.get("listen")
-        listen_el = g.find("listen")
-        if listen_el is not None:
-            listen = listen_el.get("address") or listen_el.get("socket") or listen or listen_el.get("type")
-        graphics.append(Graphics(g.get("type", "?"), listen, _port(g.get("port")), _port(g.get("tlsPort")),
-                                 g.get("autoport") == "yes"))
+    graphics = [parse_graphics(g) for g in root.findall("devices/graphics")]
     return tuple(chars), tuple(graphics)
+
+
+def parse_graphics(g: ET.Element) -> Graphics:
+    """One <graphics>: its first <listen> (or the legacy listen= / socket= attributes) and ports."""
+    listen = g.get("listen")
+    listen_type = "socket" if g.get("socket") else "address"
+    network = None
+    listen_el = g.find("listen")
+    if g.get("socket"):
+        listen = g.get("socket")
+    if listen_el is not None:
+        listen_type = listen_el.get("type") or listen_type
+        network = listen_el.get("network")
+        listen = listen_el.get("socket") or listen_el.get("address") or (listen if listen_type == "address" else None)
+    if listen_type == "none":
+        listen = None
+    return Graphics(g.get("type", "?"), listen, _port(g.get("port")), _port(g.get("tlsPort")),
+                    g.get("autoport") == "yes", listen_type, network, g.get("port"))
+
+
+# <os><boot dev=...> words, as a user reads them.
+BOOT_DEVS = {"hd": "hard disk", "cdrom": "CD-ROM", "network": "network (PXE)", "fd": "floppy"}
+
+
+@dataclass(frozen=True)
+class BootPlan:
+    """What the guest boots from, in order, and where that order comes from."""
+    source: str  # "devices" (per-device <boot order>), "os" (<os><boot dev>), "default", "kernel"
+    entries: tuple[str, ...]
+    menu: bool = False  # <bootmenu enable='yes'>
+
+
+def _boot_label(el: ET.Element) -> str:
+    tag = el.tag
+    if tag == "disk":
+        target = el.find("target")
+        dev = target.get("dev") if target is not None else "?"
+        return f"{'CD-ROM' if el.get('device') == 'cdrom' else el.get('device', 'disk')} {dev}"
+    if tag == "interface":
+        mac = el.find("mac")
+        return f"NIC {mac.get('address') if mac is not None else '?'}"
+    if tag == "hostdev":
+        kind = el.get("type", "")
+        vendor, product = el.find("source/vendor"), el.find("source/product")
+        if vendor is not None and product is not None:
+            return f"USB host device {vendor.get('id')}:{product.get('id')}"
+        address = el.find("source/address")
+        if address is not None and kind == "pci":
+            parts = [address.get(a, "0").removeprefix("0x") for a in ("domain", "bus", "slot", "function")]
+            return f"PCI host device {parts[0]:0>4}:{parts[1]:0>2}:{parts[2]:0>2}.{parts[3]}"
+        return f"{kind.upper() or 'host'} host device"
+    if tag == "redirdev":
+        return f"USB redirection ({el.get('type', '?')})"
+    return tag
+
+
+_BOOT_DEVICES = {"hd": ("disk", "lun"), "cdrom": ("cdrom",), "fd": ("floppy",)}
+
+
+def _first_target(root: ET.Element, dev: str) -> str | None:
+    """The target of the first disk an <os><boot dev> word names (vda for hd, sda for cdrom ...)."""
+    for disk in root.findall("devices/disk"):
+        if disk.get("device", "disk") in _BOOT_DEVICES.get(dev, ()):
+            target = disk.find("target")
+            return target.get("dev") if target is not None else "?"
+    return None
+
+
+def parse_boot(xml: str | bytes) -> BootPlan:
+    """The boot order libvirt follows: a direct-boot kernel; else per-device <boot order> when any
+    device has one (disks, NICs, host devices, USB redirection); else the <os><boot dev> list; else
+    the first hard disk, libvirt's default."""
+    root = _root(xml)
+    menu = root.find("os/bootmenu")
+    menu_on = menu is not None and menu.get("enable") == "yes"
+    ordered = []
+    for el in root.find("devices") if root.find("devices") is not None else ():
+        boot = el.find("boot")
+        if boot is not None and boot.get("order"):
+            try:
+                ordered.append((int(boot.get("order")), _boot_label(el)))
+            except ValueError:
+                continue
+    if root.find("os/kernel") is not None:  # QEMU loads the kernel whatever the boot order says
+        return BootPlan("kernel", (f"kernel {root.findtext('os/kernel')}",), menu_on)
+    if ordered:
+        return BootPlan("devices", tuple(label for _, label in sorted(ordered)), menu_on)
+    devs = [b.get("dev", "") for b in root.findall("os/boot")]
+    source = "os" if devs else "default"
+    entries = []
+    for dev in devs or ["hd"]:
+        label = BOOT_DEVS.get(dev, dev)
+        if dev == "network":
+            nic = root.find("devices/interface/mac")
+            entries.append(f"{label}, NIC {nic.get('address')}" if nic is not None else f"{label}: no NIC")
+            continue
+        first = _first_target(root, dev)
+        entries.append(f"{label} {first}" if first else f"{label}: none attached")
+    return BootPlan(source, tuple(entries), menu_on)
 
 
 def parse_agent_channel(xml: str | bytes) -> str | None:
