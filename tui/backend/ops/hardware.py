@@ -18,6 +18,7 @@ from .. import validate
 from ..inventory import Inventory
 from ..overcommit import ACTIVE_STATES, Thresholds, host_load
 from ..xml import devices as dx
+from ..xml import rewrite
 
 LIVE = libvirt.VIR_DOMAIN_AFFECT_LIVE
 CONFIG = libvirt.VIR_DOMAIN_AFFECT_CONFIG
@@ -220,7 +221,9 @@ def _scoped_call(outcome: Outcome, dom: libvirt.virDomain, call, words_done: str
 
 
 def _xml(dom: libvirt.virDomain, inactive: bool) -> ET.Element:
-    return ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0))
+    """The definition (next boot's or live) to take a device from: a device sent back to libvirt
+    (media change, detach) goes as written, namespaced parts and all."""
+    return rewrite.parse_domain(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0))
 
 
 def change_media(conn: libvirt.virConnect, uuid: str, target: str, path: str | None) -> Outcome:
@@ -384,11 +387,23 @@ def detach(conn: libvirt.virConnect, uuid: str, ident: str, wait: float = RELEAS
 
 
 def set_boot_order(conn: libvirt.virConnect, uuid: str, order: tuple[str, ...]) -> Outcome:
-    """Save `order` (device idents) to the persistent definition: it applies from the next boot."""
+    """Save `order` (device idents) to the persistent definition: it applies from the next boot.
+
+    The definition is read with its secrets (graphics and disk passwords stay) and only the
+    boot entries change. A guest that boots by <os><boot dev=...> is converted to per-device
+    orders (libvirt takes one or the other), and the outcome says so."""
     dom = conn.lookupByUUIDString(uuid)
     if not dom.isPersistent():
         raise ValueError("the boot order is kept in the persistent definition; this guest is transient")
-    xml = dx.set_boot_order(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE), order)
+    before = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+    old = dx.parse_hardware(before)
+    xml = dx.set_boot_order(before, order)
     conn.defineXML(xml)
-    names = [ident.partition(":")[2] for ident in order]
-    return Outcome("boot order", [f"{', '.join(names) or 'none'} (next boot)"])
+    saved = dx.parse_hardware(xml).boot_order()
+    names = [ident.partition(":")[2] for ident in saved]
+    outcome = Outcome("boot order", [f"{', '.join(names) or 'none'} (next boot)"])
+    if old.os_boot:
+        outcome.applied.append(
+            "converted from <os><boot dev=...> (" + ", ".join(old.os_boot) + ") to per-device boot orders: "
+            "libvirt takes one or the other")
+    return outcome

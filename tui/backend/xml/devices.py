@@ -11,6 +11,7 @@ import string
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from . import rewrite
 from .domain import to_kib
 
 DISK_BUSES = ("virtio", "sata", "scsi", "usb", "ide")
@@ -21,7 +22,11 @@ DIRECT_MODES = ("vepa", "bridge", "private", "passthrough")
 DISK_FORMATS = ("qcow2", "raw")
 _PREFIX = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd", "xen": "xvd"}
 # Which devices an <os><boot dev=...> entry names.
-_BOOT_DEVS = {"hd": "disk", "cdrom": "cdrom", "network": "nic"}
+_BOOT_DEVS = {"hd": "disk", "cdrom": "cdrom", "network": "nic", "fd": "floppy"}
+# Devices that may carry a <boot order=N/> (libvirt's schema: deviceBoot).
+BOOT_TAGS = ("disk", "interface", "hostdev", "redirdev", "filesystem")
+# Those the Hardware tab lists as rows; the others keep their boot entry through every change.
+_LISTED = ("disk", "interface")
 
 
 @dataclass(frozen=True)
@@ -64,13 +69,17 @@ class Hardware:
     os_boot: tuple[str, ...]  # <os><boot dev=...> in order (empty when devices carry <boot order=>)
     disks: tuple[DiskDevice, ...]
     nics: tuple[NicDevice, ...]
+    # (ident, order) of the host devices, USB redirections and filesystems that carry a boot order
+    boot_others: tuple[tuple[str, int], ...] = ()
 
     def boot_order(self) -> tuple[str, ...]:
-        """Device idents in boot order, from per-device orders or else from <os><boot dev>."""
+        """Device idents in boot order, from per-device orders (every device that carries one)
+        or else from <os><boot dev>."""
         devices = [*self.disks, *self.nics]
-        ordered = sorted((d for d in devices if d.boot_order is not None), key=lambda d: d.boot_order)
-        if ordered:
-            return tuple(d.ident for d in ordered)
+        entries = [(d.boot_order, d.ident) for d in devices if d.boot_order is not None]
+        entries += [(order, ident) for ident, order in self.boot_others]
+        if entries:
+            return tuple(ident for _order, ident in sorted(entries, key=lambda entry: entry[0]))
         found = []
         for dev in self.os_boot:
             kind = _BOOT_DEVS.get(dev)
@@ -81,7 +90,9 @@ class Hardware:
 
 
 def _kind(device: DiskDevice | NicDevice) -> str:
-    return "nic" if isinstance(device, NicDevice) else ("cdrom" if device.device == "cdrom" else "disk")
+    if isinstance(device, NicDevice):
+        return "nic"
+    return device.device if device.device in ("cdrom", "floppy") else "disk"
 
 
 def device_xml(element: ET.Element) -> str:
@@ -175,7 +186,82 @@ def parse_hardware(xml: str | bytes) -> Hardware:
         os_boot=tuple(b.get("dev", "") for b in root.findall("os/boot")),
         disks=tuple(parse_disk(d) for d in root.findall("devices/disk")),
         nics=tuple(parse_nic(i) for i in root.findall("devices/interface")),
+        boot_others=tuple((ident, _boot(el)) for ident, el in boot_devices(root)
+                          if el.tag not in _LISTED and _boot(el) is not None),
     )
+
+
+# -- devices that carry a boot order -------------------------------------------
+
+
+def _hex(value: str | None) -> str:
+    text = (value or "?").strip().lower()
+    return text[2:] if text.startswith("0x") else text
+
+
+def _hostdev_label(el: ET.Element) -> str:
+    kind = el.get("type", "?")
+    source = el.find("source")
+    if source is None:
+        return f"{kind.upper()} host device"
+    vendor, product, address = source.find("vendor"), source.find("product"), source.find("address")
+    if kind == "usb" and vendor is not None and product is not None:
+        return f"USB host device {_hex(vendor.get('id'))}:{_hex(product.get('id'))}"
+    if kind == "usb" and address is not None:
+        return f"USB host device bus {address.get('bus', '?')} device {address.get('device', '?')}"
+    if kind == "pci" and address is not None:
+        try:
+            parts = [int(address.get(key) or "0", 0) for key in ("domain", "bus", "slot", "function")]
+            return "PCI host device {:04x}:{:02x}:{:02x}.{:x}".format(*parts)
+        except ValueError:
+            pass
+    if kind == "mdev" and address is not None and address.get("uuid"):
+        return f"mediated device {address.get('uuid')}"
+    adapter = source.find("adapter")
+    if kind == "scsi" and adapter is not None and address is not None:
+        return (f"SCSI host device {adapter.get('name', '?')} "
+                f"{address.get('bus', '?')}:{address.get('target', '?')}:{address.get('unit', '?')}")
+    return f"{kind.upper()} host device"
+
+
+def _redirdev_label(el: ET.Element) -> str:
+    label = f"{el.get('bus', 'usb').upper()} redirection ({el.get('type', '?')}"
+    source = el.find("source")
+    if source is not None and source.get("host"):
+        label += f" {source.get('host')}:{source.get('service', '?')}"
+    return label + ")"
+
+
+def _filesystem_label(el: ET.Element) -> str:
+    target = el.find("target")
+    return f"filesystem {target.get('dir', '?') if target is not None else '?'}"
+
+
+def boot_devices(root: ET.Element) -> list[tuple[str, ET.Element]]:
+    """(ident, element) of every device that may carry a <boot order=>, in document order:
+    disk:vda, nic:52:54:..., hostdev:PCI host device 0000:06:02.0, redirdev:USB redirection
+    (spicevmc), filesystem:filesystem share; a label that repeats gets ' #2', ' #3' ..."""
+    found = []
+    seen: dict[str, int] = {}
+    devices = root.find("devices")
+    for el in list(devices) if devices is not None else []:
+        if el.tag == "disk":
+            target = el.find("target")
+            ident = f"disk:{target.get('dev', '') if target is not None else ''}"
+        elif el.tag == "interface":
+            mac = el.find("mac")
+            ident = f"nic:{mac.get('address').lower() if mac is not None and mac.get('address') else None}"
+        elif el.tag in ("hostdev", "redirdev", "filesystem"):
+            label = {"hostdev": _hostdev_label, "redirdev": _redirdev_label,
+                     "filesystem": _filesystem_label}[el.tag](el)
+            ident = f"{el.tag}:{label}"
+            seen[ident] = seen.get(ident, 0) + 1
+            if seen[ident] > 1:
+                ident = f"{ident} #{seen[ident]}"
+        else:
+            continue
+        found.append((ident, el))
+    return found
 
 
 # -- builders ---------------------------------------------------------------
@@ -228,7 +314,7 @@ def nic_element(kind: str, source: str, model: str, mac: str | None = None, mode
 
 
 def find_device(root: ET.Element, ident: str) -> ET.Element | None:
-    """The <disk> or <interface> element an ident (disk:vdb, nic:52:54:...) names."""
+    """The device element an ident (disk:vdb, nic:52:54:..., hostdev:..., see `boot_devices`) names."""
     kind, _, key = ident.partition(":")
     if kind == "disk":
         for disk in root.findall("devices/disk"):
@@ -240,32 +326,58 @@ def find_device(root: ET.Element, ident: str) -> ET.Element | None:
             mac = iface.find("mac")
             if mac is not None and (mac.get("address") or "").lower() == key.lower():
                 return iface
+    else:
+        return next((el for found, el in boot_devices(root) if found == ident), None)
     return None
 
 
 def set_boot_order(xml: str | bytes, order: list[str] | tuple[str, ...]) -> str:
-    """The domain with `order` (device idents) as per-device <boot order=>; <os><boot> goes
-    (libvirt refuses both at once) and devices not listed get no boot entry."""
-    root = _root(xml)
+    """The domain with `order` (device idents) as per-device <boot order=1..n>.
+
+    Every element and attribute it does not own stays as written. <os><boot dev> goes
+    (libvirt refuses both at once). A disk or NIC not in `order` loses its boot entry (that is
+    how one is taken out); a host device, USB redirection or filesystem that carries one and is
+    not in `order` keeps it, in its old place among the others. A <boot> that stays keeps its
+    other attributes (loadparm) and its place in the device.
+    """
+    root = rewrite.parse_domain(xml)
+    devices = boot_devices(root)
+    known = {ident for ident, _el in devices}
+    for ident in order:
+        if ident not in known:
+            raise ValueError(f"no device {ident} in the domain")
+    if len(set(order)) != len(order):
+        raise ValueError("a device is named twice in the boot order")
+    old = {ident: _boot(el) for ident, el in devices if _boot(el) is not None}
+    final = list(order)
+    kept = sorted((ident for ident, el in devices if el.tag not in _LISTED and ident in old and ident not in order),
+                  key=lambda ident: old[ident])
+    for ident in kept:
+        later = (n for n, other in enumerate(final) if old.get(other, float("inf")) > old[ident])
+        final.insert(next(later, len(final)), ident)
+    position = {ident: number for number, ident in enumerate(final, start=1)}
     os_el = root.find("os")
     if os_el is not None:
         for boot in os_el.findall("boot"):
             os_el.remove(boot)
-    for el in [*root.findall("devices/disk"), *root.findall("devices/interface"),
-               *root.findall("devices/hostdev"), *root.findall("devices/redirdev")]:
-        for boot in el.findall("boot"):
-            el.remove(boot)
-    for number, ident in enumerate(order, start=1):
-        el = find_device(root, ident)
-        if el is None:
-            raise ValueError(f"no device {ident} in the domain")
-        boot = ET.Element("boot", {"order": str(number)})
+    for ident, el in devices:
+        boots = el.findall("boot")
+        if ident not in position:
+            for boot in boots:
+                el.remove(boot)
+            continue
+        if boots:
+            boots[0].set("order", str(position[ident]))
+            for extra in boots[1:]:
+                el.remove(extra)
+            continue
+        boot = ET.Element("boot", {"order": str(position[ident])})
         # libvirt's schema does not care about position, but keep it after <target> like libvirt writes it
         children = list(el)
         index = next((i + 1 for i, child in enumerate(children) if child.tag in ("target", "model", "source")),
                      len(children))
         el.insert(index, boot)
-    return ET.tostring(root, encoding="unicode")
+    return rewrite.serialize(root)
 
 
 def moved(order: tuple[str, ...], ident: str, step: int) -> tuple[str, ...]:
