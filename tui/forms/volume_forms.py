@@ -445,7 +445,12 @@ class VolumeInfoScreen(ModalScreen[None]):
         for depth, (path, fmt) in enumerate(info.backing_chain):
             text.append(("" if depth == 0 else " " * 12) + "└" * (depth > 0) + f"{path} ({fmt or '?'})\n")
         text.append(f"{'Used by':<12}", style="bold")
-        text.append(", ".join(info.users) if info.users else "no guest of this host")
+        if not info.uses:
+            text.append("no guest or volume of this host")
+        for index, use in enumerate(info.uses):
+            text.append(("\n" + " " * 12) * (index > 0) + use.text)
+            if use.guest is not None:
+                text.append(f" ({use.state or ('running' if use.active else 'shut off')})", style="dim")
         return text
 
     def compose(self) -> ComposeResult:

@@ -239,45 +239,65 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                                              allocates_in_full=bool(host and (host.hypervisor or "").lower()
                                                                     == "test")).performing(create))
 
+    def _guarded(self, vol, action: str, title: str, go, refused=None) -> None:
+        """Ask the worker who needs `vol` and what that allows for `action`; a refusal is said
+        (or handed to `refused`), else `go(warnings)` runs with what breaks, guests named."""
+
+        def checked(verdict, error) -> None:
+            if error is not None:
+                self.notify(error, title=f"{title} {vol.name}", severity="error", markup=False)
+                return
+            if verdict.refusal is not None:
+                if refused is not None:
+                    refused(verdict.refusal)
+                else:
+                    self.notify(f"{verdict.refusal}.", title=f"{title}: refused", severity="error", markup=False,
+                                timeout=10)
+                return
+            go(verdict.warnings)
+
+        def look(conn):
+            return volumes_ops.guard(action, vol.name,
+                                     volumes_ops.uses(conn, volumes_ops.volume_of(conn, self.pool_uuid, vol.name)))
+
+        ask(self, self.connection, look, checked, "volume users", opens=f"{action} volume")
+
+    @staticmethod
+    def _question(head: str, warnings: tuple[str, ...]) -> str:
+        return head + "".join(f"\n• {warning}" for warning in warnings)
+
     def action_delete(self) -> None:
         vol = self.selected()
         if vol is None or self.why_disabled("delete"):
             return
 
-        def checked(users, error) -> None:
-            if error is not None:
-                self.notify(error, title=f"Delete {vol.name}", severity="error", markup=False)
-                return
-            if users:
-                self.notify(f"{vol.name} is a disk of {', '.join(users)}: remove it from the guest first.",
-                            title="Delete: refused", severity="error", markup=False, timeout=10)
-                return
-
+        def go(warnings) -> None:
             def answered(yes: bool | None) -> None:
                 if yes:
                     ask(self, self.connection, lambda conn: volumes_ops.delete(conn, self.pool_uuid, vol.name),
                         self._done("Delete", f"{vol.name} deleted"), "delete volume")
 
-            self.app.push_screen(ConfirmScreen(f"Delete the volume {vol.name} ({size_text(vol.capacity)})? "
-                                               "Its data is lost."), answered)
+            self.app.push_screen(ConfirmScreen(self._question(
+                f"Delete the volume {vol.name} ({size_text(vol.capacity)})? Its data is lost.", warnings)), answered)
 
-        ask(self, self.connection,
-            lambda conn: volumes_ops.users(conn, volumes_ops.volume_of(conn, self.pool_uuid, vol.name)),
-            checked, "volume users", opens="delete volume")
+        self._guarded(vol, volumes_ops.DELETE, "Delete", go)
 
     def action_wipe(self) -> None:
         vol = self.selected()
         if vol is None or self.why_disabled("wipe"):
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.notify(f"{vol.name}: wiping…", title="Wipe", markup=False, timeout=3)
-                ask(self, self.connection, lambda conn: volumes_ops.wipe(conn, self.pool_uuid, vol.name),
-                    self._done("Wipe", f"{vol.name} wiped"), "wipe volume", long=True)
+        def go(warnings) -> None:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.notify(f"{vol.name}: wiping…", title="Wipe", markup=False, timeout=3)
+                    ask(self, self.connection, lambda conn: volumes_ops.wipe(conn, self.pool_uuid, vol.name),
+                        self._done("Wipe", f"{vol.name} wiped"), "wipe volume", long=True)
 
-        self.app.push_screen(ConfirmScreen(f"Wipe {vol.name}? Every byte of it is overwritten with zeros."),
-                             answered)
+            self.app.push_screen(ConfirmScreen(self._question(
+                f"Wipe {vol.name}? Every byte of it is overwritten with zeros.", warnings)), answered)
+
+        self._guarded(vol, volumes_ops.WIPE, "Wipe", go)
 
     def action_resize(self) -> None:
         vol = self.selected()
@@ -295,15 +315,18 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 run(request, finish)
                 return
 
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    run(request, finish)
-                else:
-                    finish("not shrunk: answered no")
+            def go(warnings) -> None:
+                def answered(yes: bool | None) -> None:
+                    if yes:
+                        run(request, finish)
+                    else:
+                        finish("not shrunk: answered no")
 
-            self.app.push_screen(
-                ConfirmScreen(f"Shrink {vol.name} from {size_text(vol.capacity)} to {size_text(request.capacity)}? "
-                              "Whatever lies past the new end is lost."), answered)
+                self.app.push_screen(ConfirmScreen(self._question(
+                    f"Shrink {vol.name} from {size_text(vol.capacity)} to {size_text(request.capacity)}? "
+                    "Whatever lies past the new end is lost.", warnings)), answered)
+
+            self._guarded(vol, volumes_ops.SHRINK, "Shrink", go, refused=lambda why: finish(f"not shrunk: {why}"))
 
         self.app.push_screen(ResizeVolumeScreen(vol).performing(resize))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import libvirt
 
+from ..xml import rewrite
 from .jobs import Progress
 
 
@@ -94,16 +95,23 @@ def _volume_xml(name: str, capacity: int, fmt: str | None) -> str:
 
 
 def clone_xml(xml: str, new_name: str, new_paths: dict[str, tuple[str, str, str]]) -> str:
-    """The definition of the clone: `new_paths` maps a disk target to (pool, volume, path)."""
-    root = ET.fromstring(xml)
+    """The definition of the clone: `new_paths` maps a disk target to (pool, volume, path).
+
+    What makes a guest itself goes (UUID, MACs, host-side NIC names, fixed graphics ports,
+    the NVRAM file's path); everything else stays as written, namespaced metadata included."""
+    root = rewrite.parse_domain(xml)
     root.find("name").text = new_name
     for tag in ("uuid",):
         for element in root.findall(tag):
             root.remove(element)
     os_element = root.find("os")
     if os_element is not None:
-        for nvram in os_element.findall("nvram"):  # libvirt makes a fresh one from the template
-            os_element.remove(nvram)
+        for nvram in os_element.findall("nvram"):
+            # The clone gets a file of its own, made by libvirt from the template, which stays.
+            nvram.text = None
+            for source in nvram.findall("source"):
+                nvram.remove(source)
+            nvram.attrib.pop("type", None)
     devices = root.find("devices")
     for interface in devices.findall("interface") if devices is not None else []:
         for mac in interface.findall("mac"):
@@ -131,7 +139,7 @@ def clone_xml(xml: str, new_name: str, new_paths: dict[str, tuple[str, str, str]
             source.set("file", path)
         for backing in disk.findall("backingStore"):
             disk.remove(backing)
-    return ET.tostring(root, encoding="unicode")
+    return rewrite.serialize(root)
 
 
 def _watch_allocation(vol_lookup, total: int, progress: Progress, what: str, stop: threading.Event) -> None:

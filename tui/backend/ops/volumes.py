@@ -25,8 +25,8 @@ CHUNK = 256 * 1024
 PROGRESS_EVERY = 0.1  # seconds between progress reports
 
 
-class VolumeInUse(Exception):
-    """A guest's disk is this volume."""
+class VolumeInUse(ValueError):
+    """A guest (or another volume) needs this volume, so the change is refused."""
 
 
 class Cancelled(Exception):
@@ -97,22 +97,233 @@ def volume_of(conn: libvirt.virConnect, pool_uuid: str, name: str) -> libvirt.vi
     return pool_of(conn, pool_uuid).storageVolLookupByName(name)
 
 
-def users(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> list[str]:
-    """Names of the guests of this host whose disks use the volume (live or next boot)."""
-    wanted = {vol.path(), f"{vol.storagePoolLookupByVolume().name()}/{vol.name()}"}
-    names = []
+# -- who needs a volume -----------------------------------------------------------
+
+_DEVICE_WORDS = {"disk": "disk", "cdrom": "CD-ROM", "floppy": "floppy", "lun": "LUN"}
+_OS_ROLES = ("loader", "nvram", "kernel", "initrd", "dtb")
+_STATE_WORDS = {
+    libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_BLOCKED: "running", libvirt.VIR_DOMAIN_PAUSED: "paused",
+    libvirt.VIR_DOMAIN_SHUTDOWN: "shutting down", libvirt.VIR_DOMAIN_CRASHED: "crashed",
+    libvirt.VIR_DOMAIN_PMSUSPENDED: "suspended", libvirt.VIR_DOMAIN_SHUTOFF: "shut off",
+}
+_ROLE_WORDS = {"loader": "UEFI firmware (loader)", "nvram": "UEFI variables (nvram)", "kernel": "kernel",
+               "initrd": "initrd", "dtb": "device tree (dtb)"}
+
+
+@dataclass(frozen=True)
+class VolumeUse:
+    """One way a guest, or another volume, needs a volume."""
+
+    role: str  # disk, cdrom, floppy, lun, loader, nvram, kernel, initrd, dtb, backing
+    guest: str | None  # the guest that needs it (at the end of a backing chain too); None: no guest
+    active: bool  # that guest is running (or paused ...)
+    state: str = ""  # that guest's state in words: running, paused, crashed ...
+    target: str | None = None  # a disk's target (vda)
+    volume: str | None = None  # backing: the volume whose backing file this is
+    through: VolumeUse | None = None  # backing: how that volume (or disk) is used
+
+    @property
+    def text(self) -> str:
+        """'disk vda of db', 'nvram of web-01', 'backing file of base.qcow2 (disk vda of db)'."""
+        if self.role == "backing":
+            if self.volume is None:
+                return f"backing file of {self.through.text}" if self.through else "backing file"
+            return f"backing file of {self.volume}" + (f" ({self.through.text})" if self.through else "")
+        if self.role in _DEVICE_WORDS:
+            return f"{_DEVICE_WORDS[self.role]} {self.target or '?'} of {self.guest}"
+        return f"{self.role} of {self.guest}"
+
+    @property
+    def role_text(self) -> str:
+        """What it is to its guest, in words: 'disk vda', 'UEFI variables (nvram)'."""
+        if self.role in _DEVICE_WORDS:
+            return f"{_DEVICE_WORDS[self.role]} {self.target or '?'}"
+        return _ROLE_WORDS.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class GuestDefinition:
+    name: str
+    active: bool
+    state: str  # running, paused, shut off ...
+    xmls: tuple[str, ...]  # the live definition and, when it differs, the next boot's
+
+
+@dataclass(frozen=True)
+class HostStorage:
+    """What `uses_of` looks through: every guest's definitions and every volume's backing file."""
+
+    guests: tuple[GuestDefinition, ...]
+    backing: dict[str, tuple[tuple[str, str, str], ...]]  # backing path -> ((volume, pool, path) ...)
+
+
+def _os_paths(root: ET.Element) -> list[tuple[str, str]]:
+    found = []
+    os_el = root.find("os")
+    for role in _OS_ROLES:
+        for el in os_el.findall(role) if os_el is not None else ():
+            path = (el.text or "").strip()
+            source = el.find("source")
+            if source is not None:
+                path = source.get("file") or source.get("dev") or path
+            if path:
+                found.append((role, path))
+    return found
+
+
+def _disk_keys(source: ET.Element | None) -> set[str]:
+    if source is None:
+        return set()
+    keys = {source.get(attr) for attr in ("file", "dev") if source.get(attr)}
+    if source.get("pool") and source.get("volume"):
+        keys.add(f"{source.get('pool')}/{source.get('volume')}")
+    return keys
+
+
+def _guest_uses(guest: GuestDefinition, keys: set[str]) -> list[VolumeUse]:
+    """How one guest's definitions use the volume known by `keys` (its path, pool/name)."""
+    found = []
+    for xml in guest.xmls:
+        root = ET.fromstring(xml)
+        for disk in root.findall("devices/disk"):
+            target = disk.find("target")
+            dev = target.get("dev") if target is not None else None
+            use = VolumeUse(disk.get("device", "disk"), guest.name, guest.active, guest.state, target=dev)
+            if _disk_keys(disk.find("source")) & keys:
+                found.append(use)
+            store = disk.find("backingStore")
+            while store is not None:  # the chain under the disk, as the guest's XML tells it
+                if _disk_keys(store.find("source")) & keys:
+                    found.append(VolumeUse("backing", guest.name, guest.active, guest.state, through=use))
+                store = store.find("backingStore")
+        found += [VolumeUse(role, guest.name, guest.active, guest.state)
+                  for role, path in _os_paths(root) if path in keys]
+    return found
+
+
+def uses_of(host: HostStorage, path: str, pool_volume: str | None = None, depth: int = 0) -> tuple[VolumeUse, ...]:
+    """Every use of the volume at `path` (also named `pool_volume`, pool/name): guests' disks,
+    CD-ROMs, firmware, kernels, and volumes whose backing chain holds it, with their own uses."""
+    keys = {path} | ({pool_volume} if pool_volume else set())
+    found: list[VolumeUse] = []
+    for child, pool, child_path in host.backing.get(path, ()):
+        if depth >= 16 or child_path == path:
+            continue
+        under = uses_of(host, child_path, f"{pool}/{child}", depth + 1)
+        found += [VolumeUse("backing", use.guest, use.active, use.state, volume=child, through=use)
+                  for use in under]
+        if not under:
+            found.append(VolumeUse("backing", None, False, volume=child))
+    for guest in host.guests:
+        for use in _guest_uses(guest, keys):
+            if use.role == "backing" and any(
+                    other.role == "backing" and other.through is not None and other.through.guest == use.guest
+                    and other.through.target == use.through.target for other in found):
+                continue  # the volumes' own chain said it already
+            if use not in found:
+                found.append(use)
+    return tuple(found)
+
+
+def host_storage(conn: libvirt.virConnect) -> HostStorage:
+    """Every guest's definitions and every volume's backing file on this host."""
+    guests = []
     for dom in conn.listAllDomains(0):
         try:
-            sources = disk_sources(dom.XMLDesc(0))
-            if dom.isActive() and dom.isPersistent():
-                sources |= disk_sources(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+            active = bool(dom.isActive())
+            xmls = [dom.XMLDesc(0)]
+            if active and dom.isPersistent():
+                xmls.append(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+            state = _STATE_WORDS.get(dom.info()[0], "active") if active else "shut off"
+            guests.append(GuestDefinition(dom.name(), active, state, tuple(xmls)))
         except libvirt.libvirtError as exc:
             if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 continue
             raise
-        if sources & wanted:
-            names.append(dom.name())
-    return sorted(names)
+    backing: dict[str, list[tuple[str, str, str]]] = {}
+    for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
+        try:
+            volumes = pool.listAllVolumes(0)
+        except libvirt.libvirtError:
+            continue
+        for vol in volumes:
+            try:
+                store = ET.fromstring(vol.XMLDesc(0)).find("backingStore")
+                path = (store.findtext("path") or "").strip() if store is not None else ""
+                if path:
+                    backing.setdefault(path, []).append((vol.name(), pool.name(), vol.path()))
+            except libvirt.libvirtError:
+                continue
+    return HostStorage(tuple(guests), {path: tuple(found) for path, found in backing.items()})
+
+
+def uses(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> tuple[VolumeUse, ...]:
+    return uses_of(host_storage(conn), vol.path(), f"{vol.storagePoolLookupByVolume().name()}/{vol.name()}")
+
+
+def users(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> list[str]:
+    """Names of the guests of this host that need the volume (live or next boot, any way)."""
+    return sorted({use.guest for use in uses(conn, vol) if use.guest is not None})
+
+
+# -- what a use allows ---------------------------------------------------------------
+
+DELETE, WIPE, SHRINK = "delete", "wipe", "shrink"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Whether a delete, wipe or shrink may go ahead: refused (why), or asked with what breaks."""
+
+    refusal: str | None
+    warnings: tuple[str, ...]
+
+
+def _loss(action: str, use: VolumeUse) -> str:
+    """What a shut-off guest loses when this is done to a volume it needs."""
+    guest, role = use.guest, use.role
+    if role in _DEVICE_WORDS:
+        where = f"{_DEVICE_WORDS[role]} {use.target or '?'} of {guest} (shut off)"
+        if action == DELETE:
+            return f"it is the {where}: {guest} will not start until that drive is changed"
+        if action == WIPE:
+            return f"it is the {where}: what {guest} keeps on it is lost"
+        return f"it is the {where}: whatever lies past the new end is cut from {guest}'s disk"
+    words = _ROLE_WORDS.get(role, role)
+    if role == "nvram":
+        return (f"it holds the {words} of {guest} (shut off): boot entries and secure-boot keys set in {guest} "
+                "are lost; libvirt makes a fresh file from the template when it next starts"
+                + ("" if action == DELETE else ", if the file is gone"))
+    return f"it is the {words} of {guest} (shut off): {guest} will not start until it names another file"
+
+
+def guard(action: str, name: str, found: tuple[VolumeUse, ...] | list[VolumeUse]) -> Guard:
+    """The rules: a volume another volume is built on is never deleted, wiped or shrunk; a guest
+    that runs keeps everything it uses; a shut-off guest's disk is not deleted (detach it first);
+    the rest of what a shut-off guest needs is asked about, naming the guest and what breaks."""
+    refusals: list[str] = []
+    warnings: list[str] = []
+    for use in found:
+        if use.role == "backing":
+            refusals.append(f"{name} is the {use.text}: that image reads its data from {name}")
+        elif use.active:
+            refusals.append(f"{use.guest} is {use.state or 'running'} with {name} as its {use.role_text}: "
+                            "shut it off first")
+        elif use.role in ("disk", "lun") and action == DELETE:
+            refusals.append(f"{name} is a disk of {use.guest} ({use.target or '?'}): remove it from the guest first")
+        else:
+            warnings.append(_loss(action, use))
+    unique = lambda items: tuple(dict.fromkeys(items))  # noqa: E731
+    refused = unique(refusals)
+    return Guard("; ".join(refused) if refused else None, unique(warnings))
+
+
+def check(conn: libvirt.virConnect, vol: libvirt.virStorageVol, action: str) -> Guard:
+    """`guard` on the volume's uses now; raises VolumeInUse when it is refused."""
+    verdict = guard(action, vol.name(), uses(conn, vol))
+    if verdict.refusal is not None:
+        raise VolumeInUse(verdict.refusal)
+    return verdict
 
 
 @dataclass(frozen=True)
@@ -124,7 +335,7 @@ class VolumeDetails:
     allocation: int
     path: str | None
     backing_chain: tuple[tuple[str, str | None], ...]  # (path, format), nearest first
-    users: tuple[str, ...]
+    uses: tuple[VolumeUse, ...]  # who needs it, and how
     xml: str
 
 
@@ -156,7 +367,7 @@ def details(conn: libvirt.virConnect, pool_uuid: str, name: str) -> VolumeDetail
         name=vol.name(), pool=vol.storagePoolLookupByVolume().name(),
         format=fmt.get("type") if fmt is not None else None,
         capacity=capacity, allocation=allocation, path=root.findtext("target/path"),
-        backing_chain=_backing_chain(conn, xml), users=tuple(users(conn, vol)), xml=xml,
+        backing_chain=_backing_chain(conn, xml), uses=uses(conn, vol), xml=xml,
     )
 
 
@@ -207,20 +418,24 @@ def _delete_quietly(vol: libvirt.virStorageVol) -> None:
 
 
 def delete(conn: libvirt.virConnect, pool_uuid: str, name: str) -> None:
+    """Delete the volume unless `guard` refuses it now (what it asks about was asked before)."""
     vol = volume_of(conn, pool_uuid, name)
-    in_use = users(conn, vol)
-    if in_use:
-        raise VolumeInUse(f"{name} is a disk of {', '.join(in_use)}: remove it from the guest first")
+    check(conn, vol, DELETE)
     vol.delete(0)
 
 
 def wipe(conn: libvirt.virConnect, pool_uuid: str, name: str) -> None:
-    volume_of(conn, pool_uuid, name).wipe(0)
+    vol = volume_of(conn, pool_uuid, name)
+    check(conn, vol, WIPE)
+    vol.wipe(0)
 
 
 def resize(conn: libvirt.virConnect, pool_uuid: str, name: str, capacity: int, shrink: bool = False) -> int:
-    """Set the capacity; returns the capacity libvirt reports afterwards."""
+    """Set the capacity; returns the capacity libvirt reports afterwards. A shrink is checked
+    against the volume's uses like a delete."""
     vol = volume_of(conn, pool_uuid, name)
+    if shrink:
+        check(conn, vol, SHRINK)
     vol.resize(capacity, libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK if shrink else 0)
     return vol.info()[1]
 

@@ -1,5 +1,11 @@
 """The XML of a guest, network or pool: read its persistent definition, check an
-edit (it parses, keeps name and UUID, changed something) and define it."""
+edit (it parses, keeps name and UUID, changed something) and define it.
+
+A guest's definition is read with its secrets (graphics and disk passwords), or
+defining an edit would drop them. A transient guest has no persistent definition:
+its edit either defines it persistent or restarts it from the edit, as the user
+chooses (`edit_scope` says which applies and in what words).
+"""
 
 from __future__ import annotations
 
@@ -23,10 +29,17 @@ def _lookup(conn: libvirt.virConnect, kind: str, uuid: str):
 
 
 def read_xml(conn: libvirt.virConnect, kind: str, uuid: str) -> str:
-    """The persistent (inactive) definition: what an edit changes."""
+    """The persistent (inactive) definition: what an edit changes. A guest's comes with its
+    secrets where the connection may read them."""
     obj = _lookup(conn, kind, uuid)
     flag = {"guest": libvirt.VIR_DOMAIN_XML_INACTIVE, "network": libvirt.VIR_NETWORK_XML_INACTIVE,
             "pool": libvirt.VIR_STORAGE_XML_INACTIVE}[kind]
+    if kind == "guest":
+        try:
+            return obj.XMLDesc(flag | libvirt.VIR_DOMAIN_XML_SECURE)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() not in (libvirt.VIR_ERR_OPERATION_DENIED, libvirt.VIR_ERR_ACCESS_DENIED):
+                raise
     try:
         return obj.XMLDesc(flag)
     except libvirt.libvirtError as exc:
@@ -45,15 +58,97 @@ def define_xml(conn: libvirt.virConnect, kind: str, xml: str) -> None:
         define_domain(conn, xml)
 
 
-class ChangedMeanwhile(Exception):
+class ChangedMeanwhile(ValueError):
     """The definition changed since it was read for the edit."""
 
 
-def define_edit(conn: libvirt.virConnect, kind: str, uuid: str, before: str, after: str) -> None:
-    """Define `after` unless the definition is no longer `before` (someone else changed it)."""
+class TransientEdit(ValueError):
+    """A transient guest's edit needs the user's choice: define it persistent, or restart it."""
+
+
+PERSIST = "persist"  # a transient guest: define it persistent with the edit
+RESTART = "restart"  # a transient guest: force it off and start it from the edit; it stays transient
+
+
+@dataclass(frozen=True)
+class EditScope:
+    """What an edit of this object changes, in words for the XML view's header and question."""
+
+    kind: str
+    persistent: bool
+    active: bool
+
+    @property
+    def transient(self) -> bool:
+        return self.kind == "guest" and not self.persistent
+
+    @property
+    def header(self) -> str:
+        if self.transient:
+            return "transient guest: its running definition (it has no persistent one)"
+        if self.kind == "guest" and self.active:
+            return "persistent definition (an edit applies from the next start)"
+        return "persistent definition"
+
+    @property
+    def choices(self) -> tuple[tuple[str, str, str], ...]:
+        """(key, how, what it does) for the question after a transient guest's edit; empty otherwise."""
+        if not self.transient:
+            return ()
+        return (
+            ("p", PERSIST, "define it persistent with this XML: the running guest is unchanged until it next "
+                           "starts, and it stays defined when it stops"),
+            ("r", RESTART, "restart it from this XML: it is forced off (no shutdown) and started again from "
+                           "the edit; it stays transient"),
+        )
+
+
+def edit_scope(conn: libvirt.virConnect, kind: str, uuid: str) -> EditScope:
+    obj = _lookup(conn, kind, uuid)
+    return EditScope(kind, bool(obj.isPersistent()), bool(obj.isActive()))
+
+
+def define_edit(conn: libvirt.virConnect, kind: str, uuid: str, before: str, after: str,
+                how: str | None = None) -> str:
+    """Define `after` unless the definition is no longer `before` (someone else changed it).
+    A transient guest needs `how` (PERSIST or RESTART); without it nothing happens and
+    TransientEdit says why. Returns what was done, in words."""
+    scope = edit_scope(conn, kind, uuid)
+    if scope.transient and how not in (PERSIST, RESTART):
+        raise TransientEdit(
+            "this guest is transient: an edit either defines it persistent (the running guest is unchanged "
+            "until it next starts) or restarts it from the edit (forced off, it stays transient); "
+            "nothing was defined")
     if read_xml(conn, kind, uuid) != before:
         raise ChangedMeanwhile("the definition changed since it was shown: nothing defined; look again and re-edit")
+    if scope.transient and how == RESTART:
+        return restart_from(conn, uuid, before, after)
     define_xml(conn, kind, after)
+    if scope.transient:
+        return "defined persistent; the running guest is unchanged until it next starts"
+    if kind == "guest" and scope.active:
+        return "new definition saved; it applies from the next start"
+    return "new definition saved"
+
+
+def restart_from(conn: libvirt.virConnect, uuid: str, before: str, after: str) -> str:
+    """Force the transient guest off and start it from `after`; when libvirt refuses that,
+    start it again from `before` and say both."""
+    dom = conn.lookupByUUIDString(uuid)
+    if dom.isPersistent():
+        raise ValueError("this guest is persistent: its edit is defined, not restarted")
+    dom.destroy()
+    try:
+        conn.createXML(after, getattr(libvirt, "VIR_DOMAIN_START_VALIDATE", 0))
+    except libvirt.libvirtError as exc:
+        refusal = exc.get_error_message() or str(exc)
+        try:
+            conn.createXML(before, 0)
+            back = "it was started again as it was"
+        except libvirt.libvirtError as again:
+            back = f"and it could not be started again as it was: {again.get_error_message() or again}"
+        raise RuntimeError(f"libvirt refused the edit: {refusal}; {back}") from exc
+    return "restarted from the edit; it stays transient"
 
 
 def define_domain(conn: libvirt.virConnect, xml: str) -> None:
