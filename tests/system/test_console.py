@@ -190,6 +190,30 @@ async def test_console_login_type_colours_and_keys(tmp_path, testbed: Testbed, t
         await logout(pilot, pane)
 
 
+async def test_console_key_then_a_typed_line_in_one_burst(tmp_path, testbed: Testbed, tiny_guest: TinyGuest):
+    """`c` and the words after it, arriving in one read: the words go to the guest, not the list."""
+    from tests.app.test_typeahead import burst, typed
+
+    app = app_for(tmp_path, testbed.system_uri)
+    async with app.run_test(size=(180, 45)) as pilot:
+        pane = await open_console(pilot, app, tiny_guest.name)
+        await login(pilot, pane)
+        burst(app, "ctrl+right_square_bracket", "escape")
+        await wait_for(pilot, lambda: app.focused is app.screen.table, what=lambda: f"focus {app.focused!r}")
+        table = app.screen.table
+        sort_before = (table.sort_column, table.sort_reverse)
+        dom = libvirt.open(testbed.system_uri).lookupByName(tiny_guest.name)
+        boots_before = dom.ID()
+        # s, r, o, b, u ... would start, reboot, sort on the list
+        burst(app, "c", *typed("echo burst-$((6*7))"), "enter")
+        await wait_for(pilot, lambda: any(line.strip() == "burst-42" for line in lines(pane)), timeout=15,
+                       what=lambda: f"burst-42 in the console: {lines(pane)}")
+        assert app.focused is pane.view
+        assert (table.sort_column, table.sort_reverse) == sort_before
+        assert dom.ID() == boots_before and dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        await logout(pilot, pane)
+
+
 async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: TinyGuest):
     app = app_for(tmp_path, testbed.system_uri)
     async with app.run_test(size=(160, 40)) as pilot:
