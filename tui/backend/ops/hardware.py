@@ -402,6 +402,8 @@ def set_boot_order(conn: libvirt.virConnect, uuid: str, order: tuple[str, ...]) 
     saved = dx.parse_hardware(xml).boot_order()
     names = [ident.partition(":")[2] for ident in saved]
     outcome = Outcome("boot order", [f"{', '.join(names) or 'none'} (next boot)"])
+    if not names:
+        outcome.applied.append("with no device in the boot order libvirt boots from the first disk")
     if old.os_boot:
         outcome.applied.append(
             "converted from <os><boot dev=...> (" + ", ".join(old.os_boot) + ") to per-device boot orders: "
