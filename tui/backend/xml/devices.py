@@ -352,9 +352,9 @@ def set_boot_order(xml: str | bytes, order: list[str] | tuple[str, ...]) -> str:
     final = list(order)
     kept = sorted((ident for ident, el in devices if el.tag not in _LISTED and ident in old and ident not in order),
                   key=lambda ident: old[ident])
-    for ident in kept:
-        later = (n for n, other in enumerate(final) if old.get(other, float("inf")) > old[ident])
-        final.insert(next(later, len(final)), ident)
+    for ident in kept:  # right after the last one that booted before it, else first
+        earlier = [n for n, other in enumerate(final) if other in old and old[other] < old[ident]]
+        final.insert(earlier[-1] + 1 if earlier else 0, ident)
     position = {ident: number for number, ident in enumerate(final, start=1)}
     os_el = root.find("os")
     if os_el is not None:
