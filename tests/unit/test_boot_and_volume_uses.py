@@ -144,14 +144,15 @@ def test_what_each_use_allows():
 
     # a running guest keeps everything it uses
     for action in (DELETE, WIPE, SHRINK):
-        assert "db is running with top.qcow2 as its disk vda: shut it off first" == verdict(action, "/p/top.qcow2").refusal
+        assert verdict(action, "/p/top.qcow2").refusal == "db is running with top.qcow2 as its disk vda: shut it off first"
     # a backing file is never deleted, wiped or shrunk, even with no guest at the end of the chain
     for action in (DELETE, WIPE, SHRINK):
         assert "is the backing file of lone.qcow2" in verdict(action, "/p/lone-base.qcow2").refusal
     # a shut-off guest's disk is not deleted, but a wipe or shrink is asked with the guest named
     assert verdict(DELETE, "/p/off.raw").refusal == "off.raw is a disk of off (vdb): remove it from the guest first"
     wipe = verdict(WIPE, "/p/off.raw")
-    assert wipe.refusal is None and wipe.warnings == ("it is the disk vdb of off (shut off): what off keeps on it is lost",)
+    assert wipe.refusal is None
+    assert wipe.warnings == ("it is the disk vdb of off (shut off): what off keeps on it is lost",)
     # a shut-off guest's nvram, loader, kernel, CD-ROM: asked, guest and what breaks named
     nvram = verdict(DELETE, "/p/vars.fd")
     assert nvram.refusal is None and "UEFI variables (nvram) of web" in nvram.warnings[0]
