@@ -144,7 +144,8 @@ def test_what_each_use_allows():
 
     # a running guest keeps everything it uses
     for action in (DELETE, WIPE, SHRINK):
-        assert verdict(action, "/p/top.qcow2").refusal == "db is running with top.qcow2 as its disk vda: shut it off first"
+        assert verdict(action, "/p/top.qcow2").refusal == (
+            "db is running with top.qcow2 as its disk vda: shut it off first")
     # a backing file is never deleted, wiped or shrunk, even with no guest at the end of the chain
     for action in (DELETE, WIPE, SHRINK):
         assert "is the backing file of lone.qcow2" in verdict(action, "/p/lone-base.qcow2").refusal
