@@ -184,8 +184,8 @@ async def test_answering_agent_freeze_and_thaw(tmp_path, fresh_default, monkeypa
         await pilot.press("f")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
-        await wait_for(pilot, lambda: any("filesystem(s) frozen" in str(n.message) for n in app._notifications),
+        await wait_for(pilot, lambda: any(" frozen." in str(n.message) and "filesystem" in str(n.message) for n in app._notifications),
                        what="frozen")
         await pilot.press("t")
-        await wait_for(pilot, lambda: any("filesystem(s) thawed" in str(n.message) for n in app._notifications),
+        await wait_for(pilot, lambda: any(" thawed." in str(n.message) and "filesystem" in str(n.message) for n in app._notifications),
                        what="thawed")

@@ -22,7 +22,7 @@ async def test_guests_from_every_connection_in_one_table(tmp_path, fresh_default
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.table.row_count == 10, what="9 demo guests + 1 default guest")
         hosts = {cells[1].plain for cells in app.screen.table._cells.values()}
-        assert hosts == {"demo", "test:default"}
+        assert hosts == {"demo", "test:///default"}
         names = {cells[0].plain for cells in app.screen.table._cells.values()}
         assert {"web-01", "db-replica", "test", ODD_NAME} <= names
 
@@ -48,8 +48,9 @@ async def test_demo_views_show_states_modes_and_pools(tmp_path):
             "lab-open": "open", "host-bridge": "bridge", "direct-eth1": "macvtap",
         }
         rows = {c[0].plain: c for c in app.screen.table._cells.values()}
-        assert rows["default"][5].plain == "192.168.122.0/24"
-        assert rows["default"][6].plain.startswith("192.168.122.")
+        column = app.screen.table.column_keys.index
+        assert rows["default"][column("subnet")].plain == "192.168.122.0/24"
+        assert rows["default"][column("dhcp")].plain.startswith("192.168.122.")
         assert rows["lab-open"][2].plain == "inactive"
 
         await pilot.press("3")

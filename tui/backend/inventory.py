@@ -15,6 +15,7 @@ from .model import (
     ActionFailed,
     AgentChanged,
     Event,
+    GuestAddressesRead,
     GuestNicsRead,
     HostFactsRead,
     HostStats,
@@ -58,6 +59,7 @@ class Inventory:
     provisioned: dict[Key, int] = field(default_factory=dict)  # pool -> sum of volume capacities
     nics: dict[Key, tuple] = field(default_factory=dict)  # guest -> InterfaceInfo...
     leases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # conn -> mac -> addresses
+    read_addresses: dict[Key, GuestAddressesRead] = field(default_factory=dict)  # what a NICs tab read
     agents: dict[Key, bool] = field(default_factory=dict)  # guest -> agent connected
     consoles: dict[Key, bool] = field(default_factory=dict)  # guest -> has a serial/console device to open
     ticks: dict[str, StatsSampled] = field(default_factory=dict)  # last tick per connection
@@ -149,6 +151,13 @@ class Inventory:
                     return set()
                 self.leases[conn_id] = addresses
                 return self._bump("guests")
+            case GuestAddressesRead(conn_id, uuid):
+                for gone in [k for k in self.read_addresses if k not in self.guests]:
+                    del self.read_addresses[gone]
+                if self.read_addresses.get((conn_id, uuid)) == update:
+                    return set()
+                self.read_addresses[(conn_id, uuid)] = update
+                return self._bump("guests")
             case HostFactsRead(conn_id, checks, provisioned, pools):
                 changed = set()
                 if checks is not None and self.checks.get(conn_id) != checks:
@@ -192,13 +201,23 @@ class Inventory:
         host = self.hosts.get(conn_id)
         return host.name if host else conn_id
 
-    def addresses(self, conn_id: str, uuid: str) -> tuple[str, ...]:
-        """A guest's IP addresses from DHCP leases, matched by its interfaces' MACs."""
-        leases = self.leases.get(conn_id)
-        if not leases:
-            return ()
-        found: list[str] = []
-        for nic in self.nics.get((conn_id, uuid), ()):
-            if nic.mac:
-                found.extend(leases.get(nic.mac, ()))
-        return tuple(found)
+    def addresses(self, conn_id: str, uuid: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """A guest's IP addresses, each with the sources that know it ("lease", "agent", "arp"):
+        DHCP leases (read in bulk per host) matched by its interfaces' MACs, and what its NICs
+        tab read from the agent and ARP during this run of the guest."""
+        found: dict[str, list[str]] = {}
+        macs = [nic.mac for nic in self.nics.get((conn_id, uuid), ()) if nic.mac]
+        leases = self.leases.get(conn_id) or {}
+        for mac in macs:
+            for address in leases.get(mac, ()):
+                found.setdefault(address.split("/")[0], []).append("lease")
+        read = self.read_addresses.get((conn_id, uuid))
+        guest = self.guests.get((conn_id, uuid))
+        if read is not None and guest is not None and guest.id is not None and guest.id == read.domain_id:
+            for source, by_mac in read.by_source.items():
+                for mac in macs or by_mac:
+                    for address in by_mac.get(mac, ()):
+                        sources = found.setdefault(address.split("/")[0], [])
+                        if source not in sources:
+                            sources.append(source)
+        return tuple((address, tuple(sources)) for address, sources in found.items())

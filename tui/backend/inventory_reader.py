@@ -15,7 +15,7 @@ import libvirt
 from . import states
 from .model import Guest, GuestChanged, Network, NetworkChanged, Pool, PoolChanged, Volume
 from .xml.capabilities import parse_capabilities
-from .xml.network import parse_network
+from .xml.network import parse_network, parse_network_details
 from .xml.pool import parse_pool
 from .xml.volume import parse_volume
 
@@ -155,18 +155,23 @@ def read_guest(conn: libvirt.virConnect, conn_id: str, uuid: str) -> GuestChange
 
 
 def _network_from(net: libvirt.virNetwork, conn_id: str) -> Network:
-    info = parse_network(net.XMLDesc(0))
+    xml = net.XMLDesc(0)
+    info, details = parse_network(xml), parse_network_details(xml)
+    ipv6 = details.first("ipv6")
     return Network(
         conn_id=conn_id,
         uuid=net.UUIDString(),
         name=net.name(),
         active=bool(net.isActive()),
         mode=info.mode,
-        bridge=info.bridge or info.forward_dev,
+        bridge=info.bridge,
         ipv4_subnet=info.ipv4_subnet,
         dhcp_range=info.dhcp_range,
         autostart=bool(_optional(net.autostart, 0)),
         persistent=bool(_optional(net.isPersistent, 1)),
+        forward_dev=info.forward_dev,
+        ipv6_subnet=ipv6.subnet if ipv6 is not None else None,
+        details=details,
     )
 
 

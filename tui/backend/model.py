@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ConnState(enum.StrEnum):
@@ -80,6 +81,9 @@ class Network:
     dhcp_range: str | None = None
     autostart: bool = False
     persistent: bool = True
+    forward_dev: str | None = None  # host devices <forward> names, joined with ","
+    ipv6_subnet: str | None = None
+    details: Any = None  # xml.network.NetworkDetails: every subnet, static hosts, DNS domain, port groups
 
     @property
     def key(self) -> tuple[str, str]:
@@ -250,6 +254,17 @@ class LeasesRead:
 
 
 @dataclass(frozen=True)
+class GuestAddressesRead:
+    """A guest's addresses by source, as its NICs tab read them (agent, ARP, leases): read
+    when a user looks, never per guest per tick. `domain_id` ties them to one run of the guest."""
+
+    conn_id: str
+    uuid: str
+    domain_id: int | None
+    by_source: dict  # source label ("lease", "agent", "arp") -> mac -> tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class HostFactsRead:
     conn_id: str
     checks: VirtChecks | None  # None: unchanged
@@ -292,6 +307,7 @@ Update = (
     | StatsSampled
     | GuestNicsRead
     | LeasesRead
+    | GuestAddressesRead
     | HostFactsRead
     | AgentChanged
 )

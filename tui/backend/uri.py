@@ -35,7 +35,7 @@ def display_name(uri: str) -> str:
     if parts.hostname:
         return parts.hostname if not path or path == "system" else f"{parts.hostname}/{path}"
     if driver == "test":
-        return "demo" if path.endswith("node.xml") else f"test:{path or 'default'}"
+        return "demo" if path.endswith("node.xml") else f"test://{parts.path or '/default'}"
     if path in ("system", "session"):
         return f"local {path}" if driver == "qemu" else f"{driver} {path}"
     return uri

@@ -9,9 +9,9 @@ from rich.text import Text
 
 from ..backend.inventory import Inventory
 from ..backend.stats import GuestStats
-from ..backend.xml.domain import Overview
+from ..backend.xml.domain import BootPlan, Overview
 from .cells import rate_text, size_text
-from .rows import guest_state
+from .rows import address_text, guest_state
 
 Facts = list[tuple[str, str | None]]
 
@@ -51,8 +51,26 @@ def guest_facts(inventory: Inventory, key: tuple[str, str], overview: Overview |
     for index, nic in enumerate(nics):
         source = f"{nic.kind} {nic.source}" if nic.source else nic.kind
         facts.append((f"NIC {index}", f"{nic.mac or '?'} on {source}" + (f", {nic.model}" if nic.model else "")))
-    facts.append(("IP addresses", ", ".join(ips) + " (DHCP lease)" if ips else None))
+    facts.append(("IP addresses", "\n".join(address_text(*found) for found in ips) if ips else None))
+    if ips and not any(len(sources) > 1 or sources[0] != "lease" for _, sources in ips) and guest.id is not None:
+        facts.append(("", "agent and ARP addresses: NICs tab"))
+    if overview is not None and overview.boot is not None:
+        facts.append(("Boot", boot_text(overview.boot)))
     return facts
+
+
+BOOT_SOURCES = {
+    "devices": "per-device boot order",
+    "os": "<os><boot dev>",
+    "default": "libvirt's default",
+    "kernel": "direct kernel boot",
+}
+
+
+def boot_text(plan: BootPlan) -> str:
+    """``network (PXE), NIC 52:54:..., hard disk vda  (<os><boot dev>)``."""
+    text = ", ".join(plan.entries) + f"  ({BOOT_SOURCES.get(plan.source, plan.source)}"
+    return text + ("; boot menu)" if plan.menu else ")")
 
 
 def _finite(values: list[float]) -> list[float]:

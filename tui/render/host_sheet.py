@@ -7,6 +7,7 @@ from ..backend.inventory import Inventory
 from ..backend.overcommit import Thresholds, host_load, provisioned_ratio
 from ..backend.ssh_facts import ShellFacts, findings
 from .cells import size_text
+from .units import count_text
 
 Facts = list[tuple[str, str | None]]
 
@@ -69,13 +70,18 @@ def host_sheet(inventory: Inventory, conn_id: str, thresholds: Thresholds,
         ("Architecture", host.arch),
         ("CPU model", host.cpu_model),
         ("CPUs", str(host.cpus) if host.cpus else None),
-        ("Topology", f"{host.numa_nodes} NUMA node(s), {host.sockets} socket(s) per node, {host.cores} core(s) "
-                     f"per socket, {host.threads} thread(s) per core" if host.sockets else None),
+        ("Topology", f"{count_text(host.numa_nodes or 0, 'NUMA node')}, {count_text(host.sockets, 'socket')} per node, "
+                     f"{count_text(host.cores or 0, 'core')} per socket, {count_text(host.threads or 0, 'thread')} per core"
+         if host.sockets else None),
         ("CPU MHz", str(host.cpu_mhz) if host.cpu_mhz else None),
         ("CPU busy", f"{stats.cpu_percent:.1f}%" if stats and stats.cpu_percent is not None else "next tick"),
         ("Memory total", _size(stats.memory_total if stats and stats.memory_total else
                                (host.memory_kib * 1024 if host.memory_kib else None))),
-        ("Memory free", _size(stats.memory_free) if stats else None),
+        ("Memory free", _size(stats.memory_free) if stats and stats.memory_free is not None else
+                        "unknown (libvirt does not report it for this host)" if stats else "next tick"),
+        ("Memory used", _size(stats.memory_total - stats.memory_free - (stats.memory_cached or 0)
+                              - (stats.memory_buffers or 0))
+                        if stats and stats.memory_total and stats.memory_free is not None else "unknown"),
         ("Memory cached", _size(stats.memory_cached) if stats else None),
         ("Memory buffers", _size(stats.memory_buffers) if stats else None),
         ("", None),

@@ -53,8 +53,10 @@ NETWORK_COLUMNS: list[Column] = [
     ("host", "Host"),
     ("active", "State"),
     ("mode", "Mode"),
-    ("bridge", "Bridge / device"),
+    ("bridge", "Bridge"),
+    ("forward", "Forward device"),
     ("subnet", "IPv4 subnet"),
+    ("subnet6", "IPv6 subnet"),
     ("dhcp", "DHCP range"),
     ("autostart", "Autostart"),
     ("persistent", "Persistent"),
@@ -165,11 +167,19 @@ def guest_memory(guest: Guest, stats: GuestStats | None) -> Cell:
     return Cell(text, sort_key=used, style=style, justify="right")
 
 
-def addresses(found: tuple[str, ...]) -> Cell:
+def address_text(address: str, sources: tuple[str, ...]) -> str:
+    """``192.168.122.10 (lease, agent)``: an address and the sources that know it."""
+    return f"{address} ({', '.join(sources)})" if sources else address
+
+
+def addresses(found: tuple[tuple[str, tuple[str, ...]], ...]) -> Cell:
+    """The first address with its sources, and how many more there are."""
     if not found:
         return cells.missing()
-    text = found[0] if len(found) == 1 else f"{found[0]} +{len(found) - 1}"
-    return Cell(text, sort_key=found[0])
+    text = address_text(*found[0])
+    if len(found) > 1:
+        text += f" +{len(found) - 1}"
+    return Cell(text, sort_key=found[0][0])
 
 
 GUEST_LIVE_COLUMNS = (3, 5, 6, 7)  # cpu, memory, disk, net: what a stats tick changes
@@ -231,8 +241,10 @@ def network_row(net: Network, host_name: str) -> tuple[Cell, ...]:
         Cell(host_name),
         cells.flag(net.active, "active", "inactive"),
         Cell(_MODE_LABELS.get(net.mode, net.mode)),
-        cells.text(net.bridge.replace(",", ", ") if net.bridge else None),
+        cells.text(net.bridge),
+        cells.text(net.forward_dev.replace(",", ", ") if net.forward_dev else None),
         cells.text(net.ipv4_subnet),
+        cells.text(net.ipv6_subnet),
         cells.text(net.dhcp_range),
         cells.flag(net.autostart),
         cells.flag(net.persistent, no="transient"),
@@ -250,12 +262,30 @@ def pool_row(
         Cell(pool.state, style="green" if active else "dim"),
         cells.size(pool.capacity) if active else cells.missing(),
         cells.size(pool.allocation) if active else cells.missing(),
-        cells.size(pool.available) if active else cells.missing(),
+        pool_available(pool) if active else cells.missing(),
         cells.percent(pool.used_fraction, warn=thresholds.pool_used * 0.9, alarm=thresholds.pool_used)
         if active else cells.missing(),
         ratio(provisioned, thresholds.pool_provisioned, percent=True) if active else cells.missing(),
         cells.flag(pool.autostart),
     )
+
+
+def available_is_underflow(pool: Pool) -> bool:
+    """libvirt computes available as capacity - allocation in unsigned 64 bits: a pool whose
+    volumes allocate more than its capacity reports about 16 EiB free."""
+    return pool.available >= 2**63 or (pool.capacity > 0 and pool.available > pool.capacity)
+
+
+def available_text(pool: Pool) -> str:
+    if available_is_underflow(pool):
+        return f"unknown (libvirt reported {cells.size_text(pool.available)})"
+    return cells.size_text(pool.available)
+
+
+def pool_available(pool: Pool) -> Cell:
+    if available_is_underflow(pool):
+        return cells.sorts_last(Cell(available_text(pool), style="yellow", justify="right"))
+    return cells.size(pool.available)
 
 
 def volume_row(volume: Volume) -> tuple[Cell, ...]:
@@ -292,7 +322,10 @@ def ratio(value: float | None, warn: float, percent: bool = False) -> Cell:
 def host_memory(host: Host, stats: HostStats | None) -> Cell:
     total = host.memory_kib * 1024 if host.memory_kib else None
     if stats is None or stats.memory_total is None or stats.memory_free is None:
-        return cells.sorts_last(cells.size(total)) if total else cells.missing()
+        # Free memory unknown (not read yet, or the host does not say): the total is no figure of use.
+        total = stats.memory_total if stats is not None and stats.memory_total else total
+        text = f"unknown / {cells.size_text(total)}" if total else "unknown"
+        return cells.sorts_last(Cell(text, style="dim", justify="right"))
     used = stats.memory_total - stats.memory_free - (stats.memory_cached or 0) - (stats.memory_buffers or 0)
     return Cell(f"{cells.size_text(used)} / {cells.size_text(stats.memory_total)}", sort_key=used, justify="right")
 

@@ -102,6 +102,11 @@ def size_input(num_bytes: int) -> str:
     return str(num_bytes)
 
 
+def count_text(count: int, word: str, plural: str | None = None) -> str:
+    """``1 volume``, ``0 volumes``, ``3 NUMA nodes``: a count and its noun, singular only for one."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
 def duration_text(seconds: float | None) -> str:
     """``12 seconds``, ``3 minutes``, ``2 hours``; ``—`` for None."""
     if not _finite(seconds):

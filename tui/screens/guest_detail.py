@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Sparkline, Static, TabbedContent, TabPane, Tabs
 
 from ..widgets.guest_tab import GuestTab
 from ..widgets import guest_devices, guest_hardware, guest_snapshots, guest_backup
@@ -81,17 +81,36 @@ class GuestDetailScreen(AnswersCalls, Screen):
         return self.query_one(f"#tab-{tab_id}", GuestTab)
 
     def show_tab(self, tab_id: str) -> None:
-        self.query_one(TabbedContent).active = f"pane-{tab_id}"
+        self.switch_to(f"pane-{tab_id}")
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
         ids = ["pane-overview", *(f"pane-{tab.TAB_ID}" for tab in self.TABS)]
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+        self.switch_to(ids[(ids.index(tabs.active) + step) % len(ids)])
+
+    def switch_to(self, pane_id: str) -> None:
+        """Show a tab and move the focus into it at once, so that the next key, however soon
+        it comes, reaches the tab on screen and never the one just hidden."""
+        self.query_one(TabbedContent).active = pane_id
+        self._focus_pane(pane_id)
+
+    def _focus_pane(self, pane_id: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(pane_id)
+        tab = next(iter(pane.query(GuestTab)), None)
+        target = tab.focus_target() if tab is not None else tabs.query_one(Tabs)
+        focused = self.focused
+        if focused is not None and (focused is target or target in focused.ancestors):
+            return
+        self.set_focus(target)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tabs = self.query_one(TabbedContent)
+        if event.pane.id != tabs.active:
+            return  # a later switch overtook this one
         for tab in event.pane.query(GuestTab):
             tab.activated()
-            tab.focus()
+        self._focus_pane(event.pane.id)
 
     def on_mount(self) -> None:
         self._vcpu_conn = self.app.fleet.get(self.key[0])

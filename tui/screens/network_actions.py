@@ -11,7 +11,7 @@ from ..backend.ops import networks as ops
 from ..calls import ask
 from ..forms.confirm import ConfirmScreen
 from ..forms.new_network import NewNetworkScreen
-from ..render.rows import NETWORK_COLUMNS, network_row
+from ..render.network_sheet import network_facts
 from ..render.units import duration_text
 from .details import DetailsScreen
 from .object_actions import ObjectActions
@@ -53,9 +53,7 @@ class NetworkActions(ObjectActions):
         net = self.selected()
         if net is None:
             return
-        cells = network_row(net, self.vd.inventory.host_name(net.conn_id))
-        facts = [(label, cell.plain) for (_, label), cell in zip(NETWORK_COLUMNS, cells)]
-        facts.append(("UUID", net.uuid))
+        facts = network_facts(net, self.vd.inventory.host_name(net.conn_id))
 
         def listed(leases, error: str | None) -> None:
             facts.append(("", None))

@@ -24,7 +24,8 @@ from ..forms.volume_forms import (
     VolumeInfoScreen,
 )
 from ..render.cells import size_text
-from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
+from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, available_is_underflow, pool_row, volume_row
+from ..render.units import count_text
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from ..widgets.status_bar import StatusBar
@@ -128,7 +129,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             title.update("This pool is gone.")
         else:
             line = Text(f" Pool {pool.name} on {inventory.host_name(self.conn_id)}", style="bold")
-            state = "loading…" if volumes is None else f"{len(volumes)} volumes"
+            state = "loading…" if volumes is None else count_text(len(volumes), "volume")
             if pool.state != "active":
                 state = "inactive: start the pool to list its volumes"
             line.append(f"  {pool.target_path or ''}  {state}", style="dim")
@@ -235,7 +236,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         host = self.app.inventory.hosts.get(self.conn_id)
         self.app.push_screen(NewVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
                                              {vol.name for vol in self.volumes}, list(self.volumes),
-                                             available=pool.available,
+                                             available=None if available_is_underflow(pool) else pool.available,
                                              allocates_in_full=bool(host and (host.hypervisor or "").lower()
                                                                     == "test")).performing(create))
 

@@ -15,12 +15,19 @@ from textual.widgets.option_list import Option
 
 from ..backend.ops import guest_info as info
 from ..forms.confirm import ConfirmScreen
+from ..backend.model import GuestAddressesRead
+from ..messages import BackendUpdated
 from ..render.cells import size_text
+from ..render.units import count_text
+from ..render.device_text import PathText, graphics_listen_text, graphics_port_text
 from .guest_tab import GuestTab
 
+# The NICs tab's address sources, as the Guests list and the Overview name them.
+SOURCE_WORDS = {"DHCP lease": "lease", "guest agent": "agent", "ARP": "arp"}
 
-def _table(*columns: str) -> Table:
-    table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False, expand=False, header_style="bold")
+
+def _table(*columns: str, padding: int = 2) -> Table:
+    table = Table(box=None, padding=(0, padding), pad_edge=False, show_edge=False, expand=False, header_style="bold")
     for column in columns:
         table.add_column(column)
     return table
@@ -89,7 +96,7 @@ class DisksTab(ReadingTab):
     def render_data(self, disks: tuple[info.Disk, ...]):
         if not disks:
             return _dim("This guest has no disks.")
-        table = _table("target", "bus", "device", "source", "format", "capacity", "allocation", "flags")
+        table = _table("target", "bus", "device", "source", "format", "capacity", "allocation", "flags", padding=1)
         chains = []
         for disk in disks:
             d = disk.device
@@ -99,7 +106,7 @@ class DisksTab(ReadingTab):
             source = d.source if d.source else "(empty)"
             if d.kind == "volume":
                 source = f"volume {source}"
-            table.add_row(Text(d.target), Text(d.bus or "—"), Text(d.device), Text(source), Text(d.format or "—"),
+            table.add_row(Text(d.target), Text(d.bus or "—"), Text(d.device), PathText(source), Text(d.format or "—"),
                           *sizes, Text(flags or "—"))
             line = Text(f"{d.target}: ", style="bold")
             if disk.backing:
@@ -117,21 +124,36 @@ class NicsTab(ReadingTab):
     TAB_TITLE = "NICs"
     READ = staticmethod(info.read_nics)
 
+    def _answered(self, data, error: str | None) -> None:
+        super()._answered(data, error)
+        guest = self.guest
+        if error is None and data is not None and guest is not None:
+            # The Guests list and the Overview show these too, with their source, for this run of the guest.
+            by_source = {SOURCE_WORDS.get(source.label, source.label): source.addresses
+                         for source in data.sources if source.error is None}
+            self.app.post_message(BackendUpdated(GuestAddressesRead(guest.conn_id, guest.uuid, guest.id, by_source)))
+
     def render_data(self, data: info.Nics):
         parts: list = []
         if not data.nics:
             parts.append(_dim("This guest has no network interfaces."))
         else:
-            table = _table("MAC", "source", "model", "link", "device", "IP addresses")
+            table = _table("MAC", "source", "model", "link", "device", "IP addresses", padding=1)
             for nic in data.nics:
-                addresses = Text()
+                known: dict[str, list[str]] = {}  # address -> the sources that know it
                 for source in data.sources:
                     for addr in source.addresses.get(nic.mac or "", ()):
-                        if addresses:
-                            addresses.append("\n")
-                        addresses.append(addr)
-                        addresses.append(f" ({source.label})", style="dim")
-                table.add_row(Text(nic.mac or "?"), Text(nic.source or nic.kind), Text(nic.model or "—"),
+                        known.setdefault(addr, []).append(source.label)
+                addresses = Text()
+                for addr, labels in known.items():
+                    if addresses:
+                        addresses.append("\n")
+                    addresses.append(addr)
+                    addresses.append(f" ({', '.join(labels)})", style="dim")
+                source = nic.source or nic.kind
+                if nic.kind == "vhostuser":
+                    source = f"vhostuser {source}"
+                table.add_row(Text(nic.mac or "?"), PathText(source), Text(nic.model or "—"),
                               Text(nic.link, style="" if nic.link == "up" else "bold red"), Text(nic.target or "—"),
                               addresses or _dim("none known"))
             parts.append(table)
@@ -175,9 +197,11 @@ class ConsolesTab(ReadingTab):
         parts.append(Text(""))
         if graphics:
             table = _table("graphics", "listen", "port", "TLS port", "autoport")
+            running = self.guest is not None and self.guest.id is not None
             for g in graphics:
-                table.add_row(Text(g.kind), Text(g.listen or "—"),
-                              Text(str(g.port)) if g.port else _dim("none (not running)"),
+                port = graphics_port_text(g, running)
+                table.add_row(Text(g.kind), PathText(graphics_listen_text(g)),
+                              Text(port) if g.port else _dim(port),
                               Text(str(g.tls_port)) if g.tls_port else _dim("—"), Text("yes" if g.autoport else "no"))
             parts.append(table)
         else:
@@ -199,6 +223,9 @@ class ConsolesTab(ReadingTab):
         if event.key == "y" and not self.commands:
             event.stop()
             self.notify("No command to copy: the guest has no console or graphics.", severity="warning")
+
+    def focus_target(self):
+        return self.query_one("#commands", OptionList) if self.commands else self
 
     def on_focus(self) -> None:
         if self.commands:
@@ -315,7 +342,7 @@ class AgentTab(ReadingTab):
         if error is not None:
             self.notify(f"{name}: {error}", severity="error", markup=False)
         else:
-            self.notify(f"{name}: {count} filesystem(s) {what}.", markup=False)
+            self.notify(f"{name}: {count_text(count or 0, 'filesystem')} {what}.", markup=False)
         self.read()
 
 

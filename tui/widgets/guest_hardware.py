@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from ..backend import validate
+from ..backend.ops import guest_info
 from ..backend.ops import guests as guest_ops
 from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
@@ -18,6 +19,7 @@ from ..forms.confirm import ConfirmScreen
 from ..forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemoryRequest, CpuMemoryScreen,
                                     MediaRequest, MediaScreen, NicRequest)
 from ..render.cells import size_text, visible
+from ..render.guest_sheet import boot_text
 from .guest_tab import GuestTab
 from .says_why import SaysWhyDisabled
 
@@ -48,6 +50,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.view: ops.HardwareView | None = None
         self.read_error: str | None = None
         self.last_result: tuple[str, str] | None = None  # (text, severity) of the last change
+        self.boot = None  # xml.domain.BootPlan of the next boot, read after the hardware
         self._seen: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -59,6 +62,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     @property
     def table(self) -> DataTable:
         return self.query_one("#hw-devices", DataTable)
+
+    def focus_target(self) -> DataTable:
+        return self.table
 
     def on_focus(self) -> None:
         self.table.focus()
@@ -91,11 +97,17 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.read_error = error
         if view is not None:
             self.view = view
+            uuid = self.key[1]
+            self.ask(lambda conn: guest_info.read_boot(conn, uuid), self._read_boot, "read the boot order")
             guest = self.guest
             self._seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
         self.render_summary()
         self.render_devices()
         self.refresh_bindings()
+
+    def _read_boot(self, plan, error: str | None) -> None:
+        self.boot = plan if error is None else None
+        self.render_summary()
 
     def render_summary(self) -> None:
         view = self.view
@@ -121,9 +133,12 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         text.append("Memory  ", style="bold")
         text.append(f"now {pair(live, memory)}    next boot {pair(config, memory)}\n")
         text.append("Boot    ", style="bold")
-        order = view.next_boot.boot_order()
-        text.append(", ".join(visible(self._describe(ident)) for ident in order) or "(none set)")
-        text.append("  (next boot)" if view.persistent else "  (transient: cannot change)", style="dim")
+        if self.boot is not None:  # as libvirt will boot: every device kind, <os><boot dev>, the default
+            text.append(visible(boot_text(self.boot)))
+        else:
+            order = view.next_boot.boot_order()
+            text.append(", ".join(visible(self._describe(ident)) for ident in order) or "(none set)")
+        text.append("  next boot" if view.persistent else "  (transient: cannot change)", style="dim")
         if self.read_only:
             text.append("\nThis host is read-only: no changes.", style="bold yellow")
         self.query_one("#hw-summary", Static).update(text)

@@ -13,9 +13,14 @@ from textual.widgets import Static, Tree
 from ..backend.ops import snapshots as ops
 from ..forms.confirm import ConfirmScreen
 from ..forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
+from ..render.units import count_text
 from .guest_tab import GuestTab
 
-STATE_WORDS = {"running": "running", "paused": "paused", "shutoff": "shut off", "disk-snapshot": "disk only"}
+# Every <state> a snapshot can hold (libvirt's domain states, plus disk-snapshot).
+STATE_WORDS = {"running": "running", "paused": "paused", "shutoff": "shut off", "disk-snapshot": "disk only",
+               "pmsuspended": "suspended", "blocked": "blocked", "shutdown": "shutting down", "crashed": "crashed",
+               "nostate": "no state"}
+STATE_WIDTH = max(len(word) for word in (*STATE_WORDS.values(), "?"))
 
 
 def snapshot_label(snap: ops.Snapshot, name_width: int) -> Text:
@@ -28,7 +33,7 @@ def snapshot_label(snap: ops.Snapshot, name_width: int) -> Text:
     label.append(" " * max(1, name_width - len(facts.name) + 2))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(facts.created)) if facts.created else "?"
     label.append(f"{created}  ", style="dim")
-    label.append(f"{STATE_WORDS.get(facts.state, facts.state or '?'):<10} ")
+    label.append(f"{STATE_WORDS.get(facts.state, facts.state or '?'):<{STATE_WIDTH}} ")
     label.append(f"{'external' if facts.external else 'internal':<9}", style="magenta" if facts.external else "cyan")
     label.append("+memory " if facts.with_memory else "disks   ", style="cyan" if facts.with_memory else "dim")
     if snap.current:
@@ -68,6 +73,12 @@ class SnapshotsTab(GuestTab):
     def snapshot_tree(self) -> Tree:
         return self.query_one("#snapshot-tree", Tree)
 
+    def focus_target(self) -> Tree:
+        return self.snapshot_tree
+
+    def on_focus(self) -> None:
+        self.snapshot_tree.focus()
+
     def activated(self) -> None:
         self.reload()
 
@@ -98,7 +109,7 @@ class SnapshotsTab(GuestTab):
             nodes[snap.name] = node
         tree.root.expand_all()
         if snapshots:
-            note.update(Text(f"{len(snapshots)} snapshot(s); ● marks the current one", style="dim"))
+            note.update(Text(f"{count_text(len(snapshots), 'snapshot')}; ● marks the current one", style="dim"))
         else:
             note.update(Text("No snapshots. n: take one", style="dim"))
         target = nodes.get(selected) or next((nodes[s.name] for s in snapshots if s.current), None)
@@ -126,7 +137,7 @@ class SnapshotsTab(GuestTab):
     def on_key(self, event: events.Key) -> None:
         # A disabled key says why instead of doing nothing.
         what = self.WRITE_KEYS.get(event.character or "")
-        if what is None:
+        if what is None or not self.shown:
             return
         if self.read_only:
             event.stop()

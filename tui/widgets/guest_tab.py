@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import ClassVar
 
 from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import TabbedContent
 
 from ..backend.model import Guest
 from ..calls import AnswersCalls, ask
@@ -17,9 +20,33 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
     TAB_ID: ClassVar[str] = ""
     TAB_TITLE: ClassVar[str] = ""
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        # A tab's keys act only while it is the tab on screen, whatever its own check_action says.
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("check_action")
+        if own is not None:
+            @functools.wraps(own)
+            def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+                return own(self, action, parameters) if self.shown else False
+
+            cls.check_action = check_action
+
     def __init__(self, conn_id: str, uuid: str) -> None:
         super().__init__(id=f"tab-{self.TAB_ID}")
         self.key = (conn_id, uuid)
+
+    @property
+    def shown(self) -> bool:
+        """Whether this tab is the one its screen shows."""
+        tabbed = next((node for node in self.ancestors if isinstance(node, TabbedContent)), None)
+        return tabbed is None or self.parent is None or tabbed.active == self.parent.id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return super().check_action(action, parameters) if self.shown else False
+
+    def focus_target(self) -> Widget:
+        """What takes the focus when the tab is shown: its list, where it has one."""
+        return self
 
     @property
     def guest(self) -> Guest | None:

@@ -4,6 +4,7 @@ source, consoles and graphics, the guest agent), and fsfreeze / thaw."""
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -22,7 +23,19 @@ def _dom(conn: libvirt.virConnect, uuid: str) -> libvirt.virDomain:
 
 
 def read_overview(conn: libvirt.virConnect, uuid: str) -> dx.Overview:
-    return dx.parse_overview(_dom(conn, uuid).XMLDesc(0))
+    dom = _dom(conn, uuid)
+    overview = dx.parse_overview(dom.XMLDesc(0))
+    if dom.isActive() and dom.isPersistent():  # the boot order of the next boot, not of this run
+        overview = dataclasses.replace(overview, boot=read_boot(conn, uuid))
+    return overview
+
+
+def read_boot(conn: libvirt.virConnect, uuid: str) -> dx.BootPlan:
+    """What the next boot starts from: the persistent definition's boot order (a transient
+    guest's live one)."""
+    dom = _dom(conn, uuid)
+    flags = libvirt.VIR_DOMAIN_XML_INACTIVE if dom.isPersistent() else 0
+    return dx.parse_boot(dom.XMLDesc(flags))
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,7 @@ class Overview:
     os_id: str | None  # libosinfo id, e.g. http://debian.org/debian/12
     title: str | None
     description: str | None
+    boot: BootPlan | None = None  # what the next boot starts from (see parse_boot)
 
 
 def parse_overview(xml: str | bytes) -> Overview:
@@ -200,6 +201,7 @@ def parse_overview(xml: str | bytes) -> Overview:
         os_id=os_info.get("id") if os_info is not None else None,
         title=_optional_text(root.find("title")),
         description=_optional_text(root.find("description")),
+        boot=boot_plan(root),
     )
 
 
@@ -493,7 +495,11 @@ def parse_boot(xml: str | bytes) -> BootPlan:
     """The boot order libvirt follows: a direct-boot kernel; else per-device <boot order> when any
     device has one (disks, NICs, host devices, USB redirection); else the <os><boot dev> list; else
     the first hard disk, libvirt's default."""
-    root = _root(xml)
+    return boot_plan(_root(xml))
+
+
+def boot_plan(root: ET.Element) -> BootPlan:
+    """parse_boot on a parsed <domain>."""
     menu = root.find("os/bootmenu")
     menu_on = menu is not None and menu.get("enable") == "yes"
     ordered = []

@@ -149,6 +149,114 @@ def parse_network(xml: str | bytes) -> NetworkInfo:
     )
 
 
+@dataclass(frozen=True)
+class IpBlock:
+    """One <ip> of a network: its family, subnet, the host's address on it and its DHCP range."""
+
+    family: str  # ipv4 / ipv6
+    subnet: str | None  # 192.168.122.0/24, 2001:db8::/64
+    address: str | None  # the host's (gateway) address
+    dhcp_range: str | None  # "start - end"
+
+
+@dataclass(frozen=True)
+class StaticHost:
+    """A fixed address: a DHCP <host> of an <ip>, or a DNS <host> of <dns>."""
+
+    ip: str
+    names: tuple[str, ...] = ()
+    mac: str | None = None
+    kind: str = "dhcp"  # dhcp / dns
+
+
+@dataclass(frozen=True)
+class PortGroup:
+    name: str
+    default: bool = False
+    vlan: str | None = None  # "49", "49,50 (trunk)"
+    bandwidth: str | None = None  # "in 1000 KiB/s, out 1000 KiB/s" (average)
+
+
+@dataclass(frozen=True)
+class NetworkDetails:
+    """Everything a network's XML says that the Networks view and its details show."""
+
+    ips: tuple[IpBlock, ...] = ()
+    static_hosts: tuple[StaticHost, ...] = ()
+    domain: str | None = None
+    portgroups: tuple[PortGroup, ...] = ()
+    forward_devs: tuple[str, ...] = ()
+    nat_range: str | None = None  # the addresses NAT may use, "start - end"
+
+    def first(self, family: str) -> IpBlock | None:
+        return next((ip for ip in self.ips if ip.family == family), None)
+
+
+def _family(ip: ET.Element) -> str:
+    return ip.get("family") or ("ipv6" if ":" in (ip.get("address") or "") else "ipv4")
+
+
+def _subnet(ip: ET.Element, family: str) -> str | None:
+    if family == "ipv4":
+        return _ipv4_subnet(ip)
+    try:
+        return str(ipaddress.IPv6Interface(f"{(ip.get('address') or '').strip()}/{int(ip.get('prefix') or 64)}").network)
+    except ValueError:
+        return None
+
+
+def _range_text(rng: ET.Element | None) -> str | None:
+    if rng is None or not rng.get("start") or not rng.get("end"):
+        return None
+    return f"{rng.get('start')} - {rng.get('end')}"
+
+
+def _vlan(el: ET.Element) -> str | None:
+    tags = [t.get("id") for t in el.findall("vlan/tag") if t.get("id")]
+    if not tags:
+        return None
+    trunk = el.find("vlan") is not None and el.find("vlan").get("trunk") == "yes"
+    return ",".join(tags) + (" (trunk)" if trunk or len(tags) > 1 else "")
+
+
+def _bandwidth(el: ET.Element) -> str | None:
+    parts = []
+    for way, word in (("inbound", "in"), ("outbound", "out")):
+        limit = el.find(f"bandwidth/{way}")
+        if limit is not None and limit.get("average"):
+            parts.append(f"{word} {limit.get('average')} KiB/s")
+    return ", ".join(parts) or None
+
+
+def parse_network_details(xml: str | bytes) -> NetworkDetails:
+    """Every <ip> (IPv4 and IPv6) with its DHCP range, static hosts (DHCP and DNS), the DNS
+    domain, port groups, the devices <forward> names and NAT's address range."""
+    root = _root(xml)
+    ips, hosts = [], []
+    for ip in root.findall("ip"):
+        family = _family(ip)
+        ips.append(IpBlock(family, _subnet(ip, family), ip.get("address"), _range_text(ip.find("dhcp/range"))))
+        for host in ip.findall("dhcp/host"):
+            if host.get("ip"):
+                hosts.append(StaticHost(host.get("ip"), (host.get("name"),) if host.get("name") else (),
+                                        (host.get("mac") or "").lower() or None, "dhcp"))
+    for host in root.findall("dns/host"):
+        if host.get("ip"):
+            names = tuple(name.text for name in host.findall("hostname") if name.text)
+            hosts.append(StaticHost(host.get("ip"), names, None, "dns"))
+    forward = root.find("forward")
+    domain = root.find("domain")
+    return NetworkDetails(
+        ips=tuple(ips),
+        static_hosts=tuple(hosts),
+        domain=domain.get("name") if domain is not None else None,
+        portgroups=tuple(PortGroup(pg.get("name") or "?", pg.get("default") == "yes", _vlan(pg), _bandwidth(pg))
+                         for pg in root.findall("portgroup")),
+        forward_devs=tuple(_forward_devices(forward)) if forward is not None else (),
+        nat_range=_range_text(forward.find("nat/address")) if forward is not None else None,
+    )
+
+
 # ---------------------------------------------------------------------------
 # building
 
