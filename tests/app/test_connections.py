@@ -12,6 +12,12 @@ def connected(app, uri):
     return any(h.uri == uri and h.state == ConnState.CONNECTED for h in app.inventory.hosts.values())
 
 
+def heal_events(app, conn_id):
+    """The "healed after ..." lines a connection's reopening logs in the Events view."""
+    return [e for _, e in app.inventory.events
+            if e.kind == "connection" and e.conn_id == conn_id and e.detail.startswith("healed after")]
+
+
 async def test_add_connection_validates_then_connects_and_saves(tmp_path, fresh_default):
     app = make_app(tmp_path, "--demo")
     async with app.run_test(size=(160, 50)) as pilot:
@@ -50,8 +56,13 @@ async def test_add_connection_validates_then_connects_and_saves(tmp_path, fresh_
         # Reconnect, then remove it (with confirmation).
         key = next(k for k, c in app.screen.table._cells.items() if c[0].plain == "lab [x]")
         app.screen.table.move_cursor(row=app.screen.table.get_row_index(key))
+        handle = app.fleet.get(key).handle()
+        healed = len(heal_events(app, key))
         await pilot.press("r")
-        await wait_for(pilot, lambda: connected(app, "test:///default"))
+        # A new libvirt connection, opened after the key (the old one stays connected until then).
+        await wait_for(pilot, lambda: len(heal_events(app, key)) == healed + 1, what="the reconnect")
+        assert connected(app, "test:///default")
+        assert app.fleet.get(key).handle() not in (None, handle)
         await pilot.press("D")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("n")

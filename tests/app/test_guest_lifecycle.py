@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+import libvirt
+
 from .conftest import make_app, wait_for
 
 PROBE = "<domain type='test'><name>{}</name><memory>65536</memory><os><type>hvm</type></os></domain>"
@@ -10,6 +14,19 @@ PROBE = "<domain type='test'><name>{}</name><memory>65536</memory><os><type>hvm<
 def state(app, name):
     return next(g.state + (" saved" if g.managed_save else "") for g in app.inventory.guests.values()
                 if g.name == name)
+
+
+def said(app) -> str:
+    return " | ".join(str(n.message) for n in app._notifications)
+
+
+async def worker_drained(pilot, app) -> None:
+    """Wait until every connection's worker has run what was queued before now (its
+    jobs run in order): an action a key had sent would have reached libvirt."""
+    for connection in app.fleet.connections:
+        reached = threading.Event()
+        connection.submit(reached.set)
+        await wait_for(pilot, reached.is_set, what=f"the worker of {connection.uri} to drain")
 
 
 def select(app, name):
@@ -82,7 +99,11 @@ async def test_keys_that_do_not_apply_are_disabled(tmp_path, fresh_default):
         assert screen.check_action("lifecycle", ("shutdown",)) is None
         assert screen.check_action("pause_resume", ()) is None
         assert screen.check_action("force_off", ()) is None
-        await pilot.press("d")  # disabled: nothing happens, nothing breaks
+        await pilot.press("d")  # disabled: says why, sends nothing
+        await wait_for(pilot, lambda: "test is shut off" in said(app), what=lambda: f"the reason, got {said(app)!r}")
+        await worker_drained(pilot, app)
+        assert not any("shutdown" in n.lower() and "fail" in n.lower() for n in said(app).split(" | ")), said(app)
+        assert fresh_default.lookupByName("test").state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
         assert state(app, "test") == "shut off"
 
 
@@ -95,4 +116,7 @@ async def test_read_only_disables_every_lifecycle_key(tmp_path, fresh_default):
                                ("pause_resume", ()), ("lifecycle", ("managed_save",)), ("autostart", ())):
             assert screen.check_action(action, params) is None, action
         await pilot.press("p")
+        await wait_for(pilot, lambda: "read-only" in said(app), what=lambda: f"the reason, got {said(app)!r}")
+        await worker_drained(pilot, app)
+        assert fresh_default.lookupByName("test").state()[0] == libvirt.VIR_DOMAIN_RUNNING
         assert state(app, "test") == "running"

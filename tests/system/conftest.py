@@ -2,12 +2,18 @@
 guests, and sshd on 127.0.0.1 for qemu+ssh://.
 
 The fixtures start what they need through ``tests/testbed/services.sh`` and
-``tests/testbed/guest.sh``. A missing component skips the tests, except when
-``CI=true``: then it fails them (DESIGN.md, "Testing").
+``tests/testbed/guest.sh``. A missing component fails the tests that need it, with
+the reason, in CI and outside alike (DESIGN.md, "Testing": nothing is skipped).
+
+One run at a time: libvirtd, its guests, networks and pools and the test users are
+the machine's, so a second run waits for the first and says so (`run_lock`). The
+users the test bed creates (`TEST_USERS`) are removed when the run ends, also when
+it is interrupted, and a run removes what an earlier, killed run left.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ipaddress
 import importlib.util
@@ -15,6 +21,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -37,9 +44,12 @@ ISOLATED_BRIDGE = "vdiso0"
 
 
 def _load_domain_module():
-    # tests/testbed is not a package; load domain.py by path so this works
-    # whatever sys.path pytest set up.
-    spec = importlib.util.spec_from_file_location("virtdeck_testbed_domain", TESTBED_DIR / "domain.py")
+    return _load_testbed_module("domain")
+
+
+def _load_testbed_module(name: str):
+    # load tests/testbed modules by path so this works whatever sys.path pytest set up
+    spec = importlib.util.spec_from_file_location(f"virtdeck_testbed_{name}", TESTBED_DIR / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(module)
@@ -47,15 +57,14 @@ def _load_domain_module():
 
 
 domain = _load_domain_module()
+run_guard = _load_testbed_module("run_guard")
 BOOT_MARKER = domain.BOOT_MARKER
 LOGIN_PROMPT = domain.LOGIN_PROMPT
 
 
 def missing(reason: str):
-    """A component is missing: fail in CI, skip elsewhere."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"system test bed: {reason}", pytrace=False)
-    pytest.skip(f"system test bed: {reason}")
+    """A component is missing: the test fails with the reason (never a skip)."""
+    pytest.fail(f"system test bed: {reason}", pytrace=False)
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
@@ -270,10 +279,31 @@ def _read_env(path: Path) -> dict[str, str]:
     return env
 
 
+def _say(request: pytest.FixtureRequest):
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+
+    def say(text: str) -> None:
+        if reporter is not None:
+            reporter.write_line(text, yellow=True)
+        else:
+            print(text, file=sys.__stderr__, flush=True)
+
+    return say
+
+
 @pytest.fixture(scope="session")
-def testbed() -> Testbed:
+def testbed(request: pytest.FixtureRequest) -> Iterator[Testbed]:
     if os.geteuid() != 0:
         missing("the system tier runs as root (it starts libvirtd and sshd)")
+    try:
+        run_guard.hold_run_lock(_say(request))
+    except TimeoutError as exc:
+        missing(str(exc))
+    run_guard.interrupt_on_sigterm()
+    leftovers = run_guard.remove_test_users()
+    if leftovers:
+        _say(request)(f"virtdeck test bed: removed test user(s) an earlier run left: {', '.join(leftovers)}")
+    atexit.register(run_guard.remove_test_users)
     for binary in ("libvirtd", "virtlogd", "virsh", "qemu-system-x86_64", "ssh", "ssh-keygen"):
         if shutil.which(binary) is None:
             missing(f"{binary} not found (run tests/testbed/setup.sh)")
@@ -290,7 +320,7 @@ def testbed() -> Testbed:
 
     state_dir = Path(os.environ.get("VIRTDECK_TESTBED", "/tmp/virtdeck-testbed"))
     env = _read_env(state_dir / "env")
-    return Testbed(
+    yield Testbed(
         state_dir=state_dir,
         system_uri=env["TESTBED_SYSTEM_URI"],
         ssh_uri=env["TESTBED_SSH_URI"],
@@ -299,6 +329,7 @@ def testbed() -> Testbed:
         initrd=env["TESTBED_INITRD"],
         env=env,
     )
+    run_guard.remove_test_users()
 
 
 def _used_ipv4_networks(testbed: Testbed) -> list[ipaddress.IPv4Network]:

@@ -8,10 +8,15 @@ from pathlib import Path
 import libvirt
 import pytest
 
+from tests import rpc_trace as rpc
 from tests.app.conftest import make_app, wait_for
+from tests.rpc_trace import RpcTrace
 from tui.backend.model import ConnState
 
 from .conftest import Testbed, TinyGuest  # noqa: F401  (types only)
+
+
+SYSTEM_SOCKET = "/run/libvirt/libvirt-sock"
 
 
 def rows(app) -> dict[str, tuple]:
@@ -89,27 +94,30 @@ async def test_outside_virsh_changes_arrive_through_events(tmp_path, testbed: Te
         return next((g for g in app.inventory.guests.values() if g.name == name_), None)
 
     try:
-        async with app.run_test(size=(180, 40)) as pilot:
-            await wait_for(pilot, lambda: guest(tiny_guest.name) is not None, timeout=30, what="first sync")
-            await change("define", lambda: guest(name) is not None and name in rows(app), "define", str(xml_path))
-            assert rows(app)[name][2] == "shut off"
-            await change("start", lambda: rows(app).get(name, ("",) * 3)[2] == "running", "start", name)
-            await change("destroy", lambda: rows(app).get(name, ("",) * 3)[2] == "shut off", "destroy", name)
-            await change("undefine", lambda: name not in rows(app), "undefine", name)
+        with RpcTrace(tmp_path / "rpc.log") as trace:
+            async with app.run_test(size=(180, 40)) as pilot:
+                await wait_for(pilot, lambda: guest(tiny_guest.name) is not None, timeout=30, what="first sync")
+                await change("define", lambda: guest(name) is not None and name in rows(app), "define", str(xml_path))
+                assert rows(app)[name][2] == "shut off"
+                await change("start", lambda: rows(app).get(name, ("",) * 3)[2] == "running", "start", name)
+                await change("destroy", lambda: rows(app).get(name, ("",) * 3)[2] == "shut off", "destroy", name)
+                await change("undefine", lambda: name not in rows(app), "undefine", name)
 
-            await pilot.press("2")
-            await change("net-define", lambda: "vd-event-net" in rows(app), "net-define", str(net_xml))
-            assert rows(app)["vd-event-net"][2] == "inactive"
-            await change("net-start", lambda: rows(app)["vd-event-net"][2] == "active", "net-start", "vd-event-net")
+                await pilot.press("2")
+                await change("net-define", lambda: "vd-event-net" in rows(app), "net-define", str(net_xml))
+                assert rows(app)["vd-event-net"][2] == "inactive"
+                await change("net-start", lambda: rows(app)["vd-event-net"][2] == "active", "net-start", "vd-event-net")
 
-            await pilot.press("3")
-            testbed.virsh("pool-define-as", "vd-event-pool", "dir", "--target", str(pool_dir))
-            await change("pool-start", lambda: rows(app).get("vd-event-pool", ("",) * 4)[3] == "active",
-                         "pool-start", "vd-event-pool")
-            await change("pool-destroy", lambda: rows(app)["vd-event-pool"][3] == "inactive",
-                         "pool-destroy", "vd-event-pool")
-            # Nothing above came from a periodic resync: it is set to a day.
-            assert app.settings.resync == 86400
+                await pilot.press("3")
+                testbed.virsh("pool-define-as", "vd-event-pool", "dir", "--target", str(pool_dir))
+                await change("pool-start", lambda: rows(app).get("vd-event-pool", ("",) * 4)[3] == "active",
+                             "pool-start", "vd-event-pool")
+                await change("pool-destroy", lambda: rows(app)["vd-event-pool"][3] == "inactive",
+                             "pool-destroy", "vd-event-pool")
+                # Nothing above came from a full resync: libvirt was asked for the list of
+                # pools once, at the first sync.
+                pool_lists = trace.calls([rpc.CONNECT_LIST_ALL_STORAGE_POOLS], socket=SYSTEM_SOCKET)
+                assert len(pool_lists) == 1, pool_lists
     finally:
         testbed.remove_domain(name)
         for args in (("net-destroy", "vd-event-net"), ("net-undefine", "vd-event-net"),

@@ -167,7 +167,7 @@ async def test_running_guest_over_ssh(tmp_path, testbed: Testbed, h1_guest: str)
         assert graphics[0].port == port and graphics[0].listen == "127.0.0.1"
         assert testbed.virsh("domdisplay", NAME).strip().endswith(f":{port - 5900}")
         commands = {c.label: c.text for c in consoles.commands}
-        assert commands["vnc tunnel"] == f"ssh -N -L {port}:127.0.0.1:{port} -p 2222 root@127.0.0.1"
+        assert commands["vnc tunnel"] == f"ssh -N -L {port}:127.0.0.1:{port} -p {testbed.ssh_port} root@127.0.0.1"
         assert commands["viewer"].endswith(" 'vd-h1 [x] <&>é'")
         text = shown(consoles.body)
         assert str(port) in text and "/dev/pts/" in text

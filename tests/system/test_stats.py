@@ -9,12 +9,15 @@ import time
 import libvirt
 import pytest
 
+from tests import rpc_trace as rpc
 from tests.app.conftest import wait_for
+from tests.rpc_trace import RpcTrace
 from tui.backend.xml.network import parse_network
 
 from .conftest import Testbed, TinyGuest  # noqa: F401  (types only)
 
 BURNER = "vd-burner"
+SYSTEM_SOCKET = "/run/libvirt/libvirt-sock"
 
 
 DHCP_NET = "vd-dhcp"
@@ -93,65 +96,89 @@ async def test_busy_guest_shows_high_cpu_within_two_ticks_and_idle_stays_low(
     tmp_path, testbed: Testbed, tiny_guest: TinyGuest, burner: str
 ):
     app = app_for(tmp_path, testbed.system_uri)
-    async with app.run_test(size=(200, 40)) as pilot:
-        connection = None
-        await wait_for(pilot, lambda: app.fleet.connections and app.fleet.connections[0].connected, timeout=20)
-        connection = app.fleet.connections[0]
-        await wait_for(pilot, lambda: (s := stats_of(app, burner)) is not None and s.cpu_percent is not None,
-                       timeout=15, what="a CPU rate for the busy guest")
-        assert connection._ticks <= 3  # first tick has nothing to diff against; the second has a rate
-        busy = stats_of(app, burner)
-        assert busy.cpu_percent > 50, busy
-        assert busy.cpu_percent <= 100 * busy.vcpus
-        idle = stats_of(app, tiny_guest.name)
-        assert idle is not None and idle.cpu_percent is not None and idle.cpu_percent < 25, idle
-        # Its DHCP lease gives the IP column, matched through the MAC in its XML.
-        await wait_for(pilot, lambda: any(g.name == burner and app.inventory.addresses(*k)
-                                          for k, g in app.inventory.guests.items()), timeout=40, what="a lease")
-        ip_column = app.screen.table.column_keys.index("ip")
-        row = next(c for c in app.screen.table._cells.values() if c[0].plain == burner)
-        assert row[ip_column].plain.startswith("192.168.")
-        # Disk and network counters move for the guest that reads and pings.
-        await wait_for(pilot, lambda: (stats_of(app, burner).disk_read_bps or 0) > 0, timeout=15, what="disk reads")
-        await wait_for(pilot, lambda: (stats_of(app, burner).net_tx_bps or 0) > 0, timeout=15, what="net tx")
-        assert stats_of(app, burner).disks[0].name == "vda"
-        # One bulk call per tick in steady state (the Guests view needs no host stats).
-        tick = app.inventory.ticks[connection.conn_id]
-        assert tick.calls == 1
-        # The table shows it: CPU % and a memory figure in the busy guest's row.
-        row = next(c for c in app.screen.table._cells.values() if c[0].plain == burner)
-        cpu_column = app.screen.table.column_keys.index("cpu")
-        assert float(row[cpu_column].plain.rstrip("%")) > 50
-        # Sorting by CPU puts the busy guest on top, top-like: highest first on the first press.
-        while app.screen.table.sort_column != "cpu":
-            await pilot.press("o")
-        assert app.screen.table.get_row_at(0)[0].plain == burner
-        # The detail pane draws the history.
-        app.screen.table.move_cursor(row=0)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.history.guests[next(k for k, g in app.inventory.guests.items()
-                                                                   if g.name == burner)].series["cpu"]) >= 3,
-                       timeout=10, what="three points of CPU history")
-        await wait_for(pilot, lambda: "max" in app.screen.query_one("#head-cpu").render().plain)
-        # With the pane open the tick adds the per-vCPU group.
-        await wait_for(pilot, lambda: stats_of(app, burner).vcpu_percent[:1] not in ((), (None,)),
-                       timeout=10, what="a per-vCPU rate")
-        assert stats_of(app, burner).vcpu_percent[0] > 50
+    with RpcTrace(tmp_path / "rpc.log") as trace:
+        async with app.run_test(size=(200, 40)) as pilot:
+            await wait_for(pilot, lambda: app.fleet.connections and app.fleet.connections[0].connected, timeout=20)
+            await wait_for(pilot, lambda: (s := stats_of(app, burner)) is not None and s.cpu_percent is not None,
+                           timeout=15, what="a CPU rate for the busy guest")
+            # The first sync's bulk read, then ticks: the first has nothing to diff against, the second a rate.
+            assert len(trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=SYSTEM_SOCKET)) <= 4
+            busy = stats_of(app, burner)
+            assert busy.cpu_percent > 50, busy
+            assert busy.cpu_percent <= 100 * busy.vcpus
+            idle = stats_of(app, tiny_guest.name)
+            assert idle is not None and idle.cpu_percent is not None and idle.cpu_percent < 25, idle
+            # Its DHCP lease gives the IP column, matched through the MAC in its XML.
+            await wait_for(pilot, lambda: any(g.name == burner and app.inventory.addresses(*k)
+                                              for k, g in app.inventory.guests.items()), timeout=40, what="a lease")
+            ip_column = app.screen.table.column_keys.index("ip")
+            row = next(c for c in app.screen.table._cells.values() if c[0].plain == burner)
+            assert row[ip_column].plain.startswith("192.168.")
+            # Disk and network counters move for the guest that reads and pings.
+            await wait_for(pilot, lambda: (stats_of(app, burner).disk_read_bps or 0) > 0, timeout=15, what="disk reads")
+            await wait_for(pilot, lambda: (stats_of(app, burner).net_tx_bps or 0) > 0, timeout=15, what="net tx")
+            assert stats_of(app, burner).disks[0].name == "vda"
+            # One bulk call per tick in steady state (the Guests view needs no host stats): between
+            # three ticks libvirt was asked nothing else, but for the DHCP leases every 15th tick.
+            window = await next_ticks(pilot, trace, 3)
+            calls = trace.calls(socket=SYSTEM_SOCKET)
+            between = calls[calls.index(window[0]):calls.index(window[-1])]
+            others = [c.proc for c in between if c.proc != rpc.CONNECT_GET_ALL_DOMAIN_STATS]
+            assert set(others) <= rpc.LEASE_READ, others
+            # The table shows it: CPU % and a memory figure in the busy guest's row.
+            row = next(c for c in app.screen.table._cells.values() if c[0].plain == burner)
+            cpu_column = app.screen.table.column_keys.index("cpu")
+            assert float(row[cpu_column].plain.rstrip("%")) > 50
+            # Sorting by CPU puts the busy guest on top, top-like: highest first on the first press.
+            while app.screen.table.sort_column != "cpu":
+                await pilot.press("o")
+            assert app.screen.table.get_row_at(0)[0].plain == burner
+            # The detail pane draws the history.
+            app.screen.table.move_cursor(row=0)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(app.history.guests[next(k for k, g in app.inventory.guests.items()
+                                                                       if g.name == burner)].series["cpu"]) >= 3,
+                           timeout=10, what="three points of CPU history")
+            await wait_for(pilot, lambda: "max" in app.screen.query_one("#head-cpu").render().plain)
+            # With the pane open the tick adds the per-vCPU group.
+            await wait_for(pilot, lambda: stats_of(app, burner).vcpu_percent[:1] not in ((), (None,)),
+                           timeout=10, what="a per-vCPU rate")
+            assert stats_of(app, burner).vcpu_percent[0] > 50
+
 
 
 async def test_stopped_libvirtd_does_not_delay_the_other_hosts_ticks(
     tmp_path, testbed: Testbed, tiny_guest: TinyGuest
 ):
-    app = app_for(tmp_path, testbed.system_uri, "test:///default")
-    async with app.run_test(size=(200, 40)) as pilot:
-        await wait_for(pilot, lambda: len(app.inventory.ticks) == 2, timeout=20, what="ticks from both hosts")
-        other = next(c for c in app.fleet.connections if c.uri == "test:///default")
-        testbed.sigstop_libvirtd()
-        try:
-            start = other._ticks
-            started = time.monotonic()
-            await wait_for(pilot, lambda: other._ticks >= start + 3, timeout=10, what="three ticks of the other host")
-            elapsed = time.monotonic() - started
-        finally:
-            testbed.sigcont_libvirtd()
+    """The other host is the test bed's second libvirtd (a real daemon, so its ticks
+    show in libvirt's trace)."""
+    second = testbed.env["TESTBED_SECOND_URI"]
+    second_socket = second.split("socket=", 1)[1]
+    app = app_for(tmp_path, testbed.system_uri, second)
+    with RpcTrace(tmp_path / "rpc.log") as trace:
+
+        def ticks(socket: str) -> list:
+            return trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=socket)
+
+        async with app.run_test(size=(200, 40)) as pilot:
+            await wait_for(pilot, lambda: len(ticks(SYSTEM_SOCKET)) >= 2 and len(ticks(second_socket)) >= 2,
+                           timeout=20, what="bulk stats calls to both hosts")
+            testbed.sigstop_libvirtd()
+            try:
+                stopped_at = time.time()
+                start = len(ticks(second_socket))
+                await wait_for(pilot, lambda: len(ticks(second_socket)) >= start + 3, timeout=10,
+                               what="three ticks of the other host")
+            finally:
+                testbed.sigcont_libvirtd()
+    third = ticks(second_socket)[start + 2]
+    elapsed = third.at - stopped_at
     assert elapsed < 6, f"3 ticks at 1 s took {elapsed:.1f} s"
+
+
+async def next_ticks(pilot, trace: RpcTrace, count: int) -> list:
+    """The next `count` bulk stats calls to the system libvirtd, once all were sent."""
+    start = len(trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=SYSTEM_SOCKET))
+    await wait_for(pilot, lambda: len(trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=SYSTEM_SOCKET))
+                   >= start + count, timeout=count * 5, what=f"{count} more ticks")
+    return trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=SYSTEM_SOCKET)[start:start + count]
