@@ -55,7 +55,7 @@ def guest_facts(inventory: Inventory, key: tuple[str, str], overview: Overview |
     if ips and not any(len(sources) > 1 or sources[0] != "lease" for _, sources in ips) and guest.id is not None:
         facts.append(("", "agent and ARP addresses: NICs tab"))
     if overview is not None and overview.boot is not None:
-        facts.append(("Boot", boot_text(overview.boot)))
+        facts.append(("Boot", boot_text(overview.boot, "\n")))
     return facts
 
 
@@ -67,9 +67,9 @@ BOOT_SOURCES = {
 }
 
 
-def boot_text(plan: BootPlan) -> str:
+def boot_text(plan: BootPlan, between: str = ", ") -> str:
     """``network (PXE), NIC 52:54:..., hard disk vda  (<os><boot dev>)``."""
-    text = ", ".join(plan.entries) + f"  ({BOOT_SOURCES.get(plan.source, plan.source)}"
+    text = between.join(plan.entries) + f"{between if between != ', ' else '  '}({BOOT_SOURCES.get(plan.source, plan.source)}"
     return text + ("; boot menu)" if plan.menu else ")")
 
 
