@@ -4,7 +4,9 @@ string formatting).
 The guest boots Debian's cloud kernel straight into the busybox initramfs
 made by ``tests/testbed/guest.sh`` under TCG (``type='qemu'``; KVM is not
 usable on the test machines). It has a serial console on ttyS0, no disk and
-no graphics, and optionally one virtio NIC on a named (isolated) network.
+no graphics, and optionally one virtio NIC on a named (isolated) network, a
+disk, and the guest agent: its virtio-serial channel, and ``vd.agent`` on the
+command line, which has the guest run qemu-ga on it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 BOOT_MARKER = "virtdeck-tiny-guest booted"
+AGENT_CHANNEL = "org.qemu.guest_agent.0"
 LOGIN_PROMPT = "tiny login: "
 
 
@@ -33,11 +36,13 @@ def tiny_guest_xml(
     serial_log: str | None = None,
     cmdline: str = "console=ttyS0 loglevel=4 panic=-1",
     disk: str | None = None,
+    agent: bool = False,
 ) -> str:
     """Return the XML of a tiny direct-kernel-boot guest.
 
     ``serial_log``: a file that virtlogd fills with everything the guest
     writes on its serial port (the boot marker and the login prompt).
+    ``agent``: a guest agent channel, and the agent running in the guest.
     """
     dom = ET.Element("domain", {"type": "qemu"})
     _sub(dom, "name", name)
@@ -49,7 +54,7 @@ def tiny_guest_xml(
     _sub(os_el, "type", "hvm", arch="x86_64")
     _sub(os_el, "kernel", kernel)
     _sub(os_el, "initrd", initrd)
-    _sub(os_el, "cmdline", cmdline)
+    _sub(os_el, "cmdline", f"{cmdline} vd.agent" if agent else cmdline)
 
     features = _sub(dom, "features")
     _sub(features, "acpi")
@@ -74,6 +79,9 @@ def tiny_guest_xml(
         iface = _sub(devices, "interface", type="network")
         _sub(iface, "source", network=network)
         _sub(iface, "model", type="virtio")
+    if agent:
+        channel = _sub(devices, "channel", type="unix")
+        _sub(channel, "target", type="virtio", name=AGENT_CHANNEL)
     _sub(devices, "memballoon", model="virtio")
     # no <graphics>, no <video>
     _sub(devices, "video").append(ET.Element("model", {"type": "none"}))

@@ -14,7 +14,11 @@
 # hands over to busybox init, which loops a "tiny login: " prompt on ttyS0.
 # Extras: /bin/burn [N] (N busy loops, for CPU tests), /bin/diskread DEV
 # (reads a block device in a loop, for disk I/O tests), acpid so that an
-# ACPI shutdown (virsh shutdown) powers the guest off.
+# ACPI shutdown (virsh shutdown) powers the guest off, and Debian's
+# qemu-guest-agent with the shared libraries it needs: /bin/agent-start runs
+# it on the virtio-serial port org.qemu.guest_agent.0 (at boot with vd.agent
+# on the kernel command line; `killall qemu-ga` stops it). A console login
+# is recorded in utmp, so the agent reports a logged-in user.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -77,12 +81,72 @@ if [ ! -s "$WORK/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
     rm -rf "$WORK/deb" "$WORK/kernel-root"
 fi
 
+# ------------------------------------------------------------- guest agent
+# Debian's qemu-ga and the libraries ldd names for it, from this system, or
+# from the packages qemu-guest-agent depends on when this system lacks them.
+# $WORK/agent is a tree copied into the initramfs as it is.
+agent_libs() {  # ldd's answer for qemu-ga as "PATH-IN-GUEST FILE" lines; fails naming what is missing
+    local out
+    out="$(LD_LIBRARY_PATH="${1:-}" ldd "$WORK/agent-deb/root/usr/sbin/qemu-ga")"
+    if grep -q 'not found' <<<"$out"; then
+        grep 'not found' <<<"$out" | awk '{ print $1 }' >&2
+        return 1
+    fi
+    awk '$2 == "=>" && $3 ~ /^\// { n = split($3, p, "/"); print "/lib/x86_64-linux-gnu/" p[n], $3 }
+         $1 ~ /^\// { print $1, $1 }' <<<"$out"
+}
+
+download_debs() {  # download_debs DIR PKG...: apt-get download into DIR, extract each .deb into DIR/root
+    local dir="$1" deb found=0
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir/debs"
+    chown _apt "$dir/debs" 2>/dev/null || true
+    (cd "$dir/debs" && apt-get download -q "$@" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+    for deb in "$dir"/debs/*.deb; do
+        [ -e "$deb" ] || continue
+        dpkg-deb -x "$deb" "$dir/root"
+        found=1
+    done
+    [ "$found" = 1 ] || die "apt-get download $* produced no .deb"
+}
+
+if [ ! -x "$WORK/agent/usr/sbin/qemu-ga" ]; then
+    log "downloading qemu-guest-agent"
+    download_debs "$WORK/agent-deb" qemu-guest-agent
+    if ! libs="$(agent_libs 2>/dev/null)"; then
+        deps="$(apt-cache depends qemu-guest-agent | awk '$1 == "Depends:" && $2 != "libc6" { print $2 }')"
+        log "downloading the agent's libraries:" $deps
+        download_debs "$WORK/agent-deps" $deps
+        libs="$(agent_libs "$WORK/agent-deps/root/lib/x86_64-linux-gnu:$WORK/agent-deps/root/usr/lib/x86_64-linux-gnu")" ||
+            die "libraries for qemu-ga not found (listed above)"
+    fi
+    rm -rf "$WORK/agent"
+    mkdir -p "$WORK/agent/usr/sbin"
+    while read -r dest file; do
+        mkdir -p "$WORK/agent$(dirname "$dest")"
+        cp -L "$file" "$WORK/agent$dest"
+    done <<<"$libs"
+    cp "$WORK/agent-deb/root/usr/sbin/qemu-ga" "$WORK/agent/usr/sbin/qemu-ga"
+    rm -rf "$WORK/agent-deb" "$WORK/agent-deps"
+fi
+
 # --------------------------------------------------------------- initramfs
 ROOTFS="$WORK/rootfs"
 rm -rf "$ROOTFS"
-mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,proc,sys,dev,tmp,root,lib/modules}
+mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,proc,sys,dev,tmp,root,lib/modules,run,var}
+ln -s ../run "$ROOTFS/var/run"
 cp "$BUSYBOX" "$ROOTFS/bin/busybox"
 cp "$WORK"/modules/*.ko "$ROOTFS/lib/modules/" 2>/dev/null || true
+cp -a "$WORK/agent/." "$ROOTFS/"
+
+# What the agent reports as the guest's OS (guest-get-osinfo reads it).
+cat > "$ROOTFS/etc/os-release" <<'EOF'
+PRETTY_NAME="virtdeck tiny guest (busybox)"
+NAME="virtdeck tiny"
+ID=virtdeck-tiny
+VERSION_ID=1
+EOF
 
 cat > "$ROOTFS/init" <<EOF
 #!/bin/busybox sh
@@ -106,12 +170,15 @@ for pass in 1 2 3; do
 done
 ip link set lo up
 for dev in /sys/class/net/eth*; do [ -e "\$dev" ] && ip link set "\${dev##*/}" up; done
+: > /run/utmp
 [ -d /dev/input ] && acpid -c /etc/acpi -l /tmp/acpid.log
 # Workloads for stats tests, asked for on the kernel command line:
 #   vd.burn=N  keep N CPUs busy     vd.diskread  read the first disk in a loop
 #   vd.diskwrite  fill the first disk with zeros, once
 #   vd.ip=ADDR/PREFIX vd.ping=ADDR  address eth0 and ping ADDR (the host's bridge)
 #   vd.dhcp    ask the network's DHCP server for a lease (address not applied)
+#   vd.fs=DIR  make an ext2 filesystem on the first disk and mount it at DIR
+#   vd.agent   run the guest agent (qemu-ga) on its virtio-serial port
 for word in \$(cat /proc/cmdline); do
     case "\$word" in
         vd.burn=*) /bin/burn "\${word#vd.burn=}" </dev/null >/dev/null 2>&1 & ;;
@@ -120,6 +187,8 @@ for word in \$(cat /proc/cmdline); do
         vd.ip=*) ip addr add "\${word#vd.ip=}" dev eth0 ;;
         vd.ping=*) ping -q -i 0.2 -s 1000 "\${word#vd.ping=}" </dev/null >/dev/null 2>&1 & ;;
         vd.dhcp) udhcpc -i eth0 -b -q -s /bin/true </dev/null >/dev/null 2>&1 ;;
+        vd.fs=*) mkdir -p "\${word#vd.fs=}" && mke2fs -q /dev/vda >/dev/null 2>&1 && mount /dev/vda "\${word#vd.fs=}" ;;
+        vd.agent) /bin/agent-start </dev/null >/dev/null 2>&1 & ;;
     esac
 done
 echo "$MARKER" > /dev/console
@@ -139,11 +208,39 @@ cat > "$ROOTFS/bin/tiny-login" <<'EOF'
 printf '\ntiny login: '
 read -r user || exit 0
 echo "welcome ${user:-root}"
+# A utmp record (glibc's struct utmpx, 384 bytes) for the guest agent's user list:
+# USER_PROCESS, this shell's pid, line ttyS0, user root, the login time.
+le32() { printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) \
+                   $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"; }
+pad() { head -c "$1" /dev/zero; }
+{ printf '\007\000\000\000'; le32 $$; printf ttyS0; pad 27; printf S0; pad 2; printf root; pad 28
+  pad 256; pad 8; le32 "$(date +%s)"; pad 4; pad 36; } >> /run/utmp
 export HOME=/root PS1='tiny# '
 cd /root
 exec /bin/sh -l
 EOF
 chmod 0755 "$ROOTFS/bin/tiny-login"
+
+cat > "$ROOTFS/bin/agent-start" <<'EOF'
+#!/bin/sh
+# agent-start: run qemu-ga (daemonised) on the virtio-serial port
+# org.qemu.guest_agent.0, once the port has its name (it arrives from the host
+# after the virtio_console module loads; udev's /dev/virtio-ports link is made
+# here). Fails when the guest has no such port.
+name=org.qemu.guest_agent.0
+mkdir -p /dev/virtio-ports
+i=0
+while [ ! -e "/dev/virtio-ports/$name" ] && [ "$i" -lt 100 ]; do
+    for port in /sys/class/virtio-ports/vport*; do
+        [ "$(cat "$port/name" 2>/dev/null)" = "$name" ] && ln -sf "../${port##*/}" "/dev/virtio-ports/$name"
+    done
+    [ -e "/dev/virtio-ports/$name" ] || sleep 0.1
+    i=$((i + 1))
+done
+[ -e "/dev/virtio-ports/$name" ] || { echo "agent-start: no $name port" >&2; exit 1; }
+exec /usr/sbin/qemu-ga -d -m virtio-serial -p "/dev/virtio-ports/$name" -l /run/qemu-ga.log
+EOF
+chmod 0755 "$ROOTFS/bin/agent-start"
 
 cat > "$ROOTFS/bin/burn" <<'EOF'
 #!/bin/sh
@@ -203,11 +300,13 @@ def entry(name, mode, data=b"", rdev=(0, 0)):
 
 chunks = []
 for dirpath, dirnames, filenames in os.walk(root):
-    dirnames.sort()
     rel = os.path.relpath(dirpath, root)
     if rel != ".":
         chunks.append(entry(rel, stat.S_IFDIR | 0o755))
-    for fn in sorted(filenames):
+    # os.walk lists a link to a directory among the directories, and does not enter it
+    links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+    dirnames[:] = sorted(d for d in dirnames if d not in links)
+    for fn in sorted(filenames + links):
         path = os.path.join(dirpath, fn)
         name = os.path.normpath(os.path.join(rel, fn))
         st = os.lstat(path)

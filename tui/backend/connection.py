@@ -602,7 +602,8 @@ class Connection:
         if generation != self._generation:
             return
         connected = state == libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
-        why = {1: "channel", 2: "guest"}.get(reason, "unknown")
+        why = {libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED: "guest started",
+               libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL: "channel"}.get(reason, "unknown")
         self._emit(EventHappened(Event(self.conn_id, "agent", dom.name(),
                                        f"agent {'connected' if connected else 'disconnected'} ({why})")))
         self._emit(AgentChanged(self.conn_id, dom.UUIDString(), connected))

@@ -254,20 +254,22 @@ class AgentTab(ReadingTab):
         Binding("t", "thaw", "Thaw filesystems", id="agent.thaw"),
     ]
 
-    def why_not(self) -> str | None:
-        """Why freeze / thaw can't be used now, or None."""
+    def why_not(self, action: str = "freeze") -> str | None:
+        """Why freeze (or thaw) can't be used now, or None."""
         if self.read_only:
             return "the host is read-only"
         agent = self.data
         if agent is None:
             return self.error or "not read yet"
+        if agent.frozen:  # a frozen guest's agent refuses everything but thaw
+            return "the filesystems are frozen" if action == "freeze" else None
         if agent.facts is None:
             return f"the guest agent does not answer ({agent.error})"
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("freeze", "thaw"):
-            return True if self.why_not() is None else None
+            return True if self.why_not(action) is None else None
         return True
 
     def render_data(self, agent: info.Agent):
@@ -278,8 +280,11 @@ class AgentTab(ReadingTab):
             facts.add_row(Text("Channel"), Text("none: add an org.qemu.guest_agent.0 channel to use the agent"))
         else:
             facts.add_row(Text("Channel"), Text(f"org.qemu.guest_agent.0, {agent.channel or 'state unknown'}"))
-        facts.add_row(Text("Agent"), Text("answering") if agent.facts else
-                      Text(f"not answering: {agent.error}", style="yellow"))
+        if agent.frozen:
+            facts.add_row(Text("Agent"), Text("filesystems frozen: the agent answers only thaw (t)", style="yellow"))
+        else:
+            facts.add_row(Text("Agent"), Text("answering") if agent.facts else
+                          Text(f"not answering: {agent.error}", style="yellow"))
         parts: list = [facts]
         if agent.facts is not None:
             f = agent.facts
@@ -294,27 +299,32 @@ class AgentTab(ReadingTab):
                 table.add_row(Text(fs.mountpoint), Text(fs.name or "—"), Text(fs.fstype or "—"),
                               Text(size_text(fs.total_bytes) if fs.total_bytes is not None else "—"), Text(used))
             parts += [Text(""), table]
-        why = self.why_not_for(agent)
-        parts += [Text(""), _dim(f"f freeze / t thaw: unavailable, {why}") if why else
-                  _dim("f freezes the guest's filesystems (asks first), t thaws them")]
+        why, thaw_why = self.why_not_for(agent, "freeze"), self.why_not_for(agent, "thaw")
+        if why is None:
+            hint = "f freezes the guest's filesystems (asks first), t thaws them"
+        elif thaw_why is None:
+            hint = f"t thaws the guest's filesystems (f: unavailable, {why})"
+        else:
+            hint = f"f freeze / t thaw: unavailable, {why}"
+        parts += [Text(""), _dim(hint)]
         return Group(*parts)
 
-    def why_not_for(self, agent: info.Agent) -> str | None:
+    def why_not_for(self, agent: info.Agent, action: str) -> str | None:
         data, self.data = self.data, agent
         try:
-            return self.why_not()
+            return self.why_not(action)
         finally:
             self.data = data
 
     def on_key(self, event) -> None:
         # A disabled binding never reaches its action: say why here instead.
-        if event.key in ("f", "t") and self.why_not() is not None:
+        verb = {"f": "freeze", "t": "thaw"}.get(event.key)
+        if verb is not None and self.why_not(verb) is not None:
             event.stop()
-            verb = "freeze" if event.key == "f" else "thaw"
-            self.notify(f"Can't {verb}: {self.why_not()}", severity="warning", markup=False)
+            self.notify(f"Can't {verb}: {self.why_not(verb)}", severity="warning", markup=False)
 
     def action_freeze(self) -> None:
-        why = self.why_not()
+        why = self.why_not("freeze")
         guest = self.guest
         if why is not None or guest is None:
             self.notify(f"Can't freeze: {why or 'the guest is gone'}", severity="warning", markup=False)
@@ -329,7 +339,7 @@ class AgentTab(ReadingTab):
                              answered)
 
     def action_thaw(self) -> None:
-        why = self.why_not()
+        why = self.why_not("thaw")
         guest = self.guest
         if why is not None or guest is None:
             self.notify(f"Can't thaw: {why or 'the guest is gone'}", severity="warning", markup=False)

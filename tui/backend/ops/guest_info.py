@@ -183,6 +183,11 @@ class Agent:
     channel: str | None  # None: no org.qemu.guest_agent.0 channel; else its state in the XML
     facts: dx.AgentFacts | None  # when the agent answered
     error: str | None  # why it did not
+    frozen: bool = False  # the agent refused because the filesystems are frozen: only thaw works
+
+
+# qemu-ga's words for a command it refuses while the guest's filesystems are frozen
+FROZEN_REFUSAL = "frozen state"
 
 
 def read_agent(conn: libvirt.virConnect, uuid: str) -> Agent:
@@ -195,7 +200,7 @@ def read_agent(conn: libvirt.virConnect, uuid: str) -> Agent:
     try:
         info = dom.guestInfo(GUEST_INFO_TYPES, 0)
     except libvirt.libvirtError as exc:
-        return Agent(channel, None, _short(exc))
+        return Agent(channel, None, _short(exc), frozen=FROZEN_REFUSAL in str(exc))
     return Agent(channel, dx.parse_guest_info(info), None)
 
 
