@@ -222,10 +222,10 @@ async def test_new_volume_attached_then_detached_and_kept(tmp_path, testbed: Tes
         assert "The volume is kept" in question
         text, severity = await result(pilot, tab, before)
         assert "removed from the next boot's definition" in text
-        assert "detached live" in text or "the guest has not released it yet" in text, text
+        # The tiny guest's kernel answers ACPI hot-unplug at once: released within the wait.
+        assert "detached live" in text, text
         assert all(d.target != "vda" for d in inactive(testbed).disks)
-        if "detached live" in text:
-            assert "vda" not in blklist(testbed)
+        assert "vda" not in blklist(testbed)
         assert "vd-h2 data <1>.qcow2" in volumes(testbed)
 
         # the kept volume again, from the picker of existing volumes: its format read from the pool
@@ -298,10 +298,9 @@ async def test_nic_attach_and_detach_on_the_isolated_network(tmp_path, testbed: 
         await confirm(app, pilot, "D")
         text, severity = await result(pilot, tab, before)
         assert "removed from the next boot's definition" in text
-        assert "detached live" in text or "the guest has not released it yet" in text, text
+        assert "detached live" in text, text
         assert all(n.mac != NIC_MAC for n in inactive(testbed).nics)
-        if "detached live" in text:
-            assert NIC_MAC not in iflist(testbed)
+        assert NIC_MAC not in iflist(testbed)
 
         # straight onto a host bridge (the isolated network's), MAC made by libvirt
         macs_before = {n.mac for n in inactive(testbed).nics}

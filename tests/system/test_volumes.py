@@ -200,11 +200,14 @@ async def test_create_each_format_resize_clone_and_wipe(tmp_path, testbed: Testb
             boxes = app.screen.query("#form-error")
             return str(boxes.first().render()) if boxes else ""
 
-        await wait_for(pilot, lambda: "can't shrink capacity below existing allocation" in refusal()
-                       or int(vol_xml(testbed, "vd-h7-full.raw").findtext("capacity")) == 4 * MIB, timeout=30,
-                       what="shrunk or libvirt's refusal")
-        if type(app.screen).__name__ == "ResizeVolumeScreen":
-            await pilot.press("escape")
+        # The volume is preallocated in full (8 MiB allocated): libvirt refuses any capacity below
+        # its allocation, so this shrink is refused, in libvirt's words, and nothing changes.
+        await wait_for(pilot, lambda: "can't shrink capacity below existing allocation" in refusal(), timeout=30,
+                       what=lambda: f"libvirt's refusal, got {refusal()!r}")
+        assert type(app.screen).__name__ == "ResizeVolumeScreen"
+        assert int(vol_xml(testbed, "vd-h7-full.raw").findtext("capacity")) == 8 * MIB
+        assert (POOL_DIR / "vd-h7-full.raw").stat().st_size == 8 * MIB
+        await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "VolumesScreen", what="back to the volumes")
 
         # clone within the pool: the copy's bytes are the source's
