@@ -274,8 +274,8 @@ async def test_upload_and_download_are_byte_identical(tmp_path, testbed: Testbed
         app.screen.query_one("#path").value = str(qcow)
         app.screen.query_one("#name").value = "vd-h7-up.qcow2"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "vd-h7-up.qcow2:" in notices(app) or "→ vd-h7-up.qcow2" in notices(app),
-                       timeout=60, what="qcow2 uploaded")
+        await wait_said(pilot, lambda: f"{qcow} → vd-h7-up.qcow2: " in notices(app), timeout=60, what="qcow2 uploaded")
+        assert "failed" not in notices(app)
         xml = vol_xml(testbed, "vd-h7-up.qcow2")
         assert xml.find("target/format").get("type") == "qcow2" and int(xml.findtext("capacity")) == 5 * MIB
         assert qemu_img(POOL_DIR / "vd-h7-up.qcow2")["virtual-size"] == 5 * MIB
