@@ -205,13 +205,15 @@ class Inventory:
         """A guest's IP addresses, each with the sources that know it ("lease", "agent", "arp"):
         DHCP leases (read in bulk per host) matched by its interfaces' MACs, and what its NICs
         tab read from the agent and ARP during this run of the guest."""
+        leases = self.leases.get(conn_id) or {}
+        read = self.read_addresses.get((conn_id, uuid))
+        if not leases and read is None:  # the common case of a big host: called per guest per refresh
+            return ()
         found: dict[str, list[str]] = {}
         macs = [nic.mac for nic in self.nics.get((conn_id, uuid), ()) if nic.mac]
-        leases = self.leases.get(conn_id) or {}
         for mac in macs:
             for address in leases.get(mac, ()):
                 found.setdefault(address.split("/")[0], []).append("lease")
-        read = self.read_addresses.get((conn_id, uuid))
         guest = self.guests.get((conn_id, uuid))
         if read is not None and guest is not None and guest.id is not None and guest.id == read.domain_id:
             for source, by_mac in read.by_source.items():
