@@ -112,6 +112,10 @@ download_debs() {  # download_debs DIR PKG...: apt-get download into DIR, extrac
 }
 
 if [ ! -x "$WORK/agent/usr/sbin/qemu-ga" ]; then
+    if ! apt-cache show qemu-guest-agent >/dev/null 2>&1; then
+        log "apt-get update (qemu-guest-agent unknown to apt)"
+        apt-get update -q
+    fi
     log "downloading qemu-guest-agent"
     download_debs "$WORK/agent-deb" qemu-guest-agent
     if ! libs="$(agent_libs 2>/dev/null)"; then
