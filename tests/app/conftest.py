@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,16 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0,
             raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+async def worker_drained(pilot, app) -> None:
+    """Let every connection's worker run what was queued before now (its jobs run in
+    order): an action a key had sent has then reached libvirt. For checking that a
+    key or a "no" sent nothing."""
+    for connection in app.fleet.connections:
+        reached = threading.Event()
+        connection.submit(reached.set)
+        await wait_for(pilot, reached.is_set, what=f"the worker of {connection.uri} to drain")
 
 
 def make_app(tmp_path: Path, *argv: str) -> VirtdeckApp:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import libvirt
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, wait_for, worker_drained
 
 PROBE = "<domain type='test'><name>{}</name><memory>65536</memory><os><type>hvm</type></os></domain>"
 
@@ -18,15 +16,6 @@ def state(app, name):
 
 def said(app) -> str:
     return " | ".join(str(n.message) for n in app._notifications)
-
-
-async def worker_drained(pilot, app) -> None:
-    """Wait until every connection's worker has run what was queued before now (its
-    jobs run in order): an action a key had sent would have reached libvirt."""
-    for connection in app.fleet.connections:
-        reached = threading.Event()
-        connection.submit(reached.set)
-        await wait_for(pilot, reached.is_set, what=f"the worker of {connection.uri} to drain")
 
 
 def select(app, name):

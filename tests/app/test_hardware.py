@@ -16,7 +16,7 @@ import pytest
 
 from tui.backend.xml import devices as dx
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, wait_for, worker_drained
 
 NAME = "vd-h2 [x] <&>'\"é"
 
@@ -304,4 +304,5 @@ async def test_read_only_disables_every_key(tmp_path, fresh_default):
                        what="the read-only notice")
         assert type(app.screen).__name__ == "GuestDetailScreen"
         await pilot.press("plus")
+        await worker_drained(pilot, app)
         assert inactive(fresh_default, "test").boot_order() == ("disk:vda",)

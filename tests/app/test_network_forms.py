@@ -8,7 +8,7 @@ import pytest
 
 from tui.backend.xml.network import NetworkSpec, build_network_xml, parse_network_spec
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, wait_for, worker_drained
 
 ODD = "vd-h6 [x] <&>'\"é"
 
@@ -251,6 +251,7 @@ async def test_start_stop_autostart_delete_keys(tmp_path, conn):
         await pilot.press("d")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen", what="stop asks first")
         await pilot.press("n")
+        await worker_drained(pilot, app)
         assert net.isActive()
         await pilot.press("d")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")

@@ -8,7 +8,7 @@ import pytest
 
 from tui.backend.xml.pool import PoolSpec, build_pool_xml, parse_pool_spec
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, wait_for, worker_drained
 
 ODD = "vd-h6 [p] <&>'\"é"
 
@@ -233,6 +233,7 @@ async def test_undefine_asks_and_keeps_storage(tmp_path, conn):
         await pilot.press("U")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")
         await pilot.press("n")
+        await worker_drained(pilot, app)
         assert "vd-h6-undef" in names(conn)
         await pilot.press("U")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")

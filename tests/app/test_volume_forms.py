@@ -9,7 +9,7 @@ import pytest
 
 from tui.backend.xml.volume import parse_volume_spec
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, wait_for, worker_drained
 
 ODD = "vd-h7 [x] <&>'\"é.qcow2"
 POOL = "default-pool"
@@ -116,6 +116,7 @@ async def test_a_name_taken_is_refused_next_to_the_field(tmp_path, pool):
         await pilot.pause()
         assert "exists already" in error_of(form, "name")
         await pilot.press("escape")
+        await worker_drained(pilot, app)
         assert names(pool) >= {"vd-h7-taken"} and len([n for n in names(pool) if n.startswith("vd-h7")]) == 1
 
 
@@ -224,6 +225,7 @@ async def test_delete_refuses_a_guests_disk_and_confirms_otherwise(tmp_path, poo
         await pilot.press("D")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("n")
+        await worker_drained(pilot, app)
         assert ODD in names(pool)
         await pilot.press("D")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
