@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from . import config as config_file
+from . import textual_fixes
 from . import demo
 from .demo import activity
 from .backend.fleet import Fleet
@@ -37,6 +38,8 @@ from .screens.triage import TriageScreen
 from .settings import Settings
 from .typeahead import KeyGate, text_field_blocks
 from .widgets.inventory_table import sort_commands
+
+textual_fixes.apply()
 
 # An installed wheel carries styles/ as tui/styles/; a source tree (and an editable install) has it beside tui/.
 STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcss",

@@ -24,8 +24,18 @@ if TYPE_CHECKING:
     from textual.app import App
 
 
+_terminal: TextIO | None = None
+
+
+def terminal() -> TextIO | None:
+    """The terminal isolate() kept for the app (None when it kept none), for a child that must
+    have it, such as the editor: descriptors 1 and 2 go to the log."""
+    return _terminal
+
+
 def isolate(log_path: Path) -> TextIO | None:
     """Returns the terminal the app now draws on (None when stderr is no terminal)."""
+    global _terminal
     if not (sys.__stderr__ and sys.__stderr__.isatty()):
         return None
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +51,7 @@ def isolate(log_path: Path) -> TextIO | None:
     # Textual's driver writes to sys.__stderr__ and sizes itself from it.
     sys.__stderr__ = sys.stderr = terminal  # type: ignore[misc]
     sys.__stdout__ = sys.stdout = terminal  # type: ignore[misc]
+    _terminal = terminal
     return terminal
 
 

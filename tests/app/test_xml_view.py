@@ -26,6 +26,10 @@ elif mode == "rename":
     text = text.replace("vd-h1 xml", "vd-h1 other", 1)
 elif mode == "bad-value":
     text = text.replace(">131072</memory>", ">lots</memory>")
+elif mode == "fix":  # given back after a refusal: the user's text, the reason on its first line
+    if not text.startswith("<!-- virtdeck: not defined: libvirt refused it: ") or ">lots</memory>" not in text:
+        sys.exit(4)
+    text = text.replace(">lots</memory>", ">131072</memory>")
 elif mode == "fail":
     sys.exit(3)
 open(path, "w", encoding="utf-8").write(text)
@@ -127,6 +131,7 @@ async def test_parse_error_rename_and_define_error(tmp_path, fresh_default, edit
         await wait_for(pilot, lambda: screen_name(app) == "XmlProblemScreen", what="the parse error")
         problem = app.screen.problem
         assert problem.line == 2 and problem.column is not None and "does not parse" in problem.text
+        assert problem.text.count("column") == 0  # the position is said once, by the dialog
         assert "line 2, column" in app.screen.query_one("#problem").content.plain
         editor("memory")  # "edit again" starts from the broken text: memory changes, the name stays broken
         await pilot.press("e")
@@ -149,12 +154,13 @@ async def test_parse_error_rename_and_define_error(tmp_path, fresh_default, edit
         await pilot.press("e")
         await wait_for(pilot, lambda: screen_name(app) == "XmlDiffScreen")
         await pilot.press("y")
-        await wait_for(pilot, lambda: any(n.title == "Define failed" for n in app._notifications),
-                       what="libvirt's error")
-        failed = next(n for n in app._notifications if n.title == "Define failed")
-        assert failed.severity == "error" and str(failed.message).startswith(NAME + ": ")
-        assert screen_name(app) == "XmlScreen"
+        await wait_for(pilot, lambda: screen_name(app) == "XmlProblemScreen", what="libvirt's refusal")
+        assert app.screen.problem.text.startswith("libvirt refused it: ") and app.screen.problem.line is None
         assert memory_of(fresh_default) == "131072"
+        editor("fix")  # edit again: the editor gets the refused text back with the reason, not the original
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "No change: nothing defined." in notes(app), what="the fixed edit")
+        assert screen_name(app) == "XmlScreen"
 
         # Someone else defines a change while the view is open: the edit is refused, theirs stays.
         defined = fresh_default.lookupByName(NAME).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)

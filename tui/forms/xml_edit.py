@@ -1,5 +1,6 @@
-"""The two questions of an XML edit: define this diff (y/n)? and, when the
-edited XML can't be defined, edit again or drop the change?"""
+"""The questions of an XML edit: define this diff (y/n)? for a transient guest, define it
+persistent or restart it from the edit? and, when the edited XML can't be defined, edit
+again or drop the change?"""
 
 from __future__ import annotations
 
@@ -70,8 +71,46 @@ class XmlProblemScreen(ModalScreen[bool]):
             if self.problem.line is not None:
                 where = f"line {self.problem.line}, column {self.problem.column}: "
             yield Static(Text(where + self.problem.text), id="problem")
-            yield Static(Text("e: edit again    n / escape: drop the change", style="dim"))
+            yield Static(Text("e: edit again (your text, this reason on its first line)    n / escape: drop the change",
+                              style="dim"))
         yield KeyFooter()
 
     def action_answer(self, again: bool) -> None:
         self.dismiss(again)
+
+
+class XmlTransientScreen(ModalScreen[str | None]):
+    """A transient guest's edit: what each way of applying it does; dismissed with the way, or None."""
+
+    BINDINGS = [
+        Binding("p", "choose('p')", "Define persistent", id="xml.persist"),
+        Binding("r", "choose('r')", "Restart from edit", id="xml.restart"),
+        Binding("n", "choose('')", "Drop", id="confirm.no"),
+        Binding("escape", "choose('')", "Drop", show=False),
+    ]
+    DEFAULT_CSS = _CSS.format(name="XmlTransientScreen")
+
+    def __init__(self, name: str, choices: tuple[tuple[str, str, str], ...], diff: str) -> None:
+        super().__init__()
+        self.guest_name = name
+        self.choices = {key: (how, said) for key, how, said in choices}
+        self.diff = diff
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Text(f"{self.guest_name} is transient: how should this edit apply?")
+            with VerticalScroll(id="diff"):
+                yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
+            lines = Text()
+            for key, (_how, said) in self.choices.items():
+                lines.append(f"{key}: ", style="bold")
+                lines.append(said + "\n")
+            lines.append("n / escape: drop the change; nothing happens", style="dim")
+            yield Static(lines, id="choices")
+        yield KeyFooter()
+
+    def action_choose(self, key: str) -> None:
+        if not key:
+            self.dismiss(None)
+        elif key in self.choices:
+            self.dismiss(self.choices[key][0])

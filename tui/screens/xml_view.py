@@ -1,9 +1,12 @@
 """The XML of a guest, network or pool: highlighted, scrollable, read-only;
-`e` edits the persistent definition in $EDITOR, shows the diff and defines it
-after `y`."""
+`e` edits the persistent definition in $EDITOR (which gets the terminal), shows
+the diff and defines it after `y`. A transient guest's edit asks first whether to
+define it persistent or restart it from the edit. An edit that can't be defined
+goes back to the editor as the user left it, with the reason on top."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import subprocess
@@ -18,9 +21,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from .. import terminal
 from ..backend.ops import xml_edit
 from ..calls import AnswersCalls, ask
-from ..forms.xml_edit import XmlDiffScreen, XmlProblemScreen
+from ..forms.xml_edit import XmlDiffScreen, XmlProblemScreen, XmlTransientScreen
 from ..widgets.footer import KeyFooter
 
 
@@ -41,6 +45,7 @@ class XmlScreen(AnswersCalls, Screen):
         self.uuid = uuid
         self.object_name = name
         self.xml: str | None = None
+        self.scope: xml_edit.EditScope | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="xml-title")
@@ -64,7 +69,8 @@ class XmlScreen(AnswersCalls, Screen):
     def title_line(self) -> Text:
         line = Text(f"{self.kind} ", style="bold")
         line.append(self.object_name, style="bold")
-        line.append("  — persistent definition", style="dim")
+        if self.scope is not None:
+            line.append(f"  — {self.scope.header}", style="dim")
         if self.read_only:
             line.append("   read-only host: view only", style="bold yellow")
         return line
@@ -72,14 +78,20 @@ class XmlScreen(AnswersCalls, Screen):
     def load(self) -> None:
         kind, uuid = self.kind, self.uuid
         self.query_one("#xml-title", Static).update(self.title_line())
-        ask(self, self.connection, lambda conn: xml_edit.read_xml(conn, kind, uuid), self.loaded, "read XML")
 
-    def loaded(self, xml: str | None, error: str | None) -> None:
+        def read(conn) -> tuple[str, xml_edit.EditScope]:
+            return xml_edit.read_xml(conn, kind, uuid), xml_edit.edit_scope(conn, kind, uuid)
+
+        ask(self, self.connection, read, self.loaded, "read XML")
+
+    def loaded(self, result: tuple[str, xml_edit.EditScope] | None, error: str | None) -> None:
         box = self.query_one("#xml-text", Static)
         if error is not None:
             box.update(Text(f"Could not read the XML: {error}", style="red"))
             self.notify(f"{self.object_name}: {error}", severity="error", markup=False)
             return
+        xml, self.scope = result
+        self.query_one("#xml-title", Static).update(self.title_line())
         self.xml = xml
         box.update(Syntax(xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=False))
         self.refresh_bindings()
@@ -101,27 +113,35 @@ class XmlScreen(AnswersCalls, Screen):
     # -- edit ------------------------------------------------------------
 
     def action_edit(self, text: str | None = None) -> None:
+        """Edit the XML shown, or `text` (the user's last edit, with why it was refused on top)."""
         if self.xml is None or self.read_only:
             self.notify("This host is read-only: the XML can only be viewed.", severity="warning")
             return
         before = self.xml
-        after = run_editor(self.app, text if text is not None else before)
-        if after is None:
+        edited = run_editor(self.app, text if text is not None else before)
+        if edited is None:
             return
+        after, reason_lines = xml_edit.without_reason(edited)
         if after == before:
             self.notify("No change: nothing defined.", markup=False)
             return
         problem = xml_edit.check_edit(self.kind, before, after)
         if problem is not None:
-            def again(yes: bool | None) -> None:
-                if yes:
-                    self.call_later(self.action_edit, after)
-                else:
-                    self.notify("Edit dropped: nothing defined.")
-
-            self.app.push_screen(XmlProblemScreen(problem), again)
+            if problem.line is not None:  # where the user saw it, the reason line included
+                problem = dataclasses.replace(problem, line=problem.line + reason_lines)
+            self.refused(after, problem)
             return
         diff = xml_edit.unified_diff(before, after, self.object_name)
+        scope = self.scope
+        if scope is not None and scope.transient:
+            def chosen(how: str | None) -> None:
+                if how:
+                    self.define(before, after, how)
+                else:
+                    self.notify("Edit dropped: nothing changed.")
+
+            self.app.push_screen(XmlTransientScreen(self.object_name, scope.choices, diff), chosen)
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -132,19 +152,37 @@ class XmlScreen(AnswersCalls, Screen):
         self.app.push_screen(XmlDiffScreen(f"Define this change to {self.kind} {self.object_name}?", diff),
                              answered)
 
-    def define(self, before: str, after: str) -> None:
+    def refused(self, after: str, problem: xml_edit.EditProblem) -> None:
+        """Offer the edit back to the editor, as the user left it, with the reason on top."""
+        def again(yes: bool | None) -> None:
+            if yes:
+                self.call_later(self.action_edit, xml_edit.with_reason(after, problem_text(problem)))
+            else:
+                self.notify("Edit dropped: nothing defined.")
+
+        self.app.push_screen(XmlProblemScreen(problem), again)
+
+    def define(self, before: str, after: str, how: str | None = None) -> None:
         kind, uuid = self.kind, self.uuid
 
-        def done(_result, error: str | None) -> None:
+        def done(said: str | None, error: str | None) -> None:
+            self.load()  # show what is defined now
             if error is not None:
-                self.notify(f"{self.object_name}: {error}", title="Define failed", severity="error", markup=False)
-                self.load()  # show what is defined now
+                if "changed since it was shown" in error:
+                    self.notify(f"{self.object_name}: {error}", title="Define failed", severity="error",
+                                markup=False)
+                    return
+                self.refused(after, xml_edit.EditProblem(f"libvirt refused it: {error}"))
                 return
-            self.notify(f"{self.object_name}: new definition saved.", markup=False)
-            self.load()
+            self.notify(f"{self.object_name}: {said}.", markup=False)
 
-        ask(self, self.connection, lambda conn: xml_edit.define_edit(conn, kind, uuid, before, after), done,
+        ask(self, self.connection, lambda conn: xml_edit.define_edit(conn, kind, uuid, before, after, how), done,
             "define XML")
+
+
+def problem_text(problem: xml_edit.EditProblem) -> str:
+    where = f"line {problem.line}, column {problem.column}: " if problem.line is not None else ""
+    return where + problem.text
 
 
 def editor_command() -> list[str]:
@@ -152,15 +190,18 @@ def editor_command() -> list[str]:
 
 
 def run_editor(app, text: str) -> str | None:
-    """Edit `text` in the user's editor with the app suspended; None if the editor failed."""
+    """Edit `text` in the user's editor with the app suspended and the terminal the editor's
+    stdin, stdout and stderr (descriptors 1 and 2 of the app go to its log); None if the editor failed."""
     with tempfile.TemporaryDirectory(prefix="virtdeck-") as tmp:
         path = Path(tmp) / "definition.xml"
         path.write_text(text, encoding="utf-8")
         command = [*editor_command(), str(path)]
+        tty = terminal.terminal()
+        streams = {} if tty is None else {"stdin": tty, "stdout": tty, "stderr": tty}
         try:
             try:
                 with app.suspend():
-                    proc = subprocess.run(command)
+                    proc = subprocess.run(command, **streams)
             except SuspendNotSupported:  # headless (tests) or web: the editor runs without the terminal
                 proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True)
         except OSError as exc:

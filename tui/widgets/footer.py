@@ -87,14 +87,23 @@ class KeyFooter(Footer):
 
     def _key(self, active: ActiveBinding) -> FooterKey:
         binding = active.binding
-        return FooterKey(
+        key = FooterKey(
             binding.key,
             self.app.get_key_display(binding),
             label(binding),
             binding.action,
             disabled=not active.enabled,
             tooltip=active.tooltip or binding.tooltip,
-        ).data_bind(compact=Footer.compact)
+            classes="-compact" if self.compact else "",
+        )
+        # Not data_bind: each bound key stays in the footer's watcher list for good (Textual prunes it
+        # only when `compact` changes), so every recompose of a long-lived footer kept its old keys.
+        key.set_reactive(FooterKey.compact, self.compact)
+        return key
+
+    def watch_compact(self, compact: bool) -> None:
+        for key in self.query(FooterKey):
+            key.compact = compact
 
     def on_resize(self, event: events.Resize) -> None:
         if self._bindings_ready and event.size.width != self._composed_width:

@@ -10,6 +10,7 @@ chooses (`edit_scope` says which applies and in what words).
 from __future__ import annotations
 
 import difflib
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -181,7 +182,9 @@ def check_edit(kind: str, before: str, after: str) -> EditProblem | None:
         root = ET.fromstring(after)
     except ET.ParseError as exc:
         line, column = exc.position
-        return EditProblem(f"the XML does not parse: {exc}", line, column + 1)
+        # expat's text ends in its own 0-based ", line L, column C": the position is said once, 1-based.
+        what = re.sub(r":? line \d+, column \d+$", "", str(exc))
+        return EditProblem(f"the XML does not parse: {what}", line, column + 1)
     expected = KINDS[kind]
     if root.tag != expected:
         return EditProblem(f"the root element must stay <{expected}>, not <{root.tag}>")
@@ -197,3 +200,24 @@ def check_edit(kind: str, before: str, after: str) -> EditProblem | None:
 def unified_diff(before: str, after: str, label: str) -> str:
     return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), f"{label} (defined)",
                                           f"{label} (edited)", lineterm=""))
+
+
+# -- the reason, given back to the editor ------------------------------------
+
+REASON_MARK = "<!-- virtdeck: "
+_REASON = re.compile(re.escape(REASON_MARK) + r".*?-->\n?", re.S)
+
+
+def with_reason(text: str, reason: str) -> str:
+    """`text` to edit again, with why it was refused as one comment line on top."""
+    line = " ".join(reason.split()).replace("--", "- -")
+    return f"{REASON_MARK}not defined: {line} (this line is dropped before defining) -->\n{text}"
+
+
+def without_reason(text: str) -> tuple[str, int]:
+    """`text` without the reason line on top, and how many lines that took."""
+    match = _REASON.match(text)
+    if match is None:
+        return text, 0
+    return text[match.end():], match.group().count("\n")
+
