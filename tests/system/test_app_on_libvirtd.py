@@ -234,7 +234,8 @@ async def test_unreachable_and_refused_hosts_show_libvirts_error(tmp_path, testb
         await wait_for(pilot, lambda: host_state(app, refused) == ConnState.FAILED, timeout=20,
                        what="refused host failed")
         hosts = {h.uri: h for h in app.inventory.hosts.values()}
-        assert "refused" in hosts[unreachable].last_error.lower() or "connect" in hosts[unreachable].last_error.lower()
+        assert "ssh: connect to host 127.0.0.1 port 1: Connection refused" in hosts[unreachable].last_error, \
+            hosts[unreachable].last_error
         assert "permission denied" in hosts[refused].last_error.lower()
         await pilot.press("4")
         await wait_for(pilot, lambda: app.screen.table.row_count == 3)
