@@ -13,7 +13,6 @@ it is interrupted, and a run removes what an earlier, killed run left.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import ipaddress
 import importlib.util
@@ -296,14 +295,9 @@ def testbed(request: pytest.FixtureRequest) -> Iterator[Testbed]:
     if os.geteuid() != 0:
         missing("the system tier runs as root (it starts libvirtd and sshd)")
     try:
-        run_guard.hold_run_lock(_say(request))
+        run_guard.begin_run(_say(request))
     except TimeoutError as exc:
         missing(str(exc))
-    run_guard.interrupt_on_sigterm()
-    leftovers = run_guard.remove_test_users()
-    if leftovers:
-        _say(request)(f"virtdeck test bed: removed test user(s) an earlier run left: {', '.join(leftovers)}")
-    atexit.register(run_guard.remove_test_users)
     for binary in ("libvirtd", "virtlogd", "virsh", "qemu-system-x86_64", "ssh", "ssh-keygen"):
         if shutil.which(binary) is None:
             missing(f"{binary} not found (run tests/testbed/setup.sh)")

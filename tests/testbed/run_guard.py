@@ -9,6 +9,7 @@ exit), and at the start of the next run when an earlier one was killed outright.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import pwd
@@ -25,6 +26,19 @@ LOCK = Path("/run/virtdeck-testbed.lock")
 TEST_USERS = ("vdmig", "vdh5user")
 
 _held: IO[str] | None = None
+
+
+def begin_run(say: Callable[[str], None]) -> None:
+    """Once per process: the lock, Ctrl-C-like SIGTERM, and the users an earlier
+    (killed) run left removed; the users this run makes go when it ends."""
+    if _held is not None:
+        return
+    hold_run_lock(say)
+    interrupt_on_sigterm()
+    leftovers = remove_test_users()
+    if leftovers:
+        say(f"virtdeck test bed: removed test user(s) an earlier run left: {', '.join(leftovers)}")
+    atexit.register(remove_test_users)
 
 
 def hold_run_lock(say: Callable[[str], None], timeout: float = 3600.0) -> None:
