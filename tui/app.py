@@ -152,9 +152,11 @@ class VirtdeckApp(App):
             self._add(target.uri, target.name, target.demo)
 
     def on_unmount(self) -> None:
+        # The terminal is given back right after this: nothing here waits on a host.
         if self.fleet is not None:
-            self.fleet.close()
-        self.ssh.close()
+            self.fleet.close(then=self.ssh.close)
+        else:
+            self.ssh.close()
 
     # -- backend -> UI ------------------------------------------------------
 
@@ -182,7 +184,9 @@ class VirtdeckApp(App):
         if isinstance(update, InventorySynced) and update.conn_id not in self._frozen:
             # The first full read of a host is long-lived: keep it out of the
             # collector's full passes, which otherwise stall a tick now and then.
+            # Collect first: garbage frozen now would never be freed.
             self._frozen.add(update.conn_id)
+            gc.collect()
             gc.freeze()
         self._notify_for(update)
         if isinstance(update, ActionFailed):

@@ -15,6 +15,8 @@ from .model import HostRemoved
 from .transport import Transport
 from .uri import display_name
 
+CLOSE_WAIT = 0.4  # seconds the process may linger after its UI is gone, for connections to close cleanly
+
 
 class Fleet:
     def __init__(
@@ -103,18 +105,33 @@ class Fleet:
         for connection in self.connections:
             connection.resync()
 
-    def close(self, wait: float = 2.0) -> None:
-        """Stop every connection; wait up to `wait` seconds in all for them to close.
+    def close(self, wait: float = CLOSE_WAIT, then: Callable[[], None] | None = None) -> threading.Thread:
+        """Stop every connection and return at once; they close on a thread of their own.
 
-        Closing cleanly deregisters events and closes the libvirt connections;
-        a hung host is not waited for beyond the deadline.
+        Closing cleanly deregisters events and closes the libvirt connections,
+        then runs `then` (closing SSH sessions, whose tunnels carry them). That
+        thread is not a daemon, so the interpreter waits for it at exit, but for
+        `wait` seconds at most: a worker stuck in a call to a hung host (or a
+        libvirt close that never returns) is a daemon and is left behind.
+        `.join()` the returned thread to wait for the closing.
         """
         self._watchdog_stop.set()
-        for connection in self.connections:
+        connections = self.connections
+        for connection in connections:
             connection.stop()
-        deadline = time.monotonic() + wait
-        for connection in self.connections:
+        closer = threading.Thread(target=self._finish_close, args=(connections, time.monotonic() + wait, then),
+                                  name="fleet-close")
+        closer.start()
+        return closer
+
+    @staticmethod
+    def _finish_close(connections: list[Connection], deadline: float, then: Callable[[], None] | None) -> None:
+        for connection in connections:
             connection.join(max(0.0, deadline - time.monotonic()))
+        if then is not None:
+            last = threading.Thread(target=then, name="fleet-close-then", daemon=True)
+            last.start()
+            last.join(max(0.0, deadline - time.monotonic()))
 
     def _watch(self) -> None:
         while not self._watchdog_stop.wait(1.0):
