@@ -46,6 +46,8 @@ STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcs
                            Path(__file__).resolve().parent.parent / "styles" / "app.tcss") if p.exists()),
               Path(__file__).resolve().parent / "styles" / "app.tcss")
 
+STATS_WINDOW = 0.05  # seconds a stats sample waits for the other hosts' of the same tick
+
 VIEWS = [
     ("1", "guests", "Guests"),
     ("2", "networks", "Networks"),
@@ -85,6 +87,7 @@ class VirtdeckApp(App):
         self.fleet: Fleet | None = None
         self._dirty: set[str] = set()
         self._flush_pending = False
+        self._flush_timer = None
         self.stats_paused = False
         self._frozen: set[str] = set()
         self.guest_batches: dict = {}
@@ -173,7 +176,9 @@ class VirtdeckApp(App):
         self.history.add(message.update.stats)
         if len(self.history.guests) > len(self.inventory.guests):
             self.history.forget(set(self.inventory.guests))
-        self._fold(self.inventory.apply(message.update))
+        # Every host ticks on the same clock (connection.next_tick_in): a fleet's samples
+        # arrive within a few ms of each other and make one refresh of the table.
+        self._fold(self.inventory.apply(message.update), within=STATS_WINDOW)
 
     def on_backend_updated(self, message: BackendUpdated) -> None:
         update = message.update
@@ -196,12 +201,22 @@ class VirtdeckApp(App):
             self._announce_host(previous.state, update)
         self._fold(kinds)
 
-    def _fold(self, kinds: set[str]) -> None:
-        if kinds:
-            self._dirty |= kinds
-            if not self._flush_pending:
-                self._flush_pending = True
-                self.call_later(self._flush_dirty)
+    def _fold(self, kinds: set[str], within: float = 0.0) -> None:
+        """Refresh the view for `kinds` once the messages already queued are handled, or
+        at most `within` seconds from now, together with whatever else comes by then."""
+        if not kinds:
+            return
+        self._dirty |= kinds
+        if self._flush_pending:
+            return
+        if within <= 0:
+            self._flush_pending = True
+            if self._flush_timer is not None:
+                self._flush_timer.stop()
+                self._flush_timer = None
+            self.call_later(self._flush_dirty)
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(within, self._flush_dirty)
 
     def _announce_host(self, before: ConnState, update: HostChanged) -> None:
         host = update.host
@@ -215,7 +230,10 @@ class VirtdeckApp(App):
 
     def _flush_dirty(self) -> None:
         self._flush_pending = False
+        self._flush_timer = None
         kinds, self._dirty = frozenset(self._dirty), set()
+        if not kinds or not self.is_running or not self.screen_stack:
+            return  # a stats timer that fired while the app closes
         screen = self.screen
         refresh = getattr(screen, "refresh_view", None)
         if refresh is not None and screen.is_mounted:

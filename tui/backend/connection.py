@@ -9,11 +9,13 @@ that must be safe to call from any thread.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 import libvirt
@@ -50,6 +52,12 @@ Sink = Callable[[Update], None]
 
 KEEPALIVE_INTERVAL = 5
 KEEPALIVE_COUNT = 2
+# Guests whose XML one background step reads (NIC MACs, console presence) before the
+# worker looks at its queue again: actions, events and ticks wait at most this many calls.
+XML_BATCH = 4
+
+# A background task: each `next()` makes a few libvirt calls, then gives the worker back.
+Steps = Generator[None, None, Any]
 
 _AUTH_ERRORS = {
     libvirt.VIR_ERR_AUTH_FAILED,
@@ -68,6 +76,15 @@ _CLOSE_REASONS = {
     libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "host stopped answering keepalives",
     libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed",
 }
+
+
+def next_tick_in(interval: float, now: float | None = None) -> float:
+    """Seconds to the next multiple of `interval` on the wall clock, at least half an
+    interval away: every connection ticks at the same moments, so the UI folds a
+    fleet's samples into one refresh."""
+    now = time.time() if now is None else now
+    delay = interval - now % interval
+    return delay + interval if delay < interval / 2 else delay
 
 
 class OpenTimedOut(Exception):
@@ -146,6 +163,15 @@ class Connection:
         self._augment_stats = augment_stats
         self._augment_host = augment_host
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
+        # The worker's second level: long reads cut into steps, run only while no job waits
+        # (actions, events and stats ticks always go first). Touched by the worker alone.
+        self._background: deque[tuple[int, Steps]] = deque()
+        self._resyncing = False
+        self._touched: set[tuple[str, str]] = set()  # objects an event re-read while a resync ran
+        self._nics_wanted: dict[str, None] = {}  # guests whose XML is still to read, in order
+        self._nics_task = False
+        self._nics_read: dict[str, int | None] = {}  # uuid -> the domain ID it was read at
+        self._domains: dict[str, libvirt.virDomain] = {}  # uuid -> handle, from the last resync
         self._thread = threading.Thread(target=self._work, name=f"libvirt-{conn_id}", daemon=True)
         self._lock = threading.Lock()
         self._host_lock = threading.Lock()
@@ -324,22 +350,31 @@ class Connection:
 
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
+            if self._background:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    self._run(self._background_step, ())
+                    continue
+            else:
+                job = self._jobs.get()
             if job is None:
                 return
-            fn, args = job
-            self._busy_since = time.monotonic()
-            try:
-                fn(*args)
-            except libvirt.libvirtError as exc:
-                self._call_failed(getattr(fn, "__name__", "call"), exc)
-            except Exception as exc:  # a refusal, or a bug: neither may kill the worker
-                log_failure(self.uri, getattr(fn, "__name__", repr(fn)), exc)
-                self._emit(ActionFailed(self.conn_id, getattr(fn, "__name__", "call"), error_text(exc)))
-            finally:
-                self._busy_since = None
-                if self._host.unresponsive_since is not None:
-                    self._set_host(unresponsive_since=None)
+            self._run(*job)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self._busy_since = time.monotonic()
+        try:
+            fn(*args)
+        except libvirt.libvirtError as exc:
+            self._call_failed(getattr(fn, "__name__", "call"), exc)
+        except Exception as exc:  # a refusal, or a bug: neither may kill the worker
+            log_failure(self.uri, getattr(fn, "__name__", repr(fn)), exc)
+            self._emit(ActionFailed(self.conn_id, getattr(fn, "__name__", "call"), error_text(exc)))
+        finally:
+            self._busy_since = None
+            if self._host.unresponsive_since is not None:
+                self._set_host(unresponsive_since=None)
 
     def _emit(self, update: Update) -> None:
         if self._stopped:
@@ -447,8 +482,11 @@ class Connection:
         self._samples = {}
         self._host_cpu = None
         self._period_set = set()
-        self._resync()
-        self._read_details()
+        self._drop_background()
+        self._nics_read = {}
+        self._nics_wanted = {}
+        self._domains = {}
+        self._start_resync(details=True)
         self._ensure_tick()
 
     def _register_events(self, conn: libvirt.virConnect, generation: int) -> None:
@@ -549,20 +587,97 @@ class Connection:
     def _periodic_resync(self, generation: int) -> None:
         if generation != self._generation or self._conn is None:
             return
-        try:
-            self._resync()
-        finally:
-            self._arm_resync(generation)
+        self._start_resync()
+        self._arm_resync(generation)
 
     def _resync(self) -> None:
-        conn = self._conn
-        if conn is None:
+        self._start_resync()
+
+    # -- the worker's background level ---------------------------------------
+
+    def _background_step(self) -> None:
+        generation, task = self._background.popleft()
+        if generation != self._generation:
+            task.close()  # read for a connection that is gone
             return
-        guests = reader.read_guests(conn, self.conn_id)
-        self._vcpus = {guest.uuid: guest.vcpus for guest in guests}
-        networks = reader.read_networks(conn, self.conn_id)
-        pools = reader.read_pools(conn, self.conn_id)
-        self._emit(InventorySynced(self.conn_id, guests, networks, pools))
+        try:
+            next(task)
+        except StopIteration:
+            return
+        except BaseException:
+            task.close()
+            raise
+        self._background.appendleft((generation, task))  # first come, first finished
+
+    def _drop_background(self) -> None:
+        for _generation, task in self._background:
+            task.close()
+        self._background.clear()
+        self._resyncing = self._nics_task = False
+
+    def _start_resync(self, details: bool = False) -> None:
+        """Re-read every guest, network and pool in steps of a call or two: a fixed
+        number of calls for the guests (bulk lists and one bulk stats call), one or two
+        per network and pool."""
+        if self._conn is None or self._resyncing and not details:
+            return  # the resync under way reports what this one would
+        self._resyncing = True
+        self._touched = set()
+        self._background.append((self._generation, self._resync_steps(self._generation, details)))
+
+    def _resync_steps(self, generation: int, details: bool) -> Steps:
+        try:
+            conn = self._conn
+            if conn is None:
+                return
+            guests, self._domains = yield from reader.guest_steps(conn, self.conn_id)
+            networks = yield from reader.network_steps(conn, self.conn_id)
+            pools = yield from reader.pool_steps(conn, self.conn_id)
+            if generation != self._generation:
+                return
+            self._vcpus = {guest.uuid: guest.vcpus for guest in guests}
+            self._emit(InventorySynced(self.conn_id, guests, networks, pools))
+        finally:
+            self._resyncing = False
+        # What an event re-read while this ran may be newer than what this read: again.
+        touched, self._touched = self._touched, set()
+        for kind, uuid in touched:
+            self._queue_refresh(kind, uuid, generation)
+        # Only a running guest has addresses or a console to open; one whose XML was read
+        # during this run of it (same domain ID) is not read again.
+        self._want_nics(guest.uuid for guest in guests
+                        if guest.id is not None and self._nics_read.get(guest.uuid, -1) != guest.id)
+        if details:
+            yield
+            checks = host_facts.read_virt_checks(conn)
+            yield
+            self._emit(HostFactsRead(self.conn_id, checks, host_facts.read_provisioned(conn)))
+            yield
+            self._read_leases(conn)
+
+    def _want_nics(self, uuids: Iterable[str]) -> None:
+        """Read these guests' XML (NICs for the IP column, console presence) in the
+        background, a few at a time."""
+        for uuid in uuids:
+            self._nics_wanted[uuid] = None
+        if self._nics_wanted and not self._nics_task:
+            self._nics_task = True
+            self._background.append((self._generation, self._nic_steps(self._generation)))
+
+    def _nic_steps(self, generation: int) -> Steps:
+        try:
+            while self._nics_wanted and generation == self._generation and self._conn is not None:
+                batch = list(itertools.islice(self._nics_wanted, XML_BATCH))
+                for uuid in batch:
+                    del self._nics_wanted[uuid]
+                self._read_nics(self._conn, batch)
+                yield
+        finally:
+            self._nics_task = False
+
+    def read_guest_xml(self, uuid: str) -> None:
+        """Read one guest's NICs and consoles soon (its detail opened), behind actions and ticks."""
+        self.submit(self._want_nics, [uuid])
 
     # -- event callbacks: on the event-loop thread, hand over only ---------
 
@@ -634,12 +749,15 @@ class Connection:
         conn = self._conn
         if generation != self._generation or conn is None:
             return
+        if self._resyncing:
+            self._touched.add((kind, uuid))
         if kind == "guest":
             guest = reader.read_guest(conn, self.conn_id, uuid)
             self._emit(guest if guest is not None else GuestRemoved(self.conn_id, uuid))
             if guest is not None:
                 self._vcpus[uuid] = guest.guest.vcpus
-                self._read_nics(conn, [uuid])
+                self._nics_read.pop(uuid, None)
+                self._want_nics([uuid])
         elif kind == "network":
             network = reader.read_network(conn, self.conn_id, uuid)
             self._emit(network if network is not None else NetworkRemoved(self.conn_id, uuid))
@@ -658,33 +776,21 @@ class Connection:
 
     # -- details read after a sync: interfaces, host checks, provisioning --
 
-    def _read_nics(self, conn: libvirt.virConnect, uuids: list[str] | None = None) -> None:
-        domains = conn.listAllDomains(0) if uuids is None else []
-        if uuids is not None:
-            for uuid in uuids:
-                try:
-                    domains.append(conn.lookupByUUIDString(uuid))
-                except libvirt.libvirtError:
-                    continue
+    def _read_nics(self, conn: libvirt.virConnect, uuids: list[str]) -> None:
         from .console import console_devices  # console.py imports this module
 
         nics, consoles = {}, {}
-        for dom in domains:
+        for uuid in uuids:
             try:
+                dom = self._domains.get(uuid) or conn.lookupByUUIDString(uuid)  # the resync's: no lookup
                 xml = dom.XMLDesc(0)
-                nics[dom.UUIDString()] = parse_interfaces(xml)
-                consoles[dom.UUIDString()] = bool(console_devices(xml))
+                nics[uuid] = parse_interfaces(xml)
+                consoles[uuid] = bool(console_devices(xml))
+                self._nics_read[uuid] = dom.ID() if dom.ID() >= 0 else None
             except (libvirt.libvirtError, ValueError):
                 continue
-        self._emit(GuestNicsRead(self.conn_id, nics, full=uuids is None, consoles=consoles))
-
-    def _read_details(self) -> None:
-        conn = self._conn
-        if conn is None:
-            return
-        self._read_nics(conn)
-        self._emit(HostFactsRead(self.conn_id, host_facts.read_virt_checks(conn), host_facts.read_provisioned(conn)))
-        self._read_leases(conn)
+        if nics or consoles:
+            self._emit(GuestNicsRead(self.conn_id, nics, full=False, consoles=consoles))
 
     def _read_leases(self, conn: libvirt.virConnect) -> int:
         addresses: dict[str, list[str]] = {}
@@ -715,7 +821,7 @@ class Connection:
     def _ensure_tick(self) -> None:
         if self._sampling and not self._tick_armed and self._conn is not None:
             self._tick_armed = True
-            self._start_timer(self.stats_interval, self._tick, self._generation)
+            self._start_timer(next_tick_in(self.stats_interval), self._tick, self._generation)
 
     def _stats_groups(self) -> int:
         groups = (

@@ -177,7 +177,10 @@ class GuestDetailScreen(AnswersCalls, Screen):
                 self.notify(f"{guest.name}: {error}", severity="error", markup=False)
             self.refresh_view(frozenset({"guests"}))
 
-        ask(self, self.app.fleet.get(self.key[0]), lambda conn: guest_info.read_overview(conn, uuid), read,
+        connection = self.app.fleet.get(self.key[0])
+        if connection is not None and self.key not in self.app.inventory.nics:
+            connection.read_guest_xml(uuid)  # a shut-off guest's NICs are read only when asked for
+        ask(self, connection, lambda conn: guest_info.read_overview(conn, uuid), read,
             "read the guest's XML")
 
     def action_xml(self) -> None:
