@@ -1,0 +1,122 @@
+"""A big host over a slow link: the calls a connect costs, and an action during a resync.
+
+Real libvirtd with hundreds of defined, never started guests (tests/testbed/scale_guests.py),
+reached through a relay that holds every chunk 10 ms each way (tests/testbed/latency_relay.py,
+`qemu+unix:///system?socket=RELAY`). Calls are counted and timed with libvirt's own client
+trace (tests/rpc_trace.py), never with a figure the app keeps.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from tests import rpc_trace as rpc
+from tests.app.conftest import wait_for
+from tests.rpc_trace import RpcTrace
+
+from .conftest import Testbed, _load_testbed_module
+
+relay_module = _load_testbed_module("latency_relay")
+scale = _load_testbed_module("scale_guests")
+
+DOMAIN_SET_AUTOSTART = 29  # remote_protocol.x (checked against libvirt 9.0's trace)
+RESYNC_CALLS = {rpc.CONNECT_LIST_ALL_DOMAINS, rpc.CONNECT_GET_ALL_DOMAIN_STATS, rpc.CONNECT_LIST_ALL_NETWORKS,
+                rpc.CONNECT_LIST_ALL_STORAGE_POOLS}
+REFRESH = 0.5
+
+
+@pytest.fixture
+def many_guests(testbed: Testbed):
+    scale.remove_all()
+    yield scale.define
+    scale.remove_all()
+
+
+def app_on(tmp_path: Path, uri: str):
+    from tui.app import VirtdeckApp
+    from tui.cli import settings_from
+
+    config = tmp_path / "config.toml"
+    config.write_text("resync = 86400\n", encoding="utf-8")  # no safety-net resync of its own
+    return VirtdeckApp(settings_from(["--config", str(config), "--refresh", str(REFRESH), "-c", uri]))
+
+
+def running_guests() -> int:
+    conn = libvirt.open("qemu:///system")
+    try:
+        return len(conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE))
+    finally:
+        conn.close()
+
+
+def listed(app, count: int) -> bool:
+    return sum(1 for g in app.inventory.guests.values() if g.name.startswith(scale.PREFIX)) == count
+
+
+async def xml_reads_of_a_connect(tmp_path: Path, relay, count: int) -> tuple[int, int]:
+    """GetXMLDesc calls from start until two stats ticks after the reads settled; and
+    how many guests were running (each of those has its NICs read, once)."""
+    running = running_guests()
+    app = app_on(tmp_path, relay.uri)
+    with RpcTrace(tmp_path / f"rpc-{count}.log") as trace:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await wait_for(pilot, lambda: listed(app, count), timeout=60, what=f"{count} guests listed")
+
+            def xml_reads() -> int:
+                return len(trace.calls([rpc.DOMAIN_GET_XML_DESC], socket=str(relay.listen)))
+
+            await wait_for(pilot, lambda: xml_reads() >= running, timeout=30,
+                           what=lambda: f"the {running} running guests' XML read ({xml_reads()} so far)")
+            ticks = len(trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=str(relay.listen)))
+            await wait_for(pilot, lambda: len(trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS],
+                                                           socket=str(relay.listen))) >= ticks + 2,
+                           timeout=30, what="two more stats ticks")
+            return xml_reads(), running
+
+
+async def test_connecting_reads_xml_of_running_guests_only(tmp_path, many_guests):
+    with relay_module.LatencyRelay(tmp_path / "relay.sock", delay=0.01) as relay:
+        many_guests(30)
+        few, running_then = await xml_reads_of_a_connect(tmp_path, relay, 30)
+        many_guests(300)
+        many, running_now = await xml_reads_of_a_connect(tmp_path, relay, 300)
+    assert running_then == running_now, "a guest started or stopped between the two connects"
+    assert (few, many) == (running_now, running_now), (
+        f"GetXMLDesc during a connect: {few} with 30 defined guests, {many} with 300 "
+        f"({running_now} running: one each is the most a connect may read)")
+
+
+async def test_an_action_is_sent_within_100_ms_while_a_big_host_resyncs(tmp_path, many_guests):
+    many_guests(300)
+    name = f"{scale.PREFIX}0001"
+    with relay_module.LatencyRelay(tmp_path / "relay.sock", delay=0.01) as relay:
+        app = app_on(tmp_path, relay.uri)
+        with RpcTrace(tmp_path / "rpc.log") as trace:
+            async with app.run_test(size=(160, 40)) as pilot:
+                await wait_for(pilot, lambda: listed(app, 300), timeout=60, what="300 guests listed")
+                await pilot.press("slash", *name, "enter")
+                await wait_for(pilot, lambda: app.screen.table.row_count == 1
+                               and app.screen.table.selected_key is not None, what=f"only {name} listed")
+                key_at = time.time()
+                app.fleet.resync_all()
+                # autostart runs on the host's worker (start, a long call, has a thread of its own)
+                await pilot.press("a")
+                await wait_for(pilot, lambda: trace.calls([DOMAIN_SET_AUTOSTART], socket=str(relay.listen)),
+                               timeout=10, what="the autostart call in libvirt's trace")
+                await wait_for(pilot, lambda: trace.calls([rpc.CONNECT_LIST_ALL_STORAGE_POOLS],
+                                                          socket=str(relay.listen))[-1].at > key_at,
+                               timeout=30, what="the resync's pool list")
+                calls = [c for c in trace.calls(socket=str(relay.listen)) if c.at >= key_at - 0.002]
+    action = next(c for c in calls if c.proc == DOMAIN_SET_AUTOSTART)
+    resync_before = [c for c in calls if c.proc in RESYNC_CALLS and c.at <= action.at]
+    resync_after = [c for c in calls if c.proc in RESYNC_CALLS and c.at >= action.at]
+    assert resync_before and resync_after, (
+        f"the autostart call was not sent during the resync: {len(resync_before)} of its calls before, "
+        f"{len(resync_after)} after")
+    # The trace stamps whole milliseconds: up to 1 ms of rounding.
+    assert action.at - key_at < 0.100 + 0.001, (
+        f"the autostart call was sent {(action.at - key_at) * 1000:.0f} ms after the key")
