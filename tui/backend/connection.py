@@ -361,6 +361,7 @@ class Connection:
             if job is None:
                 return
             self._run(*job)
+            job = None  # hold nothing of it while waiting: its callback may keep a closed screen alive
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self._busy_since = time.monotonic()
