@@ -11,7 +11,8 @@ a mode switched), then lets the next one through.
 A view that opens only after a backend call (a dialog that first lists a
 guest's disks) holds the gate until it is on screen: keys typed meanwhile are
 for it. If the host does not answer in time those keys are dropped, with a
-word, rather than handed to the screen underneath; `escape` drops them at once.
+word, rather than handed to the screen underneath. `escape` stops the wait at
+once: the keys typed before it are dropped and the escape itself goes through.
 """
 
 from __future__ import annotations
@@ -74,9 +75,8 @@ class KeyGate:
         if id(event) in self._passes:
             self._passes.discard(id(event))
             return True
-        if event.key == "escape" and self._holds and not self._busy_with_key():
-            self._drop(f"{self._holds[0].what}: cancelled")
-            return False
+        if event.key == "escape" and self._holds:
+            self._drop(f"{self._holds[0].what}: escape")
         if self._busy or self._backlog or self._holds:
             self._backlog.append(event)
             return False
@@ -119,9 +119,6 @@ class KeyGate:
         if dropped:
             self._notify(f"{why}; {dropped} key(s) typed meanwhile were dropped")
         log.info("key gate: %s (%d keys dropped)", why, dropped)
-
-    def _busy_with_key(self) -> bool:
-        return self._busy and self._task is not None and not self._task.done()
 
     # -- settling ----------------------------------------------------------------
 

@@ -63,9 +63,13 @@ def fresh_default():
                 if dom.isActive():
                     dom.destroy()
                 if dom.isPersistent():
-                    dom.undefine()
+                    # (the test driver takes no checkpoint or NVRAM flag)
+                    dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                                      | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
             except libvirt.libvirtError:
                 pass
+    left = sorted(d.name() for d in conn.listAllDomains() if d.name() not in before)
+    assert not left, f"test:///default still holds {left} after the test"
     test = conn.lookupByName("test")
     if not test.isActive():
         test.create()

@@ -74,7 +74,8 @@ class ReadingTab(GuestTab):
             return
         self._read_for = guest
         read, uuid = type(self).READ, guest.uuid
-        self.ask(lambda conn: read(conn, uuid), self._answered, f"read {self.TAB_TITLE.lower()}")
+        self.ask(lambda conn: read(conn, uuid), self._answered, f"read {self.TAB_TITLE.lower()}",
+                 opens=f"the {self.TAB_TITLE.lower()} tab")
 
     def _answered(self, data: Any, error: str | None) -> None:
         self.data, self.error = data, error

@@ -80,7 +80,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     def reload(self) -> None:
         uuid = self.key[1]
-        self.ask(lambda conn: ops.read(conn, uuid), self._read, "read hardware")
+        self.ask(lambda conn: ops.read(conn, uuid), self._read, "read hardware", opens="the hardware list")
 
     def refresh_view(self, kinds: frozenset[str] | None) -> None:
         if self.view is None or (kinds is not None and not kinds & {"guests", "hosts"}):

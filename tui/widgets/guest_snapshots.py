@@ -88,7 +88,8 @@ class SnapshotsTab(GuestTab):
 
     def reload(self, select: str | None = None) -> None:
         uuid = self.key[1]
-        self.ask(lambda conn: ops.tree(conn, uuid), lambda r, e: self._show(r, e, select), "list snapshots")
+        self.ask(lambda conn: ops.tree(conn, uuid), lambda r, e: self._show(r, e, select), "list snapshots",
+                 opens="the snapshot list")
 
     def _show(self, snapshots, error: str | None, select: str | None) -> None:
         note = self.query_one("#snapshot-note", Static)
