@@ -46,7 +46,7 @@ STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcs
                            Path(__file__).resolve().parent.parent / "styles" / "app.tcss") if p.exists()),
               Path(__file__).resolve().parent / "styles" / "app.tcss")
 
-STATS_WINDOW = 0.05  # seconds a stats sample waits for the other hosts' of the same tick
+STATS_WINDOW = 0.25  # seconds a stats sample waits for the other hosts' of the same tick
 
 VIEWS = [
     ("1", "guests", "Guests"),

@@ -36,6 +36,16 @@ Figures, on a generated node with N guests (libvirt test driver, temp dir):
    output through the pane next to `virsh console`, and the key lag while
    the guest floods. Skipped without root or `make testbed`.
 
+9. + 10. big hosts and fleets (tests/benchmarks/scale_bench.py): 1000 defined guests
+   on real libvirtd, locally and through a 10 ms relay (list, first tick, GetXMLDesc
+   calls from libvirt's trace; `virsh list --all` and a bare table over libvirt
+   interleaved), and 1/10/50 test-driver hosts x 200 guests (list, idle CPU, RSS,
+   per-host tick cost).
+
+11. RSS after the first and after 200 guest detail + XML view opens on the
+    demo host, stats paused (memory_bench.py, in-process). Baseline: a plain
+    Textual app pushing and popping a screen with a Header and Footer as often.
+
     python tests/benchmarks/run.py [--guests N] [--runs R] [--keep]
 """
 
@@ -66,6 +76,8 @@ from gen_node import generate_node_xml  # noqa: E402
 from ptyharness import HarnessError, PtyApp  # noqa: E402
 
 import console_bench  # noqa: E402
+import memory_bench  # noqa: E402
+import scale_bench  # noqa: E402
 
 PYTHON = sys.executable
 DEADLINE = 30.0
@@ -317,6 +329,20 @@ def section_stats_calls(bench: Bench) -> None:
     bench.results["stats_calls"] = stats_bench(bench, "calls", bench.uri, "15", "--system", SYSTEM_URI, timeout=180)
 
 
+# -- 11: memory after opening screens (in-process) ------------------------------------
+
+
+def section_memory(bench: Bench) -> None:
+    out = bench.results.setdefault("memory", {})
+    for which in ("virtdeck", "bare"):
+        argv = [PYTHON, str(HERE / "memory_bench.py"), which, "200"]
+        done = subprocess.run(argv, env=bench.env, capture_output=True, text=True, timeout=900, cwd=str(ROOT))
+        if done.returncode != 0:
+            raise subprocess.SubprocessError(f"memory_bench {which} exited {done.returncode}:\n"
+                                             f"{done.stderr.strip()[-2000:]}")
+        out[which] = json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # -- 8: serial console ---------------------------------------------------------------
 
 
@@ -533,6 +559,8 @@ def report(bench: Bench) -> None:
                 f"{GOAL_CALLS} in steady state: {'ok' if figure['median'] <= GOAL_CALLS else 'MISSED'}")
 
     console_bench.report(r.get("console", {}), add)
+    memory_bench.report(r.get("memory", {}), add)
+    scale_bench.report(r.get("scale", {}), add)
 
     widths = [max(len(row[i]) for row in rows + [("figure", "virtdeck", "baseline (same run)", "goal")])
               for i in range(4)]
@@ -590,6 +618,9 @@ def main(argv: list[str] | None = None) -> int:
         bench.guarded(f"6 idle CPU, {IDLE_WINDOW:.0f} s: virtdeck and the bare app", lambda: section_idle(bench))
         bench.guarded("7 libvirt calls per tick", lambda: section_stats_calls(bench))
         bench.guarded("8 serial console (real TCG guest)", lambda: section_console(bench))
+        bench.guarded("11 memory after 200 guest detail + XML opens", lambda: section_memory(bench))
+        bench.guarded("9 + 10 a big real host, through a 10 ms relay; fleets",
+                      lambda: bench.results.__setitem__("scale", scale_bench.measure(bench.started, bench.env)))
     finally:
         left = leftovers(bench)
         if left:
