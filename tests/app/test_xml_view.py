@@ -30,6 +30,8 @@ elif mode == "fix":  # given back after a refusal: the user's text, the reason o
     if not text.startswith("<!-- virtdeck: not defined: libvirt refused it: ") or ">lots</memory>" not in text:
         sys.exit(4)
     text = text.replace(">lots</memory>", ">131072</memory>")
+elif mode == "title":
+    text = text.replace("(transient)</title>", "(edited)</title>")
 elif mode == "fail":
     sys.exit(3)
 open(path, "w", encoding="utf-8").write(text)
@@ -236,3 +238,33 @@ async def test_read_only_guest_details_disable_freeze(tmp_path, fresh_default):
         await pilot.press("x")
         await wait_for(pilot, lambda: screen_name(app) == "XmlScreen" and app.screen.xml is not None)
         assert app.screen.check_action("edit", ()) is None
+
+
+async def test_a_transient_guests_edit_asks_how_and_says_what_each_does(tmp_path, editor):
+    """The demo's ci-runner-01 is transient: its header says so, and its edit asks first."""
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_for(pilot, lambda: any(c[0].plain.endswith("ci-runner-01") for c in app.screen.table._cells.values()),
+                       what="the demo guests")
+        select(app, "ci-runner-01")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_name(app) == "XmlScreen" and app.screen.xml is not None, what="the XML")
+        view = app.screen
+        assert "transient guest: its running definition" in view.query_one("#xml-title").content.plain
+
+        editor("title")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "XmlTransientScreen", what="the question")
+        said = app.screen.query_one("#choices").content.plain
+        assert "p: define it persistent" in said and "r: restart it from this XML" in said and "n / escape" in said
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Edit dropped: nothing changed." in notes(app), what="dropped")
+        assert view.scope.transient and "(transient)</title>" in view.xml
+
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "XmlTransientScreen", what="the question again")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: view.scope is not None and not view.scope.transient
+                       and "(edited)</title>" in (view.xml or ""), what="defined persistent")
+        assert any("defined persistent" in m for m in notes(app))
+        assert "transient" not in view.query_one("#xml-title").content.plain
