@@ -60,6 +60,8 @@ class Inventory:
     nics: dict[Key, tuple] = field(default_factory=dict)  # guest -> InterfaceInfo...
     leases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # conn -> mac -> addresses
     read_addresses: dict[Key, GuestAddressesRead] = field(default_factory=dict)  # what a NICs tab read
+    _addresses: dict[Key, tuple] = field(default_factory=dict, repr=False)
+    _sampled: dict[str, list[Key]] = field(default_factory=dict, repr=False)  # conn -> keys of its last sample  # addresses() answers, by their inputs
     agents: dict[Key, bool] = field(default_factory=dict)  # guest -> agent connected
     consoles: dict[Key, bool] = field(default_factory=dict)  # guest -> has a serial/console device to open
     ticks: dict[str, StatsSampled] = field(default_factory=dict)  # last tick per connection
@@ -84,7 +86,7 @@ class Inventory:
                 return self._bump("hosts")
             case HostRemoved(conn_id):
                 self.hosts.pop(conn_id, None)
-                for table_by_conn in (self.host_stats, self.checks, self.leases, self.ticks):
+                for table_by_conn in (self.host_stats, self.checks, self.leases, self.ticks, self._sampled):
                     table_by_conn.pop(conn_id, None)
                 for table in (self.guests, self.networks, self.pools, self.volumes, self.stats, self.provisioned,
                               self.nics, self.agents, self.consoles):
@@ -126,10 +128,12 @@ class Inventory:
                 self.volumes[(conn_id, pool_uuid)] = volumes
                 return self._bump("volumes")
             case StatsSampled(conn_id, stats, _calls, _seconds, host):
-                for key in [k for k in self.stats if k[0] == conn_id]:
-                    del self.stats[key]
+                # The host's previous sample, not a scan of every host's guests.
+                for key in self._sampled.get(conn_id, ()):
+                    self.stats.pop(key, None)
                 for item in stats:
                     self.stats[item.key] = item
+                self._sampled[conn_id] = [item.key for item in stats]
                 self.ticks[conn_id] = update
                 changed = self._bump("stats")
                 if host is not None:
@@ -209,12 +213,28 @@ class Inventory:
         read = self.read_addresses.get((conn_id, uuid))
         if not leases and read is None:  # the common case of a big host: called per guest per refresh
             return ()
+        # Called for every guest on every refresh: the answer is kept until one of its inputs
+        # is replaced (leases, NICs and readings are new objects when they change).
+        nics = self.nics.get((conn_id, uuid), ())
+        guest = self.guests.get((conn_id, uuid))
+        domain_id = guest.id if guest is not None else None
+        cached = self._addresses.get((conn_id, uuid))
+        if (cached is not None and cached[0] is leases and cached[1] is nics and cached[2] is read
+                and cached[3] == domain_id):
+            return cached[4]
+        result = self._addresses_from(leases, nics, read, guest)
+        if len(self._addresses) > 2 * max(len(self.guests), 256):
+            self._addresses.clear()
+        self._addresses[(conn_id, uuid)] = (leases, nics, read, domain_id, result)
+        return result
+
+    @staticmethod
+    def _addresses_from(leases, nics, read, guest) -> tuple[tuple[str, tuple[str, ...]], ...]:
         found: dict[str, list[str]] = {}
-        macs = [nic.mac for nic in self.nics.get((conn_id, uuid), ()) if nic.mac]
+        macs = [nic.mac for nic in nics if nic.mac]
         for mac in macs:
             for address in leases.get(mac, ()):
                 found.setdefault(address.split("/")[0], []).append("lease")
-        guest = self.guests.get((conn_id, uuid))
         if read is not None and guest is not None and guest.id is not None and guest.id == read.domain_id:
             for source, by_mac in read.by_source.items():
                 for mac in macs or by_mac:
