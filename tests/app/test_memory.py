@@ -14,6 +14,7 @@ import os
 from .conftest import make_app, wait_for
 
 OPENS = 200
+WARM_UP = 10  # the first opens fill caches outside Python (the in-process test driver, malloc arenas): ~4 MB
 ALLOWED_MB = 5.0
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -48,9 +49,10 @@ async def test_200_detail_and_xml_opens_keep_under_5_mb(tmp_path):
         base = app.screen
         await pilot.press("z")
         await wait_for(pilot, lambda: app.stats_paused, what="stats paused")
-        await open_and_close(app, pilot, base)
+        for _ in range(WARM_UP):
+            await open_and_close(app, pilot, base)
         first = rss_mb()
-        for _ in range(OPENS - 1):
+        for _ in range(OPENS - WARM_UP):
             await open_and_close(app, pilot, base)
         after = rss_mb()
         from tui.screens.guest_detail import GuestDetailScreen
@@ -58,4 +60,4 @@ async def test_200_detail_and_xml_opens_keep_under_5_mb(tmp_path):
 
         alive = [o for o in gc.get_objects() if isinstance(o, (GuestDetailScreen, XmlScreen))]
         assert not alive, f"{len(alive)} closed screens are still alive"
-        assert after - first < ALLOWED_MB, f"RSS {first:.1f} MB after the first open, {after:.1f} MB after {OPENS}"
+        assert after - first < ALLOWED_MB, f"RSS {first:.1f} MB after {WARM_UP} opens, {after:.1f} MB after {OPENS}"
