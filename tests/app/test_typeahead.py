@@ -149,3 +149,19 @@ async def test_focus_and_row_come_back_after_a_modal_closes(tmp_path):
         await wait_for(pilot, lambda: len(app.screen_stack) == 1 and app.focused is table,
                        what=lambda: f"{app.screen_stack}, focus {app.focused!r}")
         assert table.cursor_row == 2
+
+
+async def test_the_footer_in_a_text_field_names_only_the_keys_that_act_there(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await demo_ready(pilot)
+
+        def footer() -> list[str]:
+            return [key.description for key in app.screen.query_one("KeyFooter").query("FooterKey")]
+
+        await wait_for(pilot, lambda: "Reset" in footer() and "Help" in footer(), what=lambda: footer())
+        burst(app, "/", "w")
+        await wait_for(pilot, lambda: "Clear filter" in footer(), what=lambda: footer())
+        assert not {"Reset", "Help", "Start", "Sort"} & set(footer()), footer()
+        burst(app, "enter")
+        await wait_for(pilot, lambda: "Help" in footer() and "Reset" in footer(), what=lambda: footer())

@@ -12,6 +12,8 @@ from textual.binding import ActiveBinding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from ..typeahead import TEXT_FIELD_PASS, in_text_field
+
 PINNED = ("help", "quit")  # ids of the app's bindings that are always on screen
 PALETTE_FROM = 120  # columns from which the command palette key is pinned too
 
@@ -70,6 +72,14 @@ class KeyFooter(Footer):
         by_id: dict[str, ActiveBinding] = {}
         palette: ActiveBinding | None = None
         own: dict[str, ActiveBinding] = {}
+        if in_text_field(self.app):
+            # Only the keys that act beyond a text field (`?` and `q` are letters there), shown
+            # even where a view keeps them out of its footer (escape clears a filter).
+            focused = self.app.focused
+            for key, active in active_bindings.items():
+                if active.node is focused or key in TEXT_FIELD_PASS and not active.binding.system:
+                    own.setdefault(key, active)
+            return [], [a for a in own.values() if a.node is not focused or a.binding.show]
         for active in active_bindings.values():
             binding = active.binding
             if active.node is self.app and binding.id in PINNED:
