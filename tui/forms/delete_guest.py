@@ -31,6 +31,11 @@ class DeleteRequest:
     volumes: dict[tuple[str, str], tuple[str, ...]]  # guest key -> paths of the volumes to delete with it
 
 
+def deletable(disk: DiskFile) -> bool:
+    """A volume that may go with its guest: no other guest or volume needs it."""
+    return disk.pool is not None and disk.kept is None
+
+
 KEYS_HINT = "y: delete    n / escape: cancel    volumes ticked: type the guest's name, then enter"
 
 
@@ -70,14 +75,17 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
                 yield Static(head, classes="guest")
                 for index, disk in enumerate(entry.disks):
                     size = f", {size_text(disk.capacity)}" if disk.capacity is not None else ""
-                    if disk.pool is not None:
+                    if disk.kept is not None:
+                        yield Static(Text(f"{disk.target}: {disk.path} stays: {disk.kept}", style="dim"),
+                                     classes="kept")
+                    elif disk.pool is not None:
                         yield Checkbox(Text(f"also delete {disk.target}: {disk.path} (pool {disk.pool}{size})"),
                                        value=False, id=f"disk-{g}-{index}")
                     else:
                         yield Static(Text(f"{disk.target}: {disk.path} is not a pool volume: it stays", style="dim"))
                 if not entry.disks:
                     yield Static(Text("It has no disks.", style="dim"))
-                if any(disk.pool is not None for disk in entry.disks):
+                if any(deletable(disk) for disk in entry.disks):
                     yield TypedName(placeholder=f"type {guest.name}, then enter, to delete it with its ticked volumes",
                                     id=f"name-{g}")
             yield Static(id="error", classes="error")
@@ -98,7 +106,7 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
     def chosen(self, g: int) -> tuple[str, ...]:
         return tuple(
             disk.path for index, disk in enumerate(self.doomed[g].disks)
-            if disk.pool is not None and self.query_one(f"#disk-{g}-{index}", Checkbox).value
+            if deletable(disk) and self.query_one(f"#disk-{g}-{index}", Checkbox).value
         )
 
     def problem(self) -> tuple[str, TypedName] | None:

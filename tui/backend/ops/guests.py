@@ -13,6 +13,7 @@ import libvirt
 from .. import validate
 from ..model import Guest
 from ..states import domain_state
+from .volumes import VolumeUse, host_storage, uses, uses_of
 
 CRASHED = domain_state(libvirt.VIR_DOMAIN_CRASHED)
 PM_SUSPENDED = domain_state(libvirt.VIR_DOMAIN_PMSUSPENDED)
@@ -186,6 +187,26 @@ class DiskFile:
     path: str
     pool: str | None  # the pool holding it as a volume, if any
     capacity: int | None
+    kept: str | None = None  # why it stays whatever is ticked: "also a disk of db (vda)", "backing file of x.qcow2"
+
+
+def kept_because(guest: str, found: tuple[VolumeUse, ...]) -> str | None:
+    """Why a volume of `guest` must outlive it: what another guest or volume needs it for
+    (`found`: its VolumeUse list), or None when only `guest` uses it."""
+    reasons = []
+    for use in found:
+        if use.role == "backing" and use.volume is not None:
+            reasons.append(f"backing file of {use.volume}")
+        elif use.guest is None or use.guest == guest:
+            continue
+        elif use.role == "backing":
+            reasons.append(f"backing file of a disk of {use.guest}" + (f" ({use.through.target})"
+                                                                       if use.through and use.through.target else ""))
+        elif use.role in ("disk", "lun"):
+            reasons.append(f"also a {use.role} of {use.guest} ({use.target or '?'})")
+        else:
+            reasons.append(f"also the {use.role_text} of {use.guest}")
+    return "; ".join(dict.fromkeys(reasons)) or None
 
 
 def deletable_disks(conn: libvirt.virConnect, uuid: str) -> tuple[DiskFile, ...]:
@@ -194,6 +215,7 @@ def deletable_disks(conn: libvirt.virConnect, uuid: str) -> tuple[DiskFile, ...]
 
     dom = conn.lookupByUUIDString(uuid)
     root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) if dom.isPersistent() else dom.XMLDesc(0))
+    storage = host_storage(conn)
     found = []
     for disk in root.findall("devices/disk"):
         if disk.get("device", "disk") != "disk":
@@ -203,29 +225,43 @@ def deletable_disks(conn: libvirt.virConnect, uuid: str) -> tuple[DiskFile, ...]
         if source is None:
             continue
         path = source.get("file") or source.get("dev")
-        pool = capacity = None
+        pool = capacity = name = None
         if source.get("pool") and source.get("volume"):
             try:
                 vol = conn.storagePoolLookupByName(source.get("pool")).storageVolLookupByName(source.get("volume"))
-                path, pool, capacity = vol.path(), source.get("pool"), vol.info()[1]
+                path, pool, capacity, name = vol.path(), source.get("pool"), vol.info()[1], vol.name()
             except libvirt.libvirtError:
                 pass
         elif path:
             try:
                 vol = conn.storageVolLookupByPath(path)
-                pool, capacity = vol.storagePoolLookupByVolume().name(), vol.info()[1]
+                pool, capacity, name = vol.storagePoolLookupByVolume().name(), vol.info()[1], vol.name()
             except libvirt.libvirtError:
                 pass
         if path:
-            found.append(DiskFile(target.get("dev") if target is not None else "?", path, pool, capacity))
+            kept = None
+            if pool is not None:
+                kept = kept_because(dom.name(), uses_of(storage, path, f"{pool}/{name}"))
+            found.append(DiskFile(target.get("dev") if target is not None else "?", path, pool, capacity, kept))
     return tuple(found)
 
 
 def delete(conn: libvirt.virConnect, uuid: str, volumes: tuple[str, ...]) -> list[str]:
     """Force off if running, undefine with its managed save, snapshot and checkpoint
     metadata and NVRAM, then delete the given volume paths. Returns what could not be
-    deleted (the guest itself is gone by then)."""
+    deleted (the guest itself is gone by then): a volume another guest or volume needs stays."""
     dom = conn.lookupByUUIDString(uuid)
+    problems = []
+    doomed = []
+    for path in volumes:
+        try:
+            kept = kept_because(dom.name(), uses(conn, conn.storageVolLookupByPath(path)))
+        except libvirt.libvirtError:
+            kept = None  # not a volume (any more): its delete below says so
+        if kept:
+            problems.append(f"{path}: kept, {kept}")
+        else:
+            doomed.append(path)
     if dom.isActive():
         dom.destroy()
     if dom.isPersistent():
@@ -243,8 +279,7 @@ def delete(conn: libvirt.virConnect, uuid: str, volumes: tuple[str, ...]) -> lis
             except libvirt.libvirtError as exc:
                 if attempt == 0 or exc.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG):
                     raise
-    problems = []
-    for path in volumes:
+    for path in doomed:
         try:
             conn.storageVolLookupByPath(path).delete(0)
         except libvirt.libvirtError as exc:
