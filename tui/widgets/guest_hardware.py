@@ -19,6 +19,7 @@ from ..forms.confirm import ConfirmScreen
 from ..forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemoryRequest, CpuMemoryScreen,
                                     MediaRequest, MediaScreen, NicRequest)
 from ..render.cells import size_text, visible
+from ..render.device_text import PathText
 from ..render.guest_sheet import boot_text
 from .guest_tab import GuestTab
 from .says_why import SaysWhyDisabled
@@ -179,12 +180,13 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
                     source = device.source or ""
                     if device.mode:
                         source += f" ({device.mode})"
-                    cells = ("NIC", device.mac or "?", f"{device.kind} / {device.model or '?'}", source)
+                    cells = ("NIC", device.mac or "?", f"{device.kind} / {device.model or '?'}")
                 else:
                     source = device.source or ("(empty)" if device.device == "cdrom" else "")
                     kind = "CD-ROM" if device.device == "cdrom" else device.device
-                    cells = (kind, device.target, device.bus or "", source)
-                table.add_row(*(Text(visible(c)) for c in (*cells, boot, where)), key=ident)
+                    cells = (kind, device.target, device.bus or "")
+                table.add_row(*(Text(visible(c)) for c in cells), PathText(visible(source)), Text(boot), Text(where),
+                              key=ident)
             if selected is not None and selected in table.rows:
                 table.move_cursor(row=table.get_row_index(selected))
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from . import rewrite
-from .domain import to_kib
+from .domain import network_source_text, to_kib
 
 DISK_BUSES = ("virtio", "sata", "scsi", "usb", "ide")
 CDROM_BUSES = ("sata", "scsi", "ide", "usb")
@@ -130,7 +130,7 @@ def disk_source(disk: ET.Element) -> tuple[str | None, str]:
     if kind == "volume" or (source.get("pool") and source.get("volume")):
         return f"{source.get('pool')}/{source.get('volume')}", kind
     if kind == "network":
-        return source.get("name") or source.get("protocol"), kind
+        return network_source_text(source), kind  # as the Disks tab says it: protocol, hosts, ports, sockets
     return source.get("file") or source.get("dev") or source.get("dir") or None, kind
 
 
