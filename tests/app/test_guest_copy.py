@@ -93,9 +93,11 @@ async def test_a_failed_clone_leaves_no_volume(tmp_path, fresh_default):
             form.taken = set()  # the form no longer knows: libvirt refuses the define after the copy
             form.query_one("#name").value = "taken"
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen", timeout=20, what="the job ended")
-            await wait_for(pilot, lambda: any("not cloned" in str(n.message) for n in app._notifications),
-                           what="the failure reported")
+            # back to the form, the name as typed and libvirt's words in it
+            await wait_for(pilot, lambda: app.screen is form and "Failed" in form.query_one("#form-error").render().plain,
+                           timeout=20, what="the failure in the form")
+            assert "taken" in form.query_one("#form-error").render().plain
+            assert form.query_one("#name").value == "taken"
             assert set(pool.listVolumes()) == before
     finally:
         drop_volumes(fresh_default, "src-é.img")
@@ -147,7 +149,7 @@ async def test_migrate_without_a_target_and_to_the_same_host(tmp_path, fresh_def
         assert "tcp://" in form.query_one("#address-error").render().plain
         form.query_one("#address").value = ""
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen", timeout=20, what="the job ended")
-        await wait_for(pilot, lambda: any("same libvirt host" in str(n.message) for n in app._notifications),
-                       what="a clear refusal")
+        await wait_for(pilot, lambda: app.screen is form and "Failed" in form.query_one("#form-error").render().plain,
+                       timeout=20, what="the refusal in the form")
+        assert "same libvirt host" in form.query_one("#form-error").render().plain
         assert fresh_default.lookupByName("test").isActive()

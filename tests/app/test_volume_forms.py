@@ -188,15 +188,21 @@ async def test_what_the_test_driver_cannot_do_says_libvirts_words(tmp_path, pool
         form.query_one("#name").value = "vd-h7-up.raw"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "virStorageVolUpload" in notices(app), what="libvirt's refusal")
-        assert type(app.screen).__name__ == "VolumesScreen"
+        await wait_for(pilot, lambda: app.screen is form, what="back to the upload form")
+        assert "virStorageVolUpload" in form.query_one("#form-error").render().plain
+        assert form.query_one("#name").value == "vd-h7-up.raw"
         assert "vd-h7-up.raw" not in names(pool)  # the volume made for it is gone again
+        await pilot.press("escape")
 
         select(app, "vd-h7-a.raw")
         await pilot.press("w")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "DownloadVolumeScreen")
-        app.screen.query_one("#path").value = str(tmp_path / "down.raw")
+        form = app.screen
+        form.query_one("#path").value = str(tmp_path / "down.raw")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "virStorageVolDownload" in notices(app))
+        await wait_for(pilot, lambda: app.screen is form, what="back to the download form")
+        assert "virStorageVolDownload" in form.query_one("#form-error").render().plain
         assert not (tmp_path / "down.raw").exists()  # the new file is removed
 
 

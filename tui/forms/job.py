@@ -15,12 +15,13 @@ from textual.widgets import ProgressBar, Static
 
 from ..backend.connection import Connection
 from ..backend.ops.jobs import Progress
-from ..calls import AnswersCalls, ask
+from ..calls import AnswersCalls, Then, ask
 from ..messages import JobProgressed
 from ..render.cells import size_text
 from ..widgets.footer import KeyFooter
 
 Work = Callable[[Any, Progress], Any]  # (conn, progress) -> result, on a thread of its own
+IN_BACKGROUND = "still running in the background"
 
 
 class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
@@ -79,10 +80,28 @@ class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
 
     def action_abort(self) -> None:
         if self.abort is None:
-            self.dismiss((None, "still running in the background"))
+            self.dismiss((None, IN_BACKGROUND))
             return
         if self.aborting:
             return
         self.aborting = True
         self.query_one("#job-hint", Static).update(Text("aborting…", style="bold"))
         ask(self, self.connection, self.abort, lambda _r, _e: None, "abort job", long=True)
+
+
+def run_for_form(app, job: JobScreen, finish: Callable[[str | None], None], report: Then) -> None:
+    """Run `job` over the form whose `performing` (or `work`) started it: `report(result, error)`
+    says how it went, then `finish(error)` closes the form when it worked and otherwise leaves it
+    on screen with the error and the input as typed. A job left to run on after escape closes the
+    form too: its outcome is no longer known here."""
+
+    def ended(outcome: tuple[Any, str | None]) -> None:
+        result, error = outcome
+        if error == IN_BACKGROUND:
+            app.notify(f"{job.job_title}: {IN_BACKGROUND}", severity="warning", markup=False)
+            finish(None)
+            return
+        report(result, error)
+        finish(error)
+
+    app.push_screen(job, ended)

@@ -16,7 +16,7 @@ from ..calls import AnswersCalls, ask
 from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
-from ..forms.job import JobScreen
+from ..forms.job import JobScreen, run_for_form
 from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
 from ..forms.host_options import host_options
 from ..forms.new_guest import Created, NewGuestScreen
@@ -301,13 +301,17 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if guest is None or ops.why_not("rename", guest) is not None:
             return
 
-        def answered(new_name: str | None) -> None:
-            if new_name:
-                guest_actions.launch(self.vd, "rename", [guest],
-                                     work=lambda conn, g: ops.rename(conn, g.uuid, new_name) or f"now {new_name}")
+        def rename(new_name: str, finish) -> None:
+            def done(_result, error: str | None) -> None:
+                finish(error)  # a refusal stays in the form, with the name as typed
+                if error is None:
+                    self.notify(f"{guest.name} is now {new_name}", title="Rename", markup=False)
+
+            ask(self, self.vd.fleet.get(guest.conn_id), lambda conn: ops.rename(conn, guest.uuid, new_name), done,
+                "rename")
 
         self.app.push_screen(RenameGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
-                                               self._taken_names(guest.conn_id)), answered)
+                                               self._taken_names(guest.conn_id)).performing(rename))
 
     def action_clone(self) -> None:
         guest = self._selected_guest()
@@ -320,21 +324,15 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 self.notify(f"{guest.name}: {error}", title="Clone", severity="error", markup=False)
                 return
 
-            def answered(new_name: str | None) -> None:
-                if not new_name:
-                    return
-
-                def ended(outcome) -> None:
-                    _uuid, problem = outcome
-                    if problem:
-                        self.notify(f"{guest.name} not cloned: {problem}", title="Clone", severity="error",
-                                    markup=False, timeout=10)
-                    else:
+            def perform(new_name: str, finish) -> None:
+                def ended(_uuid, problem: str | None) -> None:
+                    if problem is None:
                         self.notify(f"{guest.name} cloned to {new_name} (shut off)", title="Clone", markup=False)
 
-                self.app.push_screen(JobScreen(f"Clone {guest.name} to {new_name}", connection,
-                                               lambda conn, progress: clone.clone(conn, guest.uuid, new_name, progress)),
-                                     ended)
+                run_for_form(self.app, JobScreen(f"Clone {guest.name} to {new_name}", connection,
+                                                 lambda conn, progress: clone.clone(conn, guest.uuid, new_name,
+                                                                                    progress)),
+                             finish, ended)
 
             inventory = self.vd.inventory
             host = inventory.hosts.get(guest.conn_id)
@@ -342,7 +340,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             self.app.push_screen(CloneGuestScreen(guest, inventory.host_name(guest.conn_id),
                                                   self._taken_names(guest.conn_id), plan, available,
                                                   allocates_in_full=bool(host and (host.hypervisor or "").lower()
-                                                                         == "test")), answered)
+                                                                         == "test")).performing(perform))
 
         ask(self, connection, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), planned, "plan clone",
             opens="clone")
@@ -355,9 +353,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         targets = host_options(inventory, but=guest.conn_id)
         source = self.vd.fleet.get(guest.conn_id)
 
-        def answered(choice: MigrateChoice | None) -> None:
-            if choice is None:
-                return
+        def perform(choice: MigrateChoice, finish) -> None:
             target = self.vd.fleet.get(choice.target)
             target_name = inventory.host_name(choice.target)
 
@@ -367,18 +363,14 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                     raise ConnectionError(f"{target_name} is not connected")
                 return migrate.migrate(conn, guest.uuid, dest, choice.request, progress)
 
-            def ended(outcome) -> None:
-                state, problem = outcome
-                if problem:
-                    self.notify(f"{guest.name} not migrated to {target_name}: {problem}", title="Migrate",
-                                severity="error", markup=False, timeout=12)
-                else:
+            def ended(state, problem: str | None) -> None:
+                if problem is None:
                     self.notify(f"{guest.name} is on {target_name} now ({state})", title="Migrate", markup=False)
 
-            self.app.push_screen(JobScreen(f"Migrate {guest.name} to {target_name}", source, work,
-                                           abort=lambda conn: jobs.abort(conn, guest.uuid)), ended)
+            run_for_form(self.app, JobScreen(f"Migrate {guest.name} to {target_name}", source, work,
+                                             abort=lambda conn: jobs.abort(conn, guest.uuid)), finish, ended)
 
-        self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets), answered)
+        self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets).performing(perform))
 
     def action_new_guest(self) -> None:
         hosts = host_options(self.vd.inventory)

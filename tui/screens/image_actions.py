@@ -9,7 +9,7 @@ from ..backend.ssh import owned_target
 from ..backend.ssh_images import DiskImages
 from ..backend.uri import is_remote
 from ..forms.image_forms import ConvertImageScreen, ConvertRequest
-from ..forms.job import JobScreen
+from ..forms.job import JobScreen, run_for_form
 from ..render.cells import size_text
 from .details import DetailsScreen
 
@@ -112,9 +112,7 @@ class ImageActions:
         uri = self.connection.uri
         taken = {v.name for v in self.volumes}
 
-        def answered(request: ConvertRequest | None) -> None:
-            if request is None:
-                return
+        def perform(request: ConvertRequest, finish) -> None:
             cancel = threading.Event()
 
             def work(_conn, progress):
@@ -122,8 +120,7 @@ class ImageActions:
                                               progress=lambda pct: progress(int(pct * 10), 1000, "converting"),
                                               cancel=cancel)
 
-            def ended(outcome) -> None:
-                target, error = outcome
+            def ended(target, error: str | None) -> None:
                 connection = self.connection
                 if connection is not None:  # the new file becomes a volume of the pool
                     connection.call(lambda conn: conn.storagePoolLookupByUUIDString(self.pool_uuid).refresh(0),
@@ -134,7 +131,7 @@ class ImageActions:
                 else:
                     self.notify(f"{vol.name} converted to {target}", title="qemu-img convert", markup=False)
 
-            self.app.push_screen(JobScreen(f"Convert {vol.name} to {request.target_format}", self.connection, work,
-                                           abort=lambda _conn: cancel.set()), ended)
+            run_for_form(self.app, JobScreen(f"Convert {vol.name} to {request.target_format}", self.connection,
+                                             work, abort=lambda _conn: cancel.set()), finish, ended)
 
-        self.app.push_screen(ConvertImageScreen(vol.name, getattr(vol, "format", None), taken), answered)
+        self.app.push_screen(ConvertImageScreen(vol.name, getattr(vol, "format", None), taken).performing(perform))

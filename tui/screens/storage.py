@@ -14,7 +14,7 @@ from ..backend.ops import volumes as volumes_ops
 from ..backend.overcommit import provisioned_ratio
 from ..calls import AnswersCalls, ask
 from ..forms.confirm import ConfirmScreen
-from ..forms.job import JobScreen
+from ..forms.job import JobScreen, run_for_form
 from ..forms.volume_forms import (
     CloneVolumeScreen,
     DownloadVolumeScreen,
@@ -340,12 +340,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                         if pool.conn_id == self.conn_id and pool.state == "active"), key=lambda p: p[0])
         taken = {uuid: {v.name for v in inventory.volumes.get((self.conn_id, uuid)) or ()} for _name, uuid in pools}
 
-        def answered(request) -> None:
-            if request is None:
-                return
-
-            def ended(outcome) -> None:
-                created, error = outcome
+        def perform(request, finish) -> None:
+            def ended(created, error: str | None) -> None:
                 for uuid in {self.pool_uuid, request.pool_uuid}:
                     self.app.fleet.list_volumes(self.conn_id, uuid)
                 if error is not None:
@@ -354,25 +350,22 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 else:
                     self.notify(f"{vol.name} copied to {created.spec.name}", title="Clone", markup=False)
 
-            self.app.push_screen(JobScreen(
+            run_for_form(self.app, JobScreen(
                 f"Clone {vol.name} to {request.name}", self.connection,
                 lambda conn, progress: volumes_ops.clone(conn, self.pool_uuid, vol.name, request.pool_uuid,
-                                                         request.name, progress)), ended)
+                                                         request.name, progress)), finish, ended)
 
-        self.app.push_screen(CloneVolumeScreen(vol, pools, taken), answered)
+        self.app.push_screen(CloneVolumeScreen(vol, pools, taken).performing(perform))
 
     def action_upload(self) -> None:
         pool = self.pool
         if pool is None or self.why_disabled("upload"):
             return
 
-        def answered(request) -> None:
-            if request is None:
-                return
+        def perform(request, finish) -> None:
             cancel = threading.Event()
 
-            def ended(outcome) -> None:
-                done, error = outcome
+            def ended(done, error: str | None) -> None:
                 self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
                 if error is not None:
                     self.notify(f"{request.name}: {error}", title="Upload: failed", severity="error", markup=False,
@@ -382,27 +375,24 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                     self.notify(f"{request.local_path} → {done.name}: {size_text(done.size)} ({how})",
                                 title="Upload", markup=False)
 
-            self.app.push_screen(JobScreen(
+            run_for_form(self.app, JobScreen(
                 f"Upload into {request.name}", self.connection,
                 lambda conn, progress: volumes_ops.upload(conn, self.pool_uuid, request.name, request.local_path,
                                                           request.new, progress, cancel),
-                volumes_ops.canceller(cancel)), ended)
+                volumes_ops.canceller(cancel)), finish, ended)
 
         self.app.push_screen(UploadVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
-                                                list(self.volumes)), answered)
+                                                list(self.volumes)).performing(perform))
 
     def action_download(self) -> None:
         vol = self.selected()
         if vol is None or self.why_disabled("download"):
             return
 
-        def answered(request) -> None:
-            if request is None:
-                return
+        def perform(request, finish) -> None:
             cancel = threading.Event()
 
-            def ended(outcome) -> None:
-                done, error = outcome
+            def ended(done, error: str | None) -> None:
                 if error is not None:
                     self.notify(f"{vol.name}: {error}", title="Download: failed", severity="error", markup=False,
                                 timeout=10)
@@ -410,10 +400,10 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                     self.notify(f"{vol.name} → {request.local_path}: {size_text(done.size)}", title="Download",
                                 markup=False)
 
-            self.app.push_screen(JobScreen(
+            run_for_form(self.app, JobScreen(
                 f"Download {vol.name}", self.connection,
                 lambda conn, progress: volumes_ops.download(conn, self.pool_uuid, vol.name, request.local_path,
                                                             progress, cancel),
-                volumes_ops.canceller(cancel)), ended)
+                volumes_ops.canceller(cancel)), finish, ended)
 
-        self.app.push_screen(DownloadVolumeScreen(vol), answered)
+        self.app.push_screen(DownloadVolumeScreen(vol).performing(perform))

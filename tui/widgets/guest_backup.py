@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ..backend.ops import jobs, recovery
-from ..forms.job import JobScreen
+from ..forms.job import JobScreen, run_for_form
 from ..forms.recovery_forms import ChosenPath, PathScreen
 from .guest_tab import GuestTab
 
@@ -103,22 +103,19 @@ class BackupTab(GuestTab):
     def action_save(self) -> None:
         name, uuid = self._guest_name(), self.key[1]
 
-        def chosen(answer: ChosenPath | None) -> None:
-            if answer is None:
-                return
+        def save(answer: ChosenPath, finish) -> None:
             work = lambda conn, progress: recovery.save(conn, uuid, answer.path, progress)  # noqa: E731
-            self.app.push_screen(JobScreen(f"Save {name} to a file", self.connection, work,
-                                           abort=lambda conn: jobs.abort(conn, uuid)),
-                                 lambda ended: self._saved(name, answer.path, ended))
+            run_for_form(self.app, JobScreen(f"Save {name} to a file", self.connection, work,
+                                             abort=lambda conn: jobs.abort(conn, uuid)),
+                         finish, lambda _result, error: self._saved(name, answer.path, error))
 
         self.app.push_screen(PathScreen(
             "Save memory to a file", self._intro("Write the memory of ", name, " to a file on the host ",
                                                  self.app.inventory.host_name(self.key[0]),
                                                  ". The guest stops; restore it from the palette."),
-            "File on the host", recovery.default_save_path(name), "Save"), chosen)
+            "File on the host", recovery.default_save_path(name), "Save", work=save))
 
-    def _saved(self, name: str, path: str, ended) -> None:
-        _result, error = ended
+    def _saved(self, name: str, path: str, error: str | None) -> None:
         if error is not None:
             self._said(f"{name}: save failed: {error}", error=True)
         else:
@@ -159,19 +156,16 @@ class BackupTab(GuestTab):
                                                  " into qcow2 files in a directory on the host ",
                                                  self.app.inventory.host_name(self.key[0]),
                                                  " while it runs."),
-                "Directory on the host", directory, "Back up"), chosen)
+                "Directory on the host", directory, "Back up", work=back_up))
 
-        def chosen(answer: ChosenPath | None) -> None:
-            if answer is None:
-                return
+        def back_up(answer: ChosenPath, finish) -> None:
             work = lambda conn, progress: recovery.push_backup(conn, uuid, answer.path, progress)  # noqa: E731
-            self.app.push_screen(JobScreen(f"Back up {name}", self.connection, work,
-                                           abort=lambda conn: jobs.abort(conn, uuid)), self._backed_up)
+            run_for_form(self.app, JobScreen(f"Back up {name}", self.connection, work,
+                                             abort=lambda conn: jobs.abort(conn, uuid)), finish, self._backed_up)
 
         self.ask(lambda conn: recovery.default_backup_dir(conn, uuid), defaulted, "read disks", opens="backup")
 
-    def _backed_up(self, ended) -> None:
-        files, error = ended
+    def _backed_up(self, files, error: str | None) -> None:
         name = self._guest_name()
         if error is not None:
             self._said(f"{name}: backup failed: {error}", error=True)
