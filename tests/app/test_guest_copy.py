@@ -94,7 +94,8 @@ async def test_a_failed_clone_leaves_no_volume(tmp_path, fresh_default):
             form.query_one("#name").value = "taken"
             await pilot.press("ctrl+s")
             # back to the form, the name as typed and libvirt's words in it
-            await wait_for(pilot, lambda: app.screen is form and "Failed" in form.query_one("#form-error").render().plain,
+            await wait_for(pilot, lambda: app.screen is form
+                           and "Failed" in form.query_one("#form-error").render().plain,
                            timeout=20, what="the failure in the form")
             assert "taken" in form.query_one("#form-error").render().plain
             assert form.query_one("#name").value == "taken"
