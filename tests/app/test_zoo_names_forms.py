@@ -105,7 +105,7 @@ async def test_volume_forms_show_names_intact(tmp_path):
         assert app.return_code is None
 
 
-async def test_add_connection_preview_the_new_host_and_the_config_path(tmp_path):
+async def test_add_connection_preview_the_new_host_as_migrate_target_and_the_config_path(tmp_path):
     odd = tmp_path / "c [b]<&>[" / "]"  # a path that holds "[/]"
     odd.mkdir(parents=True)
     app = zoo.zoo_app(odd)
@@ -135,4 +135,16 @@ async def test_add_connection_preview_the_new_host_and_the_config_path(tmp_path)
         await wait_for(pilot, lambda: app.screen.is_modal, what="the host sheet")
         await shows(pilot, CONNECTION, what="the new host's sheet")
         await back_to(pilot, "HostsScreen")
+
+        # The new host is where a zoo guest can migrate to: its name is the target's label.
+        await pilot.press("1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestsScreen"
+                       and any(cells[0].plain.endswith(zoo.GUEST_EVERY_DEVICE)
+                               for cells in app.screen.table._cells.values()), what="the zoo's guests")
+        select(app, zoo.GUEST_EVERY_DEVICE)
+        await modal(pilot, "M", "MigrateGuestScreen")
+        await shows(pilot, f"Move {zoo.GUEST_EVERY_DEVICE} from {zoo.CONNECTION_NAME}.", what="the migrate form")
+        label = app.screen.query_one("#target SelectCurrent #label")
+        await wait_for(pilot, lambda: label.render().plain == f"{CONNECTION} (test:///default)", what=lambda: label.render().plain)
+        await back_to(pilot, "GuestsScreen")
         assert app.return_code is None
