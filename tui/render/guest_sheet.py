@@ -70,6 +70,8 @@ BOOT_SOURCES = {
 def boot_text(plan: BootPlan, between: str = ", ") -> str:
     """``network (PXE), NIC 52:54:..., hard disk vda  (<os><boot dev>)``."""
     text = between.join(plan.entries) + f"{between if between != ', ' else '  '}({BOOT_SOURCES.get(plan.source, plan.source)}"
+    if plan.device_order:
+        text += f"; device order, unused while it does: {', '.join(plan.device_order)}"
     return text + ("; boot menu)" if plan.menu else ")")
 
 

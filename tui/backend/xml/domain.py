@@ -453,6 +453,7 @@ class BootPlan:
     source: str  # "devices" (per-device <boot order>), "os" (<os><boot dev>), "default", "kernel"
     entries: tuple[str, ...]
     menu: bool = False  # <bootmenu enable='yes'>
+    device_order: tuple[str, ...] = ()  # per-device orders a direct kernel boot leaves unused
 
 
 def _boot_label(el: ET.Element) -> str:
@@ -511,7 +512,8 @@ def boot_plan(root: ET.Element) -> BootPlan:
             except ValueError:
                 continue
     if root.find("os/kernel") is not None:  # QEMU loads the kernel whatever the boot order says
-        return BootPlan("kernel", (f"kernel {root.findtext('os/kernel')}",), menu_on)
+        return BootPlan("kernel", (f"kernel {root.findtext('os/kernel')}",), menu_on,
+                        tuple(label for _, label in sorted(ordered)))
     if ordered:
         return BootPlan("devices", tuple(label for _, label in sorted(ordered)), menu_on)
     devs = [b.get("dev", "") for b in root.findall("os/boot")]
