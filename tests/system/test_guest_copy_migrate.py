@@ -173,10 +173,15 @@ async def test_migrate_live_and_back_offline_and_refused_to_the_same_host(
             table.move_cursor(row=table.get_row_index(row))
             await pilot.press("M")
             await wait_for(pilot, lambda: screen_name(app) == "MigrateGuestScreen", what="the migrate form")
-            app.screen.query_one("#target").value = ssh_id
+            refused = app.screen
+            refused.query_one("#target").value = ssh_id
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: notified(app, "same libvirt host"), timeout=30, what="a clear refusal")
-            assert domstate(testbed, name) == "running"
+            # the form stays, with the reason in it
+            await wait_for(pilot, lambda: "same libvirt host" in refused.query_one("#form-error").render().plain,
+                           timeout=30, what="a clear refusal in the form")
+            assert app.screen is refused and domstate(testbed, name) == "running"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen", what="the guest list")
 
             # Live to the second host, undefined here.
             table.move_cursor(row=table.get_row_index(row))
