@@ -22,6 +22,29 @@ def form_bindings(submit: str) -> list[Binding]:
 
 Finish = Callable[["str | None"], None]  # the operation's error in libvirt's words, or None: done
 Perform = Callable[[Any, Finish], None]
+Say = Callable[..., None]  # say(text, working=False): the form's line about the whole form
+
+
+def submit_and_stay(form: ModalScreen, result: Any, perform: Perform | None, say: Say) -> None:
+    """Close with `result`, or first run `perform(result, finish)`: the form closes once it
+    worked, and otherwise stays with the input as typed and libvirt's words in it.
+    The form keeps `busy` while the work runs."""
+    if perform is None:
+        form.dismiss(result)
+        return
+    form.busy = True
+    say("working…", working=True)
+
+    def finish(error: str | None) -> None:
+        form.busy = False
+        if not form.is_attached:
+            return  # cancelled meanwhile: whoever started it reports how it went
+        if error is None:
+            form.dismiss(result)
+        else:
+            say(f"Failed: {error}")
+
+    perform(result, finish)
 
 
 class FormScreen(ModalScreen):
@@ -110,23 +133,7 @@ class FormScreen(ModalScreen):
         if errors:
             self.query_one(f"#{next(iter(errors))}").focus()
             return
-        result = self.result()
-        if self.perform is None:
-            self.dismiss(result)
-            return
-        self.busy = True
-        self.say("working…", working=True)
-
-        def finish(error: str | None) -> None:
-            self.busy = False
-            if not self.is_attached:
-                return  # cancelled meanwhile: whoever started it reports how it went
-            if error is None:
-                self.dismiss(result)
-            else:
-                self.say(f"Failed: {error}")
-
-        self.perform(result, finish)
+        submit_and_stay(self, self.result(), self.perform, self.say)
 
     def say(self, text: str, working: bool = False) -> None:
         """A line under the fields about the whole form: what failed, or that it is at work."""

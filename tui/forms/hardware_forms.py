@@ -17,6 +17,7 @@ from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
 from ..render.units import size_text
 from ..widgets.footer import KeyFooter
+from .form import submit_and_stay
 
 Choices = list[tuple[str, str]]  # (label, value)
 
@@ -134,23 +135,7 @@ class HardwareForm(ModalScreen):
             if focusable:
                 focusable.first().focus()
             return
-        result = self.result()
-        if self.perform is None:
-            self.dismiss(result)
-            return
-        self.busy = True
-        self._form_error("working…", working=True)
-
-        def finish(error: str | None) -> None:
-            self.busy = False
-            if not self.is_attached:
-                return
-            if error is None:
-                self.dismiss(result)
-            else:
-                self._form_error(f"Failed: {error}")
-
-        self.perform(result, finish)
+        submit_and_stay(self, self.result(), self.perform, self._form_error)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

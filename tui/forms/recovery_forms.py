@@ -19,6 +19,7 @@ from ..backend.ops import recovery
 from ..calls import AnswersCalls, ask
 from .host_options import host_options
 from ..widgets.footer import KeyFooter
+from .form import submit_and_stay
 
 if TYPE_CHECKING:
     from ..app import VirtdeckApp
@@ -128,23 +129,10 @@ class PathScreen(ModalScreen[ChosenPath | None]):
             self.query_one("#path-error", Static).update(Text(problem))
             return
         replace = self.offer_replace and self.query_one("#replace", Checkbox).value
-        chosen = ChosenPath(path, replace)
-        if self.work is None:
-            self.dismiss(chosen)
-            return
-        self.busy = True
-        self.query_one("#path-error", Static).update(Text("working…", style="dim"))
+        submit_and_stay(self, ChosenPath(path, replace), self.work, self._say)
 
-        def finish(error: str | None) -> None:
-            self.busy = False
-            if not self.is_attached:
-                return
-            if error is None:
-                self.dismiss(chosen)
-            else:
-                self.query_one("#path-error", Static).update(Text(f"Failed: {error}"))
-
-        self.work(chosen, finish)
+    def _say(self, text: str, working: bool = False) -> None:
+        self.query_one("#path-error", Static).update(Text(text, style="dim" if working else ""))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
