@@ -18,7 +18,8 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 
 from ..backend import validate
 from ..backend.ops import networks as ops
-from ..backend.ops.networks import Created, NetworkFacts
+from ..backend.ops.common import Created, is_local, pretty
+from ..backend.ops.networks import NetworkFacts
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
 from ..calls import AnswersCalls, ask
 from .xml_preview import XmlPreviewScreen
@@ -163,7 +164,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
     def read_facts(self) -> None:
         conn_id = self.conn_id
         host = self.app.inventory.hosts.get(conn_id)
-        local = ops.is_local(host.uri) if host is not None else False
+        local = is_local(host.uri) if host is not None else False
         self.facts = None
 
         def read(facts: NetworkFacts | None, error: str | None) -> None:
@@ -498,7 +499,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
                 self._input(first).focus()
             return
         _errors, spec = self.parsed()
-        xml = ops.pretty(build_network_xml(spec))
+        xml = pretty(build_network_xml(spec))
         start, autostart = self.checked("start"), self.checked("autostart")
         steps = ["then start it" if start else "it stays inactive", "autostart it" if autostart else ""]
         host = self.app.inventory.host_name(self.conn_id)

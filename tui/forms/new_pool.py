@@ -19,7 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.ops import storage as ops
-from ..backend.ops.networks import Created, is_local, pretty
+from ..backend.ops.common import Created, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
 from ..calls import AnswersCalls, ask
 from .xml_preview import XmlPreviewScreen

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import libvirt
 
 from ..xml import rewrite
+from .common import free_name
 from .jobs import Progress
 
 
@@ -37,12 +38,7 @@ class ClonePlan:
 def new_volume_name(old: str, guest: str, new_guest: str, target: str, taken: set[str]) -> str:
     stem, ext = os.path.splitext(old)
     base = stem.replace(guest, new_guest) if guest and guest in stem else f"{new_guest}-{target}"
-    base = base.replace("/", "_")
-    candidate, n = f"{base}{ext}", 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}{ext}"
-    return candidate
+    return free_name(base.replace("/", "_"), taken, ext)
 
 
 def plan(conn: libvirt.virConnect, uuid: str, new_name: str) -> ClonePlan:

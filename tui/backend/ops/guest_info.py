@@ -14,16 +14,13 @@ import libvirt
 from .. import test_driver
 from ..connection import error_text
 from ..xml import domain as dx
+from .common import domain_of
 
 _MAX_CHAIN = 16
 
 
-def _dom(conn: libvirt.virConnect, uuid: str) -> libvirt.virDomain:
-    return conn.lookupByUUIDString(uuid)
-
-
 def read_overview(conn: libvirt.virConnect, uuid: str) -> dx.Overview:
-    dom = _dom(conn, uuid)
+    dom = domain_of(conn, uuid)
     overview = dx.parse_overview(dom.XMLDesc(0))
     if dom.isActive() and dom.isPersistent():  # the boot order of the next boot, not of this run
         overview = dataclasses.replace(overview, boot=read_boot(conn, uuid))
@@ -33,7 +30,7 @@ def read_overview(conn: libvirt.virConnect, uuid: str) -> dx.Overview:
 def read_boot(conn: libvirt.virConnect, uuid: str) -> dx.BootPlan:
     """What the next boot starts from: the persistent definition's boot order (a transient
     guest's live one)."""
-    dom = _dom(conn, uuid)
+    dom = domain_of(conn, uuid)
     flags = libvirt.VIR_DOMAIN_XML_INACTIVE if dom.isPersistent() else 0
     return dx.parse_boot(dom.XMLDesc(flags))
 
@@ -81,7 +78,7 @@ def _volume_path(conn: libvirt.virConnect, source: str | None) -> str | None:
 
 
 def read_disks(conn: libvirt.virConnect, uuid: str) -> tuple[Disk, ...]:
-    dom = _dom(conn, uuid)
+    dom = domain_of(conn, uuid)
     xml = dom.XMLDesc(0)
     on_test_driver = test_driver.is_test_domain(ET.fromstring(xml))
     disks = []
@@ -139,7 +136,7 @@ def addresses_by_mac(answer: dict) -> dict[str, tuple[str, ...]]:
 
 
 def read_nics(conn: libvirt.virConnect, uuid: str) -> Nics:
-    dom = _dom(conn, uuid)
+    dom = domain_of(conn, uuid)
     xml = dom.XMLDesc(0)
     nics = dx.parse_nics(xml)
     running = dom.isActive()
@@ -168,7 +165,7 @@ def read_nics(conn: libvirt.virConnect, uuid: str) -> Nics:
 
 
 def read_consoles(conn: libvirt.virConnect, uuid: str):
-    return dx.parse_consoles(_dom(conn, uuid).XMLDesc(0))
+    return dx.parse_consoles(domain_of(conn, uuid).XMLDesc(0))
 
 
 GUEST_INFO_TYPES = (
@@ -191,7 +188,7 @@ FROZEN_REFUSAL = "frozen state"
 
 
 def read_agent(conn: libvirt.virConnect, uuid: str) -> Agent:
-    dom = _dom(conn, uuid)
+    dom = domain_of(conn, uuid)
     channel = dx.parse_agent_channel(dom.XMLDesc(0))
     if channel is None:
         return Agent(None, None, "the guest has no guest agent channel")
@@ -205,11 +202,11 @@ def read_agent(conn: libvirt.virConnect, uuid: str) -> Agent:
 
 
 def fs_freeze(conn: libvirt.virConnect, uuid: str) -> int:
-    return _dom(conn, uuid).fsFreeze(None, 0)
+    return domain_of(conn, uuid).fsFreeze(None, 0)
 
 
 def fs_thaw(conn: libvirt.virConnect, uuid: str) -> int:
-    return _dom(conn, uuid).fsThaw(None, 0)
+    return domain_of(conn, uuid).fsThaw(None, 0)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import ipaddress
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import libvirt
 
@@ -18,6 +17,7 @@ from .. import inventory_reader as reader, test_driver
 from ..connection import error_text
 from ..model import Network, NetworkRemoved
 from ..xml.network import IpSpec, NetworkSpec, build_network_xml, parse_network_spec
+from .common import Created, StepFailed, inactive_xml, network_of
 
 SYS_NET = Path("/sys/class/net")
 PROC_ROUTE = Path("/proc/net/route")
@@ -43,13 +43,6 @@ class NetworkFacts:
     @property
     def used_bridges(self) -> set[str]:
         return {n.bridge for n in self.networks if n.bridge} | set(self.interfaces)
-
-
-def is_local(uri: str) -> bool:
-    """A URI that reaches this machine's own libvirtd (whose routes and interfaces we can read)."""
-    parts = urlsplit(uri)
-    driver = parts.scheme.partition("+")[0]
-    return driver not in ("test",) and not parts.hostname
 
 
 def _subnets(root: ET.Element) -> tuple[str, ...]:
@@ -137,41 +130,6 @@ def free_bridge_name(used: set[str]) -> str:
 # -- create -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Created:
-    name: str
-    uuid: str
-    xml: str  # as libvirt defined it
-    differences: tuple[str, ...]  # what libvirt defined differently from what was asked
-    update: object  # NetworkChanged / PoolChanged for the inventory
-
-
-class StepFailed(libvirt.libvirtError):
-    """A step of a create failed; whatever the earlier steps made was removed again
-    (``left`` says what could not be). A libvirtError, so the connection's worker
-    reports it as the libvirt failure it is."""
-
-    def __init__(self, step: str, error: str, left: tuple[str, ...] = ()) -> None:
-        self.step = step
-        self.error = error
-        self.left = left
-        tail = "; left behind: " + "; ".join(left) if left else "; nothing was left behind"
-        Exception.__init__(self, f"{step} failed: {error}{tail}")
-        self.err = None
-
-    def get_error_message(self) -> str:
-        return str(self)
-
-
-def inactive_xml(net: libvirt.virNetwork) -> str:
-    try:
-        return net.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)
-    except libvirt.libvirtError as exc:
-        if exc.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG):
-            raise
-        return net.XMLDesc(0)
-
-
 def _norm_ip(ip: IpSpec | None) -> tuple | None:
     if ip is None:
         return None
@@ -207,13 +165,6 @@ def network_differences(asked: NetworkSpec, defined: NetworkSpec) -> tuple[str, 
     return tuple(found)
 
 
-def pretty(xml: str) -> str:
-    """The same document, indented for reading (what the preview shows and what is defined)."""
-    root = ET.fromstring(xml)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode")
-
-
 def create(conn: libvirt.virConnect, conn_id: str, spec: NetworkSpec, start: bool, autostart: bool,
            xml: str | None = None) -> Created:
     """Define the network (``xml``, the one the user saw, else built from ``spec``),
@@ -230,7 +181,7 @@ def create(conn: libvirt.virConnect, conn_id: str, spec: NetworkSpec, start: boo
             step = "autostart"
             net.setAutostart(1)
         step = "read back"
-        defined = inactive_xml(net)
+        defined = inactive_xml(net, libvirt.VIR_NETWORK_XML_INACTIVE)
     except libvirt.libvirtError as exc:
         raise StepFailed(step, error_text(exc), _undo(net)) from exc
     differences = network_differences(spec, parse_network_spec(defined))
@@ -267,32 +218,28 @@ def why_not(verb: str, net: Network) -> str | None:
     return None
 
 
-def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork:
-    return conn.networkLookupByUUIDString(uuid)
-
-
 def _changed(conn: libvirt.virConnect, conn_id: str, uuid: str):
     return reader.read_network(conn, conn_id, uuid) or NetworkRemoved(conn_id, uuid)
 
 
 def start(conn: libvirt.virConnect, conn_id: str, uuid: str):
-    _lookup(conn, uuid).create()
+    network_of(conn, uuid).create()
     return _changed(conn, conn_id, uuid)
 
 
 def stop(conn: libvirt.virConnect, conn_id: str, uuid: str):
-    _lookup(conn, uuid).destroy()
+    network_of(conn, uuid).destroy()
     return _changed(conn, conn_id, uuid)
 
 
 def set_autostart(conn: libvirt.virConnect, conn_id: str, uuid: str, on: bool):
-    _lookup(conn, uuid).setAutostart(1 if on else 0)
+    network_of(conn, uuid).setAutostart(1 if on else 0)
     return _changed(conn, conn_id, uuid)
 
 
 def delete(conn: libvirt.virConnect, conn_id: str, uuid: str):
     """Stop the network if it runs, then undefine it."""
-    net = _lookup(conn, uuid)
+    net = network_of(conn, uuid)
     if net.isActive():
         net.destroy()
     if net.isPersistent():
@@ -310,7 +257,7 @@ class Lease:
 
 def leases(conn: libvirt.virConnect, uuid: str) -> tuple[Lease, ...]:
     """The network's DHCP leases; an inactive network has none (no call made)."""
-    net = _lookup(conn, uuid)
+    net = network_of(conn, uuid)
     if not net.isActive():
         return ()
     try:

@@ -22,6 +22,7 @@ from ..validate import check_host_path, check_interface_name, check_name, parse_
 from ..xml.new_guest import CPU_MODES, DiskSpec, GuestSpec, NicSpec, build_guest_xml, parse_guest_spec, spec_problems
 from ..xml.volume import VolumeSpec, build_volume_xml, parse_volume
 from . import volumes
+from .common import free_name, pretty, transfer
 from .jobs import Progress
 
 SOURCES = ("iso", "import", "pxe", "kernel", "cloud")
@@ -227,18 +228,11 @@ class NewGuestPlan:
 def domain_xml(spec: GuestSpec) -> str:
     """The XML defined for ``spec``, indented: what the preview shows is what
     is defined."""
-    root = ET.fromstring(build_guest_xml(spec))
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode")
+    return pretty(build_guest_xml(spec))
 
 
 def free_volume_name(base: str, ext: str, taken: set[str]) -> str:
-    base = base.replace("/", "_")
-    candidate, n = f"{base}{ext}", 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}{ext}"
-    return candidate
+    return free_name(base.replace("/", "_"), taken, ext)
 
 
 def _predict(host: HostChoices, pool: str, name: str) -> str:
@@ -544,18 +538,14 @@ class Outcome:
 def upload_bytes(conn: libvirt.virConnect, vol: libvirt.virStorageVol, data: bytes) -> None:
     stream = conn.newStream(0)
     vol.upload(stream, 0, len(data), 0)
-    try:
+
+    def send() -> None:
         view = memoryview(data)
         while view:
             sent = stream.send(bytes(view[:UPLOAD_CHUNK]))
             view = view[sent:]
-        stream.finish()
-    except BaseException:
-        try:
-            stream.abort()
-        except libvirt.libvirtError:
-            pass
-        raise
+
+    transfer(stream, send)
 
 
 def differences(asked: GuestSpec, got: GuestSpec) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from .. import inventory_reader as reader
 from ..connection import error_text
 from ..model import Pool, PoolRemoved
 from ..xml.pool import PoolSpec, build_pool_xml, parse_pool_spec
-from .networks import Created, StepFailed
+from .common import Created, StepFailed, inactive_xml, pool_of
 
 # What pool.build does to each type, for the form's warning.
 BUILD_EFFECT = {
@@ -27,16 +27,6 @@ BUILD_EFFECT = {
 }
 # Types where building may destroy data: the form leaves build off for them.
 DESTRUCTIVE_BUILD = frozenset({"logical", "disk"})
-
-
-def inactive_xml(pool: libvirt.virStoragePool) -> str:
-    try:
-        return pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE)
-    except libvirt.libvirtError as exc:
-        # The test driver knows no INACTIVE flag: its XML is the definition.
-        if exc.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG):
-            raise
-        return pool.XMLDesc(0)
 
 
 def _norm(spec: PoolSpec) -> PoolSpec:
@@ -89,7 +79,7 @@ def create(conn: libvirt.virConnect, conn_id: str, spec: PoolSpec, build: bool, 
             step = "autostart"
             pool.setAutostart(1)
         step = "read back"
-        defined = inactive_xml(pool)
+        defined = inactive_xml(pool, libvirt.VIR_STORAGE_XML_INACTIVE)
     except libvirt.libvirtError as exc:
         raise StepFailed(step, error_text(exc), _undo(pool, spec, built and not existed)) from exc
     uuid = pool.UUIDString()
@@ -134,38 +124,34 @@ def why_not(verb: str, pool: Pool) -> str | None:
     return None
 
 
-def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virStoragePool:
-    return conn.storagePoolLookupByUUIDString(uuid)
-
-
 def _changed(conn: libvirt.virConnect, conn_id: str, uuid: str):
     return reader.read_pool(conn, conn_id, uuid) or PoolRemoved(conn_id, uuid)
 
 
 def start(conn: libvirt.virConnect, conn_id: str, uuid: str):
-    _lookup(conn, uuid).create(0)
+    pool_of(conn, uuid).create(0)
     return _changed(conn, conn_id, uuid)
 
 
 def stop(conn: libvirt.virConnect, conn_id: str, uuid: str):
-    _lookup(conn, uuid).destroy()
+    pool_of(conn, uuid).destroy()
     return _changed(conn, conn_id, uuid)
 
 
 def refresh(conn: libvirt.virConnect, conn_id: str, uuid: str):
-    _lookup(conn, uuid).refresh(0)
+    pool_of(conn, uuid).refresh(0)
     return _changed(conn, conn_id, uuid)
 
 
 def set_autostart(conn: libvirt.virConnect, conn_id: str, uuid: str, on: bool):
-    _lookup(conn, uuid).setAutostart(1 if on else 0)
+    pool_of(conn, uuid).setAutostart(1 if on else 0)
     return _changed(conn, conn_id, uuid)
 
 
 def delete(conn: libvirt.virConnect, conn_id: str, uuid: str):
     """Stop the pool, delete its storage (pool.delete: the directory, the volume
     group ...) and undefine it. A failed step stops there: the pool stays."""
-    pool = _lookup(conn, uuid)
+    pool = pool_of(conn, uuid)
     if pool.isActive():
         pool.destroy()
     try:
@@ -179,7 +165,7 @@ def delete(conn: libvirt.virConnect, conn_id: str, uuid: str):
 
 def undefine(conn: libvirt.virConnect, conn_id: str, uuid: str):
     """Stop the pool and forget its definition; its storage stays as it is."""
-    pool = _lookup(conn, uuid)
+    pool = pool_of(conn, uuid)
     if pool.isActive():
         pool.destroy()
     pool.undefine()

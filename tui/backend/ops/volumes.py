@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import libvirt
 
 from ..xml.volume import VolumeSpec, build_volume_xml, parse_volume_spec
+from .common import pool_of, pretty, transfer, volume_of
 from .jobs import Progress
 
 QCOW2_MAGIC = b"QFI\xfb"
@@ -84,17 +85,6 @@ def differences(asked: VolumeSpec, got: VolumeSpec) -> list[str]:
     if (got.backing_path or None) != (asked.backing_path or None):
         problems.append(f"backing file is {got.backing_path!r}, not {asked.backing_path!r}")
     return problems
-
-
-# -- reading ------------------------------------------------------------------
-
-
-def pool_of(conn: libvirt.virConnect, pool_uuid: str) -> libvirt.virStoragePool:
-    return conn.storagePoolLookupByUUIDString(pool_uuid)
-
-
-def volume_of(conn: libvirt.virConnect, pool_uuid: str, name: str) -> libvirt.virStorageVol:
-    return pool_of(conn, pool_uuid).storageVolLookupByName(name)
 
 
 # -- who needs a volume -----------------------------------------------------------
@@ -375,7 +365,7 @@ def details(conn: libvirt.virConnect, pool_uuid: str, name: str) -> VolumeDetail
 
 
 @dataclass(frozen=True)
-class Created:
+class VolumeMade:
     spec: VolumeSpec  # as read back from libvirt
     path: str
 
@@ -390,12 +380,10 @@ def create_flags(spec: VolumeSpec) -> int:
 
 def definition(spec: VolumeSpec) -> str:
     """The XML `create` sends, one element a line: what the form shows before it is sent."""
-    root = ET.fromstring(build_volume_xml(spec))
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode")
+    return pretty(build_volume_xml(spec))
 
 
-def create(conn: libvirt.virConnect, pool_uuid: str, spec: VolumeSpec) -> Created:
+def create(conn: libvirt.virConnect, pool_uuid: str, spec: VolumeSpec) -> VolumeMade:
     """pool.createXML, then the volume read back and compared; a mismatch deletes it."""
     pool = pool_of(conn, pool_uuid)
     vol = pool.createXML(definition(spec), create_flags(spec))
@@ -404,7 +392,7 @@ def create(conn: libvirt.virConnect, pool_uuid: str, spec: VolumeSpec) -> Create
         problems = differences(spec, got)
         if problems:
             raise ValueError("libvirt made a different volume (deleted again): " + "; ".join(problems))
-        return Created(got, vol.path())
+        return VolumeMade(got, vol.path())
     except BaseException:
         _delete_quietly(vol)
         raise
@@ -444,7 +432,7 @@ def resize(conn: libvirt.virConnect, pool_uuid: str, name: str, capacity: int, s
 
 
 def clone(conn: libvirt.virConnect, pool_uuid: str, name: str, target_pool_uuid: str, new_name: str,
-          progress: Progress | None = None) -> Created:
+          progress: Progress | None = None) -> VolumeMade:
     """Copy a volume into a new one (same or another pool of the host) with createXMLFrom.
 
     Progress comes from polling the new volume's allocation; a failure deletes a partial copy.
@@ -479,7 +467,7 @@ def clone(conn: libvirt.virConnect, pool_uuid: str, name: str, target_pool_uuid:
     watcher.join(timeout=2)
     if progress is not None:
         progress(total, total, "Copy")
-    return Created(parse_volume_spec(vol.XMLDesc(0)), vol.path())
+    return VolumeMade(parse_volume_spec(vol.XMLDesc(0)), vol.path())
 
 
 def _remove_partial(pool: libvirt.virStoragePool, name: str) -> None:
@@ -563,35 +551,23 @@ def _send(conn: libvirt.virConnect, vol: libvirt.virStorageVol, fd: int, meter: 
         sparse = False
         stream = conn.newStream(0)
         vol.upload(stream, 0, meter.total, 0)
-    try:
-        if sparse:
-            def data(_stream, nbytes, _fd):
-                chunk = read_chunk(fd, min(nbytes, CHUNK))
-                meter.add(len(chunk))
-                return chunk
 
-            def hole(_stream, _fd):
-                return list(_section(fd))
+    def data(_stream, nbytes, _fd):
+        chunk = read_chunk(fd, min(nbytes, CHUNK))
+        meter.add(len(chunk))
+        return chunk
 
-            def skip(_stream, length, _fd):
-                meter.add(length)
-                return os.lseek(fd, length, os.SEEK_CUR)
+    def hole(_stream, _fd):
+        return list(_section(fd))
 
-            stream.sparseSendAll(data, hole, skip, fd)
-        else:
-            def plain(_stream, nbytes, _fd):
-                chunk = read_chunk(fd, min(nbytes, CHUNK))
-                meter.add(len(chunk))
-                return chunk
+    def skip(_stream, length, _fd):
+        meter.add(length)
+        return os.lseek(fd, length, os.SEEK_CUR)
 
-            stream.sendAll(plain, fd)
-        stream.finish()
-    except BaseException:
-        try:
-            stream.abort()
-        except libvirt.libvirtError:
-            pass
-        raise
+    if sparse:
+        transfer(stream, lambda: stream.sparseSendAll(data, hole, skip, fd))
+    else:
+        transfer(stream, lambda: stream.sendAll(data, fd))
     return sparse
 
 
@@ -685,18 +661,10 @@ def _receive(conn: libvirt.virConnect, vol: libvirt.virStorageVol, fd: int, canc
         meter.add(length)
         os.ftruncate(fd, os.lseek(fd, length, os.SEEK_CUR))
 
-    try:
-        if sparse:
-            stream.sparseRecvAll(data, hole, fd)
-        else:
-            stream.recvAll(data, fd)
-        stream.finish()
-    except BaseException:
-        try:
-            stream.abort()
-        except libvirt.libvirtError:
-            pass
-        raise
+    if sparse:
+        transfer(stream, lambda: stream.sparseRecvAll(data, hole, fd))
+    else:
+        transfer(stream, lambda: stream.recvAll(data, fd))
     return meter.done, sparse
 
 

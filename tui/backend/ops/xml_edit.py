@@ -16,16 +16,18 @@ from dataclasses import dataclass
 
 import libvirt
 
+from .common import domain_of, network_of, pool_of
+
 KINDS = {"guest": "domain", "network": "network", "pool": "pool"}
 
 
 def _lookup(conn: libvirt.virConnect, kind: str, uuid: str):
     if kind == "guest":
-        return conn.lookupByUUIDString(uuid)
+        return domain_of(conn, uuid)
     if kind == "network":
-        return conn.networkLookupByUUIDString(uuid)
+        return network_of(conn, uuid)
     if kind == "pool":
-        return conn.storagePoolLookupByUUIDString(uuid)
+        return pool_of(conn, uuid)
     raise ValueError(f"no XML for a {kind}")
 
 
