@@ -1,5 +1,6 @@
-"""One libvirt URI: its own worker thread, keepalive, close callback,
-reconnect with backoff and event registration.
+"""One libvirt URI: its own worker thread, keepalive, reconnect with backoff,
+the resync and single-object reads. Its event callbacks are in `events.py`, its
+stats tick in `sampler.py`.
 
 Every libvirt call for this connection runs on its worker thread, so a host
 that hangs only ever blocks itself. Updates leave through `sink`, a callable
@@ -20,16 +21,14 @@ from typing import Any
 
 import libvirt
 
-from . import eventloop, host_facts, inventory_reader as reader, states, test_driver
-from .stats import HostCpuSample, Sample, compute
+from . import eventloop, host_facts, inventory_reader as reader
+from .events import EventCallbacks
+from .sampler import StatsSampler
 from .xml.domain import parse_interfaces
 from .model import (
     ActionFailed,
-    AgentChanged,
     GuestNicsRead,
     HostFactsRead,
-    LeasesRead,
-    StatsSampled,
     ConnState,
     Event,
     EventHappened,
@@ -69,23 +68,6 @@ _AUTH_ERRORS = {
 # "system bus": libvirtd asks polkit about a non-root user, and no polkit runs there: retrying cannot help.
 _AUTH_WORDS = ("permission denied", "authentication failed", "host key verification failed",
                "unable to get system bus connection")
-
-_CLOSE_REASONS = {
-    libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
-    libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "connection closed by the host",
-    libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "host stopped answering keepalives",
-    libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed",
-}
-
-
-def next_tick_in(interval: float, now: float | None = None) -> float:
-    """Seconds to the next multiple of `interval` on the wall clock, at least half an
-    interval away: every connection ticks at the same moments, so the UI folds a
-    fleet's samples into one refresh."""
-    now = time.time() if now is None else now
-    delay = interval - now % interval
-    return delay + interval if delay < interval / 2 else delay
-
 
 class OpenTimedOut(Exception):
     pass
@@ -128,7 +110,7 @@ def _deny_credentials(_creds: list, _opaque: Any) -> int:
     return -1
 
 
-class Connection:
+class Connection(EventCallbacks, StatsSampler):
     def __init__(
         self,
         conn_id: str,
@@ -177,28 +159,14 @@ class Connection:
         self._host_lock = threading.Lock()
         self._conn: libvirt.virConnect | None = None
         self._generation = 0
-        self._pending: set[tuple[str, str]] = set()
-        self._callback_ids: list[tuple[str, int]] = []
         self._timers: list[threading.Timer] = []
         self._busy_since: float | None = None
         self._attempts = 0
         self._ever_connected = False
         self._stopped = False
         self._host = Host(conn_id, uri, name, ConnState.CONNECTING, read_only=read_only, demo=demo)
-        # Stats sampling: one bulk call per tick, the next tick armed only
-        # after this one finished, so ticks never overlap.
-        self.stats_interval = 2.0
-        self._sampling = False
-        self._want_vcpu = False
-        self._want_host = False
-        self._tick_armed = False
-        self._ticks = 0
-        self._samples: dict[str, Sample] = {}
-        self._host_cpu: HostCpuSample | None = None
-        self._last_host_stats = None
-        self._stats_flags: int | None = None
-        self._period_set: set[str] = set()
-        self._vcpus: dict[str, int] = {}  # uuid -> vCPUs, for bounding CPU % without the vcpu group
+        EventCallbacks.__init__(self)
+        StatsSampler.__init__(self)
 
     # -- public, any thread ------------------------------------------------
 
@@ -233,22 +201,6 @@ class Connection:
 
     def list_volumes(self, pool_uuid: str) -> None:
         self.submit(self._list_volumes, pool_uuid)
-
-    def set_sampling(
-        self, interval: float | None = None, active: bool | None = None,
-        vcpu: bool | None = None, host: bool | None = None,
-    ) -> None:
-        """Change what the stats tick fetches; takes effect from the next tick."""
-        if interval is not None:
-            self.stats_interval = max(0.1, interval)
-        if vcpu is not None:
-            self._want_vcpu = vcpu
-        if host is not None:
-            self._want_host = host
-        if active is not None:
-            self._sampling = active
-        if self._sampling:
-            self.submit(self._ensure_tick)
 
     def call(
         self,
@@ -466,10 +418,6 @@ class Connection:
             conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
         except libvirt.libvirtError:
             pass  # drivers without a network link (test:///) have none
-        try:
-            conn.registerCloseCallback(self._closed, generation)
-        except libvirt.libvirtError:
-            pass
         self._register_events(conn, generation)
         overrides = self._prepare(conn) if self._prepare is not None else None
         facts = {**reader.read_host(conn), **(overrides or {})}  # the demo says what its node file cannot
@@ -480,9 +428,7 @@ class Connection:
         self._ever_connected = True
         self._set_host(state=ConnState.CONNECTED, last_error=None, attempts=0, next_retry=None, **facts)
         self._arm_resync(generation)
-        self._samples = {}
-        self._host_cpu = None
-        self._period_set = set()
+        self._reset_samples()
         self._drop_background()
         self._nics_read = {}
         self._nics_wanted = {}
@@ -490,50 +436,11 @@ class Connection:
         self._start_resync(details=True)
         self._ensure_tick()
 
-    def _register_events(self, conn: libvirt.virConnect, generation: int) -> None:
-        self._callback_ids = []
-        registrations = [
-            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._domain_lifecycle),
-            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, self._domain_reboot),
-            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON, self._domain_io_error),
-            ("domain", libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, self._domain_agent),
-            ("network", libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, self._network_lifecycle),
-            ("pool", libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, self._pool_lifecycle),
-            ("pool", libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, self._pool_refresh),
-        ]
-        for kind, event_id, callback in registrations:
-            register = {
-                "domain": conn.domainEventRegisterAny,
-                "network": conn.networkEventRegisterAny,
-                "pool": conn.storagePoolEventRegisterAny,
-            }[kind]
-            try:
-                self._callback_ids.append((kind, register(None, event_id, callback, generation)))
-            except libvirt.libvirtError as exc:
-                log.info("%s: cannot register %s event %s: %s", self.uri, kind, event_id, error_text(exc))
-
-    def _deregister_events(self, conn: libvirt.virConnect) -> None:
-        for kind, callback_id in self._callback_ids:
-            deregister = {
-                "domain": conn.domainEventDeregisterAny,
-                "network": conn.networkEventDeregisterAny,
-                "pool": conn.storagePoolEventDeregisterAny,
-            }[kind]
-            try:
-                deregister(callback_id)
-            except libvirt.libvirtError:
-                pass
-        self._callback_ids = []
-
     def _close(self) -> None:
         conn, self._conn = self._conn, None
         self._generation += 1
         if conn is not None:
             self._deregister_events(conn)
-            try:
-                conn.unregisterCloseCallback()
-            except libvirt.libvirtError:
-                pass
             try:
                 conn.close()
             except libvirt.libvirtError:
@@ -680,68 +587,6 @@ class Connection:
         """Read one guest's NICs and consoles soon (its detail opened), behind actions and ticks."""
         self.submit(self._want_nics, [uuid])
 
-    # -- event callbacks: on the event-loop thread, hand over only ---------
-
-    def _closed(self, _conn: libvirt.virConnect, reason: int, generation: int) -> None:
-        if reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
-            return
-        self.submit(self._lost, generation, _CLOSE_REASONS.get(reason, f"closed ({reason})"))
-
-    def _queue_refresh(self, kind: str, uuid: str, generation: int) -> None:
-        with self._lock:
-            if (kind, uuid) in self._pending:
-                return
-            self._pending.add((kind, uuid))
-        self.submit(self._refresh_one, kind, uuid, generation)
-
-    def _domain_lifecycle(self, _conn, dom, event: int, detail: int, generation: int) -> None:
-        if generation != self._generation:
-            return
-        name, text = states.domain_event(event, detail)
-        self._emit(EventHappened(Event(self.conn_id, "guest", dom.name(), f"{name} ({text})")))
-        self._queue_refresh("guest", dom.UUIDString(), generation)
-
-    def _domain_reboot(self, _conn, dom, generation: int) -> None:
-        if generation == self._generation:
-            self._emit(EventHappened(Event(self.conn_id, "guest", dom.name(), "rebooted")))
-
-    def _domain_io_error(self, _conn, dom, src_path: str, dev_alias: str, action: int, reason: str,
-                         generation: int) -> None:
-        if generation != self._generation:
-            return
-        actions = {0: "none", 1: "paused", 2: "reported", 3: "ignored"}
-        detail = f"I/O error on {dev_alias or src_path} ({reason or 'unknown'}): {actions.get(action, action)}"
-        self._emit(EventHappened(Event(self.conn_id, "io-error", dom.name(), detail)))
-        self._queue_refresh("guest", dom.UUIDString(), generation)
-
-    def _domain_agent(self, _conn, dom, state: int, reason: int, generation: int) -> None:
-        if generation != self._generation:
-            return
-        connected = state == libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
-        why = {libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED: "guest started",
-               libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL: "channel"}.get(reason, "unknown")
-        self._emit(EventHappened(Event(self.conn_id, "agent", dom.name(),
-                                       f"agent {'connected' if connected else 'disconnected'} ({why})")))
-        self._emit(AgentChanged(self.conn_id, dom.UUIDString(), connected))
-
-    def _network_lifecycle(self, _conn, net, event: int, _detail: int, generation: int) -> None:
-        if generation != self._generation:
-            return
-        text = states.NETWORK_EVENTS.get(event, f"event {event}")
-        self._emit(EventHappened(Event(self.conn_id, "network", net.name(), text)))
-        self._queue_refresh("network", net.UUIDString(), generation)
-
-    def _pool_lifecycle(self, _conn, pool, event: int, _detail: int, generation: int) -> None:
-        if generation != self._generation:
-            return
-        text = states.POOL_EVENTS.get(event, f"event {event}")
-        self._emit(EventHappened(Event(self.conn_id, "pool", pool.name(), text)))
-        self._queue_refresh("pool", pool.UUIDString(), generation)
-
-    def _pool_refresh(self, _conn, pool, generation: int) -> None:
-        if generation == self._generation:
-            self._queue_refresh("pool", pool.UUIDString(), generation)
-
     # -- single-object refreshes, on the worker ----------------------------
 
     def _refresh_one(self, kind: str, uuid: str, generation: int) -> None:
@@ -792,118 +637,3 @@ class Connection:
                 continue
         if nics or consoles:
             self._emit(GuestNicsRead(self.conn_id, nics, full=False, consoles=consoles))
-
-    def _read_leases(self, conn: libvirt.virConnect) -> int:
-        addresses: dict[str, list[str]] = {}
-        calls = 0
-        if test_driver.is_test_uri(self.uri):  # no DHCP server: the leases its guests' NICs would hold
-            self._emit(LeasesRead(self.conn_id, {mac: tuple(ips) for mac, ips in
-                                                 test_driver.lease_addresses(conn).items()}))
-            return calls
-        try:
-            networks = conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE)
-            calls += 1
-        except libvirt.libvirtError:
-            return calls
-        for net in networks:
-            try:
-                calls += 1
-                for lease in net.DHCPLeases():
-                    mac = (lease.get("mac") or "").lower()
-                    if mac and lease.get("ipaddr"):
-                        addresses.setdefault(mac, []).append(lease["ipaddr"])
-            except libvirt.libvirtError:
-                continue
-        self._emit(LeasesRead(self.conn_id, {mac: tuple(ips) for mac, ips in addresses.items()}))
-        return calls
-
-    # -- stats tick ----------------------------------------------------------
-
-    def _ensure_tick(self) -> None:
-        if self._sampling and not self._tick_armed and self._conn is not None:
-            self._tick_armed = True
-            self._start_timer(next_tick_in(self.stats_interval), self._tick, self._generation)
-
-    def _stats_groups(self) -> int:
-        groups = (
-            libvirt.VIR_DOMAIN_STATS_STATE
-            | libvirt.VIR_DOMAIN_STATS_CPU_TOTAL
-            | libvirt.VIR_DOMAIN_STATS_BALLOON
-            | libvirt.VIR_DOMAIN_STATS_BLOCK
-            | libvirt.VIR_DOMAIN_STATS_INTERFACE
-        )
-        if self._want_vcpu:
-            groups |= libvirt.VIR_DOMAIN_STATS_VCPU
-        return groups
-
-    def _fetch_stats(self, conn: libvirt.virConnect) -> list:
-        groups = self._stats_groups()
-        if self._stats_flags is None:
-            nowait = getattr(libvirt, "VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT", 0)
-            flags = libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | nowait
-            try:
-                records = conn.getAllDomainStats(groups, flags)
-            except libvirt.libvirtError as exc:
-                if not nowait or exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
-                    raise
-                flags = libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
-                records = conn.getAllDomainStats(groups, flags)
-            self._stats_flags = flags
-            return records
-        return conn.getAllDomainStats(groups, self._stats_flags)
-
-    def sample_once(self) -> StatsSampled | None:
-        """One tick's work, on the worker: fetch, diff, emit."""
-        conn = self._conn
-        if conn is None:
-            return None
-        started = time.perf_counter()
-        records = self._fetch_stats(conn)
-        now = time.monotonic()
-        if self._augment_stats is not None:
-            records = self._augment_stats(records, now)
-        fetched = time.perf_counter() - started
-        calls = 1
-        host_cpus = self._host.cpus
-        fresh: dict[str, Sample] = {}
-        results = []
-        for dom, record in records:
-            uuid = dom.UUIDString()
-            sample = Sample(now, record)
-            fresh[uuid] = sample
-            results.append(compute(self.conn_id, uuid, self._samples.get(uuid), sample, host_cpus, self._vcpus.get(uuid)))
-            if uuid not in self._period_set and "balloon.current" in record and "balloon.unused" not in record:
-                self._period_set.add(uuid)
-                if not self.read_only:
-                    calls += 1
-                    try:
-                        dom.setMemoryStatsPeriod(max(1, round(self.stats_interval)), libvirt.VIR_DOMAIN_AFFECT_LIVE)
-                    except libvirt.libvirtError:
-                        pass
-        self._samples = fresh
-        host = None
-        if self._want_host:
-            host, self._host_cpu, host_calls = host_facts.read_host_stats(
-                conn, self.conn_id, self._host_cpu, self._last_host_stats, memory_too=self._ticks % 5 == 0
-            )
-            if self._augment_host is not None:
-                host = self._augment_host(host, tuple(results), self._host)
-            self._last_host_stats = host
-            calls += host_calls
-        self._ticks += 1
-        if self._ticks % 15 == 0:
-            calls += self._read_leases(conn)
-        update = StatsSampled(self.conn_id, tuple(results), calls, fetched, host)
-        return update
-
-    def _tick(self, generation: int) -> None:
-        self._tick_armed = False
-        if generation != self._generation or self._conn is None or not self._sampling:
-            return
-        try:
-            update = self.sample_once()
-        finally:
-            if generation == self._generation:
-                self._ensure_tick()
-        if update is not None and generation == self._generation:
-            self._emit(update)
