@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+
+from . import parse
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,8 @@ class DomainCapabilities:
     firmware: tuple[str, ...]
 
 
-def _root(xml: str, tag: str) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"{tag} XML does not parse: {exc}") from exc
-    if root.tag != tag:
-        raise ValueError(f"expected <{tag}>, got <{root.tag}>")
-    return root
-
-
 def parse_capabilities(xml: str) -> HostCapabilities:
-    root = _root(xml, "capabilities")
+    root = parse.root(xml, "capabilities")
     cpu = root.find("host/cpu")
     arch = cpu.findtext("arch") if cpu is not None else None
     features = frozenset(f.get("name", "") for f in cpu.findall("feature")) if cpu is not None else frozenset()
@@ -62,7 +53,7 @@ def parse_capabilities(xml: str) -> HostCapabilities:
 
 
 def parse_domain_capabilities(xml: str) -> DomainCapabilities:
-    root = _root(xml, "domainCapabilities")
+    root = parse.root(xml, "domainCapabilities")
     host_model = None
     for mode in root.findall("cpu/mode"):
         if mode.get("name") == "host-model" and mode.get("supported") == "yes":

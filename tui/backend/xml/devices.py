@@ -11,7 +11,7 @@ import string
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from . import rewrite
+from . import parse, rewrite
 from .domain import network_source_text, to_kib
 
 DISK_BUSES = ("virtio", "sata", "scsi", "usb", "ide")
@@ -99,16 +99,6 @@ def device_xml(element: ET.Element) -> str:
     return ET.tostring(element, encoding="unicode")
 
 
-def _root(xml: str | bytes) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"domain XML does not parse: {exc}") from exc
-    if root.tag != "domain":
-        raise ValueError(f"expected <domain> root element, got <{root.tag}>")
-    return root
-
-
 def _int(text: str | None, default: int = 0) -> int:
     try:
         return int((text or "").strip())
@@ -169,7 +159,7 @@ def parse_nic(iface: ET.Element) -> NicDevice:
 
 
 def parse_hardware(xml: str | bytes) -> Hardware:
-    root = _root(xml)
+    root = parse.root(xml, "domain")
     vcpu = root.find("vcpu")
     max_vcpus = _int(vcpu.text, 1) if vcpu is not None else 1
     vcpus = _int(vcpu.get("current"), max_vcpus) if vcpu is not None and vcpu.get("current") else max_vcpus

@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from . import parse
+
 _POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 
 
@@ -21,16 +23,6 @@ class DomainInfo:
     machine: str | None
     title: str | None
     description: str | None
-
-
-def _root(xml: str | bytes) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"domain XML does not parse: {exc}") from exc
-    if root.tag != "domain":
-        raise ValueError(f"expected <domain> root element, got <{root.tag}>")
-    return root
 
 
 def unit_scale(unit: str | None) -> int:
@@ -89,7 +81,7 @@ def parse_domain(xml: str | bytes) -> DomainInfo:
     <currentMemory> (else <memory>), ``max_memory_kib`` is <memory> (else
     <currentMemory>), both in KiB.
     """
-    root = _root(xml)
+    root = parse.root(xml, "domain")
     name_el = root.find("name")
     if name_el is None or not name_el.text:
         raise ValueError("domain XML has no <name>")
@@ -136,7 +128,7 @@ class InterfaceInfo:
 
 def parse_interfaces(xml: str) -> tuple[InterfaceInfo, ...]:
     """Every <interface> of a domain, in order."""
-    root = _root(xml)
+    root = parse.root(xml, "domain")
     found = []
     for iface in root.findall("devices/interface"):
         source = iface.find("source")
@@ -179,7 +171,7 @@ class Overview:
 
 
 def parse_overview(xml: str | bytes) -> Overview:
-    root = _root(xml)
+    root = parse.root(xml, "domain")
     os_el = root.find("os")
     type_el = os_el.find("type") if os_el is not None else None
     firmware = "BIOS"
@@ -292,7 +284,7 @@ def _backing_chain(el: ET.Element) -> tuple[Layer, ...]:
 def parse_disks(xml: str | bytes) -> tuple[DiskDevice, ...]:
     """Every <disk> of a domain, in order."""
     found = []
-    for disk in _root(xml).findall("devices/disk"):
+    for disk in parse.root(xml, "domain").findall("devices/disk"):
         kind = disk.get("type", "file")
         source, path = _source_of(kind, disk.find("source"))
         target = disk.find("target")
@@ -320,11 +312,7 @@ class VolumeBacking:
 
 def parse_volume_backing(xml: str | bytes) -> VolumeBacking | None:
     """The <backingStore> of a storage volume's XML, if it has one."""
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"volume XML does not parse: {exc}") from exc
-    store = root.find("backingStore")
+    store = parse.root(xml, "volume").find("backingStore")
     if store is None or not (store.findtext("path") or "").strip():
         return None
     fmt = store.find("format")
@@ -343,7 +331,7 @@ class NicDevice:
 
 def parse_nics(xml: str | bytes) -> tuple[NicDevice, ...]:
     found = []
-    for iface in _root(xml).findall("devices/interface"):
+    for iface in parse.root(xml, "domain").findall("devices/interface"):
         kind = iface.get("type", "unknown")
         src = iface.find("source")
         source = None
@@ -406,7 +394,7 @@ def _port(value: str | None) -> int | None:
 
 
 def parse_consoles(xml: str | bytes) -> tuple[tuple[CharDevice, ...], tuple[Graphics, ...]]:
-    root = _root(xml)
+    root = parse.root(xml, "domain")
     chars = []
     for element in ("serial", "console", "parallel"):
         for dev in root.findall(f"devices/{element}"):
@@ -496,7 +484,7 @@ def parse_boot(xml: str | bytes) -> BootPlan:
     """The boot order libvirt follows: a direct-boot kernel; else per-device <boot order> when any
     device has one (disks, NICs, host devices, USB redirection); else the <os><boot dev> list; else
     the first hard disk, libvirt's default."""
-    return boot_plan(_root(xml))
+    return boot_plan(parse.root(xml, "domain"))
 
 
 def boot_plan(root: ET.Element) -> BootPlan:
@@ -533,7 +521,7 @@ def boot_plan(root: ET.Element) -> BootPlan:
 def parse_agent_channel(xml: str | bytes) -> str | None:
     """The state of the guest agent channel ("connected", "disconnected", or "" when
     libvirt does not say), or None when the guest has no such channel."""
-    for channel in _root(xml).findall("devices/channel"):
+    for channel in parse.root(xml, "domain").findall("devices/channel"):
         target = channel.find("target")
         if target is not None and target.get("name") == AGENT_CHANNEL:
             return target.get("state", "")

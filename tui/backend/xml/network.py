@@ -6,6 +6,8 @@ import ipaddress
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from . import parse
+
 # <forward mode=...> values that libvirt implements with macvtap (direct)
 # devices.  'bridge' is one of them when the network names host interfaces
 # instead of a host bridge.
@@ -20,16 +22,6 @@ class NetworkInfo:
     ipv4_subnet: str | None
     dhcp_range: str | None
     forward_dev: str | None
-
-
-def _root(xml: str | bytes) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"network XML does not parse: {exc}") from exc
-    if root.tag != "network":
-        raise ValueError(f"expected <network> root element, got <{root.tag}>")
-    return root
 
 
 def _forward_devices(forward: ET.Element) -> list[str]:
@@ -131,7 +123,7 @@ def parse_network(xml: str | bytes) -> NetworkInfo:
     networks. ``forward_dev`` lists the host devices named in <forward>
     (joined with ","), whatever the mode, or None.
     """
-    root = _root(xml)
+    root = parse.root(xml, "network")
     forward = root.find("forward")
     bridge_el = root.find("bridge")
     bridge = (bridge_el.get("name") or None) if bridge_el is not None else None
@@ -231,7 +223,7 @@ def _bandwidth(el: ET.Element) -> str | None:
 def parse_network_details(xml: str | bytes) -> NetworkDetails:
     """Every <ip> (IPv4 and IPv6) with its DHCP range, static hosts (DHCP and DNS), the DNS
     domain, port groups, the devices <forward> names and NAT's address range."""
-    root = _root(xml)
+    root = parse.root(xml, "network")
     ips, hosts = [], []
     for ip in root.findall("ip"):
         family = _family(ip)
@@ -402,7 +394,7 @@ def _parse_ip(ip: ET.Element) -> IpSpec:
 
 def parse_network_spec(xml: str | bytes) -> NetworkSpec:
     """Read a <network> back into the choices of a NetworkSpec."""
-    root = _root(xml)
+    root = parse.root(xml, "network")
     name = root.findtext("name")
     if not name:
         raise ValueError("network XML has no <name>")

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from . import parse
 from .domain import to_kib
 
 if TYPE_CHECKING:
@@ -374,16 +375,6 @@ def build_guest_xml(spec: GuestSpec) -> str:
 # reading back
 
 
-def _root(xml: str | bytes) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"domain XML does not parse: {exc}") from exc
-    if root.tag != "domain":
-        raise ValueError(f"expected <domain> root element, got <{root.tag}>")
-    return root
-
-
 def _memory_kib(root: ET.Element) -> int:
     el = root.find("memory")
     if el is None or not (el.text or "").strip().isdigit():
@@ -432,7 +423,7 @@ def _firmware(os_el: ET.Element) -> tuple[str, bool]:
 def parse_guest_spec(xml: str | bytes) -> GuestSpec:
     """The GuestSpec choices in a domain XML: the inverse of build_guest_xml
     (also for the XML libvirt gives back after defining it)."""
-    root = _root(xml)
+    root = parse.root(xml, "domain")
     name_el = root.find("name")
     if name_el is None or not name_el.text:
         raise ValueError("domain XML has no <name>")

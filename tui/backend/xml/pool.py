@@ -5,22 +5,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from . import parse
+
 
 @dataclass(frozen=True)
 class PoolInfo:
     type: str
     target_path: str | None
     source: str | None
-
-
-def _root(xml: str | bytes) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"pool XML does not parse: {exc}") from exc
-    if root.tag != "pool":
-        raise ValueError(f"expected <pool> root element, got <{root.tag}>")
-    return root
 
 
 def _hosts(source: ET.Element) -> list[str]:
@@ -87,7 +79,7 @@ def parse_pool(xml: str | bytes) -> PoolInfo:
     ``host IQN`` for iSCSI, ``host:volume`` for gluster; None for dir and
     anything else.
     """
-    root = _root(xml)
+    root = parse.root(xml, "pool")
     pool_type = root.get("type")
     if not pool_type:
         raise ValueError("pool XML has no type attribute")
@@ -165,7 +157,7 @@ def _exact(el: ET.Element, path: str) -> str | None:
 
 def parse_pool_spec(xml: str | bytes) -> PoolSpec:
     """Read a <pool> back into the choices of a PoolSpec."""
-    root = _root(xml)
+    root = parse.root(xml, "pool")
     pool_type = root.get("type") or ""
     name = root.findtext("name")
     if not name:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from . import parse
 from .domain import unit_scale
 
 
@@ -15,16 +16,6 @@ class VolumeInfo:
     backing_path: str | None
 
 
-def _root(xml: str | bytes) -> ET.Element:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ValueError(f"volume XML does not parse: {exc}") from exc
-    if root.tag != "volume":
-        raise ValueError(f"expected <volume> root element, got <{root.tag}>")
-    return root
-
-
 def _text(el: ET.Element, path: str) -> str | None:
     value = el.findtext(path)
     return (value.strip() or None) if value is not None else None
@@ -32,7 +23,7 @@ def _text(el: ET.Element, path: str) -> str | None:
 
 def parse_volume(xml: str | bytes) -> VolumeInfo:
     """Format, path and backing file of a <volume> document."""
-    root = _root(xml)
+    root = parse.root(xml, "volume")
     fmt = root.find("target/format")
     return VolumeInfo(
         format=(fmt.get("type") or None) if fmt is not None else None,
@@ -90,7 +81,7 @@ def _exact(el: ET.Element, path: str) -> str | None:
 
 def parse_volume_spec(xml: str | bytes) -> VolumeSpec:
     """Read a <volume> back into the choices of a VolumeSpec."""
-    root = _root(xml)
+    root = parse.root(xml, "volume")
     name = root.findtext("name")
     if not name:
         raise ValueError("volume XML has no <name>")
