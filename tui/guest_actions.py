@@ -105,7 +105,8 @@ def launch(app: VirtdeckApp, verb: str | tuple[str, ...], targets: list[Guest],
             app.post_message(GuestActionFinished(batch_id, guest.name, text, result if isinstance(result, str) else None))
 
         # Saving or restoring memory takes as long as the guest is big: off the worker,
-        # so the host's events and stats go on meanwhile.
+        # so the host's events and stats go on meanwhile, on the connection's few long-call
+        # threads (N marked guests queue there, never N threads).
         run = connection.run_long if verb in LONG else connection.call
         run(job, done, action=ops.VERBS[verb].label)
     return batch_id

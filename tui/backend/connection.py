@@ -54,6 +54,9 @@ KEEPALIVE_COUNT = 2
 # Guests whose XML one background step reads (NIC MACs, console presence) before the
 # worker looks at its queue again: actions, events and ticks wait at most this many calls.
 XML_BATCH = 4
+# Threads one connection runs long calls on (migrate, backup, each guest of a bulk start);
+# more calls wait their turn.
+LONG_CALL_THREADS = 4
 
 # A background task: each `next()` makes a few libvirt calls, then gives the worker back.
 Steps = Generator[None, None, Any]
@@ -110,6 +113,47 @@ def _deny_credentials(_creds: list, _opaque: Any) -> int:
     return -1
 
 
+class LongCalls:
+    """Up to `limit` daemon threads named `{prefix}-N` that run queued calls in order and
+    end when none is left. Daemon threads, not a ThreadPoolExecutor: that one's threads
+    are joined at exit, so quitting would wait for a migration, or for a hung host."""
+
+    def __init__(self, prefix: str, limit: int = LONG_CALL_THREADS) -> None:
+        self.prefix = prefix
+        self.limit = limit
+        self._calls: deque[tuple[str, Callable[[], None]]] = deque()
+        self._threads = 0
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def run(self, label: str, call: Callable[[], None]) -> None:
+        with self._lock:
+            self._calls.append((label, call))
+            if self._threads >= self.limit:
+                return
+            self._threads += 1
+            name = f"{self.prefix}-{next(self._numbers)}"
+        threading.Thread(target=self._drain, name=name, daemon=True).start()
+
+    def _drain(self) -> None:
+        thread = threading.current_thread()
+        base = thread.name
+        while True:
+            with self._lock:
+                if not self._calls:
+                    self._threads -= 1
+                    return
+                label, call = self._calls.popleft()
+            thread.name = f"{base}: {label}"  # what the log's thread column says
+            try:
+                call()
+            except Exception:
+                log.exception("%s failed", label)
+            finally:
+                thread.name = base
+            call = None  # hold nothing of it while waiting: its callback may keep a closed screen alive
+
+
 class Connection(EventCallbacks, StatsSampler):
     def __init__(
         self,
@@ -155,6 +199,7 @@ class Connection(EventCallbacks, StatsSampler):
         self._nics_read: dict[str, int | None] = {}  # uuid -> the domain ID it was read at
         self._domains: dict[str, libvirt.virDomain] = {}  # uuid -> handle, from the last resync
         self._thread = threading.Thread(target=self._work, name=f"libvirt-{conn_id}", daemon=True)
+        self._long_calls = LongCalls(f"long-{conn_id}")
         self._lock = threading.Lock()
         self._host_lock = threading.Lock()
         self._conn: libvirt.virConnect | None = None
@@ -248,8 +293,9 @@ class Connection(EventCallbacks, StatsSampler):
         done: Callable[[Any, BaseException | None], None],
         action: str = "call",
     ) -> None:
-        """Run `fn(conn)` on a thread of its own, for work that takes long (migrate,
-        backup, copying a volume): the worker stays free for events and stats.
+        """Run `fn(conn)` off the worker, for work that takes long (migrate, backup,
+        copying a volume): the worker stays free for events and stats. It runs on one of
+        this connection's few long-call threads, after the long calls queued before it.
 
         A libvirt connection may be used from several threads at once. `done(result,
         error)` follows on that thread.
@@ -269,7 +315,7 @@ class Connection(EventCallbacks, StatsSampler):
                 return
             done(result, None)
 
-        threading.Thread(target=job, name=f"{action} on {self.name}", daemon=True).start()
+        self._long_calls.run(f"{action} on {self.name}", job)
 
     def refresh_guest(self, uuid: str) -> None:
         """Read one guest again, for changes that raise no event (autostart)."""
