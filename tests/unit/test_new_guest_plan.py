@@ -1,14 +1,16 @@
-"""The new-guest plan from the form's values: problems keyed by field, and
-what a good set of answers turns into (pure: no libvirt)."""
+"""The new-guest plan from the answers: problems keyed by the answer they
+belong to, and what a good set of answers turns into (pure: no libvirt)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tui.backend.osinfo import BuiltinOsDb
 from tui.backend.overcommit import HostLoad, Thresholds
-from tui.backend.ops.new_guest import (HostChoices, Outcome, TypeOffer, VolumeChoice, field_for, free_volume_name,
-                                       overcommit_warning, parse_guest_caps, parse_type_offer, plan_guest)
+from tui.backend.ops.new_guest import (GuestAnswers, HostChoices, TypeOffer, VolumeChoice, field_for,
+                                       free_volume_name, overcommit_warning, parse_guest_caps, parse_type_offer,
+                                       plan_guest)
 from tui.backend.xml.new_guest import parse_guest_spec
 
 DB = BuiltinOsDb()
@@ -29,16 +31,16 @@ HOST = HostChoices(
 )
 
 
-def good(**changes) -> dict[str, object]:
-    values: dict[str, object] = {
-        "name": "web", "memory": "1G", "vcpus": "2", "virt-type": "kvm", "source": "iso", "iso-from": "volume",
-        "iso-volume": ISO, "disk": "new", "disk-pool": "images", "disk-size": "8G", "disk-format": "qcow2",
-        "disk-bus": "virtio", "net": "network", "net-network": "default", "net-model": "virtio", "mac": "",
-        "firmware": "bios", "secure-boot": False, "cpu-mode": "host-passthrough", "tpm": False, "agent": True,
-        "graphics": "none", "machine": "q35",
-    }
-    values.update(changes)
-    return values
+GOOD = GuestAnswers(
+    name="web", memory="1G", vcpus="2", domain_type="kvm", source="iso", iso_from="volume", iso_volume=ISO,
+    disk="new", disk_pool="images", disk_size="8G", disk_format="qcow2", disk_bus="virtio", nic="network",
+    nic_network="default", nic_model="virtio", nic_mac="", firmware="bios", secure_boot=False,
+    cpu_mode="host-passthrough", tpm=False, guest_agent=True, graphics="none", machine="q35",
+)
+
+
+def good(**changes) -> GuestAnswers:
+    return replace(GOOD, **changes)
 
 
 def test_an_iso_install_with_a_new_disk():
@@ -57,58 +59,57 @@ def test_new_volume_names_avoid_the_pools_volumes():
 
 
 def test_raw_disks_are_preallocated():
-    plan, _ = plan_guest(good(**{"disk-format": "raw"}), HOST, LINUX)
+    plan, _ = plan_guest(good(disk_format="raw"), HOST, LINUX)
     assert plan.volumes[0].spec.allocation == plan.volumes[0].spec.capacity == 8 << 30
 
 
 def test_every_problem_is_keyed_by_its_field_and_nothing_is_planned():
-    plan, problems = plan_guest(good(name="taken", memory="x", vcpus="0", mac="ff:ff:ff:ff:ff:ff",
-                                     **{"iso-volume": None, "disk-size": "1Q", "net-network": "nope"}), HOST, None)
+    plan, problems = plan_guest(good(name="taken", memory="x", vcpus="0", nic_mac="ff:ff:ff:ff:ff:ff",
+                                     iso_volume=None, disk_size="1Q", nic_network="nope"), HOST, None)
     assert plan is None
-    assert set(problems) == {"name", "os", "memory", "vcpus", "mac", "iso-volume", "disk-size", "net-network"}
+    assert set(problems) == {"name", "os", "memory", "vcpus", "nic_mac", "iso_volume", "disk_size", "nic_network"}
 
 
 def test_host_offers_limit_the_choices():
-    _, problems = plan_guest(good(**{"virt-type": "qemu", "secure-boot": True, "firmware": "efi",
-                                     "cpu-mode": "host-passthrough", "tpm": True}), HOST, LINUX)
-    assert "secboot" in problems["secure-boot"]
-    assert "maximum" in problems["cpu-mode"]
+    _, problems = plan_guest(good(domain_type="qemu", secure_boot=True, firmware="efi", cpu_mode="host-passthrough",
+                                  tpm=True), HOST, LINUX)
+    assert "secboot" in problems["secure_boot"]
+    assert "maximum" in problems["cpu_mode"]
     assert "swtpm" in problems["tpm"]
-    _, problems = plan_guest(good(**{"virt-type": "xen"}), HOST, LINUX)
-    assert "virt-type" in problems
+    _, problems = plan_guest(good(domain_type="xen"), HOST, LINUX)
+    assert "domain_type" in problems
 
 
 def test_cloud_image_overlay_and_seed():
-    values = good(source="cloud", **{"cloud-volume": BASE, "cloud-mode": "overlay", "disk-size": "1G",
-                                     "ci-hostname": "web", "ci-user": "alice", "ci-password": "pw"})
+    values = good(source="cloud", cloud_volume=BASE, cloud_mode="overlay", disk_size="1G", ci_hostname="web",
+                  ci_user="alice", ci_password="pw")
     _, problems = plan_guest(values, HOST, LINUX)
-    assert "2 GiB" in problems["disk-size"]  # smaller than the image
-    plan, problems = plan_guest({**values, "disk-size": "20G"}, HOST, LINUX)
+    assert "2 GiB" in problems["disk_size"]  # smaller than the image
+    plan, problems = plan_guest(replace(values, disk_size="20G"), HOST, LINUX)
     assert problems == {}
     overlay = plan.volumes[0].spec
     assert overlay.backing_path == BASE.path and overlay.backing_format == "qcow2" and overlay.format == "qcow2"
     assert plan.seed_volume == ("images", "web-cidata.iso")
     assert plan.spec.cloud_init_iso == "/pool/images/web-cidata.iso"
     assert plan.predicted["/pool/images/web-cidata.iso"] == ("images", "web-cidata.iso")
-    copy, _ = plan_guest({**values, "disk-size": "20G", "cloud-mode": "copy"}, HOST, LINUX)
+    copy, _ = plan_guest(replace(values, disk_size="20G", cloud_mode="copy"), HOST, LINUX)
     assert copy.volumes[0].copy_of == BASE.path and copy.volumes[0].spec.backing_path is None
-    _, problems = plan_guest({**values, "ci-user": "", "ci-hostname": "no_pe"}, HOST, LINUX)
-    assert set(problems) >= {"ci-user", "ci-hostname"}
+    _, problems = plan_guest(replace(values, ci_user="", ci_hostname="no_pe"), HOST, LINUX)
+    assert set(problems) >= {"ci_user", "ci_hostname"}
 
 
 def test_upload_of_a_local_iso(tmp_path: Path):
     iso = tmp_path / "install.iso"
     iso.write_bytes(b"x" * 4096)
-    plan, problems = plan_guest(good(**{"iso-from": "upload", "iso-file": str(iso), "iso-pool": "images"}),
-                                HOST, LINUX)
+    plan, problems = plan_guest(good(iso_from="upload", iso_file=str(iso), iso_pool="images"), HOST, LINUX)
     assert problems == {}
     assert (plan.upload.pool, plan.upload.name, plan.upload.size) == ("images", "install.iso", 4096)
     assert plan.spec.cdroms == ("/pool/images/install.iso",)
-    _, problems = plan_guest(good(**{"iso-from": "upload", "iso-file": str(tmp_path / "none.iso"),
-                                     "iso-pool": "images"}), HOST, LINUX)
-    assert "No such file" in problems["iso-file"]
-    _, problems = plan_guest(good(**{"iso-from": "upload", "iso-file": "/dev/null/debian.iso"}), HOST, LINUX)
-    assert "iso-pool" in problems
+    _, problems = plan_guest(good(iso_from="upload", iso_file=str(tmp_path / "none.iso"), iso_pool="images"),
+                             HOST, LINUX)
+    assert "No such file" in problems["iso_file"]
+    _, problems = plan_guest(good(iso_from="upload", iso_file="/dev/null/debian.iso"), HOST, LINUX)
+    assert "iso_pool" in problems
 
 
 def test_kernel_boot_pxe_and_import():
@@ -117,18 +118,18 @@ def test_kernel_boot_pxe_and_import():
     assert problems == {} and (plan.spec.kernel, plan.spec.initrd, plan.spec.cmdline) == ("/k", "/i", "console=ttyS0")
     _, problems = plan_guest(good(source="kernel", kernel="vmlinuz"), HOST, LINUX)
     assert "absolute" in problems["kernel"]
-    _, problems = plan_guest(good(source="pxe", net="none"), HOST, LINUX)
-    assert "PXE" in problems["net"]
+    _, problems = plan_guest(good(source="pxe", nic="none"), HOST, LINUX)
+    assert "PXE" in problems["nic"]
     plan, _ = plan_guest(good(source="pxe", disk="none"), HOST, LINUX)
     assert plan.spec.boot == ("network",)
-    plan, _ = plan_guest(good(source="import", **{"import-from": "path", "import-path": "/img/a.raw",
-                                                  "import-format": "raw"}), HOST, LINUX)
+    plan, _ = plan_guest(good(source="import", import_from="path", import_path="/img/a.raw", import_format="raw"),
+                         HOST, LINUX)
     assert plan.volumes == () and plan.spec.disks[0].path == "/img/a.raw" and plan.spec.disks[0].format == "raw"
 
 
 def test_windows_11_plan():
-    values = good(firmware="efi", **{"secure-boot": True, "tpm": True, "hyperv": True, "localtime": True,
-                                     "disk-bus": "sata", "net-model": "e1000e", "virtio-win": "/isos/virtio-win.iso"})
+    values = good(firmware="efi", secure_boot=True, tpm=True, hyperv=True, localtime=True, disk_bus="sata",
+                  nic_model="e1000e", virtio_win="/isos/virtio-win.iso")
     plan, problems = plan_guest(values, HOST, WIN11)
     assert problems == {}
     spec = plan.spec
@@ -145,10 +146,16 @@ def test_overcommit_warning():
 
 
 def test_field_for_failures():
-    assert field_for(Outcome("x", step="disk-size", error="no space")) == "disk-size"
-    assert field_for(Outcome("x", step="define", error="Cannot check QEMU binary /x: No such file")) == "virt-type"
-    assert field_for(Outcome("x", step="define", error="unsupported machine type")) == "machine"
-    assert field_for(Outcome("x", step="define", error="odd")) == ""
+    assert field_for("disk_size", "no space") == "disk_size"
+    assert field_for("define", "Cannot check QEMU binary /x: No such file") == "domain_type"
+    assert field_for("define", "unsupported machine type") == "machine"
+    assert field_for("define", "odd") == ""
+
+
+def test_a_conflict_in_the_spec_is_keyed_by_the_answer_it_comes_from():
+    # secure boot asked with the pc machine: the spec's own check, shown at secure boot (not the machine)
+    _, problems = plan_guest(good(firmware="efi", secure_boot=True, machine="pc"), HOST, LINUX)
+    assert problems == {"secure_boot": "Secure boot needs the q35 machine type"}
 
 
 CAPS = """<capabilities><host><cpu><arch>x86_64</arch></cpu></host>

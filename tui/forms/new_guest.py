@@ -31,9 +31,10 @@ from ..render.units import size_input, size_text
 from .job import JobScreen
 from .pool_space import new_volume_space
 from .xml_preview import XmlPreviewScreen
-from .new_guest_fields import (BUS_OPTIONS, CLOUD_MODE_OPTIONS, DISK_FORMAT_OPTIONS, DISK_OPTIONS, FIRMWARE_LABELS,
-                               FORMAT_OPTIONS, GRAPHICS_OPTIONS, IMPORT_FROM_OPTIONS, ISO_FROM_OPTIONS, MATCHES,
-                               MODE_OPTIONS, MODEL_OPTIONS, NET_OPTIONS, SOURCE_OPTIONS, visible_rows)
+from .new_guest_fields import (ANSWERS, BUS_OPTIONS, CLOUD_MODE_OPTIONS, DISK_FORMAT_OPTIONS, DISK_OPTIONS, FIELD_OF,
+                               FIRMWARE_LABELS, FORMAT_OPTIONS, GRAPHICS_OPTIONS, IMPORT_FROM_OPTIONS, ISO_FROM_OPTIONS,
+                               MATCHES, MODE_OPTIONS, MODEL_OPTIONS, NET_OPTIONS, SOURCE_OPTIONS, by_field,
+                               visible_rows)
 from ..widgets.footer import KeyFooter
 
 DEFAULT_OS = ("linux2022", "debian12", "generic", "unknown")
@@ -382,7 +383,9 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
         self.update_rows()
         if self.choices is None:
             return None, {"host": "Still reading what this host offers"}
-        plan, problems = ops.plan_guest(self.values(), self.choices, self.variant, start=self._value("start"))
+        answers = ops.GuestAnswers(**{ANSWERS[f]: value for f, value in self.values().items() if f in ANSWERS})
+        plan, problems = ops.plan_guest(answers, self.choices, self.variant, start=self._value("start"))
+        problems = by_field(problems)
         if "disk-size" not in problems and (refused := self._disk_space_problem()):
             problems = {**problems, "disk-size": refused}
             plan = None
@@ -550,10 +553,11 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
         self.app.push_screen(JobScreen(title, self.connection, work), ended)
 
     def _show_failure(self, outcome: ops.Outcome) -> None:
-        field = ops.field_for(outcome)
+        field = FIELD_OF.get(outcome.field, "")
+        step = FIELD_OF.get(outcome.step or "", outcome.step)  # a step named by its answer: by its field here
         removed = f" Removed again: {', '.join(outcome.removed)}." if outcome.removed else ""
         left = f" Could not remove: {', '.join(outcome.left)}." if outcome.left else ""
-        summary = Text(f"Not created ({outcome.step} failed): {outcome.error}.{removed}{left}")
+        summary = Text(f"Not created ({step} failed): {outcome.error}.{removed}{left}")
         self.query_one("#form-error", Static).update(summary)
         if field and self.query(f"#{field}-error") and self.query_one(f"#row-{field}").display:
             error = self.query_one(f"#{field}-error", Static)

@@ -29,6 +29,29 @@ GRAPHICS_OPTIONS = [(g, g) for g in GRAPHICS]
 FIRMWARE_LABELS = {"bios": "BIOS", "efi": "UEFI"}
 MATCHES = 8
 
+# Field id -> the GuestAnswers name it answers (host, os-search, os, start and console are the form's own).
+ANSWERS = {
+    "name": "name", "memory": "memory", "vcpus": "vcpus", "virt-type": "domain_type", "source": "source",
+    "iso-from": "iso_from", "iso-volume": "iso_volume", "iso-path": "iso_path", "iso-file": "iso_file",
+    "iso-pool": "iso_pool", "import-from": "import_from", "import-volume": "import_volume",
+    "import-path": "import_path", "import-format": "import_format", "kernel": "kernel", "initrd": "initrd",
+    "cmdline": "cmdline", "cloud-volume": "cloud_volume", "cloud-mode": "cloud_mode", "ci-hostname": "ci_hostname",
+    "ci-user": "ci_user", "ci-password": "ci_password", "ci-key": "ci_key", "machine": "machine",
+    "firmware": "firmware", "secure-boot": "secure_boot", "tpm": "tpm", "cpu-mode": "cpu_mode", "disk": "disk",
+    "disk-pool": "disk_pool", "disk-size": "disk_size", "disk-format": "disk_format", "disk-volume": "disk_volume",
+    "disk-bus": "disk_bus", "net": "nic", "net-network": "nic_network", "net-bridge": "nic_bridge",
+    "net-dev": "nic_dev", "net-mode": "nic_mode", "net-model": "nic_model", "mac": "nic_mac",
+    "agent": "guest_agent", "graphics": "graphics", "hyperv": "hyperv", "localtime": "localtime",
+    "virtio-win": "virtio_win",
+}
+# A problem or failure named by its answer ("os": the OS variant) -> the field it is shown next to.
+FIELD_OF = {answer: field for field, answer in ANSWERS.items()} | {"os": "os"}
+
+
+def by_field(problems: dict[str, str]) -> dict[str, str]:
+    """Problems keyed by answer, keyed by the field they are shown next to."""
+    return {FIELD_OF.get(answer, answer): message for answer, message in problems.items()}
+
 
 def visible_rows(values: dict[str, object], variant: OsVariant | None) -> set[str]:
     """Field ids whose rows show for these choices (the rest hide)."""

@@ -1,8 +1,9 @@
 """Create a new guest the way virt-install does: what the host offers (domain
-capabilities, pools, volumes, networks), the form's answers turned into a plan
-(pure, every problem keyed by the field it belongs to), and the plan carried
-out -- ISO upload, cloud-init seed, new volumes, define, optional start -- with
-everything it made removed again when a later step fails."""
+capabilities, pools, volumes, networks), the answers (``GuestAnswers``, named
+by what they describe) turned into a plan (pure, every problem keyed by the
+answer it belongs to), and the plan carried out -- ISO upload, cloud-init
+seed, new volumes, define, optional start -- with everything it made removed
+again when a later step fails."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from ..osinfo import OsVariant
 from ..overcommit import HostLoad, Thresholds
 from ..validate import check_host_path, check_interface_name, check_name, parse_mac, parse_memory, parse_size, \
     parse_vcpus
-from ..xml.new_guest import CPU_MODES, DiskSpec, GuestSpec, NicSpec, build_guest_xml, parse_guest_spec, spec_problems
+from ..xml.new_guest import CPU_MODES, DiskSpec, GuestSpec, NicSpec, build_guest_xml, parse_guest_spec, \
+    spec_conflicts
 from ..xml.volume import VolumeSpec, build_volume_xml, parse_volume
 from . import volumes
 from .common import free_name, pretty, transfer
@@ -259,20 +261,78 @@ def overcommit_warning(load: HostLoad | None, cpus: int | None, memory_kib: int 
     return ("Overcommits the host when running: " + "; ".join(words)) if words else None
 
 
-Values = Mapping[str, object]
+@dataclass(frozen=True)
+class GuestAnswers:
+    """What is asked about a new guest, named by what it describes (the form maps
+    its fields to these names). Text as typed; a choice not made is None or "";
+    a problem is keyed by the name of the answer it is shown next to."""
+
+    name: str = ""
+    memory: str = ""  # 2G, 512M; MiB without a unit
+    vcpus: str = ""
+    domain_type: str = ""  # kvm, qemu, test
+    source: str = ""  # one of SOURCES
+    iso_from: str = ""  # volume, path, upload
+    iso_volume: VolumeChoice | None = None
+    iso_path: str = ""  # on the host
+    iso_file: str = ""  # on this machine, uploaded into iso_pool
+    iso_pool: str = ""
+    import_from: str = ""  # volume, path
+    import_volume: VolumeChoice | None = None
+    import_path: str = ""
+    import_format: str = ""
+    kernel: str = ""
+    initrd: str = ""
+    cmdline: str = ""
+    cloud_volume: VolumeChoice | None = None
+    cloud_mode: str = ""  # overlay, copy
+    ci_hostname: str = ""
+    ci_user: str = ""
+    ci_password: str = ""
+    ci_key: str = ""
+    machine: str = ""
+    firmware: str = ""  # bios, efi
+    secure_boot: bool = False
+    tpm: bool = False
+    cpu_mode: str = ""
+    disk: str = ""  # new, existing, none (the ISO, PXE and kernel sources)
+    disk_pool: str = ""
+    disk_size: str = ""
+    disk_format: str = ""
+    disk_volume: VolumeChoice | None = None
+    disk_bus: str = ""
+    nic: str = ""  # network, bridge, direct, none
+    nic_network: str = ""
+    nic_bridge: str = ""
+    nic_dev: str = ""
+    nic_mode: str = ""  # macvtap mode
+    nic_model: str = ""
+    nic_mac: str = ""
+    guest_agent: bool = False
+    graphics: str = ""
+    hyperv: bool = False
+    localtime: bool = False
+    virtio_win: str = ""
 
 
-def _text(values: Values, key: str) -> str:
-    value = values.get(key)
+# The answer a problem of the spec itself is shown next to, by the GuestSpec field it concerns.
+CONFLICT_ANSWERS = {"domain_type": "domain_type", "firmware": "firmware", "secure_boot": "secure_boot",
+                    "cpu_mode": "cpu_mode", "cpu_model": "cpu_mode", "graphics": "graphics", "disks": "disk",
+                    "nics": "nic", "boot": "source", "cdroms": "source", "kernel": "source"}
+SEED_ANSWERS = {"hostname": "ci_hostname", "user": "ci_user", "password": "ci_password", "ssh_key": "ci_key"}
+
+
+def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
+def plan_guest(answers: GuestAnswers, host: HostChoices, variant: OsVariant | None,
                start: bool = False) -> tuple[NewGuestPlan | None, dict[str, str]]:
-    """The plan from the form's values (keyed by field id), or every problem
-    keyed by the field to show it next to. Nothing here touches libvirt."""
+    """The plan from the answers, or every problem keyed by the GuestAnswers
+    field to show it next to ("os" for a missing ``variant``). Nothing here
+    touches libvirt."""
     problems: dict[str, str] = {}
-    name = _text(values, "name")
+    name = _text(answers.name)
     error = check_name(name, "guest", host.guests)
     if error is None and name != name.strip():
         error = "A name does not start or end with spaces"
@@ -280,18 +340,18 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
         problems["name"] = error
     if variant is None:
         problems["os"] = "Choose an operating system (type part of its name, e.g. debian, win11, generic)"
-    memory, error = parse_memory(_text(values, "memory"))
+    memory, error = parse_memory(_text(answers.memory))
     if error:
         problems["memory"] = error
-    domain_type = _text(values, "virt-type")
+    domain_type = _text(answers.domain_type)
     offer = host.offer(domain_type)
     if offer is None:
-        problems["virt-type"] = "Choose a domain type this host offers"
-    vcpus, error = parse_vcpus(_text(values, "vcpus"), offer.max_vcpus if offer else None)
+        problems["domain_type"] = "Choose a domain type this host offers"
+    vcpus, error = parse_vcpus(_text(answers.vcpus), offer.max_vcpus if offer else None)
     if error:
         problems["vcpus"] = error
 
-    source = _text(values, "source")
+    source = _text(answers.source)
     volumes: list[NewVolume] = []
     disks: list[DiskSpec] = []
     cdroms: list[str] = []
@@ -299,22 +359,21 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
     upload = seed = seed_volume = None
     kernel = initrd = cmdline = None
     boot: tuple[str, ...] = ("hd",)
-    bus = _text(values, "disk-bus") or "virtio"
+    bus = _text(answers.disk_bus) or "virtio"
     taken_in: dict[str, set[str]] = {}
 
     def taken(pool: str) -> set[str]:
         return taken_in.setdefault(pool, host.volume_names(pool))
 
-    def new_disk(pool_key: str, size_key: str, fmt: str, backing: VolumeChoice | None = None,
-                 copy: bool = False) -> None:
-        pool = _text(values, pool_key)
+    def new_disk(fmt: str, backing: VolumeChoice | None = None, copy: bool = False) -> None:
+        pool = _text(answers.disk_pool)
         if pool not in host.pools:
-            problems[pool_key] = "Choose an active storage pool"
+            problems["disk_pool"] = "Choose an active storage pool"
             return
         minimum = backing.capacity if backing else 1024 * 1024
-        size, error = parse_size(_text(values, size_key), default_unit="GiB", minimum=minimum)
+        size, error = parse_size(_text(answers.disk_size), default_unit="GiB", minimum=minimum)
         if error:
-            problems[size_key] = error if not backing else f"{error} (the image is {size_text(backing.capacity)})"
+            problems["disk_size"] = error if not backing else f"{error} (the image is {size_text(backing.capacity)})"
             return
         vol_name = free_volume_name(name or "guest", ".qcow2" if fmt == "qcow2" else ".img", taken(pool))
         taken(pool).add(vol_name)
@@ -330,33 +389,33 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
     if source not in SOURCES:
         problems["source"] = "Choose an install source"
     elif source == "iso":
-        how = _text(values, "iso-from")
+        how = _text(answers.iso_from)
         if how == "volume":
-            chosen = values.get("iso-volume")
+            chosen = answers.iso_volume
             if not isinstance(chosen, VolumeChoice):
-                problems["iso-volume"] = "Choose the ISO volume"
+                problems["iso_volume"] = "Choose the ISO volume"
             else:
                 cdroms.append(chosen.path)
         elif how == "path":
-            path = _text(values, "iso-path")
+            path = _text(answers.iso_path)
             error = check_host_path(path, "ISO path")
             if error:
-                problems["iso-path"] = error
+                problems["iso_path"] = error
             else:
                 cdroms.append(path)
         else:
-            local = os.path.expanduser(_text(values, "iso-file"))
-            pool = _text(values, "iso-pool")
+            local = os.path.expanduser(_text(answers.iso_file))
+            pool = _text(answers.iso_pool)
             if not local:
-                problems["iso-file"] = "Enter the path of an ISO on this machine"
+                problems["iso_file"] = "Enter the path of an ISO on this machine"
             elif not os.path.isfile(local):
-                problems["iso-file"] = f"No such file here: {local}"
+                problems["iso_file"] = f"No such file here: {local}"
             if pool not in host.pools:
-                problems["iso-pool"] = "Choose the pool to upload it into"
-            elif "iso-file" not in problems:
+                problems["iso_pool"] = "Choose the pool to upload it into"
+            elif "iso_file" not in problems:
                 vol_name = os.path.basename(local)
                 if vol_name in taken(pool):
-                    problems["iso-file"] = f"Pool {pool} has a volume named {vol_name} already: choose it instead"
+                    problems["iso_file"] = f"Pool {pool} has a volume named {vol_name} already: choose it instead"
                 else:
                     taken(pool).add(vol_name)
                     upload = Upload(pool, vol_name, local, os.path.getsize(local))
@@ -365,62 +424,61 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
                     cdroms.append(path)
         boot = ("cdrom", "hd")
     elif source == "import":
-        if _text(values, "import-from") == "path":
-            path = _text(values, "import-path")
+        if _text(answers.import_from) == "path":
+            path = _text(answers.import_path)
             error = check_host_path(path, "image path")
             if error:
-                problems["import-path"] = error
+                problems["import_path"] = error
             else:
-                disks.append(DiskSpec(path=path, bus=bus, format=_text(values, "import-format") or "qcow2"))
+                disks.append(DiskSpec(path=path, bus=bus, format=_text(answers.import_format) or "qcow2"))
         else:
-            chosen = values.get("import-volume")
+            chosen = answers.import_volume
             if not isinstance(chosen, VolumeChoice):
-                problems["import-volume"] = "Choose the disk image to import"
+                problems["import_volume"] = "Choose the disk image to import"
             else:
                 disks.append(DiskSpec(pool=chosen.pool, volume=chosen.name, bus=bus, format=chosen.format))
     elif source == "pxe":
         boot = ("network", "hd")
-        if _text(values, "net") == "none":
-            problems["net"] = "Network (PXE) boot needs a network interface"
+        if _text(answers.nic) == "none":
+            problems["nic"] = "Network (PXE) boot needs a network interface"
     elif source == "kernel":
-        kernel = _text(values, "kernel")
+        kernel = _text(answers.kernel)
         error = check_host_path(kernel, "kernel path")
         if error:
             problems["kernel"] = error
-        initrd = _text(values, "initrd") or None
+        initrd = _text(answers.initrd) or None
         if initrd:
             error = check_host_path(initrd, "initrd path")
             if error:
                 problems["initrd"] = error
-        cmdline = _text(values, "cmdline") or None
+        cmdline = _text(answers.cmdline) or None
     elif source == "cloud":
-        base = values.get("cloud-volume")
+        base = answers.cloud_volume
         if not isinstance(base, VolumeChoice):
-            problems["cloud-volume"] = "Choose the cloud image (a volume)"
+            problems["cloud_volume"] = "Choose the cloud image (a volume)"
         else:
-            new_disk("disk-pool", "disk-size", "qcow2", backing=base, copy=_text(values, "cloud-mode") == "copy")
+            new_disk("qcow2", backing=base, copy=_text(answers.cloud_mode) == "copy")
         seed = cloud_init.Seed(
-            hostname=_text(values, "ci-hostname") or "", user=_text(values, "ci-user").strip(),
-            password=_text(values, "ci-password"),
-            ssh_keys=tuple(k for k in [_text(values, "ci-key").strip()] if k),
+            hostname=_text(answers.ci_hostname) or "", user=_text(answers.ci_user).strip(),
+            password=_text(answers.ci_password),
+            ssh_keys=tuple(k for k in [_text(answers.ci_key).strip()] if k),
         )
         for key, message in cloud_init.seed_problems(seed).items():
-            problems[{"hostname": "ci-hostname", "user": "ci-user", "password": "ci-password",
-                      "ssh_key": "ci-key"}[key]] = message
-        pool = _text(values, "disk-pool")
+            problems[SEED_ANSWERS[key]] = message
+        pool = _text(answers.disk_pool)
         if pool in host.pools:
             seed_name = free_volume_name(f"{name or 'guest'}-cidata", ".iso", taken(pool))
             taken(pool).add(seed_name)
             seed_volume = (pool, seed_name)
 
     if source in ("iso", "pxe", "kernel"):
-        disk = _text(values, "disk")
+        disk = _text(answers.disk)
         if disk == "new":
-            new_disk("disk-pool", "disk-size", _text(values, "disk-format") or "qcow2")
+            new_disk(_text(answers.disk_format) or "qcow2")
         elif disk == "existing":
-            chosen = values.get("disk-volume")
+            chosen = answers.disk_volume
             if not isinstance(chosen, VolumeChoice):
-                problems["disk-volume"] = "Choose the volume"
+                problems["disk_volume"] = "Choose the volume"
             else:
                 disks.append(DiskSpec(pool=chosen.pool, volume=chosen.name, bus=bus, format=chosen.format))
         elif source == "iso":
@@ -428,53 +486,53 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
         elif source == "pxe":
             boot = ("network",)
 
-    virtio_win = _text(values, "virtio-win").strip()
+    virtio_win = _text(answers.virtio_win).strip()
     if virtio_win:
         error = check_host_path(virtio_win, "virtio-win ISO path")
         if error:
-            problems["virtio-win"] = error
+            problems["virtio_win"] = error
         else:
             cdroms.append(virtio_win)
 
     nics: list[NicSpec] = []
-    net = _text(values, "net")
+    net = _text(answers.nic)
     mac = None
-    if _text(values, "mac").strip():
-        mac, error = parse_mac(_text(values, "mac"))
+    if _text(answers.nic_mac).strip():
+        mac, error = parse_mac(_text(answers.nic_mac))
         if error:
-            problems["mac"] = error
-    model = _text(values, "net-model") or "virtio"
+            problems["nic_mac"] = error
+    model = _text(answers.nic_model) or "virtio"
     if net == "network":
-        network = _text(values, "net-network")
+        network = _text(answers.nic_network)
         if network not in host.networks:
-            problems["net-network"] = "Choose a virtual network of this host"
+            problems["nic_network"] = "Choose a virtual network of this host"
         nics.append(NicSpec("network", network, model, mac))
     elif net == "bridge":
-        bridge = _text(values, "net-bridge").strip()
+        bridge = _text(answers.nic_bridge).strip()
         error = check_interface_name(bridge)
         if error:
-            problems["net-bridge"] = error.replace("host interface", "host bridge").replace("eth0", "br0")
+            problems["nic_bridge"] = error.replace("host interface", "host bridge").replace("eth0", "br0")
         nics.append(NicSpec("bridge", bridge, model, mac))
     elif net == "direct":
-        dev = _text(values, "net-dev").strip()
+        dev = _text(answers.nic_dev).strip()
         error = check_interface_name(dev)
         if error:
-            problems["net-dev"] = error
-        nics.append(NicSpec("direct", dev, model, mac, _text(values, "net-mode") or "bridge"))
+            problems["nic_dev"] = error
+        nics.append(NicSpec("direct", dev, model, mac, _text(answers.nic_mode) or "bridge"))
 
-    firmware = _text(values, "firmware") or "bios"
+    firmware = _text(answers.firmware) or "bios"
     if offer is not None and firmware not in offer.firmware:
         problems["firmware"] = f"This host offers {', '.join(offer.firmware)} for {domain_type}"
-    secure = bool(values.get("secure-boot")) and firmware == "efi"  # the box hides with BIOS
+    secure = bool(answers.secure_boot) and firmware == "efi"  # the box hides with BIOS
     if secure and offer is not None and not offer.secure_boot:
-        problems["secure-boot"] = "This host has no secure-boot UEFI firmware (OVMF secboot)"
-    cpu_mode = _text(values, "cpu-mode")
+        problems["secure_boot"] = "This host has no secure-boot UEFI firmware (OVMF secboot)"
+    cpu_mode = _text(answers.cpu_mode)
     if offer is not None and cpu_mode not in offer.cpu_modes:
-        problems["cpu-mode"] = f"{domain_type} offers {', '.join(offer.cpu_modes)}"
-    tpm = bool(values.get("tpm"))
+        problems["cpu_mode"] = f"{domain_type} offers {', '.join(offer.cpu_modes)}"
+    tpm = bool(answers.tpm)
     if tpm and offer is not None and offer.tpm is False:
         problems["tpm"] = "This host offers no emulated TPM (install swtpm)"
-    machine = _text(values, "machine") or None
+    machine = _text(answers.machine) or None
 
     if problems:
         return None, problems
@@ -493,23 +551,21 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
         cdroms=tuple(cdroms),
         cloud_init_iso=_predict(host, *seed_volume) if seed_volume else None,
         nics=tuple(nics),
-        guest_agent=bool(values.get("agent")),
-        graphics=_text(values, "graphics") or "none",
+        guest_agent=bool(answers.guest_agent),
+        graphics=_text(answers.graphics) or "none",
         boot=boot,
         kernel=kernel,
         initrd=initrd,
         cmdline=cmdline,
         os_id=variant.id if variant else None,
-        hyperv=bool(values.get("hyperv")),
-        localtime=bool(values.get("localtime")),
+        hyperv=bool(answers.hyperv),
+        localtime=bool(answers.localtime),
         tpm=tpm,
     )
     if seed_volume:
         predicted[spec.cloud_init_iso] = seed_volume
-    for problem in spec_problems(spec):
-        key = ("secure-boot" if "ecure boot" in problem else "cpu-mode" if "CPU" in problem or "passthrough" in problem
-               else "machine" if "machine" in problem else "disk" if "disk" in problem else "source")
-        problems.setdefault(key, problem)
+    for concerns, problem in spec_conflicts(spec):
+        problems.setdefault(CONFLICT_ANSWERS.get(concerns, "source"), problem)
     if problems:
         return None, problems
     return NewGuestPlan(spec, tuple(volumes), upload, seed, seed_volume, predicted, start), {}
@@ -521,8 +577,10 @@ def plan_guest(values: Values, host: HostChoices, variant: OsVariant | None,
 
 @dataclass(frozen=True)
 class Outcome:
-    """What ``create`` did: ``uuid`` when defined; on failure ``step`` (which
-    part of the form it concerns) and libvirt's ``error``; ``left`` lists what
+    """What ``create`` did: ``uuid`` when defined; on failure the ``step``
+    (define, start, or the answer whose part failed: iso_file, ci_user,
+    disk_size, cloud_volume), libvirt's ``error`` and the ``field`` (a
+    GuestAnswers name, '' for none) it is shown next to; ``left`` lists what
     could not be removed again."""
 
     name: str
@@ -533,6 +591,7 @@ class Outcome:
     removed: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
     differences: tuple[str, ...] = ()
+    field: str = ""
 
 
 def upload_bytes(conn: libvirt.virConnect, vol: libvirt.virStorageVol, data: bytes) -> None:
@@ -578,7 +637,7 @@ def create(conn: libvirt.virConnect, plan: NewGuestPlan, progress: Progress,
     spec = plan.spec
     try:
         if plan.upload is not None:
-            step = "iso-file"
+            step = "iso_file"
             up = plan.upload
             pool = conn.storagePoolLookupByName(up.pool)
             # volumes.upload makes the volume and removes it again if the upload fails
@@ -587,7 +646,7 @@ def create(conn: libvirt.virConnect, plan: NewGuestPlan, progress: Progress,
             made.append((f"{up.pool}/{up.name}", vol))
             spec = _swap_path(spec, plan, up.pool, up.name, vol.path())
         if plan.seed is not None and plan.seed_volume is not None:
-            step = "ci-user"
+            step = "ci_user"
             progress(0, 0, "making the cloud-init seed")
             data = cloud_init.build_seed_iso(plan.seed)
             pool_name, vol_name = plan.seed_volume
@@ -597,12 +656,12 @@ def create(conn: libvirt.virConnect, plan: NewGuestPlan, progress: Progress,
             upload_bytes(conn, vol, data)
             spec = _swap_path(spec, plan, pool_name, vol_name, vol.path())
         for volume in plan.volumes:
-            step = "disk-size"
+            step = "disk_size"
             what = f"creating {volume.pool}/{volume.spec.name} ({size_text(volume.spec.capacity)})"
             progress(0, 0, what)
             pool = conn.storagePoolLookupByName(volume.pool)
             if volume.copy_of:
-                step = "cloud-volume"
+                step = "cloud_volume"
                 source = conn.storageVolLookupByPath(volume.copy_of)
                 vol = pool.createXMLFrom(build_volume_xml(volume.spec), source, 0)
             else:
@@ -626,7 +685,8 @@ def create(conn: libvirt.virConnect, plan: NewGuestPlan, progress: Progress,
     except Exception as exc:  # whatever failed, nothing made may stay behind
         error = exc.get_error_message() if isinstance(exc, libvirt.libvirtError) else str(exc)
         removed, left = rollback(dom, made)
-        return Outcome(name, None, False, step, error or type(exc).__name__, removed, left)
+        error = error or type(exc).__name__
+        return Outcome(name, None, False, step, error, removed, left, field=field_for(step, error))
 
 
 def _swap_path(spec: GuestSpec, plan: NewGuestPlan, pool: str, name: str, real: str) -> GuestSpec:
@@ -663,15 +723,17 @@ def rollback(dom: libvirt.virDomain | None, made: list[tuple[str, libvirt.virSto
     return tuple(removed), tuple(left)
 
 
-STEP_FIELDS = {"iso-file": "iso-file", "ci-user": "ci-user", "disk-size": "disk-size", "cloud-volume": "cloud-volume"}
+# The steps that make what one answer asked for: a failure there is shown next to it.
+STEP_FIELDS = frozenset({"iso_file", "ci_user", "disk_size", "cloud_volume"})
+# A failed define says only libvirt's words: the answer they point at, first match wins.
 _DEFINE_WORDS = (
     (("already exists",), "name"),
     (("machine",), "machine"),
     (("secure", "loader", "firmware", "nvram", "ovmf", "smm"), "firmware"),
     (("tpm", "swtpm"), "tpm"),
-    (("cpu", "host-passthrough", "host-model"), "cpu-mode"),
-    (("emulator", "qemu binary", "virt type", "domain type", "kvm"), "virt-type"),
-    (("network", "bridge", "interface", "macvtap"), "net"),
+    (("cpu", "host-passthrough", "host-model"), "cpu_mode"),
+    (("emulator", "qemu binary", "virt type", "domain type", "kvm"), "domain_type"),
+    (("network", "bridge", "interface", "macvtap"), "nic"),
     (("kernel", "initrd"), "kernel"),
     (("memory",), "memory"),
     (("vcpu",), "vcpus"),
@@ -679,11 +741,11 @@ _DEFINE_WORDS = (
 )
 
 
-def field_for(outcome: Outcome) -> str:
-    """The form field a failure is shown next to ('' for the form's end)."""
-    if outcome.step in STEP_FIELDS:
-        return STEP_FIELDS[outcome.step]
-    text = (outcome.error or "").lower()
+def field_for(step: str | None, error: str | None) -> str:
+    """The GuestAnswers field a failure of ``step`` is shown next to ('' for the form's end)."""
+    if step in STEP_FIELDS:
+        return step
+    text = (error or "").lower()
     for words, key in _DEFINE_WORDS:
         if any(word in text for word in words):
             return key

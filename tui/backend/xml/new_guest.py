@@ -3,7 +3,8 @@
 ``GuestSpec`` holds the choices, ``build_guest_xml`` writes them as libvirt
 domain XML, ``parse_guest_spec`` reads the same choices back (from our XML,
 or from what libvirt returns after defining it). ``spec_problems`` says what
-does not go together, ``defaults_for_os`` fills choices from an osinfo entry.
+does not go together (``spec_conflicts``: with the field each concerns),
+``defaults_for_os`` fills choices from an osinfo entry.
 """
 
 from __future__ import annotations
@@ -96,46 +97,51 @@ class GuestSpec:
 
 def spec_problems(spec: GuestSpec) -> tuple[str, ...]:
     """Choices that do not go together, in words for the form."""
-    problems = []
+    return tuple(words for _field, words in spec_conflicts(spec))
+
+
+def spec_conflicts(spec: GuestSpec) -> tuple[tuple[str, str], ...]:
+    """``spec_problems`` with the GuestSpec field each one concerns: (field, words)."""
+    problems: list[tuple[str, str]] = []
     if spec.domain_type not in DOMAIN_TYPES and spec.domain_type != "test":
-        problems.append(f"Domain type is one of {', '.join(DOMAIN_TYPES)}")
+        problems.append(("domain_type", f"Domain type is one of {', '.join(DOMAIN_TYPES)}"))
     if spec.firmware not in FIRMWARES:
-        problems.append("Firmware is bios or efi")
+        problems.append(("firmware", "Firmware is bios or efi"))
     if spec.secure_boot and spec.firmware != "efi":
-        problems.append("Secure boot needs UEFI firmware")
+        problems.append(("secure_boot", "Secure boot needs UEFI firmware"))
     if spec.secure_boot and spec.machine and "q35" not in spec.machine and spec.arch in ("x86_64", "i686"):
-        problems.append("Secure boot needs the q35 machine type")
+        problems.append(("secure_boot", "Secure boot needs the q35 machine type"))
     if spec.cpu_mode not in CPU_MODES:
-        problems.append(f"CPU mode is one of {', '.join(CPU_MODES)}")
+        problems.append(("cpu_mode", f"CPU mode is one of {', '.join(CPU_MODES)}"))
     if spec.cpu_mode == "host-passthrough" and spec.domain_type == "qemu":
-        problems.append("host-passthrough needs KVM: use 'maximum' with plain QEMU (TCG)")
+        problems.append(("cpu_mode", "host-passthrough needs KVM: use 'maximum' with plain QEMU (TCG)"))
     if spec.cpu_mode == "custom" and not spec.cpu_model:
-        problems.append("A custom CPU needs a model name")
+        problems.append(("cpu_model", "A custom CPU needs a model name"))
     if spec.graphics not in GRAPHICS:
-        problems.append(f"Graphics is one of {', '.join(GRAPHICS)}")
+        problems.append(("graphics", f"Graphics is one of {', '.join(GRAPHICS)}"))
     for disk in spec.disks:
         if not ((disk.pool and disk.volume) or disk.path) or (disk.path and (disk.pool or disk.volume)):
-            problems.append("A disk is either a pool volume or a path")
+            problems.append(("disks", "A disk is either a pool volume or a path"))
         if disk.bus not in DISK_BUSES:
-            problems.append(f"Disk bus is one of {', '.join(DISK_BUSES)}")
+            problems.append(("disks", f"Disk bus is one of {', '.join(DISK_BUSES)}"))
     for nic in spec.nics:
         if nic.kind not in NIC_KINDS:
-            problems.append(f"Network interface type is one of {', '.join(NIC_KINDS)}")
+            problems.append(("nics", f"Network interface type is one of {', '.join(NIC_KINDS)}"))
         if nic.kind == "direct" and (nic.mode or "bridge") not in DIRECT_MODES:
-            problems.append(f"Direct mode is one of {', '.join(DIRECT_MODES)}")
+            problems.append(("nics", f"Direct mode is one of {', '.join(DIRECT_MODES)}"))
     for dev in spec.boot:
         if dev not in BOOT_DEVICES:
-            problems.append(f"Boot device is one of {', '.join(BOOT_DEVICES)}")
+            problems.append(("boot", f"Boot device is one of {', '.join(BOOT_DEVICES)}"))
     if not spec.boot:
-        problems.append("Choose a boot device: cdrom, hd or network")
+        problems.append(("boot", "Choose a boot device: cdrom, hd or network"))
     if "cdrom" in spec.boot and not spec.cdroms:
-        problems.append("Booting from CD-ROM needs an ISO")
+        problems.append(("cdroms", "Booting from CD-ROM needs an ISO"))
     if "network" in spec.boot and not spec.nics:
-        problems.append("Network (PXE) boot needs a network interface")
+        problems.append(("boot", "Network (PXE) boot needs a network interface"))
     if "hd" in spec.boot and not spec.disks and not spec.kernel:
-        problems.append("Booting from disk needs a disk")
+        problems.append(("disks", "Booting from disk needs a disk"))
     if (spec.initrd or spec.cmdline) and not spec.kernel:
-        problems.append("An initrd or kernel command line needs a kernel")
+        problems.append(("kernel", "An initrd or kernel command line needs a kernel"))
     return tuple(problems)
 
 
