@@ -191,3 +191,16 @@ def test_cloud_init_host_name_from_the_guest_name():
     assert host_label("vd-h8 [x] <&>'\"é") == "vd-h8-x"
     assert host_label("Web_01") == "web-01"
     assert host_label("---") == ""
+
+
+def test_the_form_answers_every_question_and_shows_every_problem_at_a_field():
+    from dataclasses import fields
+
+    from tui.backend.ops.new_guest import CONFLICT_ANSWERS, SEED_ANSWERS, STEP_FIELDS
+    from tui.forms.new_guest_fields import ANSWERS, FIELD_OF
+
+    asked = {f.name for f in fields(GuestAnswers)}
+    assert sorted(ANSWERS.values()) == sorted(asked)  # each answer from exactly one field
+    shown_at = set(CONFLICT_ANSWERS.values()) | set(SEED_ANSWERS.values()) | STEP_FIELDS | {"os"}
+    assert shown_at <= set(FIELD_OF)
+    assert FIELD_OF["iso_volume"] == "iso-volume" and FIELD_OF["nic_mac"] == "mac" and FIELD_OF["os"] == "os"
