@@ -96,8 +96,8 @@ async def test_lists_devices_and_sets_vcpus_and_memory_on_a_running_guest(tmp_pa
         form.query_one("#memory").value = "lots"
         await pilot.press("ctrl+s")
         assert type(app.screen).__name__ == "CpuMemoryScreen"
-        assert "whole number" in form.query_one("#error-vcpus").render().plain
-        assert "size" in form.query_one("#error-memory").render().plain
+        assert "whole number" in form.query_one("#vcpus-error").render().plain
+        assert "size" in form.query_one("#memory-error").render().plain
         form.query_one("#vcpus").value = "3"  # above the maximum: raised for next boot, refused live
         form.query_one("#memory").value = "1GiB"
         before = tab.last_result
@@ -227,8 +227,8 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         assert "Target: sda" in form.query_one("#target").render().plain
         form.query_one("#size").value = "1 parsec"
         await pilot.press("ctrl+s")
-        assert "Enter a volume name" in form.query_one("#error-name").render().plain
-        assert "Unknown unit" in form.query_one("#error-size").render().plain
+        assert "Enter a volume name" in form.query_one("#name-error").render().plain
+        assert "Unknown unit" in form.query_one("#size-error").render().plain
         form.query_one("#name").value = "vd-h2 new [1].qcow2"
         form.query_one("#size").value = "64M"
         before = tab.last_result
@@ -248,10 +248,10 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         assert form.query_one("#network").value == "default"
         form.query_one("#mac").value = "01:00:00:00:00:01"
         await pilot.press("ctrl+s")
-        assert "multicast" in form.query_one("#error-mac").render().plain
+        assert "multicast" in form.query_one("#mac-error").render().plain
         form.query_one("#mac").value = "52:54:00:zz:00:01"
         await pilot.press("ctrl+s")
-        assert "six hex octets" in form.query_one("#error-mac").render().plain
+        assert "six hex octets" in form.query_one("#mac-error").render().plain
         form.query_one("#mac").value = ""
         before = tab.last_result
         await pilot.press("ctrl+s")
@@ -283,7 +283,7 @@ async def test_device_changes_show_libvirt_refusal_and_leave_no_volume(tmp_path,
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MediaScreen")
         app.screen.query_one("#path").value = "relative.iso"
         await pilot.press("ctrl+s")
-        assert "starts with /" in app.screen.query_one("#error-path").render().plain
+        assert "starts with /" in app.screen.query_one("#path-error").render().plain
         app.screen.query_one("#path").value = "/srv/iso/odd [1] é.iso"
         before = tab.last_result
         await pilot.press("ctrl+s")

@@ -142,8 +142,8 @@ async def test_vcpus_past_the_hypervisor_maximum_are_refused_on_the_hardware_tab
         form.query_one("#vcpus").value = "99999"
         form.query_one("#memory").value = "99999T"
         await pilot.pause()
-        assert form.query_one("#error-vcpus").render().plain.startswith(f"At most {maximum} vCPUs")
-        assert "At most" in form.query_one("#error-memory").render().plain
+        assert form.query_one("#vcpus-error").render().plain.startswith(f"At most {maximum} vCPUs")
+        assert "At most" in form.query_one("#memory-error").render().plain
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form and form.query_one("#vcpus").value == "99999"

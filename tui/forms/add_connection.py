@@ -6,13 +6,11 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..widgets.footer import KeyFooter
+from .form import FormScreen
 
 
 @dataclass(frozen=True)
@@ -32,32 +30,16 @@ KINDS = [
 ]
 
 
-class AddConnectionScreen(ModalScreen[NewConnection | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Connect", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
-    DEFAULT_CSS = """
-    AddConnectionScreen { align: center middle; }
-    AddConnectionScreen > VerticalScroll {
-        width: 80; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    AddConnectionScreen .error { color: $error; height: auto; display: none; }
-    AddConnectionScreen .error.shown { display: block; }
-    AddConnectionScreen Checkbox { margin-top: 1; }
-    AddConnectionScreen #preview { margin-top: 1; color: $text-muted; }
-    AddConnectionScreen Horizontal { height: auto; margin-top: 1; }
-    AddConnectionScreen .hidden { display: none; }
-    """
+class AddConnectionScreen(FormScreen):
+    SUBMIT = "Connect"
+    WIDTH = 80
 
     def __init__(self, taken_names: set[str] | None = None) -> None:
         super().__init__()
         self.taken_names = taken_names or set()
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Add a connection"
+        with self.frame("Add a connection"):
             yield Label("Kind")
             yield Select(KINDS, value="ssh", allow_blank=False, id="kind")
             yield Label("URI", classes="uri-field")
@@ -80,9 +62,7 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
             yield Checkbox("Connect at start", value=True, id="autoconnect")
             yield Checkbox("Save to the config file", value=False, id="save")
             yield Static(id="preview")
-            with Horizontal():
-                yield Button("Connect", variant="primary", id="connect")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons()
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -148,16 +128,6 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
         self._show_errors(self.errors(), only_touched=True)
         self._update_preview()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "connect":
-            self.action_submit()
-        else:
-            self.action_cancel()
-
     def action_submit(self) -> None:
         errors = self.errors()
         self._show_errors(errors, only_touched=False)
@@ -173,6 +143,3 @@ class AddConnectionScreen(ModalScreen[NewConnection | None]):
                 libvirt_ssh=self.kind == "ssh" and self.query_one("#libvirt-ssh", Checkbox).value,
             )
         )
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

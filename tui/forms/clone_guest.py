@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from ..backend.model import Guest
 from ..backend.ops.clone import ClonePlan, new_volume_name
 from ..backend.ops.guests import name_problem
 from ..render.cells import size_text
-from .form import FormScreen, form_bindings
+from .form import FormScreen
 from .pool_space import copy_need, shortfalls
 from ..widgets.footer import KeyFooter
 
@@ -25,7 +24,6 @@ def default_clone_name(name: str, taken: set[str]) -> str:
 
 
 class CloneGuestScreen(FormScreen):
-    BINDINGS = form_bindings("Clone")
     SUBMIT = "Clone"
     FIELDS = ("name",)
 
@@ -43,8 +41,7 @@ class CloneGuestScreen(FormScreen):
         self.space_problems = shortfalls(self.needs, available or {})
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Clone a guest"
+        with self.frame("Clone a guest"):
             intro = Text("Clone ")
             intro.append(self.guest.name, style="bold")
             intro.append(f" on {self.host}: a new UUID and new MACs; the clone stays shut off.")

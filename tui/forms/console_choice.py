@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..backend.console import ConsoleDevice
 from ..widgets.footer import KeyFooter
+from .dialog import DialogScreen
+from .frame import Escape
 
 
-class ConsoleChoiceScreen(ModalScreen[str | None]):
+class ConsoleChoiceScreen(DialogScreen):
     """Dismisses with the chosen device's alias, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
+    ESCAPE = Escape("Cancel", id="form.cancel")
+    WIDTH, MAX_HEIGHT, BORDER, PADDED = 60, "80%", "accent", True
     DEFAULT_CSS = """
-    ConsoleChoiceScreen { align: center middle; }
-    ConsoleChoiceScreen > Vertical {
-        width: 60; max-width: 95%; height: auto; max-height: 80%;
-        border: thick $accent; background: $surface; padding: 1 2;
-    }
     ConsoleChoiceScreen OptionList { height: auto; max-height: 16; }
     """
 
@@ -33,7 +28,7 @@ class ConsoleChoiceScreen(ModalScreen[str | None]):
         self.devices = devices
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with self.frame():
             yield Static(Text(self.title_text, style="bold"))
             yield OptionList(*(Option(Text(d.label), id=d.alias or f"#{i}") for i, d in enumerate(self.devices)))
             yield Static(Text("enter: open    escape: cancel", style="dim"))
@@ -45,6 +40,3 @@ class ConsoleChoiceScreen(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(self.devices[event.option_index].alias)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

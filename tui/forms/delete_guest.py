@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
 from ..backend.model import Guest
 from ..backend.ops.guests import DiskFile
 from ..render.cells import size_text
 from ..widgets.footer import KeyFooter
-from .confirm import TypedName, yes_no_bindings
+from .dialog import DialogScreen, TypedName, yes_no_bindings
 
 
 @dataclass(frozen=True)
@@ -39,14 +38,10 @@ def deletable(disk: DiskFile) -> bool:
 KEYS_HINT = "y: delete    n / escape: cancel    volumes ticked: type the guest's name, then enter"
 
 
-class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
-    BINDINGS = yes_no_bindings("submit", "cancel", "Delete", "Cancel")
+class DeleteGuestScreen(DialogScreen):
+    BINDINGS = yes_no_bindings("submit", "Delete", "Cancel")
+    WIDTH, MAX_HEIGHT, BORDER, SCROLLS = 100, "90%", "error", True
     DEFAULT_CSS = """
-    DeleteGuestScreen { align: center middle; }
-    DeleteGuestScreen > VerticalScroll {
-        width: 100; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $error; background: $surface; padding: 0 1;
-    }
     DeleteGuestScreen .error { color: $error; }
     DeleteGuestScreen .guest { margin-top: 1; }
     DeleteGuestScreen Horizontal { height: auto; margin-top: 1; }
@@ -61,8 +56,7 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
         return tuple(disk for entry in self.doomed for disk in entry.disks)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = "Delete a guest" if len(self.doomed) == 1 else f"Delete {len(self.doomed)} guests"
+        with self.frame("Delete a guest" if len(self.doomed) == 1 else f"Delete {len(self.doomed)} guests"):
             yield Static(Text("Each guest goes with its definition, managed save, snapshot metadata and NVRAM. "
                               "Its volumes stay unless ticked; to delete a guest's volumes, type its name."))
             for g, entry in enumerate(self.doomed):
@@ -134,9 +128,6 @@ class DeleteGuestScreen(ModalScreen[DeleteRequest | None]):
             problem[1].focus()
             return
         self.dismiss(DeleteRequest({entry.guest.key: self.chosen(g) for g, entry in enumerate(self.doomed)}))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_explain_keys(self) -> None:
         self.query_one("#error", Static).update(Text(KEYS_HINT))

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from ..widgets.footer import KeyFooter
-from .confirm import TypedName, yes_no_bindings
+from .dialog import DialogScreen, TypedName, yes_no_bindings
 
 KEYS_HINT = "type the pool's name, then enter: delete    escape: cancel"
 
 
-class DeletePoolScreen(ModalScreen[bool]):
-    BINDINGS = yes_no_bindings("submit", "cancel", "Delete", "Cancel")
+class DeletePoolScreen(DialogScreen):
+    BINDINGS = yes_no_bindings("submit", "Delete", "Cancel")
+    WIDTH, BORDER = 80, "error"
     DEFAULT_CSS = """
-    DeletePoolScreen { align: center middle; }
-    DeletePoolScreen > Vertical {
-        width: 80; max-width: 95%; height: auto;
-        border: thick $error; background: $surface; padding: 0 1;
-    }
     DeletePoolScreen #error { color: $error; height: auto; }
     DeletePoolScreen Horizontal { height: auto; margin-top: 1; }
     """
@@ -33,8 +28,7 @@ class DeletePoolScreen(ModalScreen[bool]):
         self.what = what
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = "Delete a storage pool"
+        with self.frame("Delete a storage pool"):
             text = Text("Delete pool ")
             text.append(self.pool_name, style="bold")
             text.append(f" on {self.host}: it is stopped, {self.what} and its definition removed. "

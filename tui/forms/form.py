@@ -12,12 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-
-def form_bindings(submit: str) -> list[Binding]:
-    return [
-        Binding("ctrl+s", "submit", submit, id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+from .frame import Escape, ModalFrame
 
 
 Finish = Callable[["str | None"], None]  # the operation's error in libvirt's words, or None: done
@@ -47,24 +42,23 @@ def submit_and_stay(form: ModalScreen, result: Any, perform: Perform | None, say
     perform(result, finish)
 
 
-class FormScreen(ModalScreen):
-    """The frame of a form: a titled scroll box, each field's problem under it (`FIELDS`,
-    `errors()`, shown as typed once the field has text), ctrl+s or enter submits `result()`,
-    escape cancels.
+class FormScreen(ModalFrame):
+    """The frame of a form: a titled scroll box (`self.frame(title)`), each field's problem
+    under it (`FIELDS`, `errors()`, in `#<field>-error`, shown as typed once the field has
+    text), ctrl+s or enter submits `result()`, escape cancels. `SUBMIT` names the submit key
+    and button.
 
     With `performing(fn)` the form runs the operation itself: `fn(result, finish)` starts it
     and calls `finish(error)` when it ends; the form closes only when it worked, and shows
     the error under its fields otherwise, every field as it was typed, to fix and submit again."""
 
-    BINDINGS = form_bindings("OK")
+    FRAME_BASE = True
+    ESCAPE = Escape("Cancel", id="form.cancel")
     DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen > VerticalScroll {
-        width: 100; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
     FormScreen .error { color: $error; height: auto; display: none; }
     FormScreen .error.shown { display: block; }
+    FormScreen.-error-room .error { display: block; }
+    FormScreen.-error-room #form-error { display: block; margin-top: 0; }
     FormScreen .note { color: $text-muted; height: auto; }
     FormScreen #preview { margin-top: 1; color: $text-muted; height: auto; }
     FormScreen Checkbox { margin-top: 1; }
@@ -76,8 +70,17 @@ class FormScreen(ModalScreen):
     """
     FIELDS: tuple[str, ...] = ()
     SUBMIT = "OK"
+    ERROR_ROOM = False  # a line under each field for its problem, and one for the form's, empty or not
     perform: Perform | None = None
     busy = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_class(self.ERROR_ROOM, "-error-room")
+
+    @classmethod
+    def frame_bindings(cls) -> list[Binding]:
+        return [Binding("ctrl+s", "submit", cls.SUBMIT, id="form.submit"), *super().frame_bindings()]
 
     def performing(self, perform: Perform) -> FormScreen:
         self.perform = perform
@@ -89,8 +92,9 @@ class FormScreen(ModalScreen):
             yield Button(self.SUBMIT, variant="primary", id="ok")
             yield Button("Cancel", id="cancel")
 
-    def value(self, field: str) -> str:
-        return self.query_one(f"#{field}", Input).value
+    def value(self, field: str):
+        """What a field holds (an Input's text, a Select's or a Checkbox's value)."""
+        return self.query_one(f"#{field}").value
 
     def errors(self) -> dict[str, str]:
         return {}
@@ -131,7 +135,9 @@ class FormScreen(ModalScreen):
             return
         errors = self.show_errors(only_touched=False)
         if errors:
-            self.query_one(f"#{next(iter(errors))}").focus()
+            first = self.query(f"#{next(iter(errors))}")  # a problem of the whole form has no field
+            if first:
+                first.first().focus()
             return
         submit_and_stay(self, self.result(), self.perform, self.say)
 
@@ -148,5 +154,3 @@ class FormScreen(ModalScreen):
         if not self.busy:
             self.say("")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)

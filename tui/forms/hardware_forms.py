@@ -7,62 +7,38 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.ops import hardware as ops
 from ..backend.xml import devices as dx
 from ..render.units import size_text
 from ..widgets.footer import KeyFooter
-from .form import submit_and_stay
+from .form import FormScreen
 
 Choices = list[tuple[str, str]]  # (label, value)
 
 
-Finish = Callable[["str | None"], None]
-
-
-class HardwareForm(ModalScreen):
-    """A validated modal: `fields()` yields its widgets, `problems()` says what is wrong
-    per field id (shown as typed, every one on submit), `result()` builds what it dismisses
-    with. With `performing(fn)` it runs the change itself (`fn(result, finish)`) and closes only
-    once `finish(None)` says it worked; an error stays on the form with the input as typed."""
+class HardwareForm(FormScreen):
+    """A form of the Hardware tab: `fields()` yields its widgets (`field()`: a label, the
+    widget, its problem line), `errors()` says what is wrong per field id (shown as typed,
+    every one on submit; one with no line of its own goes on the form's line), `result()`
+    builds what it dismisses with or hands to `performing`."""
 
     TITLE_TEXT = ""
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Apply", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    SUBMIT = "Apply"
+    WIDTH, MAX_HEIGHT, BORDER = 90, "90%", "thick"
+    ERROR_ROOM = True
     DEFAULT_CSS = """
-    HardwareForm { align: center middle; }
-    HardwareForm > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    HardwareForm .error { color: $error; height: auto; }
     HardwareForm .warning { color: $warning; height: auto; }
     HardwareForm Label { margin-top: 1; }
-    HardwareForm Horizontal { height: auto; margin-top: 1; }
-    HardwareForm #form-error.working { color: $text-muted; }
+    HardwareForm Checkbox { margin-top: 0; }
     """
-    perform: Callable[[object, Finish], None] | None = None
-    busy = False
-
-    def performing(self, perform: Callable[[object, Finish], None]) -> HardwareForm:
-        self.perform = perform
-        return self
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = Text(self.TITLE_TEXT)
+        with self.frame(self.TITLE_TEXT):
             yield from self.fields()
-            yield Static(id="form-error", classes="error")
-            with Horizontal():
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons()
         yield KeyFooter()
 
     def fields(self) -> ComposeResult:
@@ -72,17 +48,7 @@ class HardwareForm(ModalScreen):
     def field(label: str, widget, field_id: str) -> ComposeResult:
         yield Label(Text(label))
         yield widget
-        yield Static(id=f"error-{field_id}", classes="error")
-
-    def problems(self) -> dict[str, str]:
-        return {}
-
-    def result(self):
-        raise NotImplementedError
-
-    def value(self, field_id: str):
-        widget = self.query_one(f"#{field_id}")
-        return widget.value
+        yield Static(id=f"{field_id}-error", classes="error")
 
     def on_mount(self) -> None:
         first = self.query("Input, Select, Checkbox").first()
@@ -90,55 +56,27 @@ class HardwareForm(ModalScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id:
-            errors = self.query(f"#error-{event.input.id}")
-            if errors:
+            boxes = self.query(f"#{event.input.id}-error")
+            if boxes:
                 # Checked as typed: the field's own problem shows at once.
-                problem = self.problems().get(event.input.id, "") if event.value.strip() else ""
-                errors.first().update(Text(problem))
+                problem = self.errors().get(event.input.id, "") if event.value.strip() else ""
+                boxes.first().update(Text(problem))
         if not self.busy:
-            self._form_error("")
-        self.changed()
-
-    def _form_error(self, text: str, working: bool = False) -> None:
-        box = self.query_one("#form-error", Static)
-        box.update(Text(text))
-        box.set_class(working, "working")
-
-    def on_select_changed(self, _event: Select.Changed) -> None:
-        self.changed()
-
-    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
+            self.say("")
         self.changed()
 
     def changed(self) -> None:
         """A field changed: forms that show something as typed override this."""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "apply" else self.action_cancel()
-
-    def action_submit(self) -> None:
-        if self.busy:
-            return
-        for error in self.query(".error"):
-            error.update(Text(""))
-        problems = self.problems()
-        if problems:
-            for field_id, text in problems.items():
-                found = self.query(f"#error-{field_id}")
-                (found.first() if found else self.query_one("#form-error", Static)).update(Text(text))
-            first = next(iter(problems))
-            focusable = self.query(f"#{first}")
-            if focusable:
-                focusable.first().focus()
-            return
-        submit_and_stay(self, self.result(), self.perform, self._form_error)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def show_errors(self, only_touched: bool) -> dict[str, str]:
+        errors = self.errors()
+        for box in self.query(".error"):
+            box.update(Text(""))
+        self.say("")
+        for field_id, text in errors.items():
+            found = self.query(f"#{field_id}-error")
+            found.first().update(Text(text)) if found else self.say(text)
+        return errors
 
 
 # -- vCPUs and memory -----------------------------------------------------------
@@ -182,7 +120,7 @@ class CpuMemoryScreen(HardwareForm):
         yield config
         if not self.view.active:
             yield Static(Text("The guest is not running: only the next boot can change.", style="dim"))
-        yield Static(id="error-scope", classes="error")
+        yield Static(id="scope-error", classes="error")
         yield Static(id="overcommit", classes="warning")
 
     def on_mount(self) -> None:
@@ -201,7 +139,7 @@ class CpuMemoryScreen(HardwareForm):
         warning = self.warn(self._vcpus(), self._memory_kib())
         self.query_one("#overcommit", Static).update(Text(warning or ""))
 
-    def problems(self) -> dict[str, str]:
+    def errors(self) -> dict[str, str]:
         problems = {}
         if (problem := validate.parse_vcpus(self.value("vcpus"), self.max_vcpus)[1]) is not None:
             problems["vcpus"] = problem
@@ -258,7 +196,7 @@ class MediaScreen(HardwareForm):
             return volume
         return self.value("path").strip() or None
 
-    def problems(self) -> dict[str, str]:
+    def errors(self) -> dict[str, str]:
         volume = self.value("volume")
         path = self.value("path").strip()
         if volume not in (Select.NULL, None) and path:
@@ -315,7 +253,7 @@ class AttachDiskScreen(HardwareForm):
         for field_id in ("pool", "name", "size", "format"):
             self.query_one(f"#{field_id}").disabled = not new
 
-    def problems(self) -> dict[str, str]:
+    def errors(self) -> dict[str, str]:
         if self.value("kind") == "existing":
             return {"volume": "Choose a volume"} if self.value("volume") in (Select.NULL, None) else {}
         problems = {}
@@ -380,7 +318,7 @@ class AttachNicScreen(HardwareForm):
         self.query_one("#device").disabled = kind == "network"
         self.query_one("#mode").disabled = kind != "direct"
 
-    def problems(self) -> dict[str, str]:
+    def errors(self) -> dict[str, str]:
         problems = {}
         kind = self.value("kind")
         if kind == "network" and self.value("network") in (Select.NULL, None):

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.ssh_images import FORMATS
-from .form import FormScreen, form_bindings
+from .form import FormScreen
 from ..widgets.footer import KeyFooter
 
 
@@ -28,7 +27,6 @@ def default_name(volume: str, target_format: str) -> str:
 
 
 class ConvertImageScreen(FormScreen):
-    BINDINGS = form_bindings("Convert")
     SUBMIT = "Convert"
     FIELDS = ("compress", "name")
 
@@ -40,8 +38,7 @@ class ConvertImageScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         target = "raw" if self.source_format == "qcow2" else "qcow2"
-        with VerticalScroll() as form:
-            form.border_title = "Convert with qemu-img"
+        with self.frame("Convert with qemu-img"):
             intro = Text("Convert ")
             intro.append(self.volume, style="bold")
             intro.append(f" ({self.source_format or 'format unknown'}) into a new file in the same directory, "

@@ -8,9 +8,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
 from ..backend.connection import Connection
@@ -19,21 +16,19 @@ from ..calls import AnswersCalls, Then, ask
 from ..messages import JobProgressed
 from ..render.cells import size_text
 from ..widgets.footer import KeyFooter
+from .dialog import DialogScreen
+from .frame import Escape
 
 Work = Callable[[Any, Progress], Any]  # (conn, progress) -> result, on a thread of its own
 IN_BACKGROUND = "still running in the background"
 
 
-class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
+class JobScreen(AnswersCalls, DialogScreen):
     """Runs `work` on a thread of its own; dismisses with (result, error text)."""
 
-    BINDINGS = [Binding("escape", "abort", "Abort", id="job.abort")]
+    ESCAPE = Escape("Abort", id="job.abort", action="abort")
+    WIDTH, PADDED = 80, True
     DEFAULT_CSS = """
-    JobScreen { align: center middle; }
-    JobScreen > Vertical {
-        width: 80; max-width: 95%; height: auto;
-        border: thick $primary; background: $surface; padding: 1 2;
-    }
     JobScreen ProgressBar { margin: 1 0; }
     """
 
@@ -48,8 +43,7 @@ class JobScreen(AnswersCalls, ModalScreen[tuple[Any, "str | None"]]):
         self.aborting = False
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(self.job_title)
+        with self.frame(self.job_title):
             yield Static(Text("starting…"), id="job-status")
             yield ProgressBar(total=None, show_eta=False, id="job-bar")
             hint = "escape: abort" if self.abort is not None else "this cannot be aborted; it goes on after escape"

@@ -7,12 +7,11 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend.model import Guest
 from ..backend.ops.migrate import MigrationRequest
-from .form import FormScreen, form_bindings
+from .form import FormScreen
 from ..widgets.footer import KeyFooter
 
 
@@ -44,7 +43,6 @@ def address_problem(address: str) -> str | None:
 
 
 class MigrateGuestScreen(FormScreen):
-    BINDINGS = form_bindings("Migrate")
     SUBMIT = "Migrate"
     FIELDS = ("address",)
 
@@ -56,8 +54,7 @@ class MigrateGuestScreen(FormScreen):
         self.targets = targets
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Migrate a guest"
+        with self.frame("Migrate a guest"):
             intro = Text("Move ")
             intro.append(self.guest.name, style="bold")
             intro.append(f" from {self.host}. {mode_text(self.guest)}")

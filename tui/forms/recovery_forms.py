@@ -10,16 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend.ops import recovery
 from ..calls import AnswersCalls, ask
 from .host_options import host_options
 from ..widgets.footer import KeyFooter
-from .form import submit_and_stay
+from .form import FormScreen, submit_and_stay
 
 if TYPE_CHECKING:
     from ..app import VirtdeckApp
@@ -56,21 +54,13 @@ def check_local_file(path: str) -> str | None:
     return None
 
 
-class PathScreen(ModalScreen[ChosenPath | None]):
+class PathScreen(FormScreen):
     """One path, checked before it is accepted; optionally a 'replace an existing file' box."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "OK", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    WIDTH = 90
+    ERROR_ROOM = True
     DEFAULT_CSS = """
-    PathScreen { align: center middle; }
-    PathScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    PathScreen .error { color: $error; height: auto; }
-    PathScreen Horizontal { height: auto; margin-top: 1; }
+    PathScreen Checkbox { margin-top: 0; }
     """
 
     def __init__(self, title: str, intro: Text, label: str, default: str, button: str,
@@ -91,8 +81,7 @@ class PathScreen(ModalScreen[ChosenPath | None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = Text(self.form_title)
+        with self.frame(self.form_title):
             yield Static(self.intro)
             yield Label(self.label)
             yield Input(value=self.default, id="path")
@@ -113,13 +102,6 @@ class PathScreen(ModalScreen[ChosenPath | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#path-error", Static).update(Text(self.problem(event.value) or "" if event.value else ""))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "ok" else self.action_cancel()
-
     def action_submit(self) -> None:
         if self.busy:
             return
@@ -134,28 +116,14 @@ class PathScreen(ModalScreen[ChosenPath | None]):
     def _say(self, text: str, working: bool = False) -> None:
         self.query_one("#path-error", Static).update(Text(text, style="dim" if working else ""))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class HostPathScreen(AnswersCalls, ModalScreen[Any]):
+class HostPathScreen(AnswersCalls, FormScreen):
     """A host and a path; on submit runs `work(conn, path)` on that host and stays open with
     libvirt's (or virtdeck's) words next to the path when it fails. Dismisses with
     (host name, result)."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "OK", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
-    DEFAULT_CSS = """
-    HostPathScreen { align: center middle; }
-    HostPathScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    HostPathScreen .error { color: $error; height: auto; }
-    HostPathScreen Horizontal { height: auto; margin-top: 1; }
-    """
+    WIDTH = 90
+    ERROR_ROOM = True
 
     def __init__(self, title: str, hosts: list[tuple[str, str]], label: str, default: str,
                  work: Callable[[Any, str], Any], long: bool = False) -> None:
@@ -169,8 +137,7 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = Text(self.form_title)
+        with self.frame(self.form_title):
             yield Label("Host")
             yield Select([(Text(name), conn_id) for name, conn_id in self.hosts], value=self.hosts[0][1],
                          allow_blank=False, id="host")
@@ -190,13 +157,6 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
 
     def on_input_changed(self) -> None:
         self._error("")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "ok" else self.action_cancel()
 
     def action_submit(self) -> None:
         if self.busy:
@@ -221,9 +181,6 @@ class HostPathScreen(AnswersCalls, ModalScreen[Any]):
             self.dismiss((host, result))
 
         ask(self, connection, lambda conn: self.work(conn, path), then, self.form_title, long=self.long)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bool, said) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from ..backend.model import Guest
 from ..backend.ops.guests import name_problem
-from .form import FormScreen, form_bindings
+from .form import FormScreen
 from ..widgets.footer import KeyFooter
 
 
 class RenameGuestScreen(FormScreen):
-    BINDINGS = form_bindings("Rename")
     SUBMIT = "Rename"
     FIELDS = ("name",)
 
@@ -25,8 +23,7 @@ class RenameGuestScreen(FormScreen):
         self.taken = taken
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Rename a guest"
+        with self.frame("Rename a guest"):
             intro = Text("Rename ")
             intro.append(self.guest.name, style="bold")
             intro.append(f" on {self.host}.")

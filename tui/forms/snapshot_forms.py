@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ..backend.ops import snapshots as ops
 from ..widgets.footer import KeyFooter
-from .confirm import yes_no_bindings
+from .dialog import DialogScreen, yes_no_bindings
+from .form import FormScreen
 
 
 @dataclass(frozen=True)
@@ -23,21 +22,12 @@ class NewSnapshot:
     kind: str
 
 
-class CreateSnapshotScreen(ModalScreen[NewSnapshot | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Take snapshot", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+class CreateSnapshotScreen(FormScreen):
+    SUBMIT = "Take snapshot"
+    WIDTH = 90
+    ERROR_ROOM = True
     DEFAULT_CSS = """
-    CreateSnapshotScreen { align: center middle; }
-    CreateSnapshotScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    CreateSnapshotScreen .error { color: $error; height: auto; }
-    CreateSnapshotScreen .note { color: $text-muted; height: auto; }
     CreateSnapshotScreen #warning { color: $warning; height: auto; }
-    CreateSnapshotScreen Horizontal { height: auto; margin-top: 1; }
     """
 
     def __init__(self, guest_name: str, plan: ops.SnapshotPlan, kind: str | None = None) -> None:
@@ -48,8 +38,7 @@ class CreateSnapshotScreen(ModalScreen[NewSnapshot | None]):
         self.warned_for: str | None = None  # the kind whose mixing warning was shown once
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Take a snapshot"
+        with self.frame("Take a snapshot"):
             intro = Text("Snapshot of ")
             intro.append(self.guest_name, style="bold")
             intro.append(" (running)" if self.plan.running else " (shut off)")
@@ -111,23 +100,16 @@ class CreateSnapshotScreen(ModalScreen[NewSnapshot | None]):
             return
         self.dismiss(NewSnapshot(name, self.query_one("#description", Input).value, self.kind))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 KEEP, WITH_CHILDREN = "keep", "children"
 
 
-class DeleteSnapshotScreen(ModalScreen[bool | None]):
+class DeleteSnapshotScreen(DialogScreen):
     """Dismisses with True: delete its children too, False: only it, None: cancelled."""
 
-    BINDINGS = yes_no_bindings("submit", "cancel", "Delete", "Cancel")
+    BINDINGS = yes_no_bindings("submit", "Delete", "Cancel")
+    WIDTH, MAX_HEIGHT, BORDER, SCROLLS = 90, "90%", "error", True
     DEFAULT_CSS = """
-    DeleteSnapshotScreen { align: center middle; }
-    DeleteSnapshotScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $error; background: $surface; padding: 0 1;
-    }
     DeleteSnapshotScreen Horizontal { height: auto; margin-top: 1; }
     """
 
@@ -138,8 +120,7 @@ class DeleteSnapshotScreen(ModalScreen[bool | None]):
         self.descendants = descendants
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = "Delete a snapshot"
+        with self.frame("Delete a snapshot"):
             intro = Text("Delete snapshot ")
             intro.append(self.snapshot, style="bold")
             intro.append(" of ")
@@ -170,9 +151,6 @@ class DeleteSnapshotScreen(ModalScreen[bool | None]):
     def action_submit(self) -> None:
         selects = self.query(Select)
         self.dismiss(bool(selects) and selects.first().value == WITH_CHILDREN)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_explain_keys(self) -> None:
         self.notify("y deletes the snapshot; n or escape cancels", timeout=3)

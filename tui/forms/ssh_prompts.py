@@ -12,27 +12,24 @@ import concurrent.futures
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..widgets.footer import KeyFooter
+from .dialog import DialogScreen
+from .frame import Escape
 
 KINDS = {"password": "Password", "passphrase": "Key passphrase", "kbdint": "SSH question"}
 
 
-class HostKeyScreen(ModalScreen[bool]):
+class HostKeyScreen(DialogScreen):
     BINDINGS = [
         Binding("y", "answer(True)", "Accept and remember", id="hostkey.accept"),
         Binding("n", "answer(False)", "Refuse", id="hostkey.refuse"),
-        Binding("escape", "answer(False)", "Refuse", show=False),
     ]
+    ESCAPE = Escape("Refuse", action="answer(False)", show=False)
+    WIDTH, BORDER, PADDED = 84, "warning", True
     DEFAULT_CSS = """
-    HostKeyScreen { align: center middle; }
-    HostKeyScreen > Vertical {
-        width: 84; max-width: 95%; height: auto;
-        border: thick $warning; background: $surface; padding: 1 2;
-    }
     HostKeyScreen #fingerprint { color: $accent; margin: 1 0; }
     """
 
@@ -41,8 +38,7 @@ class HostKeyScreen(ModalScreen[bool]):
         self.host, self.keytype, self.fingerprint = host, keytype, fingerprint
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = "Unknown SSH host key"
+        with self.frame("Unknown SSH host key"):
             yield Static(Text(f"The authenticity of host {self.host} can't be established: "
                               f"it is not in your known_hosts."))
             yield Static(Text(f"{self.keytype} key fingerprint is {self.fingerprint}"), id="fingerprint")
@@ -55,16 +51,10 @@ class HostKeyScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class SecretScreen(ModalScreen[str | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="secret.cancel"),
-    ]
+class SecretScreen(DialogScreen):
+    ESCAPE = Escape("Cancel", id="secret.cancel")
+    WIDTH, PADDED = 76, True
     DEFAULT_CSS = """
-    SecretScreen { align: center middle; }
-    SecretScreen > Vertical {
-        width: 76; max-width: 95%; height: auto;
-        border: thick $primary; background: $surface; padding: 1 2;
-    }
     SecretScreen Input { margin-top: 1; }
     """
 
@@ -73,8 +63,7 @@ class SecretScreen(ModalScreen[str | None]):
         self.host, self.kind, self.prompt = host, kind, prompt
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(f"{KINDS.get(self.kind, 'SSH')} for {self.host}")
+        with self.frame(f"{KINDS.get(self.kind, 'SSH')} for {self.host}"):
             yield Static(Text(self.prompt))
             yield Input(password=self.kind != "kbdint" or "password" in self.prompt.lower(), id="secret")
             yield Static(Text("enter: send    escape: cancel (this host stays disconnected)", style="dim"))
@@ -86,9 +75,6 @@ class SecretScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class AppPrompter:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
@@ -18,7 +16,9 @@ from ..backend.ops.volumes import LocalImage, VolumeDetails, definition, probe_l
 from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
 from ..render.units import size_input
-from .form import FormScreen, form_bindings
+from .dialog import DialogScreen
+from .form import FormScreen
+from .frame import Escape
 from .pool_space import new_volume_space
 from ..widgets.footer import KeyFooter
 
@@ -34,7 +34,6 @@ class NewVolumeScreen(FormScreen):
 
     FIELDS = ("name", "format", "capacity", "allocation", "backing")
     SUBMIT = "Create"
-    BINDINGS = form_bindings("Create")
 
     def __init__(self, pool: str, host: str, taken: set[str], backings: list[Volume],
                  available: int | None = None, allocates_in_full: bool = False) -> None:
@@ -49,8 +48,7 @@ class NewVolumeScreen(FormScreen):
         self.allocates_in_full = allocates_in_full
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "New volume"
+        with self.frame("New volume"):
             intro = Text("In pool ")
             intro.append(self.pool, style="bold")
             intro.append(f" on {self.host}")
@@ -159,15 +157,13 @@ class ResizeRequest:
 class ResizeVolumeScreen(FormScreen):
     FIELDS = ("capacity", "shrink")
     SUBMIT = "Resize"
-    BINDINGS = form_bindings("Resize")
 
     def __init__(self, volume: Volume) -> None:
         super().__init__()
         self.volume = volume
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Resize a volume"
+        with self.frame("Resize a volume"):
             intro = Text()
             intro.append(self.volume.name, style="bold")
             intro.append(f": now {size_text(self.volume.capacity)} ({self.volume.capacity} bytes), "
@@ -220,7 +216,6 @@ def default_copy_name(name: str, taken: set[str]) -> str:
 class CloneVolumeScreen(FormScreen):
     FIELDS = ("pool", "name")
     SUBMIT = "Clone"
-    BINDINGS = form_bindings("Clone")
 
     def __init__(self, volume: Volume, pools: list[tuple[str, str]], taken: dict[str, set[str]]) -> None:
         """`pools`: (name, uuid) of the active pools of the volume's host; `taken`: names per pool uuid."""
@@ -230,8 +225,7 @@ class CloneVolumeScreen(FormScreen):
         self.taken = taken
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Clone a volume"
+        with self.frame("Clone a volume"):
             intro = Text("Copy ")
             intro.append(self.volume.name, style="bold")
             intro.append(f" ({self.volume.format or '?'}, {size_text(self.volume.capacity)}) into a new volume")
@@ -284,7 +278,6 @@ def local_problem(path: str) -> tuple[LocalImage | None, str | None]:
 class UploadVolumeScreen(FormScreen):
     FIELDS = ("path", "target", "name")
     SUBMIT = "Upload"
-    BINDINGS = form_bindings("Upload")
 
     def __init__(self, pool: str, host: str, volumes: list[Volume]) -> None:
         super().__init__()
@@ -293,8 +286,7 @@ class UploadVolumeScreen(FormScreen):
         self.volumes = sorted(volumes, key=lambda vol: vol.name)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Upload a file into a volume"
+        with self.frame("Upload a file into a volume"):
             intro = Text("From this machine to pool ")
             intro.append(self.pool, style="bold")
             intro.append(f" on {self.host}")
@@ -366,7 +358,6 @@ class DownloadRequest:
 class DownloadVolumeScreen(FormScreen):
     FIELDS = ("path", "overwrite")
     SUBMIT = "Download"
-    BINDINGS = form_bindings("Download")
 
     def __init__(self, volume: Volume, directory: str | None = None) -> None:
         super().__init__()
@@ -374,8 +365,7 @@ class DownloadVolumeScreen(FormScreen):
         self.directory = directory or os.getcwd()
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "Download a volume"
+        with self.frame("Download a volume"):
             intro = Text()
             intro.append(self.volume.name, style="bold")
             intro.append(f" ({self.volume.format or '?'}, {size_text(self.volume.allocation)} allocated) "
@@ -410,18 +400,10 @@ class DownloadVolumeScreen(FormScreen):
         return DownloadRequest(self.value("path"))
 
 
-class VolumeInfoScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="info.close"),
-        Binding("enter", "close", "Close", show=False),
-    ]
-    DEFAULT_CSS = """
-    VolumeInfoScreen { align: center middle; }
-    VolumeInfoScreen > VerticalScroll {
-        width: 100; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    """
+class VolumeInfoScreen(DialogScreen):
+    BINDINGS = [Binding("enter", "close", "Close", show=False)]
+    ESCAPE = Escape("Close", id="info.close", action="close")
+    WIDTH, MAX_HEIGHT, BORDER, SCROLLS = 100, "90%", "round", True
 
     def __init__(self, info: VolumeDetails) -> None:
         super().__init__()
@@ -454,8 +436,7 @@ class VolumeInfoScreen(ModalScreen[None]):
         return text
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = "Volume"
+        with self.frame("Volume"):
             yield Static(self.sheet(), id="sheet")
         yield KeyFooter()
 

@@ -8,30 +8,30 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..backend.ops.xml_edit import EditProblem
 from ..widgets.footer import KeyFooter
+from .dialog import DialogScreen
+from .frame import Escape
 
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 110; max-width: 95%; height: auto; max-height: 90%;
-    border: thick $warning; background: $surface; padding: 0 1;
-}}
-{name} VerticalScroll {{ height: auto; max-height: 30; }}
-"""
+class XmlDialog(DialogScreen):
+    """The frame the XML edit's questions share."""
+
+    FRAME_BASE = True
+    WIDTH, MAX_HEIGHT, BORDER = 110, "90%", "warning"
+    DEFAULT_CSS = """
+    XmlDialog VerticalScroll { height: auto; max-height: 30; }
+    """
 
 
-class XmlDiffScreen(ModalScreen[bool]):
+class XmlDiffScreen(XmlDialog):
     BINDINGS = [
         Binding("y", "answer(True)", "Define", id="confirm.yes"),
         Binding("n", "answer(False)", "Drop", id="confirm.no"),
-        Binding("escape", "answer(False)", "Cancel", show=False),
     ]
-    DEFAULT_CSS = _CSS.format(name="XmlDiffScreen")
+    ESCAPE = Escape("Cancel", action="answer(False)", show=False)
 
     def __init__(self, title: str, diff: str) -> None:
         super().__init__()
@@ -39,8 +39,7 @@ class XmlDiffScreen(ModalScreen[bool]):
         self.diff = diff
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(self.sheet_title)
+        with self.frame(self.sheet_title):
             with VerticalScroll(id="diff"):
                 yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
             yield Static(Text("y: define this    n / escape: drop the change", style="dim"))
@@ -50,23 +49,22 @@ class XmlDiffScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class XmlProblemScreen(ModalScreen[bool]):
+class XmlProblemScreen(XmlDialog):
     """Dismissed with True to edit again, False to drop the change."""
 
     BINDINGS = [
         Binding("e", "answer(True)", "Edit again", id="xml.reedit"),
         Binding("n", "answer(False)", "Drop", id="confirm.no"),
-        Binding("escape", "answer(False)", "Drop", show=False),
     ]
-    DEFAULT_CSS = _CSS.format(name="XmlProblemScreen").replace("$warning", "$error")
+    ESCAPE = Escape("Drop", action="answer(False)", show=False)
+    BORDER = "error"
 
     def __init__(self, problem: EditProblem) -> None:
         super().__init__()
         self.problem = problem
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = "This edit can't be defined"
+        with self.frame("This edit can't be defined"):
             where = ""
             if self.problem.line is not None:
                 where = f"line {self.problem.line}, column {self.problem.column}: "
@@ -79,16 +77,15 @@ class XmlProblemScreen(ModalScreen[bool]):
         self.dismiss(again)
 
 
-class XmlTransientScreen(ModalScreen[str | None]):
+class XmlTransientScreen(XmlDialog):
     """A transient guest's edit: what each way of applying it does; dismissed with the way, or None."""
 
     BINDINGS = [
         Binding("p", "choose('p')", "Define persistent", id="xml.persist"),
         Binding("r", "choose('r')", "Restart from edit", id="xml.restart"),
         Binding("n", "choose('')", "Drop", id="confirm.no"),
-        Binding("escape", "choose('')", "Drop", show=False),
     ]
-    DEFAULT_CSS = _CSS.format(name="XmlTransientScreen")
+    ESCAPE = Escape("Drop", action="choose('')", show=False)
 
     def __init__(self, name: str, choices: tuple[tuple[str, str, str], ...], diff: str) -> None:
         super().__init__()
@@ -97,8 +94,7 @@ class XmlTransientScreen(ModalScreen[str | None]):
         self.diff = diff
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(f"{self.guest_name} is transient: how should this edit apply?")
+        with self.frame(f"{self.guest_name} is transient: how should this edit apply?"):
             with VerticalScroll(id="diff"):
                 yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
             lines = Text()

@@ -7,26 +7,23 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..widgets.footer import KeyFooter
+from .dialog import DialogScreen
+from .frame import Escape
 
 
-class XmlPreviewScreen(ModalScreen[bool]):
+class XmlPreviewScreen(DialogScreen):
     BINDINGS = [
         Binding("y", "answer(True)", "Define", id="confirm.yes"),
         Binding("enter", "answer(True)", "Define", show=False),
         Binding("n", "answer(False)", "Back to the form", id="confirm.no"),
-        Binding("escape", "answer(False)", "Back", show=False),
     ]
+    ESCAPE = Escape("Back", action="answer(False)", show=False)
+    WIDTH, MAX_HEIGHT = 110, "90%"
     DEFAULT_CSS = """
-    XmlPreviewScreen { align: center middle; }
-    XmlPreviewScreen > Vertical {
-        width: 110; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
     XmlPreviewScreen VerticalScroll { height: auto; max-height: 32; }
     XmlPreviewScreen #steps { margin-top: 1; }
     """
@@ -39,8 +36,7 @@ class XmlPreviewScreen(ModalScreen[bool]):
         self.plan = plan  # what the form will do when the answer is yes
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(self.sheet_title)
+        with self.frame(self.sheet_title):
             with VerticalScroll(id="xml"):
                 yield Static(Syntax(self.xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=True),
                              id="xml-text")

@@ -1,0 +1,88 @@
+"""What every modal shares: a box centred over the screen it opens on, and `escape`.
+
+`FormScreen` (forms.form) and `DialogScreen` (forms.dialog) build on it; no other
+modal declares its own frame CSS or escape binding. A modal says how its box looks
+with class attributes (`WIDTH`, `MAX_HEIGHT`, `BORDER`, `PADDED`, `SCROLLS`), builds
+the box with `self.frame(title)`, and says what escape does with `ESCAPE`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class Escape:
+    """What `escape` does in a modal: its action, its words in the footer, its keymap id."""
+
+    label: str = "Cancel"
+    id: str | None = None
+    action: str = "cancel"
+    show: bool = True
+
+    def binding(self) -> Binding:
+        return Binding("escape", self.action, self.label, show=self.show, id=self.id)
+
+
+class ModalFrame(ModalScreen):
+    """A centred box over the screen underneath. Subclasses get their keys from
+    `frame_bindings()` after their own `BINDINGS` (a key they bind themselves wins)."""
+
+    DEFAULT_CSS = """
+    ModalFrame { align: center middle; }
+    ModalFrame > .frame {
+        width: 100; max-width: 95%; height: auto;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    ModalFrame > .frame.frame-thick { border: thick $primary; }
+    ModalFrame > .frame.frame-warning { border: thick $warning; }
+    ModalFrame > .frame.frame-error { border: thick $error; }
+    ModalFrame > .frame.frame-accent { border: thick $accent; }
+    ModalFrame > .frame.frame-padded { padding: 1 2; }
+    """
+    FRAME_BASE: ClassVar[bool] = True  # FormScreen, DialogScreen: no keys of their own, their subclasses get them
+    ESCAPE: ClassVar[Escape] = Escape()
+    WIDTH: ClassVar[int] = 100
+    MAX_WIDTH: ClassVar[str] = "95%"
+    MAX_HEIGHT: ClassVar[str | None] = "95%"  # None: as tall as its content
+    BORDER: ClassVar[str] = "round"  # round (primary), thick (primary), warning, error, accent (thick)
+    PADDED: ClassVar[bool] = False  # a roomier inside (1 line, 2 columns)
+    SCROLLS: ClassVar[bool] = True  # the box scrolls (and takes focus) or is a plain column
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        # Before Textual merges the bindings: the frame's keys come after the class's own, so
+        # the footer keeps each modal's order, and exist once, here.
+        if not cls.__dict__.get("FRAME_BASE", False):
+            own = list(cls.__dict__.get("BINDINGS", []))
+            taken = {binding.key for binding in own if isinstance(binding, Binding)}
+            cls.BINDINGS = own + [binding for binding in cls.frame_bindings() if binding.key not in taken]
+        super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def frame_bindings(cls) -> list[Binding]:
+        return [cls.ESCAPE.binding()]
+
+    def frame(self, title: str | Text = "", **kwargs) -> Widget:
+        """The box every modal's content goes in (`with self.frame(title):` in compose)."""
+        box = (VerticalScroll if self.SCROLLS else Vertical)(**kwargs)
+        box.add_class("frame")
+        if self.BORDER != "round":
+            box.add_class(f"frame-{self.BORDER}")
+        if self.PADDED:
+            box.add_class("frame-padded")
+        box.styles.width = self.WIDTH
+        box.styles.max_width = self.MAX_WIDTH
+        if self.MAX_HEIGHT is not None:
+            box.styles.max_height = self.MAX_HEIGHT
+        if title:
+            box.border_title = Text(title) if isinstance(title, str) else title
+        return box
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
