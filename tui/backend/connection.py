@@ -151,7 +151,6 @@ class LongCalls:
                 log.exception("%s failed", label)
             finally:
                 thread.name = base
-            call = None  # hold nothing of it while waiting: its callback may keep a closed screen alive
 
 
 class Connection(EventCallbacks, StatsSampler):
