@@ -76,9 +76,9 @@ def volume_of(conn: libvirt.virConnect, pool_uuid: str, name: str) -> libvirt.vi
     return pool_of(conn, pool_uuid).storageVolLookupByName(name)
 
 
-def inactive_xml(obj: libvirt.virNetwork | libvirt.virStoragePool, flag: int) -> str:
+def inactive_xml(obj: libvirt.virDomain | libvirt.virNetwork | libvirt.virStoragePool, flag: int) -> str:
     """The definition (``flag``: the object's XML_INACTIVE flag); where the driver knows
-    no such flag (the test driver) its XML is the definition."""
+    no such flag (the test driver's networks and pools) its XML is the definition."""
     try:
         return obj.XMLDesc(flag)
     except libvirt.libvirtError as exc:

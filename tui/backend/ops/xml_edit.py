@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import libvirt
 
-from .common import domain_of, network_of, pool_of
+from .common import domain_of, inactive_xml, network_of, pool_of
 
 KINDS = {"guest": "domain", "network": "network", "pool": "pool"}
 
@@ -43,13 +43,7 @@ def read_xml(conn: libvirt.virConnect, kind: str, uuid: str) -> str:
         except libvirt.libvirtError as exc:
             if exc.get_error_code() not in (libvirt.VIR_ERR_OPERATION_DENIED, libvirt.VIR_ERR_ACCESS_DENIED):
                 raise
-    try:
-        return obj.XMLDesc(flag)
-    except libvirt.libvirtError as exc:
-        # Some drivers (the test driver's networks) know no INACTIVE flag: their XML is the definition.
-        if exc.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG):
-            raise
-        return obj.XMLDesc(0)
+    return inactive_xml(obj, flag)
 
 
 def define_xml(conn: libvirt.virConnect, kind: str, xml: str) -> None:
