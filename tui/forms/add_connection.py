@@ -120,11 +120,13 @@ class AddConnectionScreen(FormScreen):
         self.query_one("#preview", Static).update(Text(f"Will connect to: {uri}" if uri else ""))
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        event.prevent_default()
         self._show_fields(str(event.value))
         self._show_errors(self.errors(), only_touched=True)
         self._update_preview()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         self._show_errors(self.errors(), only_touched=True)
         self._update_preview()
 

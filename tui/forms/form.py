@@ -50,7 +50,11 @@ class FormScreen(ModalFrame):
 
     With `performing(fn)` the form runs the operation itself: `fn(result, finish)` starts it
     and calls `finish(error)` when it ends; the form closes only when it worked, and shows
-    the error under its fields otherwise, every field as it was typed, to fix and submit again."""
+    the error under its fields otherwise, every field as it was typed, to fix and submit again.
+
+    Textual runs a message's handler in every class of the form: a form that handles a
+    change, a submit or a button itself calls `event.prevent_default()` so this frame's
+    handler does not run as well."""
 
     FRAME_BASE = True
     ESCAPE = Escape("Cancel", id="form.cancel")

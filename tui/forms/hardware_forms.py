@@ -55,6 +55,7 @@ class HardwareForm(FormScreen):
         first.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         if event.input.id:
             boxes = self.query(f"#{event.input.id}-error")
             if boxes:

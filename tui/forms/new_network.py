@@ -11,9 +11,7 @@ import ipaddress
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
 from ..backend import validate
@@ -22,6 +20,7 @@ from ..backend.ops.common import Created, is_local, pretty
 from ..backend.ops.networks import NetworkFacts
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
 from ..calls import AnswersCalls, ask
+from .form import FormScreen
 from .xml_preview import XmlPreviewScreen
 from ..widgets.footer import KeyFooter
 
@@ -46,27 +45,18 @@ def _pair(*cells: tuple[str, str, str]) -> Horizontal:
                         for label, field, hint in cells), classes="row")
 
 
-class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Preview & define", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+class NewNetworkScreen(AnswersCalls, FormScreen):
+    SUBMIT = "Preview & define"
+    WIDTH, MAX_WIDTH, MAX_HEIGHT = 110, "98%", "98%"
     DEFAULT_CSS = """
-    NewNetworkScreen { align: center middle; }
-    NewNetworkScreen > VerticalScroll {
-        width: 110; max-width: 98%; height: auto; max-height: 98%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    NewNetworkScreen .error { color: $error; height: auto; display: none; }
-    NewNetworkScreen .error.shown { display: block; }
     NewNetworkScreen .hint { color: $text-muted; height: auto; }
-    NewNetworkScreen .row { height: auto; }
+    NewNetworkScreen .row { height: auto; margin-top: 0; }
     NewNetworkScreen .cell { height: auto; width: 1fr; }
-    NewNetworkScreen .hidden { display: none; }
+    NewNetworkScreen Checkbox, NewNetworkScreen SelectCurrent { margin-top: 0; }
     NewNetworkScreen #hosts { height: auto; max-height: 6; }
     NewNetworkScreen .empty { display: none; }
     NewNetworkScreen #host-add { margin-top: 1; min-width: 8; }
-    NewNetworkScreen .checks { height: auto; }
+    NewNetworkScreen .checks { height: auto; margin-top: 0; }
     NewNetworkScreen #buttons { height: auto; margin-top: 1; }
     NewNetworkScreen #submit-error { color: $error; height: auto; }
     """
@@ -85,8 +75,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
     # -- layout ----------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "New virtual network"
+        with self.frame("New virtual network"):
             yield Label("Host")
             yield Select([(Text(label), c) for label, c in self.hosts], value=self.first_host, allow_blank=False, id="host")
             yield Horizontal(
@@ -406,6 +395,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
     # -- events ------------------------------------------------------------
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         field = event.input.id or ""
         if field in ("host-mac", "host-ip", "host-name"):
             self.set_error("host-entry", "")
@@ -418,12 +408,14 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
         self.validate_shown(only_touched=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        event.prevent_default()
         if event.select.id == "host":
             self.read_facts()
         self.show_fields()
         self.validate_shown(only_touched=True)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.prevent_default()
         if event.checkbox.id == "ipv6-on" and event.value and not self.value("subnet6"):
             self.fill("subnet6", self.free_ipv6_subnet())
             self.fill_from_subnet()
@@ -431,6 +423,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
         self.validate_shown(only_touched=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()
         event.stop()
         if event.input.id in ("host-mac", "host-ip", "host-name"):
             self.add_host()
@@ -438,6 +431,7 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
             self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()
         button = event.button.id
         if button == "host-add":
             self.add_host()
@@ -528,6 +522,3 @@ class NewNetworkScreen(AnswersCalls, ModalScreen[Created | None]):
 
         ask(self, self.app.fleet.get(conn_id),
             lambda conn: ops.create(conn, conn_id, spec, start, autostart, xml), done, "create network")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

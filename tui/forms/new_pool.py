@@ -12,9 +12,7 @@ import re
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
@@ -22,6 +20,7 @@ from ..backend.ops import storage as ops
 from ..backend.ops.common import Created, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
 from ..calls import AnswersCalls, ask
+from .form import FormScreen
 from .xml_preview import XmlPreviewScreen
 from ..widgets.footer import KeyFooter
 
@@ -67,25 +66,16 @@ def _cell(label: str, field: str, hint: str = "") -> Vertical:
     return Vertical(Label(label), Input(placeholder=hint, id=field), classes=f"cell f-{field}")
 
 
-class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Preview & define", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+class NewPoolScreen(AnswersCalls, FormScreen):
+    SUBMIT = "Preview & define"
+    WIDTH, MAX_WIDTH, MAX_HEIGHT = 100, "98%", "98%"
     DEFAULT_CSS = """
-    NewPoolScreen { align: center middle; }
-    NewPoolScreen > VerticalScroll {
-        width: 100; max-width: 98%; height: auto; max-height: 98%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    NewPoolScreen .error { color: $error; height: auto; display: none; }
-    NewPoolScreen .error.shown { display: block; }
-    NewPoolScreen .row { height: auto; }
+    NewPoolScreen .row { height: auto; margin-top: 0; }
     NewPoolScreen .cell { height: auto; width: 1fr; }
-    NewPoolScreen .hidden { display: none; }
+    NewPoolScreen Checkbox, NewPoolScreen SelectCurrent { margin-top: 0; }
     NewPoolScreen #build-effect { height: auto; color: $text-muted; }
     NewPoolScreen #build-effect.danger { color: $warning; text-style: bold; }
-    NewPoolScreen .checks { height: auto; }
+    NewPoolScreen .checks { height: auto; margin-top: 0; }
     NewPoolScreen #buttons { height: auto; margin-top: 1; }
     NewPoolScreen #submit-error { color: $error; height: auto; }
     """
@@ -99,8 +89,7 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as form:
-            form.border_title = "New storage pool"
+        with self.frame("New storage pool"):
             yield Label("Host")
             yield Select([(Text(label), c) for label, c in self.hosts], value=self.first_host, allow_blank=False, id="host")
             yield Label("Name")
@@ -262,12 +251,14 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
     # -- events ------------------------------------------------------------
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         if event.input.id in INPUTS and event.value:
             self.touched.add(event.input.id)
         self.query_one("#submit-error", Static).update("")
         self.validate_shown(only_touched=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        event.prevent_default()
         if event.select.id == "type":
             build = self.query_one("#build", Checkbox)
             # Building may erase devices: never ticked for the user.
@@ -276,13 +267,16 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
         self.validate_shown(only_touched=True)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.prevent_default()
         self.validate_shown(only_touched=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()
         event.stop()
         self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()
         self.action_submit() if event.button.id == "define" else self.action_cancel()
 
     # -- submit ------------------------------------------------------------
@@ -329,6 +323,3 @@ class NewPoolScreen(AnswersCalls, ModalScreen[Created | None]):
         ask(self, self.app.fleet.get(conn_id),
             lambda conn: ops.create(conn, conn_id, spec, build, start, autostart, local, xml), done,
             "create pool", long=build)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -100,6 +100,7 @@ class PathScreen(FormScreen):
         return check_local_file(path) if self.local else check_path(path)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         self.query_one("#path-error", Static).update(Text(self.problem(event.value) or "" if event.value else ""))
 
     def action_submit(self) -> None:
@@ -155,7 +156,8 @@ class HostPathScreen(AnswersCalls, FormScreen):
     def _error(self, text: str) -> None:
         self.query_one("#path-error", Static).update(Text(text))
 
-    def on_input_changed(self) -> None:
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         self._error("")
 
     def action_submit(self) -> None:

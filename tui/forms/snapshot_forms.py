@@ -73,17 +73,21 @@ class CreateSnapshotScreen(FormScreen):
         return warning
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        event.prevent_default()
         self._show_warning()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()
         if event.input.id == "name":
             self.query_one("#name-error", Static).update(Text(""))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()
         event.stop()
         self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()
         self.action_submit() if event.button.id == "create" else self.action_cancel()
 
     def action_submit(self) -> None:
