@@ -51,6 +51,7 @@ class ModalFrame(ModalScreen):
     WIDTH: ClassVar[int] = 100
     MAX_WIDTH: ClassVar[str] = "95%"
     MAX_HEIGHT: ClassVar[str | None] = "95%"  # None: as tall as its content
+    HEIGHT: ClassVar[str | None] = None  # a fixed height; None: as tall as its content
     BORDER: ClassVar[str] = "round"  # round (primary), thick (primary), warning, error, accent (thick)
     PADDED: ClassVar[bool] = False  # a roomier inside (1 line, 2 columns)
     SCROLLS: ClassVar[bool] = True  # the box scrolls (and takes focus) or is a plain column
@@ -80,6 +81,8 @@ class ModalFrame(ModalScreen):
         box.styles.max_width = self.MAX_WIDTH
         if self.MAX_HEIGHT is not None:
             box.styles.max_height = self.MAX_HEIGHT
+        if self.HEIGHT is not None:
+            box.styles.height = self.HEIGHT
         if title:
             box.border_title = Text(title) if isinstance(title, str) else title
         return box

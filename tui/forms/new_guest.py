@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -27,6 +25,7 @@ from ..backend.overcommit import host_load
 from ..backend.validate import memory_limit, parse_memory, parse_size, parse_vcpus, volume_size_limit
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls, ask
+from .form import FormScreen
 from ..render.units import size_input, size_text
 from .job import JobScreen
 from .pool_space import new_volume_space
@@ -78,17 +77,12 @@ def _row(field: str, label: str, widget: Widget) -> Vertical:
                     id=f"row-{field}", classes="row")
 
 
-class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Create", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+class NewGuestScreen(AnswersCalls, FormScreen):
+    SUBMIT = "Create"
+    MAX_HEIGHT, HEIGHT = None, "95%"
+    ERROR_ROOM = True  # each row shows or hides its own problem line
     DEFAULT_CSS = """
-    NewGuestScreen { align: center middle; }
-    NewGuestScreen > VerticalScroll {
-        width: 100; max-width: 95%; height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    NewGuestScreen Checkbox, NewGuestScreen SelectCurrent { margin-top: 0; }
     NewGuestScreen .row { height: auto; }
     NewGuestScreen .pair { height: auto; margin-top: 0; }
     NewGuestScreen .label { width: 30; color: $text-muted; }
@@ -122,8 +116,7 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
     # -- layout ----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="form") as form:
-            form.border_title = "New guest"
+        with self.frame("New guest", id="form"):
             # one host: nothing to choose, so the name is the first field
             yield _row("host", "Host", Select([(Text(label), c) for label, c in self.hosts], value=self.conn_id, allow_blank=not self.hosts,
                                               disabled=len(self.hosts) < 2, id="host"))
@@ -447,6 +440,7 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        event.prevent_default()
         if event.input.id == "os-search":
             self._search_os(event.value)
             return
@@ -462,6 +456,7 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        event.prevent_default()
         field = event.select.id
         if field == "host":
             if event.value is not Select.NULL and event.value != self.conn_id:
@@ -483,15 +478,18 @@ class NewGuestScreen(AnswersCalls, ModalScreen["Created | None"]):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
+        event.prevent_default()
         if not self._filling and event.checkbox.id:
             self.touched.add(event.checkbox.id)
         self.check()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        event.prevent_default()
         self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()
         if event.button.id == "cancel":
             self.action_cancel()
             return

@@ -6,26 +6,20 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..forms.dialog import DialogScreen
+from ..forms.frame import Escape
 from ..widgets.footer import KeyFooter
 
 
-class DetailsScreen(ModalScreen[None]):
+class DetailsScreen(DialogScreen):
     BINDINGS = [
-        Binding("escape", "dismiss", "Close", id="details.close"),
         Binding("enter", "dismiss", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
     ]
-    DEFAULT_CSS = """
-    DetailsScreen { align: center middle; }
-    DetailsScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    """
+    ESCAPE = Escape("Close", id="details.close", action="dismiss")
+    WIDTH, MAX_HEIGHT, BORDER, SCROLLS = 90, "90%", "round", True
 
     def __init__(self, title: str, facts: list[tuple[str, str | None]]) -> None:
         super().__init__()
@@ -41,8 +35,7 @@ class DetailsScreen(ModalScreen[None]):
                 table.add_row(Text(""), Text(""))
                 continue
             table.add_row(Text(label), Text(value) if value not in (None, "") else Text("—", style="dim"))
-        with VerticalScroll() as scroll:
-            scroll.border_title = Text(self.sheet_title)
+        with self.frame(self.sheet_title):
             yield Static(table)
         yield KeyFooter()
 

@@ -12,11 +12,13 @@ from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 
+from ..forms.dialog import DialogScreen
+from ..forms.frame import Escape
 from ..widgets.footer import KeyFooter, label
 
 VIEWS, MOVE, VERBS, CHANGE, CONSOLES, GENERAL = "Views", "Move & find", "verbs", "Create & change", "Consoles", "General"
@@ -167,18 +169,14 @@ def section_title(section: Section) -> Text:
     return title
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen):
     BINDINGS = [
-        Binding("escape", "close", "Close", id="help.close"),
         Binding("question_mark", "close", "Close", show=False, id="help"),
         Binding("q", "close", "Close", show=False),
     ]
+    ESCAPE = Escape("Close", id="help.close", action="close")
+    WIDTH, MAX_HEIGHT, SCROLLS = 110, "90%", True
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 110; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
     HelpScreen Horizontal { height: auto; }
     HelpScreen .help-column { width: 1fr; height: auto; padding-right: 2; }
     HelpScreen .help-title { text-style: bold; color: $accent; margin-top: 1; }
@@ -190,8 +188,7 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections(under)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-keys") as box:
-            box.border_title = Text(f"Keys: {self.under_title}")
+        with self.frame(f"Keys: {self.under_title}", id="help-keys") as box:
             box.border_subtitle = "escape closes"
             with Horizontal():
                 for column in columns(self.sections):

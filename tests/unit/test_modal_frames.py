@@ -1,0 +1,99 @@
+"""Every modal is a FormScreen or a DialogScreen, and the frame they share is written once:
+the centred box's CSS and the escape binding live in tui/forms/frame.py and nowhere else."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import sys
+from pathlib import Path
+
+from textual.screen import ModalScreen
+
+import tui
+from tui.forms.dialog import DialogScreen
+from tui.forms.form import FormScreen
+from tui.forms.frame import ModalFrame
+
+FRAME_MODULE = "tui.forms.frame"
+# What the frame alone declares: placing the box, drawing it.
+FRAME_CSS = ("align:", "border:", "background:")
+
+
+def modal_classes() -> list[type]:
+    for info in pkgutil.walk_packages(tui.__path__, "tui."):
+        if info.name != "tui.__main__":
+            importlib.import_module(info.name)
+    found: set[type] = set()
+    todo = [ModalScreen]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("tui."):
+                found.add(sub)
+    return sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+def escape_bindings_in(source: str) -> list[int]:
+    """Lines where the source binds escape itself: `Binding("escape", ...)` or a
+    `("escape", ...)` tuple in a BINDINGS list."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Binding":
+            keys = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "key"), None)
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "BINDINGS" for t in node.targets):
+            elements = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else []
+            for element in elements:
+                if isinstance(element, ast.Tuple) and element.elts:
+                    key = element.elts[0]
+                    if isinstance(key, ast.Constant) and "escape" in str(key.value).split(","):
+                        lines.append(element.lineno)
+            continue
+        else:
+            continue
+        if isinstance(keys, ast.Constant) and "escape" in str(keys.value).split(","):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_modal_is_a_form_or_a_dialog():
+    classes = modal_classes()
+    outside = [f"{cls.__module__}.{cls.__qualname__}" for cls in classes
+               if cls.__module__ != FRAME_MODULE and not issubclass(cls, (FormScreen, DialogScreen))]
+    assert outside == []
+    names = {cls.__name__ for cls in classes}
+    # The walk found the modals (a broken walk would pass the check above with nothing).
+    assert {"ConfirmScreen", "NewNetworkScreen", "CpuMemoryScreen", "HelpScreen", "NewGuestScreen"} <= names
+
+
+def test_the_frame_css_and_escape_are_declared_once():
+    problems = []
+    for cls in modal_classes():
+        if cls.__module__ == FRAME_MODULE:
+            continue
+        css = cls.__dict__.get("DEFAULT_CSS", "")
+        for rule in FRAME_CSS:
+            if rule in css:
+                problems.append(f"{cls.__qualname__} declares `{rule}` in its DEFAULT_CSS")
+    for module in sorted({cls.__module__ for cls in modal_classes()} - {FRAME_MODULE}):
+        for line in escape_bindings_in(inspect.getsource(sys.modules[module])):
+            problems.append(f"{module}:{line} binds escape itself")
+    styles = Path(tui.__file__).resolve().parents[1] / "styles"
+    for sheet in styles.glob("*.tcss"):
+        if "align: center middle" in sheet.read_text():
+            problems.append(f"{sheet.name} places a modal box")
+    assert problems == []
+
+
+def test_every_modal_has_one_escape_from_the_frame():
+    """Each modal gets escape from its frame: one binding, with the action and keymap id
+    its class says."""
+    for cls in modal_classes():
+        if cls.__dict__.get("FRAME_BASE"):
+            continue
+        escapes = cls._merged_bindings.key_to_bindings.get("escape", [])
+        assert len(escapes) == 1, cls.__qualname__
+        assert (escapes[0].action, escapes[0].id) == (cls.ESCAPE.action, cls.ESCAPE.id), cls.__qualname__
+        assert issubclass(cls, ModalFrame)
