@@ -70,7 +70,8 @@ def bulk_stats(uri: str, repeats: int) -> dict:
 
 async def in_app(uri: str, n_guests: int, repeats: int, slow_repeats: int) -> dict:
     from tui.app import VirtdeckApp
-    from tui.backend.model import GuestChanged
+    from tui.backend.model import GuestChanged, StatsSampled
+    from tui.backend.stats import GuestStats
     from tui.cli import settings_from
 
     app = VirtdeckApp(settings_from(["-c", uri]))
@@ -107,6 +108,24 @@ async def in_app(uri: str, n_guests: int, repeats: int, slow_repeats: int) -> di
             samples.append(await measure(pilot, lambda: screen.refresh_view(kinds)))
             applied.append(before != str(table.get_row_at(0)[vcpus_column]))
         result["all_changed"] = {**summary(samples), "cells_changed_every_time": all(applied)}
+
+        # (c) a stats tick in which every guest's figures change (CPU %): what the
+        # live columns show; rows off screen are drawn when scrolled to
+        samples = []
+        applied = []
+        cpu_column = table.column_keys.index("cpu")
+        by_conn: dict[str, list] = {}
+        for conn_id, uuid in app.inventory.guests:
+            by_conn.setdefault(conn_id, []).append(uuid)
+        for i in range(slow_repeats):
+            for conn_id, uuids in by_conn.items():
+                figures = tuple(GuestStats(conn_id, uuid, time.time(), vcpus=1, cpu_percent=float(10 + i % 2 * 50))
+                                for uuid in uuids)
+                app.inventory.apply(StatsSampled(conn_id, figures, 1, 0.0, None))
+            before = str(table.get_row_at(0)[cpu_column])
+            samples.append(await measure(pilot, lambda: screen.refresh_view(frozenset({"stats"}))))
+            applied.append(before != str(table.get_row_at(0)[cpu_column]))
+        result["stats_changed"] = {**summary(samples), "cells_changed_every_time": all(applied)}
 
         # baseline: clear() and add every row again, same table, same cells
         samples = []

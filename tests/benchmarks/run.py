@@ -504,6 +504,13 @@ def report(bench: Bench) -> None:
             f"cpu {ms(ac['idle_cpu'])}, wall {ms(ac['idle_wall'])}",
             f"clear()+add, up to idle: cpu {ms(rb['idle_cpu'])}, wall {ms(rb['idle_wall'])}",
             "" if ac["cells_changed_every_time"] else "WARNING: cells did not change")
+        sc = rf.get("stats_changed")
+        if sc:
+            add(f"4 refresh_view, a stats tick changing every row's CPU: up to idle (median of {sc['n']})",
+                f"cpu {ms(sc['idle_cpu'])}, wall {ms(sc['idle_wall'])}",
+                f"call alone: cpu {ms(sc['cpu'])}; nothing changed, up to idle: cpu {ms(nc['idle_cpu'])}",
+                f"< 50 ms: {verdict(sc['idle_cpu'], 0.050)}"
+                + ("" if sc["cells_changed_every_time"] else " WARNING: cells did not change"))
         add("   (medians; CPU is process_time of the whole process)", "", "", "")
     st = r.get("stats_tick", {})
     if st:

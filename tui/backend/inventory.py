@@ -65,11 +65,18 @@ class Inventory:
     agents: dict[Key, bool] = field(default_factory=dict)  # guest -> agent connected
     consoles: dict[Key, bool] = field(default_factory=dict)  # guest -> has a serial/console device to open
     ticks: dict[str, StatsSampled] = field(default_factory=dict)  # last tick per connection
+    # conn -> a number that changes whenever anything a guest row of that host
+    # shows changes (its guests, their stats, addresses, the host's name), so a
+    # view can keep the rows of hosts that did not change.
+    guest_rows_version: dict[str, int] = field(default_factory=dict)
     versions: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
             ("hosts", "guests", "networks", "pools", "volumes", "events", "stats"), 0
         )
     )
+
+    def _touch(self, conn_id: str) -> None:
+        self.guest_rows_version[conn_id] = self.guest_rows_version.get(conn_id, 0) + 1
 
     def _bump(self, *kinds: str) -> set[str]:
         for kind in kinds:
@@ -83,10 +90,12 @@ class Inventory:
                 if self.hosts.get(host.conn_id) == host:
                     return set()
                 self.hosts[host.conn_id] = host
+                self._touch(host.conn_id)
                 return self._bump("hosts")
             case HostRemoved(conn_id):
                 self.hosts.pop(conn_id, None)
-                for table_by_conn in (self.host_stats, self.checks, self.leases, self.ticks, self._sampled):
+                for table_by_conn in (self.host_stats, self.checks, self.leases, self.ticks, self._sampled,
+                                      self.guest_rows_version):
                     table_by_conn.pop(conn_id, None)
                 for table in (self.guests, self.networks, self.pools, self.volumes, self.stats, self.provisioned,
                               self.nics, self.agents, self.consoles):
@@ -108,12 +117,16 @@ class Inventory:
                     table.update(fresh)
                     if differs:
                         changed |= self._bump(kind)
+                if "guests" in changed:
+                    self._touch(conn_id)
                 return changed
             case GuestChanged(guest):
+                self._touch(guest.conn_id)
                 return self._put(self.guests, guest, "guests")
             case GuestRemoved(conn_id, uuid):
                 for table in (self.stats, self.nics, self.agents, self.consoles):
                     table.pop((conn_id, uuid), None)
+                self._touch(conn_id)
                 return self._drop(self.guests, (conn_id, uuid), "guests")
             case NetworkChanged(network):
                 return self._put(self.networks, network, "networks")
@@ -129,7 +142,10 @@ class Inventory:
                 return self._bump("volumes")
             case StatsSampled(conn_id, stats, _calls, _seconds, host):
                 # The host's previous sample, not a scan of every host's guests.
-                for key in self._sampled.get(conn_id, ()):
+                previous = self._sampled.get(conn_id, ())
+                if len(previous) != len(stats) or any(self.stats.get(item.key) != item for item in stats):
+                    self._touch(conn_id)
+                for key in previous:
                     self.stats.pop(key, None)
                 for item in stats:
                     self.stats[item.key] = item
@@ -149,11 +165,13 @@ class Inventory:
                     self.nics[(conn_id, uuid)] = interfaces
                 for uuid, has_console in consoles.items():
                     self.consoles[(conn_id, uuid)] = has_console
+                self._touch(conn_id)
                 return self._bump("guests")
             case LeasesRead(conn_id, addresses):
                 if self.leases.get(conn_id) == addresses:
                     return set()
                 self.leases[conn_id] = addresses
+                self._touch(conn_id)
                 return self._bump("guests")
             case GuestAddressesRead(conn_id, uuid):
                 for gone in [k for k in self.read_addresses if k not in self.guests]:
@@ -161,6 +179,7 @@ class Inventory:
                 if self.read_addresses.get((conn_id, uuid)) == update:
                     return set()
                 self.read_addresses[(conn_id, uuid)] = update
+                self._touch(conn_id)
                 return self._bump("guests")
             case HostFactsRead(conn_id, checks, provisioned, pools):
                 changed = set()
@@ -177,6 +196,7 @@ class Inventory:
                 return changed
             case AgentChanged(conn_id, uuid, connected):
                 self.agents[(conn_id, uuid)] = connected
+                self._touch(conn_id)
                 return self._bump("guests")
             case EventHappened(event):
                 return self._log(event)

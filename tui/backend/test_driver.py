@@ -39,29 +39,50 @@ def _dhcp_subnets(net_xml: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Ne
     return subnets
 
 
-def _nics_on(dom_xml: str, network: str) -> set[str]:
-    """MACs of a domain's interfaces on `network`."""
-    macs = set()
+def _nics_by_network(dom_xml: str) -> dict[str, set[str]]:
+    """Network name -> MACs of a domain's interfaces on it."""
+    nics: dict[str, set[str]] = {}
     for iface in ET.fromstring(dom_xml).findall("devices/interface"):
         source, mac = iface.find("source"), iface.find("mac")
-        if source is not None and source.get("network") == network and mac is not None and mac.get("address"):
-            macs.add(mac.get("address").lower())
-    return macs
+        if source is not None and source.get("network") and mac is not None and mac.get("address"):
+            nics.setdefault(source.get("network"), set()).add(mac.get("address").lower())
+    return nics
 
 
-def dhcp_leases(conn: libvirt.virConnect, net: libvirt.virNetwork) -> list[dict]:
-    """`net.DHCPLeases()` as a DHCP server on this network would answer it."""
-    if not net.isActive():
-        return []
-    subnets = _dhcp_subnets(net.XMLDesc(0))
-    if not subnets:
+# (connection, domain UUID, domain id) -> its NICs by network. A running
+# domain's interfaces only change with a new id (or a hot-plug, which the
+# demo and the tests never do to a lease holder), so the XML is read once per
+# run of the domain and not on every lease read of every host.
+_NICS: dict[tuple[str, str, int], dict[str, set[str]]] = {}
+
+
+def _domain_nics(uri: str, dom: libvirt.virDomain) -> dict[str, set[str]]:
+    key = (uri, dom.UUIDString(), dom.ID())
+    nics = _NICS.get(key)
+    if nics is None:
+        if len(_NICS) > 50_000:
+            _NICS.clear()
+        nics = _NICS[key] = _nics_by_network(dom.XMLDesc(0))
+    return nics
+
+
+def _leases(conn: libvirt.virConnect, nets: list[libvirt.virNetwork]) -> list[dict]:
+    """What DHCP servers on `nets` would answer, read in one pass over the running domains."""
+    served = {}
+    for net in nets:
+        if net.isActive():
+            subnets = _dhcp_subnets(net.XMLDesc(0))
+            if subnets:
+                served[net.name()] = (subnets, _bridge(net))
+    if not served:
         return []
     expires = (int(time.time()) // LEASE_SECONDS + 1) * LEASE_SECONDS
-    bridge = _bridge(net)
     found = []
+    uri = conn.getURI()
     for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-        macs = _nics_on(dom.XMLDesc(0), net.name())
-        if not macs:
+        wanted = {mac: served[name] for name, macs in _domain_nics(uri, dom).items() if name in served
+                  for mac in macs}
+        if not wanted:
             continue
         try:
             answer = dom.interfaceAddresses(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0) or {}
@@ -69,8 +90,9 @@ def dhcp_leases(conn: libvirt.virConnect, net: libvirt.virNetwork) -> list[dict]
             continue
         for iface in answer.values():
             mac = (iface.get("hwaddr") or "").lower()
-            if mac not in macs:
+            if mac not in wanted:
                 continue
+            subnets, bridge = wanted[mac]
             for addr in iface.get("addrs") or ():
                 try:
                     inside = any(ipaddress.ip_address(addr.get("addr", "")) in subnet for subnet in subnets)
@@ -84,6 +106,11 @@ def dhcp_leases(conn: libvirt.virConnect, net: libvirt.virNetwork) -> list[dict]
     return found
 
 
+def dhcp_leases(conn: libvirt.virConnect, net: libvirt.virNetwork) -> list[dict]:
+    """`net.DHCPLeases()` as a DHCP server on this network would answer it."""
+    return _leases(conn, [net])
+
+
 def _bridge(net: libvirt.virNetwork) -> str:
     try:
         return net.bridgeName() or ""
@@ -94,12 +121,11 @@ def _bridge(net: libvirt.virNetwork) -> str:
 def lease_addresses(conn: libvirt.virConnect, with_prefix: bool = False) -> dict[str, list[str]]:
     """MAC -> the addresses of every active network's leases ("addr/prefix" with `with_prefix`)."""
     found: dict[str, list[str]] = {}
-    for net in conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE):
-        for lease in dhcp_leases(conn, net):
-            address = lease["ipaddr"]
-            if with_prefix and lease.get("prefix") is not None:
-                address = f"{address}/{lease['prefix']}"
-            found.setdefault(lease["mac"], []).append(address)
+    for lease in _leases(conn, conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE)):
+        address = lease["ipaddr"]
+        if with_prefix and lease.get("prefix") is not None:
+            address = f"{address}/{lease['prefix']}"
+        found.setdefault(lease["mac"], []).append(address)
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -90,7 +91,7 @@ class InventoryScreen(Screen):
         filter_input = Input(placeholder=self.FILTER_HINT, id="filter")
         filter_input.display = False
         yield filter_input
-        yield InventoryTable(self.COLUMNS, id="table")
+        yield InventoryTable(self.COLUMNS, live_columns=self.LIVE_COLUMNS, id="table")
         yield KeyFooter()
 
     @property
@@ -107,7 +108,7 @@ class InventoryScreen(Screen):
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         if kinds is None or kinds & self.WATCHES:
             with self.app.batch_update():
-                self.table.sync(self.entries(), self.render_row)
+                self.table.sync(self.entries(), self.render_row, self.live_only)
         if kinds is None or "hosts" in kinds or kinds & self.WATCHES:
             self.query_one(StatusBar).show(self.vd.inventory, self.vd.settings.read_only)
             # What an empty view says depends on the hosts too.
@@ -116,7 +117,11 @@ class InventoryScreen(Screen):
     def empty_text(self) -> Text:
         return empty_view_text(self.VIEW, self.vd.inventory, self.filter_text)
 
-    # Subclasses say what rows exist and how each one looks.
+    # Subclasses say what rows exist and how each one looks; a view with live
+    # columns says which, and when two row tokens differ only there.
+    LIVE_COLUMNS: frozenset[str] = frozenset()
+    live_only: Callable[[Any, Any], bool] | None = None
+
     def entries(self) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -21,7 +21,7 @@ from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
 from ..forms.host_options import host_options
 from ..forms.new_guest import Created, NewGuestScreen
 from ..forms.rename_guest import RenameGuestScreen
-from ..render.rows import GUEST_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
+from ..render.rows import GUEST_COLUMNS, GUEST_LIVE_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
@@ -33,6 +33,7 @@ from .xml_view import XmlScreen
 class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
+    LIVE_COLUMNS = frozenset(GUEST_COLUMNS[index][0] for index in GUEST_LIVE_COLUMNS)
     WATCHES = frozenset({"guests", "hosts", "stats"})
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
@@ -57,19 +58,45 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     def __init__(self) -> None:
         super().__init__()
         self._static: dict[str, tuple] = {}
+        self._host_rows: dict[str, tuple] = {}  # conn -> (what its rows were built from, rows)
+        self._marks = 0  # changes whenever the marked set does
         self.marked: set[str] = set()
 
     def entries(self) -> dict[str, object]:
+        # Kept per host: a host whose rows did not change (no sample with new
+        # figures, no guest or address change) costs nothing here.
         inventory = self.vd.inventory
-        result = {}
-        stats = inventory.stats
         paused = self.vd.stats_paused  # the figures are drawn frozen
-        for key, guest in inventory.guests.items():
-            host = inventory.host_name(guest.conn_id)
+        versions = inventory.guest_rows_version
+        by_host: dict[str, list] = {}
+        for item in inventory.guests.items():
+            by_host.setdefault(item[0][0], []).append(item)
+        result: dict[str, object] = {}
+        for conn_id, guests in by_host.items():
+            mark = (versions.get(conn_id, 0), self.filter_text, paused, self._marks)
+            cached = self._host_rows.get(conn_id)
+            if cached is None or cached[0] != mark:
+                cached = self._host_rows[conn_id] = (mark, self._host_entries(conn_id, guests, paused))
+            result.update(cached[1])
+        for gone in self._host_rows.keys() - by_host.keys():
+            del self._host_rows[gone]
+        return result
+
+    def _host_entries(self, conn_id: str, guests: list, paused: bool) -> dict[str, tuple]:
+        inventory = self.vd.inventory
+        host = inventory.host_name(conn_id)
+        stats = inventory.stats
+        rows = {}
+        for key, guest in guests:
             if self.matches(guest.name, host):
                 row = self.row_key(*key)
-                result[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked, paused)
-        return result
+                rows[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked, paused)
+        return rows
+
+    @staticmethod
+    def live_only(old: tuple, new: tuple) -> bool:
+        """Whether two row tokens differ only in what the live columns show."""
+        return old[0] == new[0] and old[1] == new[1] and old[3] == new[3] and old[4] == new[4]
 
     def render_row(self, key: str):
         # A stats tick changes four cells of a row: the other seven are kept
@@ -396,6 +423,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if key is None:
             return
         self.marked ^= {key}
+        self._marks += 1
         self.refresh_view(frozenset({"guests"}))
         self.refresh_bindings()
         if self.table.cursor_row < self.table.row_count - 1:

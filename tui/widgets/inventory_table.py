@@ -6,6 +6,10 @@ updated. The cursor stays on the row it was on and the view does not scroll,
 so a refresh never moves what the user is looking at. Only a filter that
 drops most rows rebuilds the table, and then the cursor row is kept in view.
 
+A row off screen whose change touches only live columns (a stats tick) is
+not rendered until it is drawn, unless the table is sorted by one of those
+columns: a tick costs the rows on screen, not every row of the fleet.
+
 The sorted column's header carries an arrow (▲ lowest first, ▼ highest
 first); figures sort highest first on the first press, and rows without a
 figure stay at the bottom either way. An empty table says why, in its own
@@ -15,7 +19,7 @@ area (`empty_text`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from rich.segment import Segment
@@ -51,11 +55,14 @@ class InventoryTable(DataTable, inherit_bindings=False):
     InventoryTable { height: 1fr; }
     """
 
-    def __init__(self, columns: list[Column], **kwargs: Any) -> None:
+    def __init__(self, columns: list[Column], live_columns: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable", **kwargs)
         self._column_defs = columns
+        self._live_columns = live_columns
         self._tokens: dict[str, Any] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._stale: set[str] = set()  # rows whose latest token is not rendered yet (off screen)
+        self._render: Callable[[str], tuple[Cell, ...]] | None = None
         self._sort_column: str = columns[0][0]
         self._sort_reverse = False
         self._empty_text: Text | None = None
@@ -113,11 +120,15 @@ class InventoryTable(DataTable, inherit_bindings=False):
         row = min(self.cursor_row, self.row_count - 1)
         return self.coordinate_to_cell_key((row, 0)).row_key.value
 
-    def sync(self, entries: Mapping[str, Any], render: Callable[[str], tuple[Cell, ...]]) -> bool:
+    def sync(self, entries: Mapping[str, Any], render: Callable[[str], tuple[Cell, ...]],
+             live_only: Callable[[Any, Any], bool] | None = None) -> bool:
         """Show exactly `entries` (row key -> change token). Returns whether anything changed.
 
-        `render(key)` is only called for rows that are new or whose token changed.
+        `render(key)` is only called for rows that are new or whose token changed;
+        with `live_only(old, new)` (true when only live columns can differ), an
+        off-screen row's render waits until the row is drawn.
         """
+        self._render = render
         selected = self.selected_key
         gone = [k for k in self._tokens if k not in entries]
         if len(gone) > max(64, len(self._tokens) // 4):
@@ -134,11 +145,24 @@ class InventoryTable(DataTable, inherit_bindings=False):
             self.remove_row(key)
             del self._tokens[key]
             del self._cells[key]
+            self._stale.discard(key)
             changed = True
+        defer = live_only is not None and self.sort_column not in self._live_columns
+        if defer:
+            top = round(self.scroll_offset.y)
+            shown = range(max(0, top - 2), top + self.size.height + 2)
+            where = self._row_locations
+        deferred = False
         for key, token in entries.items():
             old_token = self._tokens.get(key, _ABSENT)
             if old_token is not _ABSENT and old_token == token:
                 continue
+            if defer and old_token is not _ABSENT and where.get(key) not in shown and live_only(old_token, token):
+                self._tokens[key] = token
+                self._stale.add(key)
+                deferred = True
+                continue
+            self._stale.discard(key)
             cells = render(key)
             self._tokens[key] = token
             if old_token is _ABSENT:
@@ -162,11 +186,30 @@ class InventoryTable(DataTable, inherit_bindings=False):
         if changed:
             self._update_count += 1
             self.refresh()
+        elif deferred:
+            self._update_count += 1  # lines cached for those rows are out of date
         if resort:
             self._apply_sort()
         if changed and selected is not None and selected in self._tokens:
             self.move_cursor(row=self.get_row_index(selected), scroll=False)
         return changed
+
+    def freshen(self, keys: Iterable[str] | None = None) -> None:
+        """Render rows a sync left for later (all of them, or `keys`)."""
+        keys = list(self._stale if keys is None else (k for k in keys if k in self._stale))
+        if not keys or self._render is None:
+            return
+        widths: dict[int, int] = {}
+        column_keys = self.column_keys
+        for key in keys:
+            self._stale.discard(key)
+            cells = self._cells[key] = self._render(key)
+            row_data = self._data[key]
+            for index, cell in enumerate(cells):
+                row_data[column_keys[index]] = cell
+                if cell.width > widths.get(index, 0):
+                    widths[index] = cell.width
+        self._grow_columns(widths)
 
     def _grow_columns(self, widths: dict[int, int]) -> None:
         grown = False
@@ -183,6 +226,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self.clear()
         self._tokens = {}
         self._cells = {}
+        self._stale = set()
         for key, token in entries.items():
             cells = self._cells[key] = render(key)
             self._tokens[key] = token
@@ -199,6 +243,8 @@ class InventoryTable(DataTable, inherit_bindings=False):
         if row_index < 0 or column_index < 0:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
+        if row_key.value in self._stale:
+            self.freshen((row_key.value,))
         column_key = self._column_locations.get_key(column_index)
         cell = self._data[row_key][column_key]
         if not isinstance(cell, Cell):
@@ -258,6 +304,8 @@ class InventoryTable(DataTable, inherit_bindings=False):
     def _apply_sort(self) -> None:
         if self.row_count == 0:
             return
+        if self.sort_column in self._live_columns:
+            self.freshen()
         # A sort key is (has a figure?, value): rows without one stay below in
         # both directions, so only the value turns round; ties go by the first column.
         turn = _descending if self.sort_reverse else _as_is
