@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Checkbox, Static
 
 from ..backend.model import Guest
 from ..backend.ops.guests import DiskFile
@@ -42,9 +41,7 @@ class DeleteGuestScreen(DialogScreen):
     BINDINGS = yes_no_bindings("submit", "Delete", "Cancel")
     WIDTH, MAX_HEIGHT, BORDER, SCROLLS = 100, "90%", "error", True
     DEFAULT_CSS = """
-    DeleteGuestScreen .error { color: $error; }
     DeleteGuestScreen .guest { margin-top: 1; }
-    DeleteGuestScreen Horizontal { height: auto; margin-top: 1; }
     """
 
     def __init__(self, doomed: list[Doomed]) -> None:
@@ -84,15 +81,10 @@ class DeleteGuestScreen(DialogScreen):
                                     id=f"name-{g}")
             yield Static(id="error", classes="error")
             yield Static(Text(KEYS_HINT, style="dim"), id="keys-hint")
-            with Horizontal():
-                yield Button("Delete", variant="error", id="delete")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons("Delete")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        # `enter` on a focused button would answer by surprise: buttons are for the mouse.
-        for button in self.query(Button):
-            button.can_focus = False
         boxes = self.query(Checkbox)
         if boxes:
             boxes.first().focus()
@@ -111,23 +103,13 @@ class DeleteGuestScreen(DialogScreen):
                     return f"Type {entry.guest.name} exactly, then enter, to delete it with its ticked volumes.", box
         return None
 
-    def on_input_changed(self) -> None:
-        self.query_one("#error", Static).update(Text(""))
-
-    def on_input_submitted(self, event: TypedName.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "delete" else self.action_cancel()
-
     def action_submit(self) -> None:
         problem = self.problem()
         if problem:
-            self.query_one("#error", Static).update(Text(problem[0]))
+            self.say(problem[0])
             problem[1].focus()
             return
         self.dismiss(DeleteRequest({entry.guest.key: self.chosen(g) for g, entry in enumerate(self.doomed)}))
 
     def action_explain_keys(self) -> None:
-        self.query_one("#error", Static).update(Text(KEYS_HINT))
+        self.say(KEYS_HINT)

@@ -8,8 +8,11 @@ prompt), or shows a sheet to close."""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Static
 
 from .frame import Escape, ModalFrame
 
@@ -43,3 +46,31 @@ class DialogScreen(ModalFrame):
     MAX_HEIGHT = None
     BORDER = "thick"
     SCROLLS = False
+    DEFAULT_CSS = """
+    DialogScreen .answers { height: auto; margin-top: 1; }
+    DialogScreen #error { color: $error; height: auto; }
+    """
+
+    def buttons(self, label: str) -> ComposeResult:
+        """The answer and cancel buttons, for the mouse: they take no focus, so `enter` on
+        one never answers by surprise."""
+        with Horizontal(classes="answers"):
+            for button in (Button(label, variant="error", id="delete"), Button("Cancel", id="cancel")):
+                button.can_focus = False
+                yield button
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "delete" else self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, TypedName):
+            event.stop()
+            self.action_submit()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, TypedName):
+            self.say("")
+
+    def say(self, text: str) -> None:
+        """The dialog's line (`#error`) saying why it does not go on yet, or which keys answer."""
+        self.query_one("#error", Static).update(Text(text))

@@ -137,20 +137,13 @@ class DeleteSnapshotScreen(DialogScreen):
                 yield Select([("keep them (they move up to this one's parent)", KEEP),
                               ("delete them too", WITH_CHILDREN)], value=KEEP, allow_blank=False, id="children")
             yield Static(Text("y: delete    n / escape: cancel", style="dim"), id="keys-hint")
-            with Horizontal():
-                yield Button("Delete", variant="error", id="delete")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons("Delete")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        for button in self.query(Button):  # buttons are for the mouse; `enter` never answers by surprise
-            button.can_focus = False
         selects = self.query(Select)
         if selects:
             selects.first().focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "delete" else self.action_cancel()
 
     def action_submit(self) -> None:
         selects = self.query(Select)
