@@ -84,7 +84,7 @@ class FormScreen(ModalFrame):
 
     @classmethod
     def frame_bindings(cls) -> list[Binding]:
-        return [Binding("ctrl+s", "submit", cls.SUBMIT, id="form.submit"), *super().frame_bindings()]
+        return [Binding("ctrl+s", "submit", cls.SUBMIT, id="form.submit")]
 
     def performing(self, perform: Perform) -> FormScreen:
         self.perform = perform

@@ -31,8 +31,9 @@ class Escape:
 
 
 class ModalFrame(ModalScreen):
-    """A centred box over the screen underneath. Subclasses get their keys from
-    `frame_bindings()` after their own `BINDINGS` (a key they bind themselves wins)."""
+    """A centred box over the screen underneath. Subclasses get `escape` (as `ESCAPE` says)
+    and the keys of `frame_bindings()` added to their own `BINDINGS` (a key they bind
+    themselves wins)."""
 
     DEFAULT_CSS = """
     ModalFrame { align: center middle; }
@@ -57,17 +58,28 @@ class ModalFrame(ModalScreen):
     SCROLLS: ClassVar[bool] = True  # the box scrolls (and takes focus) or is a plain column
 
     def __init_subclass__(cls, **kwargs) -> None:
-        # Before Textual merges the bindings: the frame's keys come after the class's own, so
-        # the footer keeps each modal's order, and exist once, here.
+        # Before Textual merges the bindings, which keep this order in the footer and in help.
         if not cls.__dict__.get("FRAME_BASE", False):
-            own = list(cls.__dict__.get("BINDINGS", []))
-            taken = {binding.key for binding in own if isinstance(binding, Binding)}
-            cls.BINDINGS = own + [binding for binding in cls.frame_bindings() if binding.key not in taken]
+            bindings = list(cls.__dict__.get("BINDINGS", []))
+            taken = {binding.key for binding in bindings if isinstance(binding, Binding)}
+            bindings += [binding for binding in cls.frame_bindings() if binding.key not in taken]
+            if "escape" not in taken:
+                bindings.insert(cls._escape_place(bindings), cls.ESCAPE.binding())
+            cls.BINDINGS = bindings
         super().__init_subclass__(**kwargs)
 
     @classmethod
+    def _escape_place(cls, bindings: list) -> int:
+        """Right after the shown key that does what escape does (a dialog's `n`); first when
+        only hidden keys do (a sheet's `enter`, `q`); else last."""
+        same = [i for i, b in enumerate(bindings) if isinstance(b, Binding) and b.action == cls.ESCAPE.action]
+        shown = [i for i in same if bindings[i].show]
+        return shown[-1] + 1 if shown else 0 if same else len(bindings)
+
+    @classmethod
     def frame_bindings(cls) -> list[Binding]:
-        return [cls.ESCAPE.binding()]
+        """The frame's keys besides escape."""
+        return []
 
     def frame(self, title: str | Text = "", **kwargs) -> Widget:
         """The box every modal's content goes in (`with self.frame(title):` in compose)."""
