@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from tui.render.cells import Cell
+from tui.render.columns import Column
 from tui.widgets.inventory_table import InventoryTable
 
 CELLS = [
@@ -20,7 +21,7 @@ CELLS = [
 
 class TableApp(App):
     def compose(self) -> ComposeResult:
-        yield InventoryTable([("a", "A"), ("b", "B")], id="t")
+        yield InventoryTable([Column("a", "A", Cell), Column("b", "B", Cell)], id="t")
 
 
 async def test_direct_drawing_matches_rich():

@@ -8,12 +8,12 @@ import threading
 from tui.backend.inventory import Inventory
 from tui.backend.model import ConnState, Event, EventHappened, Host, HostChanged
 from tui.messages import BackendUpdated, StatsArrived
-from tui.render.rows import guest_live_cells
+from tui.render.columns import GUEST_COLUMNS, guest_live_cells, live_ids
 from tui.screens.base import empty_view_text
 
-from .conftest import make_app, table_lines, wait_for
+from .conftest import cell_text, column_cells, make_app, row_cells, table_lines, wait_for
 
-LIVE = ("cpu", "memory", "disk", "net")
+LIVE = [column.id for column in GUEST_COLUMNS if column.id in live_ids(GUEST_COLUMNS)]
 
 
 def demo_loaded(app) -> bool:
@@ -28,14 +28,12 @@ def active(app) -> list[str]:
 
 def figures_shown(app) -> bool:
     table = app.screen.table
-    cpu = table.column_keys.index("cpu")
     count = len(active(app))
-    return count > 0 and sum(c[cpu].plain.endswith("%") for c in table._cells.values()) == count
+    return count > 0 and sum(cell_text(table, key, "cpu").endswith("%") for key in table._cells) == count
 
 
 def column(table, key: str) -> list:
-    index = table.column_keys.index(key)
-    return [table.get_row_at(row)[index] for row in range(table.row_count)]
+    return column_cells(table, key)
 
 
 def names(table) -> list[str]:
@@ -88,7 +86,7 @@ async def test_o_reaches_cpu_highest_first_with_an_arrow_and_blank_rows_last(tmp
         memory = column(table, "memory")
         assert_figures_then_blanks(memory, highest_first=True)
         # Guests that are not running show their configured memory, but sort below the running ones.
-        assert {table.get_row_at(row)[2].plain for row in range(count, 9)} == {"shut off", "saved"}
+        assert {cell.plain for cell in column(table, "state")[count:]} == {"shut off", "saved"}
         assert all(cell.sort_key[0] == 1 for cell in memory[count:])
 
 
@@ -150,13 +148,13 @@ async def test_z_freezes_the_figures_dimmed_while_new_samples_arrive(tmp_path):
     async with app.run_test(size=(200, 40)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app) and figures_shown(app), what="demo figures")
         table = app.screen.table
-        indexes = [table.column_keys.index(key) for key in LIVE]
 
         def live_texts() -> dict[str, tuple[str, ...]]:
-            return {cells[0].plain: tuple(cells[i].plain for i in indexes) for cells in table._cells.values()}
+            return {cells["name"].plain: tuple(cells[key].plain for key in LIVE)
+                    for cells in (row_cells(table, k) for k in table._cells)}
 
         await pilot.press("z")
-        await wait_for(pilot, lambda: all("dim" in table._cells[k][indexes[0]].signature[1].split()
+        await wait_for(pilot, lambda: all("dim" in row_cells(table, k)["cpu"].signature[1].split()
                                           for k in table._cells), what="dimmed figures")
         frozen = live_texts()
         assert all(frozen[name][0].endswith("%") for name in active(app))  # frozen, not blanked
@@ -187,10 +185,10 @@ async def test_z_freezes_the_figures_dimmed_while_new_samples_arrive(tmp_path):
 
         await pilot.press("z")
         await wait_for(pilot, lambda: live_texts() != frozen, what="figures moving again")
-        busy = {key for key, cells in table._cells.items()
-                if cells[indexes[0]].plain.endswith("%") and float(cells[indexes[0]].plain.rstrip("%")) >= 1}
+        cpu = {key: row_cells(table, key)["cpu"] for key in table._cells}
+        busy = {key for key, cell in cpu.items() if cell.plain.endswith("%") and float(cell.plain.rstrip("%")) >= 1}
         assert busy  # figures of at least 1 % are drawn plain, not dim
-        assert not any("dim" in table._cells[key][indexes[0]].signature[1].split() for key in busy)
+        assert not any("dim" in cpu[key].signature[1].split() for key in busy)
         assert "STATS PAUSED" not in app.screen.query_one("StatusBar").render().plain
 
 
@@ -202,7 +200,7 @@ async def test_escape_clears_the_filter_and_keeps_focus_and_row(tmp_path):
         box = app.screen.query_one("#filter")
 
         def selected() -> str:
-            return table.get_row_at(table.cursor_row)[0].plain
+            return cell_text(table, table.selected_key, "name")
 
         table.move_cursor(row=names(table).index("web-02"))
         await pilot.press("slash", *"web")

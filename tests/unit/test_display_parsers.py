@@ -21,7 +21,7 @@ from tui.backend.uri import display_name
 from tui.backend.xml import domain as dx
 from tui.backend.xml import network as nx
 from tui.backend.xml.snapshot import SnapshotFacts
-from tui.render import rows
+from tui.render import columns, rows
 from tui.render.device_text import PathText, graphics_listen_text, graphics_port_text, middle_ellipsis
 from tui.render.network_sheet import network_facts
 from tui.render.units import count_text
@@ -181,8 +181,9 @@ def test_network_row_and_sheet_keep_bridge_and_forward_device_apart():
     details = nx.parse_network_details(zoo_network(zoo.NETWORK_DEFAULT))
     net = network(bridge="virbr0", forward_dev="eth0", ipv4_subnet="192.168.122.0/24",
                   ipv6_subnet="2001:db8:ca2:2::/64", details=details)
-    cells = dict(zip((key for key, _ in rows.NETWORK_COLUMNS), (c.plain for c in rows.network_row(net, "h"))))
-    assert (cells["bridge"], cells["forward"], cells["subnet6"]) == ("virbr0", "eth0", "2001:db8:ca2:2::/64")
+    cells = columns.by_id(columns.NETWORK_COLUMNS, columns.network_row(net, "h"))
+    assert (cells["bridge"].plain, cells["forward"].plain, cells["subnet6"].plain) == (
+        "virbr0", "eth0", "2001:db8:ca2:2::/64")
     facts = network_facts(net, "h")
     assert ("DNS domain", "zoo.example") in facts
     assert ("Port group", "sales [s] (VLAN 49)") in facts
@@ -256,11 +257,11 @@ def test_plurals():
 def test_underflowed_available_size_is_flagged():
     sixteen_eib = 18446744035054845952  # what the zoo's vg0 reports
     pool = Pool("c", "u", "vg0", "logical", "active", capacity=100 << 30, allocation=136 << 30, available=sixteen_eib)
-    cell = rows.pool_row(pool, "h")[[key for key, _ in rows.POOL_COLUMNS].index("available")]
+    cell = columns.by_id(columns.POOL_COLUMNS, columns.pool_row(pool, "h"))["available"]
     assert cell.plain == "unknown (libvirt reported 16 EiB)"
     assert cell.sort_key[0] == rows.cells.NO_FIGURE
     fine = Pool("c", "u", "p", "dir", "active", capacity=100 << 30, allocation=10 << 30, available=90 << 30)
-    assert rows.pool_row(fine, "h")[[key for key, _ in rows.POOL_COLUMNS].index("available")].plain == "90 GiB"
+    assert columns.by_id(columns.POOL_COLUMNS, columns.pool_row(fine, "h"))["available"].plain == "90 GiB"
 
 
 def test_host_memory_used_is_unknown_without_free_memory():

@@ -7,7 +7,7 @@ from tui.backend.model import (
 )
 from tui.backend.states import version_text
 from tui.backend.uri import display_name, effective_uri
-from tui.render import rows
+from tui.render import columns, rows
 from tui.render.cells import visible
 
 
@@ -17,17 +17,17 @@ def guest(name="g", uuid="u1", conn="c1", **kw):
 
 @given(st.text(min_size=1))
 def test_names_are_text_never_markup(name):
-    cells = rows.guest_row(guest(name), "host [b]")
-    assert cells[0].plain == visible(name)
+    cells = columns.by_id(columns.GUEST_COLUMNS, columns.guest_row(guest(name), "host [b]"))
+    assert cells["name"].plain == visible(name)
     if name.isprintable():
-        assert cells[0].plain == name
-    assert cells[1].plain == "host [b]"
+        assert cells["name"].plain == name
+    assert cells["host"].plain == "host [b]"
 
 
 def test_sizes_sort_by_bytes_not_text():
-    memory = [key for key, _ in rows.GUEST_COLUMNS].index("memory")
-    small = rows.guest_row(guest(memory_kib=512 * 1024), "h")[memory]
-    big = rows.guest_row(guest(memory_kib=16 * 1024 * 1024), "h")[memory]
+    memory = columns.ids(columns.GUEST_COLUMNS).index("memory")
+    small = columns.guest_row(guest(memory_kib=512 * 1024), "h")[memory]
+    big = columns.guest_row(guest(memory_kib=16 * 1024 * 1024), "h")[memory]
     assert (small.plain, big.plain) == ("512 MiB", "16 GiB")
     assert small.sort_key < big.sort_key
 
@@ -40,10 +40,10 @@ def test_guest_state_labels():
 
 def test_pool_percent_and_inactive():
     pool = Pool("c1", "p", "default", "dir", "active", capacity=100, allocation=92, available=8)
-    cells = rows.pool_row(pool, "h")
-    assert cells[7].plain == "92%" and "red" in str(cells[7].style)
-    inactive = rows.pool_row(Pool("c1", "p", "x", "dir", "inactive"), "h")
-    assert inactive[4].plain == "—"
+    used = columns.by_id(columns.POOL_COLUMNS, columns.pool_row(pool, "h"))["used"]
+    assert used.plain == "92%" and "red" in str(used.style)
+    inactive = columns.by_id(columns.POOL_COLUMNS, columns.pool_row(Pool("c1", "p", "x", "dir", "inactive"), "h"))
+    assert inactive["capacity"].plain == "—"
 
 
 def test_host_state_text_carries_the_error_and_retry():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backend.model import Network
 from ..backend.xml.network import NetworkDetails
-from .rows import NETWORK_COLUMNS, network_row
+from .columns import NETWORK_COLUMNS, network_row
 
 Facts = list[tuple[str, str | None]]
 
@@ -17,7 +17,8 @@ def network_facts(net: Network, host_name: str) -> Facts:
     details: NetworkDetails | None = net.details
     said_below = {"subnet", "subnet6", "dhcp"} if details is not None else set()
     cells = network_row(net, host_name)
-    facts: Facts = [(label, cell.plain) for (key, label), cell in zip(NETWORK_COLUMNS, cells) if key not in said_below]
+    facts: Facts = [(column.header, cell.plain) for column, cell in zip(NETWORK_COLUMNS, cells)
+                    if column.id not in said_below]
     facts.append(("UUID", net.uuid))
     if details is None:
         return facts

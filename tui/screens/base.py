@@ -14,7 +14,7 @@ from textual.widgets import Input
 from ..backend.inventory import Inventory
 from ..backend.model import ConnState
 from ..render.cells import Cell
-from ..render.rows import Column
+from ..render.columns import Column
 from ..widgets.footer import KeyFooter
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.status_bar import StatusBar

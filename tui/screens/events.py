@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from ..render.cells import Cell
-from ..render.rows import EVENT_COLUMNS
+from ..render.columns import EVENT_COLUMNS, event_row
 from .base import InventoryScreen
 
 
@@ -32,12 +29,4 @@ class EventsScreen(InventoryScreen):
         inventory = self.vd.inventory
         seq = int(key)
         event = next(e for s, e in inventory.events if s == seq)
-        stamp = time.strftime("%H:%M:%S", time.localtime(event.at))
-        style = "bold red" if event.kind == "error" or "crash" in event.detail or "lost" in event.detail else ""
-        return (
-            Cell(stamp, sort_key=(event.at, seq)),
-            Cell(inventory.host_name(event.conn_id)),
-            Cell(event.kind),
-            Cell(event.subject),
-            Cell(event.detail, style=style),
-        )
+        return event_row(event, seq, inventory.host_name(event.conn_id))

@@ -21,7 +21,7 @@ from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
 from ..forms.host_options import host_options
 from ..forms.new_guest import Created, NewGuestScreen
 from ..forms.rename_guest import RenameGuestScreen
-from ..render.rows import GUEST_COLUMNS, GUEST_LIVE_COLUMNS, guest_live_cells, guest_static_cells, merge_guest_cells
+from ..render.columns import GUEST_COLUMNS, guest_live_cells, guest_static_cells, live_ids, merge_guest_cells
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
@@ -33,7 +33,7 @@ from .xml_view import XmlScreen
 class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     VIEW = "guests"
     COLUMNS = GUEST_COLUMNS
-    LIVE_COLUMNS = frozenset(GUEST_COLUMNS[index][0] for index in GUEST_LIVE_COLUMNS)
+    LIVE_COLUMNS = live_ids(GUEST_COLUMNS)
     WATCHES = frozenset({"guests", "hosts", "stats"})
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
@@ -99,8 +99,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         return old[0] == new[0] and old[1] == new[1] and old[3] == new[3] and old[4] == new[4]
 
     def render_row(self, key: str):
-        # A stats tick changes four cells of a row: the other seven are kept
-        # per row and rebuilt only when the guest, its host name or IPs change.
+        # A stats tick changes only the live cells of a row: the others are kept
+        # per row and rebuilt only when the guest, its host name, IPs or mark change.
         inventory = self.vd.inventory
         pair = self.split_key(key)
         guest = inventory.guests[pair]

@@ -9,7 +9,8 @@ from ..backend.overcommit import host_load
 from ..forms.add_connection import AddConnectionScreen, NewConnection
 from ..forms.confirm import ConfirmScreen
 from ..render.host_sheet import host_sheet
-from ..render.rows import HOST_COLUMNS, host_row, host_state_text
+from ..render.columns import HOST_COLUMNS, host_row
+from ..render.rows import host_state_text
 from .base import InventoryScreen
 from .details import DetailsScreen
 

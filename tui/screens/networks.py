@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from ..calls import AnswersCalls
-from ..render.rows import NETWORK_COLUMNS, network_row
+from ..render.columns import NETWORK_COLUMNS, network_row
 from .base import InventoryScreen
 from .network_actions import NETWORK_BINDINGS, NetworkActions
 from .xml_view import XmlScreen

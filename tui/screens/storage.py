@@ -24,7 +24,8 @@ from ..forms.volume_forms import (
     VolumeInfoScreen,
 )
 from ..render.cells import size_text
-from ..render.rows import POOL_COLUMNS, VOLUME_COLUMNS, available_is_underflow, pool_row, volume_row
+from ..render.columns import POOL_COLUMNS, VOLUME_COLUMNS, pool_row, volume_row
+from ..render.rows import available_is_underflow
 from ..render.units import count_text
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled

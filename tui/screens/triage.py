@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from ..backend.triage import SEVERITY_NAMES, problems
-from ..render.cells import Cell
+from ..backend.triage import problems
+from ..render.columns import TRIAGE_COLUMNS, triage_row
 from .base import InventoryScreen
-
-TRIAGE_COLUMNS = [("severity", "Severity"), ("host", "Host"), ("object", "Object"), ("problem", "Problem")]
-_STYLES = {0: "bold red", 1: "yellow", 2: ""}
 
 
 class TriageScreen(InventoryScreen):
@@ -33,13 +30,7 @@ class TriageScreen(InventoryScreen):
         return {key: problem for key, problem in self._problems.items()}
 
     def render_row(self, key: str):
-        problem = self._problems[key]
-        return (
-            Cell(SEVERITY_NAMES[problem.severity], sort_key=problem.severity, style=_STYLES[problem.severity]),
-            Cell(problem.host),
-            Cell(problem.subject),
-            Cell(problem.text),
-        )
+        return triage_row(self._problems[key])
 
     def action_jump(self) -> None:
         key = self.table.selected_key

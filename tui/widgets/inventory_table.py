@@ -33,7 +33,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 
 from ..render.cells import HAS_FIGURE, Cell
-from ..render.rows import Column, sort_cycle, sorts_highest_first
+from ..render.columns import Column, sort_cycle
 
 ARROWS = {False: " ▲", True: " ▼"}  # sort_reverse -> the header's mark
 
@@ -58,12 +58,13 @@ class InventoryTable(DataTable, inherit_bindings=False):
     def __init__(self, columns: list[Column], live_columns: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable", **kwargs)
         self._column_defs = columns
+        self._columns_by_id = {column.id: column for column in columns}
         self._live_columns = live_columns
         self._tokens: dict[str, Any] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._stale: set[str] = set()  # rows whose latest token is not rendered yet (off screen)
         self._render: Callable[[str], tuple[Cell, ...]] | None = None
-        self._sort_column: str = columns[0][0]
+        self._sort_column: str = columns[0].id
         self._sort_reverse = False
         self._empty_text: Text | None = None
         self._empty_lines: dict[int, list[list[Segment]]] = {}
@@ -76,8 +77,8 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._line_cache = LRUCache(200)
 
     def on_mount(self) -> None:
-        for key, label in self._column_defs:
-            self.add_column(Text(label), key=key)
+        for column in self._column_defs:
+            self.add_column(Text(column.header), key=column.id)
         self._mark_sorted_header()
 
     def _update_dimensions(self, new_rows) -> None:
@@ -111,7 +112,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
 
     @property
     def column_keys(self) -> list[str]:
-        return [key for key, _ in self._column_defs]
+        return [column.id for column in self._column_defs]
 
     @property
     def selected_key(self) -> str | None:
@@ -293,7 +294,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
         """Sort by `column`; without `reverse`, the same column flips and another starts
         the way it reads best (figures highest first)."""
         if reverse is None:
-            reverse = not self.sort_reverse if column == self.sort_column else sorts_highest_first(column)
+            reverse = not self.sort_reverse if column == self.sort_column else self._columns_by_id[column].highest_first
         self._sort_column, self._sort_reverse = column, reverse
         selected = self.selected_key
         self._apply_sort()
@@ -323,10 +324,10 @@ class InventoryTable(DataTable, inherit_bindings=False):
     def _mark_sorted_header(self) -> None:
         if not self.columns:
             return  # not mounted yet: on_mount marks it
-        for key, label in self._column_defs:
-            column = self.columns[key]
-            text = Text(label)
-            if key == self.sort_column:
+        for definition in self._column_defs:
+            column = self.columns[definition.id]
+            text = Text(definition.header)
+            if definition.id == self.sort_column:
                 text.append(ARROWS[self.sort_reverse])
                 if text.cell_len > column.content_width:  # a column only grows: it never shifts back
                     column.content_width = text.cell_len
@@ -338,9 +339,10 @@ class InventoryTable(DataTable, inherit_bindings=False):
     def sort_label(self) -> str:
         """What the table is sorted by, in words."""
         direction = "highest first" if self.sort_reverse else "lowest first"
-        if not sorts_highest_first(self.sort_column):
+        column = self._columns_by_id[self.sort_column]
+        if not column.highest_first:
             direction = "Z to A" if self.sort_reverse else "A to Z"
-        return f"{dict(self._column_defs)[self.sort_column]}, {direction}"
+        return f"{column.header}, {direction}"
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
@@ -349,7 +351,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
     def action_sort_next(self) -> None:
         cycle = sort_cycle(self._column_defs)
         column = cycle[(cycle.index(self.sort_column) + 1) % len(cycle)]
-        self.sort_by(column, reverse=sorts_highest_first(column))
+        self.sort_by(column, reverse=self._columns_by_id[column].highest_first)
         self.notify(f"sorted by {self.sort_label()}", timeout=1.5, markup=False)
 
     def action_sort_reverse(self) -> None:
@@ -390,10 +392,10 @@ def sort_commands(screen: Screen) -> Iterator[SystemCommand]:
     if not tables:
         return
     table = screen.focused if isinstance(screen.focused, InventoryTable) else tables[0]
-    for key, label in table._column_defs:
-        first = "highest first" if sorts_highest_first(key) else "A to Z"
-        yield SystemCommand(f"Sort by {label}", f"Sort this table by {label}, {first}",
-                            functools.partial(table.sort_by, key, sorts_highest_first(key)))
+    for column in table._column_defs:
+        first = "highest first" if column.highest_first else "A to Z"
+        yield SystemCommand(f"Sort by {column.header}", f"Sort this table by {column.header}, {first}",
+                            functools.partial(table.sort_by, column.id, column.highest_first))
 
 
 class _Descending:
