@@ -45,6 +45,26 @@ def make_app(tmp_path: Path, *argv: str) -> VirtdeckApp:
     return VirtdeckApp(settings_from(["--config", str(tmp_path / "config.toml"), *argv]))
 
 
+def row_cells(table, row_key: str) -> dict:
+    """One row's cells by column id."""
+    return dict(zip(table.column_keys, table._cells[row_key]))
+
+
+def cell_text(table, row_key: str, column: str) -> str:
+    """What a row shows in the column with that id."""
+    return table._cells[row_key][table.column_keys.index(column)].plain
+
+
+def table_rows(table) -> list[dict]:
+    """Every row's cells by column id, in the order the table shows them."""
+    return [dict(zip(table.column_keys, table.get_row_at(row))) for row in range(table.row_count)]
+
+
+def column_cells(table, column: str) -> list:
+    """One column's cells, in the order the table shows the rows."""
+    return [cells[column] for cells in table_rows(table)]
+
+
 def table_lines(app) -> list[str]:
     """What the current view's table shows on screen, line by line."""
     table = app.screen.table

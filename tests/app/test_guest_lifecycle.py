@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libvirt
 
-from .conftest import make_app, wait_for, worker_drained
+from .conftest import column_cells, make_app, wait_for, worker_drained
 
 PROBE = "<domain type='test'><name>{}</name><memory>65536</memory><os><type>hvm</type></os></domain>"
 
@@ -52,7 +52,7 @@ async def test_lifecycle_keys_on_marked_guests(tmp_path, fresh_default):
         await wait_for(pilot, lambda: state(app, "test") == "running" and state(app, "probe-b") == "running")
         await pilot.press("m")
         await wait_for(pilot, lambda: state(app, "test") == "shut off saved", what="managed save")
-        assert any(c[2].plain == "saved" for c in app.screen.table._cells.values())
+        assert any(c.plain == "saved" for c in column_cells(app.screen.table, "state"))
         await pilot.press("s")  # restores the managed save
         await wait_for(pilot, lambda: state(app, "test") == "running" and state(app, "probe-b") == "running")
 

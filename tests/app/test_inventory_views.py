@@ -7,7 +7,7 @@ import libvirt
 from tui.backend.model import ConnState
 from tui.demo import NODE_XML
 
-from .conftest import make_app, table_lines, wait_for
+from .conftest import cell_text, column_cells, make_app, table_lines, table_rows, wait_for
 
 ODD_NAME = "lab [bold] [test] <&> 'q' \"é\" ü"
 
@@ -17,13 +17,18 @@ def demo_loaded(app) -> bool:
     return bool(hosts) and hosts[0].state == ConnState.CONNECTED and len(app.inventory.guests) == 9
 
 
+def selected_name(app) -> str:
+    table = app.screen.table
+    return cell_text(table, table.selected_key, "name")
+
+
 async def test_guests_from_every_connection_in_one_table(tmp_path, fresh_default):
     app = make_app(tmp_path, "--demo", "-c", "test:///default")
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.table.row_count == 10, what="9 demo guests + 1 default guest")
-        hosts = {cells[1].plain for cells in app.screen.table._cells.values()}
+        hosts = {cell.plain for cell in column_cells(app.screen.table, "host")}
         assert hosts == {"demo", "test:///default"}
-        names = {cells[0].plain for cells in app.screen.table._cells.values()}
+        names = {cell.plain for cell in column_cells(app.screen.table, "name")}
         assert {"web-01", "db-replica", "test", ODD_NAME} <= names
 
 
@@ -31,41 +36,39 @@ async def test_demo_views_show_states_modes_and_pools(tmp_path):
     app = make_app(tmp_path, "--demo")
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
-        states = {c[0].plain: c[2].plain for c in app.screen.table._cells.values()}
+        states = {c["name"].plain: c["state"].plain for c in table_rows(app.screen.table)}
         assert states["web-01"] == "running"
         assert states["db-replica"] == "paused"
         assert states["mail-relay"] == "shut off"
         assert states["win11-desktop"] == "saved"
-        index = app.screen.table.column_keys.index("autostart")
-        autostart = {c[0].plain: c[index].plain for c in app.screen.table._cells.values()}
+        autostart = {c["name"].plain: c["autostart"].plain for c in table_rows(app.screen.table)}
         assert autostart["web-01"] == "yes" and autostart["backup-vault"] == "no"
 
         await pilot.press("2")
         await wait_for(pilot, lambda: app.screen.table.row_count == 6, what="6 networks")
-        modes = {c[0].plain: c[3].plain for c in app.screen.table._cells.values()}
+        modes = {c["name"].plain: c["mode"].plain for c in table_rows(app.screen.table)}
         assert modes == {
             "default": "NAT", "dmz": "routed", "storage-backend": "isolated",
             "lab-open": "open", "host-bridge": "bridge", "direct-eth1": "macvtap",
         }
-        rows = {c[0].plain: c for c in app.screen.table._cells.values()}
-        column = app.screen.table.column_keys.index
-        assert rows["default"][column("subnet")].plain == "192.168.122.0/24"
-        assert rows["default"][column("dhcp")].plain.startswith("192.168.122.")
-        assert rows["lab-open"][2].plain == "inactive"
+        rows = {c["name"].plain: c for c in table_rows(app.screen.table)}
+        assert rows["default"]["subnet"].plain == "192.168.122.0/24"
+        assert rows["default"]["dhcp"].plain.startswith("192.168.122.")
+        assert rows["lab-open"]["active"].plain == "inactive"
 
         await pilot.press("3")
         await wait_for(pilot, lambda: app.screen.table.row_count == 2, what="2 pools")
-        pools = {c[0].plain: c for c in app.screen.table._cells.values()}
-        assert pools["default"][7].plain == "92%"
-        assert pools["default"][4].plain == "100 GiB"
+        pools = {c["name"].plain: c for c in table_rows(app.screen.table)}
+        assert pools["default"]["used"].plain == "92%"
+        assert pools["default"]["capacity"].plain == "100 GiB"
 
         await pilot.press("4")
         await wait_for(pilot, lambda: app.screen.table.row_count == 1, what="1 host")
-        (host,) = app.screen.table._cells.values()
-        assert host[2].plain == "connected"
-        assert host[app.screen.table.column_keys.index("guests")].plain == "5/9"
-        assert host[3].plain  # hostname
-        assert "demo" in host[0].plain
+        (host,) = table_rows(app.screen.table)
+        assert host["state"].plain == "connected"
+        assert host["guests"].plain == "5/9"
+        assert host["hostname"].plain
+        assert "demo" in host["name"].plain
 
 
 async def test_pool_enter_lists_its_volumes(tmp_path):
@@ -74,14 +77,13 @@ async def test_pool_enter_lists_its_volumes(tmp_path):
         await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
         await pilot.press("3")
         await wait_for(pilot, lambda: app.screen.table.row_count == 2)
-        app.screen.table.move_cursor(row=app.screen.table.get_row_index(
-            next(k for k, c in app.screen.table._cells.items() if c[0].plain == "iso")))
+        app.screen.table.move_cursor(row=[c.plain for c in column_cells(app.screen.table, "name")].index("iso"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "VolumesScreen" and app.screen.table.row_count == 4,
                        what="the iso pool's 4 volumes")
-        formats = {c[0].plain: c[1].plain for c in app.screen.table._cells.values()}
+        formats = {c["name"].plain: c["format"].plain for c in table_rows(app.screen.table)}
         assert formats["virtio-win-0.1.240.iso"] == "iso"
-        paths = [c[4].plain for c in app.screen.table._cells.values()]
+        paths = [c.plain for c in column_cells(app.screen.table, "path")]
         assert all(p.startswith("/var/lib/libvirt/iso/") for p in paths)
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "StorageScreen")
@@ -105,27 +107,24 @@ async def test_sort_by_any_column_and_filter(tmp_path):
         await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
         table = app.screen.table
 
-        def column(index: int) -> list[str]:
-            return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
+        def column(key: str) -> list[str]:
+            return [cell.plain for cell in column_cells(table, key)]
 
-        names = column(0)
+        names = column("name")
         assert names == sorted(names, key=str.casefold)
-        memory_at = table.column_keys.index("memory")
-        await wait_for(pilot, lambda: any(" / " in c[memory_at].plain for c in table._cells.values()),
-                       what="memory figures")
+        await wait_for(pilot, lambda: any(" / " in text for text in column("memory")), what="memory figures")
         while table.sort_column != "memory":  # o steps through the columns
             await pilot.press("o")
-        index = table.column_keys.index("memory")
-        memory = [table.get_row_at(r)[index].sort_key for r in range(table.row_count)]
+        memory = [cell.sort_key for cell in column_cells(table, "memory")]
         figures = [value for has, value in memory if has == 0]
         assert figures == sorted(figures, reverse=True)  # a figure starts highest first
-        assert column(0)[0] == "db-primary"  # 16 GiB, sorted as bytes not text
+        assert column("name")[0] == "db-primary"  # 16 GiB, sorted as bytes not text
         await pilot.press("O")
-        assert column(0)[len(figures) - 1] == "db-primary"  # last of the guests with a figure
+        assert column("name")[len(figures) - 1] == "db-primary"  # last of the guests with a figure
 
         await pilot.press("slash", *"web")
         await wait_for(pilot, lambda: table.row_count == 2, what="filter 'web'")
-        assert sorted(column(0)) == ["web-01", "web-02"]
+        assert sorted(column("name")) == ["web-01", "web-02"]
         await pilot.press("enter")
         assert app.focused is table
         assert table.row_count == 2
@@ -157,8 +156,8 @@ async def test_read_only_connections(tmp_path):
         assert all(h.read_only for h in app.inventory.hosts.values())
         await pilot.press("4")
         await wait_for(pilot, lambda: app.screen.table.row_count == 1)
-        (host,) = app.screen.table._cells.values()
-        assert host[0].plain.endswith("[ro]")
+        (host,) = table_rows(app.screen.table)
+        assert host["name"].plain.endswith("[ro]")
         assert "READ-ONLY" in app.screen.query_one("StatusBar").render().plain
 
 
@@ -210,29 +209,27 @@ async def test_triage_lists_problems_worst_first_and_jumps(tmp_path):
         await pilot.press("6")
         await wait_for(pilot, lambda: app.screen.table.row_count >= 3, what="the demo's problems")
         table = app.screen.table
-        problems = [(table.get_row_at(r)[0].plain, table.get_row_at(r)[3].plain) for r in range(table.row_count)]
+        problems = [(row["severity"].plain, row["problem"].plain) for row in table_rows(table)]
         assert ("warning", "pool 92% full") in problems
         assert ("notice", "autostart network is down") in problems
         assert [p[0] for p in problems] == sorted((p[0] for p in problems), key=["critical", "warning", "notice"].index)
         table.move_cursor(row=[p[1] for p in problems].index("pool 92% full"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "storage", what="jump to storage")
-        await wait_for(pilot, lambda: app.screen.table.get_row_at(app.screen.table.cursor_row)[0].plain == "default")
+        await wait_for(pilot, lambda: selected_name(app) == "default")
         await pilot.press("6")
         table = app.screen.table
         table.move_cursor(row=[p[1] for p in problems].index("autostart network is down"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "networks", what="jump to networks")
-        await wait_for(pilot, lambda: app.screen.table.get_row_at(app.screen.table.cursor_row)[0].plain
-                       == "storage-backend")
+        await wait_for(pilot, lambda: selected_name(app) == "storage-backend")
 
 
 async def test_demo_live_figures_and_pause(tmp_path):
     app = make_app(tmp_path, "--demo", "--refresh", "0.2")
     async with app.run_test(size=(200, 40)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app), what="demo host")
-        cpu = app.screen.table.column_keys.index("cpu")
-        await wait_for(pilot, lambda: any(c[cpu].plain.endswith("%") for c in app.screen.table._cells.values()),
+        await wait_for(pilot, lambda: any(c.plain.endswith("%") for c in column_cells(app.screen.table, "cpu")),
                        what="CPU % in the table")
         await pilot.press("z")
         assert app.stats_paused

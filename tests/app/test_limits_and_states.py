@@ -7,7 +7,7 @@ from __future__ import annotations
 import libvirt
 import pytest
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, column_cells, make_app, wait_for
 
 # One guest in each state the keys must handle (<test:runstate> is a virDomainState).
 STATES_NODE = """<node>{}</node>"""
@@ -51,7 +51,7 @@ def state(app, name: str) -> str:
 
 def select(app, name: str) -> None:
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 
@@ -61,7 +61,7 @@ def shown_error(form, selector: str) -> str:
 
 
 async def open_guest_tab(app, pilot, name: str, tab_id: str):
-    await wait_for(pilot, lambda: any(c[0].plain.endswith(name) for c in app.screen.table._cells.values()),
+    await wait_for(pilot, lambda: any(c.plain.endswith(name) for c in column_cells(app.screen.table, "name")),
                    what="the guest listed")
     select(app, name)
     await pilot.press("enter")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libvirt
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, column_cells, make_app, wait_for
 
 PROBE_XML = (
     "<domain type='test'><name>{name}</name><memory>65536</memory><vcpu>1</vcpu>"
@@ -19,8 +19,11 @@ def no_resync(tmp_path):
 
 
 def names(app) -> list[str]:
-    table = app.screen.table
-    return [table.get_row_at(row)[0].plain for row in range(table.row_count)]
+    return [cell.plain for cell in column_cells(app.screen.table, "name")]
+
+
+def first_row(app, column: str) -> str:
+    return column_cells(app.screen.table, column)[0].plain
 
 
 async def test_outside_changes_arrive_by_event_and_keep_the_cursor(tmp_path, fresh_default):
@@ -45,7 +48,7 @@ async def test_outside_changes_arrive_by_event_and_keep_the_cursor(tmp_path, fre
         selected = table.selected_key
         scroll = table.scroll_offset
         fresh_default.lookupByName("test").destroy()
-        await wait_for(pilot, lambda: table.get_row(selected)[2].plain == "shut off", what="destroyed")
+        await wait_for(pilot, lambda: cell_text(table, selected, "state") == "shut off", what="destroyed")
         assert table.selected_key == selected and table.scroll_offset == scroll
         assert len(added) == 2 and not removed  # an update is an update_cell, not a rebuild
 
@@ -64,18 +67,18 @@ async def test_outside_changes_arrive_by_event_and_keep_the_cursor(tmp_path, fre
         await pilot.press("2")
         await wait_for(pilot, lambda: names(app) == ["default"])
         fresh_default.networkLookupByName("default").destroy()
-        await wait_for(pilot, lambda: app.screen.table.get_row_at(0)[2].plain == "inactive", what="net stopped")
+        await wait_for(pilot, lambda: first_row(app, "active") == "inactive", what="net stopped")
         fresh_default.networkLookupByName("default").create()
-        await wait_for(pilot, lambda: app.screen.table.get_row_at(0)[2].plain == "active", what="net started")
+        await wait_for(pilot, lambda: first_row(app, "active") == "active", what="net started")
 
         await pilot.press("3")
         await wait_for(pilot, lambda: names(app) == ["default-pool"])
         fresh_default.storagePoolLookupByName("default-pool").destroy()
-        await wait_for(pilot, lambda: app.screen.table.get_row_at(0)[3].plain == "inactive", what="pool stopped")
+        await wait_for(pilot, lambda: first_row(app, "state") == "inactive", what="pool stopped")
 
         await pilot.press("5")
         await wait_for(pilot, lambda: app.screen.table.row_count >= 6, what="events logged")
-        details = {app.screen.table.get_row_at(r)[4].plain for r in range(app.screen.table.row_count)}
+        details = {cell.plain for cell in column_cells(app.screen.table, "detail")}
         assert {"defined (added)", "stopped (destroyed)", "undefined (removed)", "stopped"} <= details
 
 
@@ -96,4 +99,4 @@ async def test_unreachable_host_does_not_hold_up_the_others(tmp_path, fresh_defa
         await wait_for(pilot, lambda: "while-dead" in names(app))
         await pilot.press("6")
         await wait_for(pilot, lambda: app.screen.table.row_count >= 1, what="triage lists the dead host")
-        assert app.screen.table.get_row_at(0)[0].plain == "critical"
+        assert first_row(app, "severity") == "critical"

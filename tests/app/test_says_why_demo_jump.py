@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from tui.backend.model import ConnState
 from tui.render.units import size_text
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, column_cells, make_app, wait_for
 
 
 def demo_loaded(app) -> bool:
@@ -39,7 +39,7 @@ def select(app, name: str) -> None:
 
 def cursor_name(app) -> str:
     table = app.screen.table
-    return table.get_row_at(table.cursor_row)[0].plain
+    return cell_text(table, table.selected_key, "name")
 
 
 def said(app) -> str:
@@ -71,10 +71,9 @@ async def test_the_ip_column_agrees_with_the_nics_tab(tmp_path):
     async with app.run_test(size=(200, 45)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app), what="the demo host")
         table = app.screen.table
-        ip_column = table.column_keys.index("ip")
-        row = table.get_row(guest_key(app, "web-01"))
-        ip, source = row[ip_column].plain.split(" ", 1)
-        assert ip.startswith("192.168.122.") and source == "(lease)", row[ip_column].plain
+        shown = cell_text(table, guest_key(app, "web-01"), "ip")
+        ip, source = shown.split(" ", 1)
+        assert ip.startswith("192.168.122.") and source == "(lease)", shown
         select(app, "web-01")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "web-01 on demo" in screen_text(app), what="the detail screen")
@@ -101,8 +100,7 @@ async def test_disk_sizes_agree_between_the_disks_tab_and_the_pool(tmp_path):
         await pilot.press("escape")
         await pilot.press("3")
         await wait_for(pilot, lambda: app.current_mode == "storage" and app.screen.table.row_count == 2)
-        app.screen.table.move_cursor(row=[app.screen.table.get_row_at(r)[0].plain
-                                          for r in range(2)].index("default"))
+        app.screen.table.move_cursor(row=[c.plain for c in column_cells(app.screen.table, "name")].index("default"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: "db-primary.qcow2" in screen_text(app), what="the volumes")
         line = next(line for line in screen_lines(app) if "db-primary.qcow2 " in line)
@@ -189,7 +187,7 @@ async def test_new_volume_checks_the_pools_free_space(tmp_path):
         await wait_for(pilot, lambda: demo_loaded(app), what="the demo host")
         await pilot.press("3")
         await wait_for(pilot, lambda: app.current_mode == "storage" and app.screen.table.row_count == 2)
-        app.screen.table.move_cursor(row=[app.screen.table.get_row_at(r)[0].plain for r in range(2)].index("default"))
+        app.screen.table.move_cursor(row=[c.plain for c in column_cells(app.screen.table, "name")].index("default"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: "db-primary.qcow2" in screen_text(app), what="the volumes")
         await pilot.press("n")

@@ -12,7 +12,7 @@ from tests import zoo
 from tests.app.test_typeahead import burst
 from tui.widgets.guest_snapshots import STATE_WIDTH
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, table_rows, wait_for
 from .test_zoo_names import on_screen, screen_text, select, shows
 
 SIZE = (240, 70)
@@ -108,11 +108,10 @@ async def test_vhost_user_socket_and_addresses_from_every_source(tmp_path):
     app = zoo.zoo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await zoo.open_zoo(pilot)
-        ip_column = app.screen.table.column_keys.index("ip")
 
         def ip_cell() -> str:
-            return next(c[ip_column].plain for c in app.screen.table._cells.values()
-                        if c[0].plain == zoo.GUEST_EVERY_DEVICE)
+            rows = table_rows(app.screen.table)
+            return next(c["ip"].plain for c in rows if c["name"].plain == zoo.GUEST_EVERY_DEVICE)
 
         # Before anything is read per guest: the leases, read in bulk, with their source.
         await wait_for(pilot, lambda: ip_cell().startswith("192.168.122.101 (lease)"), what=ip_cell)
@@ -142,12 +141,11 @@ async def test_networks_show_ipv6_static_hosts_dns_port_groups_and_forward_devic
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NetworksScreen"
                        and app.screen.table.row_count == len(zoo.NETWORKS), what="the zoo's networks")
         table = app.screen.table
-        row = next(c for c in table._cells.values() if c[0].plain == zoo.NETWORK_DEFAULT)
-        cell = {key: row[index].plain for index, key in enumerate(table.column_keys)}
+        rows = {c["name"].plain: c for c in table_rows(table)}
+        cell = {key: c.plain for key, c in rows[zoo.NETWORK_DEFAULT].items()}
         assert cell["bridge"] == "virbr0" and cell["forward"] == "eth0", cell
         assert cell["subnet"] == "192.168.122.0/24" and cell["subnet6"] == "2001:db8:ca2:2::/64", cell
-        lab = next(c for c in table._cells.values() if c[0].plain == zoo.NETWORK_ODD)
-        assert lab[table.column_keys.index("subnet6")].plain == "fd00:77::/64"
+        assert rows[zoo.NETWORK_ODD]["subnet6"].plain == "fd00:77::/64"
         await shows(pilot, "Forward device", "IPv6 subnet", "2001:db8:ca2:2::/64", "eth2, eth3", what="the table")
 
         select(app, zoo.NETWORK_DEFAULT)
@@ -176,9 +174,8 @@ async def test_unknown_figures_plurals_and_the_underflow(tmp_path):
         # The test driver does not say how much memory is free: used is unknown, not the total.
         await pilot.press("4")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HostsScreen" and app.screen.table.row_count == 1)
-        memory = app.screen.table.column_keys.index("memory")
-        await wait_for(pilot, lambda: next(iter(app.screen.table._cells.values()))[memory].plain
-                       == "unknown / 128 GiB", what=lambda: next(iter(app.screen.table._cells.values()))[memory])
+        await wait_for(pilot, lambda: table_rows(app.screen.table)[0]["memory"].plain == "unknown / 128 GiB",
+                       what=lambda: table_rows(app.screen.table)[0]["memory"])
         await shows(pilot, "unknown / 128 GiB", what="the Hosts view")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.is_modal, what="the host sheet")
@@ -190,8 +187,8 @@ async def test_unknown_figures_plurals_and_the_underflow(tmp_path):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "StorageScreen"
                        and app.screen.table.row_count == len(zoo.POOLS), what="the zoo's pools")
         await shows(pilot, "unknown (libvirt reported 16 EiB)", what="the underflowed available size")
-        row = next(c for c in app.screen.table._cells.values() if c[0].plain == zoo.POOL_UNDERFLOW)
-        assert row[app.screen.table.column_keys.index("available")].plain == "unknown (libvirt reported 16 EiB)"
+        row = next(c for c in table_rows(app.screen.table) if c["name"].plain == zoo.POOL_UNDERFLOW)
+        assert row["available"].plain == "unknown (libvirt reported 16 EiB)"
         select(app, "nfs ☃")
         await pilot.press("enter")
         await on_screen(pilot, "VolumesScreen")
@@ -217,7 +214,7 @@ async def test_long_paths_keep_their_file_name_and_host_labels_their_slashes(tmp
         await pilot.press("4")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HostsScreen" and app.screen.table.row_count == 1)
         await shows(pilot, "test:///default", what="the host label")
-        name = next(iter(app.screen.table._cells.values()))[0].plain
+        name = table_rows(app.screen.table)[0]["name"].plain
         assert name == "test:///default", name
 
 
