@@ -62,7 +62,8 @@ def table_rows(table) -> list[dict]:
 
 def column_cells(table, column: str) -> list:
     """One column's cells, in the order the table shows the rows."""
-    return [cells[column] for cells in table_rows(table)]
+    index = table.column_keys.index(column)
+    return [table.get_row_at(row)[index] for row in range(table.row_count)]
 
 
 def table_lines(app) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tui import config
 from tui.backend.model import ConnState
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, make_app, wait_for
 
 
 def connected(app, uri):
@@ -54,7 +54,7 @@ async def test_add_connection_validates_then_connects_and_saves(tmp_path, fresh_
         await wait_for(pilot, lambda: app.screen.table.row_count == 2)
 
         # Reconnect, then remove it (with confirmation).
-        key = next(k for k, c in app.screen.table._cells.items() if c[0].plain == "lab [x]")
+        key = next(k for k in app.screen.table._cells if cell_text(app.screen.table, k, "name") == "lab [x]")
         app.screen.table.move_cursor(row=app.screen.table.get_row_index(key))
         handle = app.fleet.get(key).handle()
         healed = len(heal_events(app, key))

@@ -9,7 +9,7 @@ import pytest
 from tui.backend.xml.pool import PoolSpec, build_pool_xml
 from tui.screens.help import HelpScreen
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, make_app, wait_for
 from .test_guest_delete import NAME, define_with_disk
 
 POOL = "vd-dlg pool <&>"
@@ -45,7 +45,7 @@ def help_entries(app) -> dict[str, tuple[str, ...]]:
 
 def select(app, name: str) -> None:
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 

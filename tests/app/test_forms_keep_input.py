@@ -8,7 +8,7 @@ import os
 import libvirt
 import pytest
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, column_cells, make_app, wait_for
 from .test_guest_copy import drop_volumes
 from .test_guest_delete import define_with_disk
 from .test_limits_and_states import open_guest_tab
@@ -28,7 +28,7 @@ def said(form) -> str:
 
 def select(app, name: str) -> None:
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 
@@ -149,7 +149,7 @@ async def test_download_into_a_missing_directory(tmp_path, pool):
     app = make_app(tmp_path, "-c", "test:///default")
     async with app.run_test(size=(160, 50)) as pilot:
         await open_volumes(pilot)
-        await wait_for(pilot, lambda: any(c[0].plain == "vd15-down.raw" for c in app.screen.table._cells.values()))
+        await wait_for(pilot, lambda: any(c.plain == "vd15-down.raw" for c in column_cells(app.screen.table, "name")))
         select_volume(app, "vd15-down.raw")
         await pilot.press("w")
         await wait_for(pilot, lambda: screen_name(app) == "DownloadVolumeScreen", what="the download form")
@@ -170,7 +170,7 @@ async def test_convert_refused_by_qemu_img(tmp_path, pool):
     app = make_app(tmp_path, "-c", "test:///default")
     async with app.run_test(size=(160, 50)) as pilot:
         await open_volumes(pilot)
-        await wait_for(pilot, lambda: any(c[0].plain == "vd15-conv.qcow2" for c in app.screen.table._cells.values()))
+        await wait_for(pilot, lambda: any(c.plain == "vd15-conv.qcow2" for c in column_cells(app.screen.table, "name")))
         select_volume(app, "vd15-conv.qcow2")
         screen = app.screen
         assert screen.image_why_disabled("image_convert") == "qemu-img works on QEMU hosts only"

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, make_app, wait_for
 
 NAME = "doomed <&> [x]"
 
@@ -39,7 +39,7 @@ def define_with_disk(conn: libvirt.virConnect, name: str = NAME, volume: str = "
 
 def select(app, name):
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain == name)
+    key = next(k for k in table._cells if cell_text(table, k, "name") == name)
     table.move_cursor(row=table.get_row_index(key))
 
 

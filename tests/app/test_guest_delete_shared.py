@@ -10,7 +10,7 @@ import libvirt
 from tests import zoo
 from tui.backend.ops import guests as ops
 
-from .conftest import wait_for
+from .conftest import cell_text, wait_for
 
 SHARER = "sharer [b]<&>"
 BASE = f"{zoo.IMAGES}/{zoo.VOLUME_BACKING}"  # the backing file of overlay.qcow2
@@ -64,7 +64,7 @@ async def test_the_delete_dialog_offers_only_what_no_one_else_needs(tmp_path):
                        what="the sharer listed")
         assert answers[0][1] is None
         table = app.screen.table
-        key = next(k for k, cells in table._cells.items() if cells[0].plain.endswith(SHARER))
+        key = next(k for k in table._cells if cell_text(table, k, "name").endswith(SHARER))
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("D")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "DeleteGuestScreen", what="the delete dialog")

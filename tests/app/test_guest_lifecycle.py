@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libvirt
 
-from .conftest import column_cells, make_app, wait_for, worker_drained
+from .conftest import cell_text, column_cells, make_app, wait_for, worker_drained
 
 PROBE = "<domain type='test'><name>{}</name><memory>65536</memory><os><type>hvm</type></os></domain>"
 
@@ -20,7 +20,7 @@ def said(app) -> str:
 
 def select(app, name):
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 
@@ -34,7 +34,7 @@ async def test_lifecycle_keys_on_marked_guests(tmp_path, fresh_default):
         select(app, "test")
         await pilot.press("space")
         assert app.screen.marked and len(app.screen.marked) == 2
-        names = sorted(c[0].plain for c in app.screen.table._cells.values())
+        names = sorted(c.plain for c in column_cells(app.screen.table, "name"))
         assert names == ["● probe-b", "● test"]
 
         await pilot.press("p")

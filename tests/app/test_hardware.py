@@ -16,7 +16,7 @@ import pytest
 
 from tui.backend.xml import devices as dx
 
-from .conftest import make_app, wait_for, worker_drained
+from .conftest import cell_text, column_cells, make_app, wait_for, worker_drained
 
 NAME = "vd-h2 [x] <&>'\"é"
 
@@ -51,12 +51,12 @@ def restore_test_guest(fresh_default):
 
 def select(app, name):
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 
 async def open_hardware(app, pilot, name):
-    await wait_for(pilot, lambda: any(c[0].plain.endswith(name) for c in app.screen.table._cells.values()),
+    await wait_for(pilot, lambda: any(c.plain.endswith(name) for c in column_cells(app.screen.table, "name")),
                    what="the guest listed")
     select(app, name)
     await pilot.press("enter")

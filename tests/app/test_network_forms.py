@@ -8,7 +8,7 @@ import pytest
 
 from tui.backend.xml.network import NetworkSpec, build_network_xml, parse_network_spec
 
-from .conftest import make_app, wait_for, worker_drained
+from .conftest import cell_text, column_cells, make_app, wait_for, worker_drained
 
 ODD = "vd-h6 [x] <&>'\"é"
 
@@ -194,7 +194,7 @@ async def test_preview_then_define_an_odd_name_with_static_hosts_and_ipv6(tmp_pa
         await wait_for(pilot, lambda: screen_name(app) == "XmlPreviewScreen")
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "NetworksScreen", what="the form closed")
-        await wait_for(pilot, lambda: any(c[0].plain == ODD for c in app.screen.table._cells.values()),
+        await wait_for(pilot, lambda: any(c.plain == ODD for c in column_cells(app.screen.table, "name")),
                        what="the new row, its name intact")
 
     net = conn.networkLookupByName(ODD)
@@ -233,7 +233,7 @@ async def test_start_stop_autostart_delete_keys(tmp_path, conn):
         await pilot.press("2")
         await wait_for(pilot, lambda: app.screen.table.row_count == 2)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index(next(k for k, c in table._cells.items() if c[0].plain == ODD)))
+        table.move_cursor(row=table.get_row_index(next(k for k in table._cells if cell_text(table, k, "name") == ODD)))
         await pilot.pause()
         screen = app.screen
         assert screen.check_action("verb", ("stop",)) is None  # inactive: stop is dimmed

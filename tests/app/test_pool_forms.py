@@ -8,7 +8,7 @@ import pytest
 
 from tui.backend.xml.pool import PoolSpec, build_pool_xml, parse_pool_spec
 
-from .conftest import make_app, wait_for, worker_drained
+from .conftest import cell_text, column_cells, make_app, wait_for, worker_drained
 
 ODD = "vd-h6 [p] <&>'\"é"
 
@@ -135,7 +135,7 @@ async def test_preview_then_define_an_odd_name_and_build_start_autostart(tmp_pat
         assert ODD not in names(conn)
         await pilot.press("y")
         await wait_for(pilot, lambda: screen_name(app) == "StorageScreen", what="the form closed")
-        await wait_for(pilot, lambda: any(c[0].plain == ODD for c in app.screen.table._cells.values()),
+        await wait_for(pilot, lambda: any(c.plain == ODD for c in column_cells(app.screen.table, "name")),
                        what="the new row, its name intact")
     pool = conn.storagePoolLookupByName(ODD)
     assert pool.isActive() and pool.autostart()
@@ -197,7 +197,7 @@ async def test_pool_keys(tmp_path, conn):
         await pilot.press("3")
         await wait_for(pilot, lambda: screen_name(app) == "StorageScreen" and app.screen.table.row_count == 2)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index(next(k for k, c in table._cells.items() if c[0].plain == ODD)))
+        table.move_cursor(row=table.get_row_index(next(k for k in table._cells if cell_text(table, k, "name") == ODD)))
         await pilot.pause()
         screen = app.screen
         assert screen.check_action("verb", ("stop",)) is None and screen.check_action("verb", ("refresh",)) is None
@@ -227,8 +227,8 @@ async def test_undefine_asks_and_keeps_storage(tmp_path, conn):
         await pilot.press("3")
         await wait_for(pilot, lambda: screen_name(app) == "StorageScreen" and app.screen.table.row_count == 2)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index(next(k for k, c in table._cells.items()
-                                                       if c[0].plain == "vd-h6-undef")))
+        table.move_cursor(row=table.get_row_index(next(k for k in table._cells
+                                                       if cell_text(table, k, "name") == "vd-h6-undef")))
         await pilot.pause()
         await pilot.press("U")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")

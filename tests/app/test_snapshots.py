@@ -10,7 +10,7 @@ import libvirt
 from tui.backend.ops import recovery
 from tui.forms import recovery_forms
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, make_app, wait_for
 
 NAME = "vd-h3 [x] <&>'\"é"
 
@@ -45,7 +45,7 @@ def notes(app) -> list[str]:
 async def open_tab(app, pilot, tab_id: str):
     await wait_for(pilot, lambda: any(g.name == NAME for g in app.inventory.guests.values()), what="the guest")
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(NAME))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(NAME))
     table.move_cursor(row=table.get_row_index(key))
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen", what="the detail screen")

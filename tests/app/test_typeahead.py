@@ -13,7 +13,7 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
-from tests.app.conftest import make_app, wait_for
+from tests.app.conftest import column_cells, make_app, wait_for
 from tui.calls import ask
 from tui.forms.delete_guest import DeleteGuestScreen
 from tui.forms.new_guest import NewGuestScreen
@@ -51,7 +51,7 @@ async def test_a_word_typed_after_slash_goes_into_the_filter(tmp_path):
         await wait_for(pilot, lambda: filter_box(app).value == "web",
                        what=lambda: f"filter {filter_box(app).value!r}, focus {app.focused!r}")
         assert isinstance(app.focused, Input)
-        rows = [app.screen.table.get_row_at(i)[0].signature[0] for i in range(app.screen.table.row_count)]
+        rows = [cell.signature[0] for cell in column_cells(app.screen.table, "name")]
         assert rows and all("web" in name for name in rows), rows
         assert len(rows) < shown_before
         assert len(app.screen_stack) == 1, app.screen_stack

@@ -9,7 +9,7 @@ import pytest
 
 from tui.backend.xml.volume import parse_volume_spec
 
-from .conftest import make_app, wait_for, worker_drained
+from .conftest import cell_text, column_cells, make_app, wait_for, worker_drained
 
 ODD = "vd-h7 [x] <&>'\"é.qcow2"
 POOL = "default-pool"
@@ -51,12 +51,12 @@ async def open_volumes(pilot) -> None:
 
 def select(app, name: str) -> None:
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain == name)
+    key = next(k for k in table._cells if cell_text(table, k, "name") == name)
     table.move_cursor(row=table.get_row_index(key))
 
 
 def shown(app, name: str) -> bool:
-    return any(c[0].plain == name for c in app.screen.table._cells.values())
+    return any(c.plain == name for c in column_cells(app.screen.table, "name"))
 
 
 def error_of(form, field: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tests import zoo
 
-from .conftest import wait_for
+from .conftest import cell_text, column_cells, wait_for
 
 SIZE = (200, 60)
 EVERY = zoo.GUEST_EVERY_DEVICE
@@ -18,12 +18,12 @@ def notices(app) -> str:
 
 
 def names_shown(app) -> set[str]:
-    return {cells[0].plain for cells in app.screen.table._cells.values()}
+    return {cells.plain for cells in column_cells(app.screen.table, "name")}
 
 
 def select(app, name: str) -> None:
     table = app.screen.table
-    key = next(k for k, cells in table._cells.items() if cells[0].plain == name)
+    key = next(k for k in table._cells if cell_text(table, k, "name") == name)
     table.move_cursor(row=table.get_row_index(key))
 
 

@@ -25,7 +25,7 @@ from tui.backend.ops import xml_edit
 from tui.backend.xml import devices as dx
 from tui.backend.xml import rewrite
 
-from .conftest import wait_for
+from .conftest import cell_text, wait_for
 
 SECURE = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
 PERSISTENT = tuple(name for name in zoo.GUESTS if name != zoo.GUEST_TRANSIENT)
@@ -341,7 +341,7 @@ async def test_the_hardware_tab_moves_a_disk_and_keeps_the_boot_orders_9_6_7(tmp
         conn_id = await zoo.open_zoo(pilot)
         connection = app.fleet.get(conn_id)
         table = app.screen.table
-        key = next(k for k, cells in table._cells.items() if cells[0].plain.endswith(zoo.GUEST_EVERY_DEVICE))
+        key = next(k for k in table._cells if cell_text(table, k, "name").endswith(zoo.GUEST_EVERY_DEVICE))
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestDetailScreen", what="the detail screen")

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import libvirt
 import pytest
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, column_cells, make_app, wait_for
 
 NAME = "vd-h1 xml [1] <&>'\"é"
 
@@ -67,7 +67,7 @@ def memory_of(conn: libvirt.virConnect) -> str:
 
 def select(app, name):
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 
@@ -80,7 +80,7 @@ def notes(app) -> list[str]:
 
 
 async def open_xml(app, pilot):
-    await wait_for(pilot, lambda: any(c[0].plain.endswith(NAME) for c in app.screen.table._cells.values()),
+    await wait_for(pilot, lambda: any(c.plain.endswith(NAME) for c in column_cells(app.screen.table, "name")),
                    what="the guest listed")
     select(app, NAME)
     await pilot.press("x")
@@ -225,7 +225,7 @@ async def test_read_only_guest_details_disable_freeze(tmp_path, fresh_default):
     fresh_default.defineXML(odd_guest_xml()).create()
     app = make_app(tmp_path, "--read-only", "-c", "test:///default")
     async with app.run_test(size=(200, 50)) as pilot:
-        await wait_for(pilot, lambda: any(c[0].plain.endswith(ODD) for c in app.screen.table._cells.values()))
+        await wait_for(pilot, lambda: any(c.plain.endswith(ODD) for c in column_cells(app.screen.table, "name")))
         select(app, ODD)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
@@ -244,8 +244,8 @@ async def test_a_transient_guests_edit_asks_how_and_says_what_each_does(tmp_path
     """The demo's ci-runner-01 is transient: its header says so, and its edit asks first."""
     app = make_app(tmp_path, "--demo")
     async with app.run_test(size=(200, 50)) as pilot:
-        await wait_for(pilot, lambda: any(c[0].plain.endswith("ci-runner-01") for c in app.screen.table._cells.values()),
-                       what="the demo guests")
+        await wait_for(pilot, lambda: any(c.plain.endswith("ci-runner-01")
+                                          for c in column_cells(app.screen.table, "name")), what="the demo guests")
         select(app, "ci-runner-01")
         await pilot.press("x")
         await wait_for(pilot, lambda: screen_name(app) == "XmlScreen" and app.screen.xml is not None, what="the XML")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests import zoo
 from tui.forms.image_forms import ConvertImageScreen
 
-from .conftest import wait_for
+from .conftest import column_cells, wait_for
 from .test_zoo_display import open_guest, tab
 from .test_zoo_names import SIZE, back_to, on_screen, screen_text, select, shows
 
@@ -139,8 +139,8 @@ async def test_add_connection_preview_the_new_host_as_migrate_target_and_the_con
         # The new host is where a zoo guest can migrate to: its name is the target's label.
         await pilot.press("1")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestsScreen"
-                       and any(cells[0].plain.endswith(zoo.GUEST_EVERY_DEVICE)
-                               for cells in app.screen.table._cells.values()), what="the zoo's guests")
+                       and any(cell.plain.endswith(zoo.GUEST_EVERY_DEVICE)
+                               for cell in column_cells(app.screen.table, "name")), what="the zoo's guests")
         select(app, zoo.GUEST_EVERY_DEVICE)
         await modal(pilot, "M", "MigrateGuestScreen")
         await shows(pilot, f"Move {zoo.GUEST_EVERY_DEVICE} from {zoo.CONNECTION_NAME}.", what="the migrate form")
