@@ -10,7 +10,7 @@ import libvirt
 import pytest
 
 from tests import rpc_trace as rpc
-from tests.app.conftest import make_app, wait_for
+from tests.app.conftest import make_app, table_rows, wait_for
 from tests.rpc_trace import RpcTrace
 from tui.backend.model import ConnState
 
@@ -239,7 +239,7 @@ async def test_unreachable_and_refused_hosts_show_libvirts_error(tmp_path, testb
         assert "permission denied" in hosts[refused].last_error.lower()
         await pilot.press("4")
         await wait_for(pilot, lambda: app.screen.table.row_count == 3)
-        states = {c[1].plain: c[2].plain for c in app.screen.table._cells.values()}
+        states = {c["uri"].plain: c["state"].plain for c in table_rows(app.screen.table)}
         assert states[refused].startswith("failed: ")
         assert "ermission denied" in states[refused]
         assert states[unreachable].startswith("retrying")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import wait_for
+from tests.app.conftest import table_rows, wait_for
 
 from .conftest import Testbed, TinyGuest  # noqa: F401  (types only)
 
@@ -52,8 +52,8 @@ async def test_io_error_pause_is_logged_notified_and_triaged(tmp_path, testbed: 
                            timeout=60, what="the guest paused by ENOSPC")
             guest = next(g for g in app.inventory.guests.values() if g.name == NAME)
             assert guest.reason == "I/O error"
-            row = next(c for c in app.screen.table._cells.values() if c[0].plain == NAME)
-            assert row[2].plain == "paused (I/O error)"
+            row = next(c for c in table_rows(app.screen.table) if c["name"].plain == NAME)
+            assert row["state"].plain == "paused (I/O error)"
 
             details = [e.detail for _, e in app.inventory.events if e.subject == NAME]
             assert any(d.startswith("I/O error on") and "enospc" in d and d.endswith("paused") for d in details), details
@@ -65,14 +65,14 @@ async def test_io_error_pause_is_logged_notified_and_triaged(tmp_path, testbed: 
             await pilot.press("slash", *NAME)
             await wait_for(pilot, lambda: app.screen.table.row_count >= 3, what="the guest's events, filtered")
             await pilot.press("enter", "6")
-            await wait_for(pilot, lambda: any(c[2].plain == NAME for c in app.screen.table._cells.values()))
-            problem = next(c for c in app.screen.table._cells.values() if c[2].plain == NAME)
-            assert (problem[0].plain, problem[3].plain) == ("critical", "paused by an I/O error")
+            await wait_for(pilot, lambda: any(c["object"].plain == NAME for c in table_rows(app.screen.table)))
+            problem = next(c for c in table_rows(app.screen.table) if c["object"].plain == NAME)
+            assert (problem["severity"].plain, problem["problem"].plain) == ("critical", "paused by an I/O error")
 
             testbed.virsh("destroy", NAME)
             await wait_for(pilot, lambda: any(g.name == NAME and g.state == "shut off"
                                               for g in app.inventory.guests.values()), timeout=10)
-            await wait_for(pilot, lambda: not any(c[2].plain == NAME for c in app.screen.table._cells.values()),
+            await wait_for(pilot, lambda: not any(c["object"].plain == NAME for c in table_rows(app.screen.table)),
                            what="the problem gone from triage")
     finally:
         testbed.remove_domain(NAME)
