@@ -50,7 +50,7 @@ class Column(Generic[R]):
     # right after its first column, in the order of this number.
     figure: int | None = None
     newest_first: bool = False  # a time: sorts newest first, but `o` reaches it as text
-    live: bool = False  # a stats tick changes it (and nothing else does)
+    live: bool = False  # a stats tick changes it: a tick rebuilds only these cells of a row
 
     @property
     def highest_first(self) -> bool:
