@@ -9,6 +9,7 @@ the connection's `_conn`, `_generation`, `_host`, `conn_id`, `uri`, `read_only`,
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import libvirt
@@ -18,13 +19,23 @@ from .model import LeasesRead, StatsSampled
 from .stats import HostCpuSample, Sample, compute
 
 
-def next_tick_in(interval: float, now: float | None = None) -> float:
+def next_tick_in(interval: float, now: float | None = None, slot: int = 0) -> float:
     """Seconds to the next multiple of `interval` on the wall clock, at least half an
-    interval away: every connection ticks at the same moments, so the UI folds a
-    fleet's samples into one refresh."""
+    interval away, plus the connection's slot: every connection ticks within
+    SLOTS x SLOT_SECONDS of the same moments, so the UI folds a fleet's samples
+    into one refresh (app.STATS_WINDOW is longer), while fifty hosts do not fold
+    their records at the same instant (each UUID read and each handle freed
+    releases the GIL, and fifty threads waiting for it at once cost more CPU
+    than the work itself)."""
     now = time.time() if now is None else now
     delay = interval - now % interval
-    return delay + interval if delay < interval / 2 else delay
+    delay = delay + interval if delay < interval / 2 else delay
+    return delay + (slot % SLOTS) * min(SLOT_SECONDS, interval / 5 / SLOTS)
+
+
+SLOTS = 40
+SLOT_SECONDS = 0.005
+_slots = itertools.count()
 
 
 class StatsSampler:
@@ -43,6 +54,7 @@ class StatsSampler:
         self._stats_flags: int | None = None
         self._period_set: set[str] = set()
         self._vcpus: dict[str, int] = {}  # uuid -> vCPUs, for bounding CPU % without the vcpu group
+        self._slot = next(_slots)
 
     def set_sampling(
         self, interval: float | None = None, active: bool | None = None,
@@ -95,7 +107,7 @@ class StatsSampler:
     def _ensure_tick(self) -> None:
         if self._sampling and not self._tick_armed and self._conn is not None:
             self._tick_armed = True
-            self._start_timer(next_tick_in(self.stats_interval), self._tick, self._generation)
+            self._start_timer(next_tick_in(self.stats_interval, slot=self._slot), self._tick, self._generation)
 
     def _stats_groups(self) -> int:
         groups = (
