@@ -18,7 +18,7 @@ from .demo import activity
 from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
-from . import guest_actions
+from .actions import Actions
 from .jump import JumpProvider, open_jump
 from .backend.ssh import SshTransport, owned_target
 from .backend.ssh_facts import FactsReader, ShellFacts
@@ -92,6 +92,7 @@ class VirtdeckApp(App):
         self._frozen: set[str] = set()
         self.guest_batches: dict = {}
         self.last_batch = None
+        self.actions = Actions(self)
         self.history = History(seconds=300, interval=settings.refresh)
         self.ssh = SshTransport(AppPrompter(self))
         self._libvirt_ssh: set[str] = {c.uri for c in settings.config.connections if c.ssh == "libvirt"}
@@ -307,7 +308,7 @@ class VirtdeckApp(App):
     # -- actions -------------------------------------------------------------
 
     def on_guest_action_finished(self, message: GuestActionFinished) -> None:
-        guest_actions.finished(self, message)
+        self.actions.guests.finished(message)
 
     def action_jump(self) -> None:
         open_jump(self)

@@ -8,7 +8,7 @@ import threading
 import libvirt
 
 from tests.testbed.gen_node import SHUTOFF, TEST_NS, generate_node_tree
-from tui import guest_actions
+from tui.actions import guests as guest_actions
 from tui.backend.connection import LONG_CALL_THREADS
 from tui.backend.ops import guests as ops
 

@@ -7,8 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
 from ..backend.model import Guest
-from ..backend.ops.clone import ClonePlan, new_volume_name
-from ..backend.ops.guests import name_problem
+from ..actions.guests import ClonePlan, name_problem, new_volume_name
 from ..render.cells import size_text
 from .form import FormScreen
 from .pool_space import copy_need, shortfalls

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Static
 
 from ..backend.model import Guest
-from ..backend.ops.guests import DiskFile
+from ..actions.guests import DiskFile
 from ..render.cells import size_text
 from ..widgets.footer import KeyFooter
 from .dialog import DialogScreen, TypedName, yes_no_bindings

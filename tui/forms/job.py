@@ -10,9 +10,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import ProgressBar, Static
 
-from ..backend.connection import Connection
-from ..backend.ops.jobs import Progress
-from ..calls import AnswersCalls, Then, ask
+from ..actions.jobs import Progress
+from ..calls import AnswersCalls, Then
 from ..messages import JobProgressed
 from ..render.cells import size_text
 from ..widgets.footer import KeyFooter
@@ -24,7 +23,8 @@ IN_BACKGROUND = "still running in the background"
 
 
 class JobScreen(AnswersCalls, DialogScreen):
-    """Runs `work` on a thread of its own; dismisses with (result, error text)."""
+    """Runs `work` on a thread of its own (`connection` from `app.actions.jobs.connection`);
+    dismisses with (result, error text)."""
 
     ESCAPE = Escape("Abort", id="job.abort", action="abort")
     WIDTH, PADDED = 80, True
@@ -32,7 +32,7 @@ class JobScreen(AnswersCalls, DialogScreen):
     JobScreen ProgressBar { margin: 1 0; }
     """
 
-    def __init__(self, title: str, connection: Connection | None, work: Work,
+    def __init__(self, title: str, connection, work: Work,
                  abort: Callable[[Any], None] | None = None) -> None:
         super().__init__()
         self.job_title = title
@@ -54,7 +54,7 @@ class JobScreen(AnswersCalls, DialogScreen):
         def progress(done: int, total: int, what: str) -> None:  # on the work's thread
             self.post_message(JobProgressed(done, total, what))
 
-        ask(self, self.connection, lambda conn: self.work(conn, progress), self._ended, self.job_title, long=True)
+        self.app.actions.jobs.run(self, self.connection, self.work, progress, self._ended, self.job_title)
 
     def on_job_progressed(self, message: JobProgressed) -> None:
         bar = self.query_one(ProgressBar)
@@ -80,7 +80,7 @@ class JobScreen(AnswersCalls, DialogScreen):
             return
         self.aborting = True
         self.query_one("#job-hint", Static).update(Text("aborting…", style="bold"))
-        ask(self, self.connection, self.abort, lambda _r, _e: None, "abort job", long=True)
+        self.app.actions.jobs.abort(self, self.connection, self.abort)
 
 
 def run_for_form(app, job: JobScreen, finish: Callable[[str | None], None], report: Then) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend.model import Guest
-from ..backend.ops.migrate import MigrationRequest
+from ..actions.guests import MigrationRequest
 from .form import FormScreen
 from ..widgets.footer import KeyFooter
 

@@ -19,12 +19,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import osinfo
-from ..backend.ops import new_guest as ops
+from ..actions import new_guest as ops
 from ..backend.osinfo import OsVariant
 from ..backend.overcommit import host_load
 from ..backend.validate import memory_limit, parse_memory, parse_size, parse_vcpus, volume_size_limit
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
-from ..calls import AnswersCalls, ask
+from ..calls import AnswersCalls
 from .form import FormScreen
 from ..render.units import size_input, size_text
 from .job import JobScreen
@@ -244,7 +244,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
 
     @property
     def connection(self):
-        return self.app.fleet.get(self.conn_id) if self.conn_id and self.app.fleet else None
+        return self.app.actions.new_guest.connection(self.conn_id)
 
     def _note(self, text: Text) -> None:
         self.query_one("#notes", Static).update(text)
@@ -264,7 +264,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             self.choices = choices
             self._fill_host(choices)
 
-        ask(self, self.connection, ops.read_host_choices, read, "read host offers")
+        self.app.actions.new_guest.read_host_choices(self, conn_id, read)
 
     def _set(self, field: str, options: list[tuple[str, object]], prefer: object = None) -> None:
         select = self.query_one(f"#{field}", Select)
@@ -531,10 +531,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
 
     def _create(self, plan: ops.NewGuestPlan) -> None:
         self.creating = True
-        hook = type(self).define_xml
-
-        def work(conn, progress):
-            return ops.create(conn, plan, progress, hook)
+        work = self.app.actions.new_guest.create_work(plan, type(self).define_xml)
 
         def ended(result) -> None:
             self.creating = False

@@ -15,11 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
 from ..backend import validate
-from ..backend.ops import networks as ops
-from ..backend.ops.common import Created, is_local, pretty
-from ..backend.ops.networks import NetworkFacts
+from ..actions.objects import Created, NetworkFacts, free_bridge_name, is_local, pretty
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
-from ..calls import AnswersCalls, ask
+from ..calls import AnswersCalls
 from .form import FormScreen
 from .xml_preview import XmlPreviewScreen
 from ..widgets.footer import KeyFooter
@@ -167,7 +165,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
             self.show_hints()
             self.validate_shown(only_touched=True)
 
-        ask(self, self.app.fleet.get(conn_id), lambda conn: ops.read_facts(conn, local), read, "read networks")
+        self.app.actions.networks.read_facts(self, conn_id, local, read)
 
     def others(self) -> list:
         """The host's other networks from the inventory (known before the facts arrive)."""
@@ -222,7 +220,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
         self.auto[field] = value
 
     def fill_defaults(self) -> None:
-        self.fill("bridge", ops.free_bridge_name(self.used_bridges()))
+        self.fill("bridge", free_bridge_name(self.used_bridges()))
         used = self.used_subnets()
         if self.value("subnet") == self.auto.get("subnet", ""):
             for third in range(100, 255):
@@ -520,5 +518,4 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
                 return
             self.dismiss(created)
 
-        ask(self, self.app.fleet.get(conn_id),
-            lambda conn: ops.create(conn, conn_id, spec, start, autostart, xml), done, "create network")
+        self.app.actions.networks.create(self, conn_id, spec, start, autostart, xml, done)

@@ -16,10 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
-from ..backend.ops import storage as ops
-from ..backend.ops.common import Created, is_local, pretty
+from ..actions.objects import BUILD_EFFECT, DESTRUCTIVE_BUILD, Created, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
-from ..calls import AnswersCalls, ask
+from ..calls import AnswersCalls
 from .form import FormScreen
 from .xml_preview import XmlPreviewScreen
 from ..widgets.footer import KeyFooter
@@ -168,9 +167,9 @@ class NewPoolScreen(AnswersCalls, FormScreen):
 
     def show_build_effect(self) -> None:
         kind = self.pool_type
-        effect = ops.BUILD_EFFECT.get(kind, "")
+        effect = BUILD_EFFECT.get(kind, "")
         box = self.query_one("#build-effect", Static)
-        danger = kind in ops.DESTRUCTIVE_BUILD
+        danger = kind in DESTRUCTIVE_BUILD
         box.set_class(danger, "danger")
         box.update(Text(f"Build {effect}." if effect and kind != "iscsi" else ""))
 
@@ -292,7 +291,7 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         xml = pretty(build_pool_xml(spec))
         build = self.checked("build") and spec.type != "iscsi"
         start, autostart = self.checked("start"), self.checked("autostart")
-        steps = [f"build it ({ops.BUILD_EFFECT[spec.type]})" if build else "",
+        steps = [f"build it ({BUILD_EFFECT[spec.type]})" if build else "",
                  "start it" if start else "it stays inactive", "autostart it" if autostart else ""]
         host = self.app.inventory.host_name(self.conn_id)
 
@@ -320,6 +319,4 @@ class NewPoolScreen(AnswersCalls, FormScreen):
                 return
             self.dismiss(created)
 
-        ask(self, self.app.fleet.get(conn_id),
-            lambda conn: ops.create(conn, conn_id, spec, build, start, autostart, local, xml), done,
-            "create pool", long=build)
+        self.app.actions.pools.create(self, conn_id, spec, build, start, autostart, local, xml, done)

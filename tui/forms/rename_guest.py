@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
 from ..backend.model import Guest
-from ..backend.ops.guests import name_problem
+from ..actions.guests import name_problem
 from .form import FormScreen
 from ..widgets.footer import KeyFooter
 

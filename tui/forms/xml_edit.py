@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..backend.ops.xml_edit import EditProblem
+from ..actions.xml import EditProblem
 from ..widgets.footer import KeyFooter
 from .dialog import DialogScreen
 from .frame import Escape

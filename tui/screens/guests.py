@@ -8,11 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 
-from .. import guest_actions
+from ..actions.guests import choose, why_not
 from ..backend.model import ConnState
-from ..backend.ops import clone, jobs, migrate
-from ..backend.ops import guests as ops
-from ..calls import AnswersCalls, ask
+from ..calls import AnswersCalls
 from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
@@ -213,8 +211,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if not writable:
             hosts = sorted({self.vd.inventory.host_name(g.conn_id) for g in targets})
             return f"{', '.join(hosts)}: read-only connection"
-        reasons = [reason for g in writable for v in verbs[:1] if (reason := ops.why_not(v, g)) is not None]
-        if any(ops.why_not(v, g) is None for v in verbs for g in writable):
+        reasons = [reason for g in writable for v in verbs[:1] if (reason := why_not(v, g)) is not None]
+        if any(why_not(v, g) is None for v in verbs for g in writable):
             return None
         return "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
 
@@ -233,37 +231,37 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     def action_lifecycle(self, verb: str) -> None:
         verbs = self.LIFECYCLE_VERBS.get(verb, (verb,))
         targets = self.targets()
-        restarts = [g for g in targets if guest_actions.choose(verbs, g) == "restart"]
+        restarts = [g for g in targets if choose(verbs, g) == "restart"]
         if not restarts:
-            guest_actions.launch(self.vd, verbs, targets)
+            self.vd.actions.guests.launch(verbs, targets)
             return
         names = ", ".join(g.name for g in restarts)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                guest_actions.launch(self.vd, verbs, targets)
+                self.vd.actions.guests.launch(verbs, targets)
 
         self.app.push_screen(ConfirmScreen(f"Restart {names}? It crashed: it is forced off (what the crash "
                                            "left in memory is lost) and started again."), answered)
 
     def action_pause_resume(self) -> None:
         """Pauses the running and resumes the paused among the targets, reporting each."""
-        guest_actions.launch(self.vd, ("pause", "resume"), self.targets())
+        self.vd.actions.guests.launch(("pause", "resume"), self.targets())
 
     def action_autostart(self) -> None:
         targets = self.targets()
         verb = "autostart_off" if targets and all(g.autostart for g in targets) else "autostart_on"
-        guest_actions.launch(self.vd, verb, targets)
+        self.vd.actions.guests.launch(verb, targets)
 
     def _confirm_then(self, verb: str, question: str) -> None:
-        targets = [g for g in self.targets() if ops.why_not(verb, g) is None]
+        targets = [g for g in self.targets() if why_not(verb, g) is None]
         if not targets:
             return
         names = ", ".join(g.name for g in targets)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                guest_actions.launch(self.vd, verb, targets)
+                self.vd.actions.guests.launch(verb, targets)
 
         self.app.push_screen(ConfirmScreen(question.format(names=names)), answered)
 
@@ -299,8 +297,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 self._confirm_delete([found[g.key] for g in guests if g.key in found], errors)
 
         for guest in guests:
-            ask(self, self.vd.fleet.get(guest.conn_id), lambda conn, uuid=guest.uuid: ops.deletable_disks(conn, uuid),
-                lambda disks, error, guest=guest: listed(guest, disks, error), "list disks", opens="delete")
+            self.vd.actions.guests.list_disks(self, guest, lambda disks, error, guest=guest: listed(guest, disks, error))
 
     def _confirm_delete(self, doomed: list[Doomed], errors: list[str]) -> None:
         if errors:
@@ -309,23 +306,14 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             return
 
         def answered(request: DeleteRequest | None) -> None:
-            if request is None:
-                return
-
-            def work(conn, guest) -> str | None:
-                volumes = request.volumes.get(guest.key, ())
-                problems = ops.delete(conn, guest.uuid, volumes)
-                if problems:
-                    return "deleted, but " + "; ".join(problems)
-                return f"its {len(volumes)} volume(s) deleted too" if volumes else None
-
-            guest_actions.launch(self.vd, "delete", [entry.guest for entry in doomed], work=work)
+            if request is not None:
+                self.vd.actions.guests.delete([entry.guest for entry in doomed], request.volumes)
 
         self.app.push_screen(DeleteGuestScreen(doomed), answered)
 
     def action_rename(self) -> None:
         guest = self._selected_guest()
-        if guest is None or ops.why_not("rename", guest) is not None:
+        if guest is None or why_not("rename", guest) is not None:
             return
 
         def rename(new_name: str, finish) -> None:
@@ -334,17 +322,16 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 if error is None:
                     self.notify(f"{guest.name} is now {new_name}", title="Rename", markup=False)
 
-            ask(self, self.vd.fleet.get(guest.conn_id), lambda conn: ops.rename(conn, guest.uuid, new_name), done,
-                "rename")
+            self.vd.actions.guests.rename(self, guest, new_name, done)
 
         self.app.push_screen(RenameGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
                                                self._taken_names(guest.conn_id)).performing(rename))
 
     def action_clone(self) -> None:
         guest = self._selected_guest()
-        if guest is None or ops.why_not("clone", guest) is not None:
+        if guest is None or why_not("clone", guest) is not None:
             return
-        connection = self.vd.fleet.get(guest.conn_id)
+        actions = self.vd.actions
 
         def planned(plan, error) -> None:
             if error is not None:
@@ -356,9 +343,9 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                     if problem is None:
                         self.notify(f"{guest.name} cloned to {new_name} (shut off)", title="Clone", markup=False)
 
-                run_for_form(self.app, JobScreen(f"Clone {guest.name} to {new_name}", connection,
-                                                 lambda conn, progress: clone.clone(conn, guest.uuid, new_name,
-                                                                                    progress)),
+                run_for_form(self.app, JobScreen(f"Clone {guest.name} to {new_name}",
+                                                 actions.jobs.connection(guest.conn_id),
+                                                 actions.guests.clone_work(guest, new_name)),
                              finish, ended)
 
             inventory = self.vd.inventory
@@ -369,33 +356,27 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                                                   allocates_in_full=bool(host and (host.hypervisor or "").lower()
                                                                          == "test")).performing(perform))
 
-        ask(self, connection, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), planned, "plan clone",
-            opens="clone")
+        actions.guests.plan_clone(self, guest, planned)
 
     def action_migrate(self) -> None:
         guest = self._selected_guest()
-        if guest is None or ops.why_not("migrate", guest) is not None:
+        if guest is None or why_not("migrate", guest) is not None:
             return
         inventory = self.vd.inventory
         targets = host_options(inventory, but=guest.conn_id)
-        source = self.vd.fleet.get(guest.conn_id)
+        actions = self.vd.actions
+        source = actions.jobs.connection(guest.conn_id)
 
         def perform(choice: MigrateChoice, finish) -> None:
-            target = self.vd.fleet.get(choice.target)
             target_name = inventory.host_name(choice.target)
-
-            def work(conn, progress):
-                dest = target.handle() if target is not None else None
-                if dest is None:
-                    raise ConnectionError(f"{target_name} is not connected")
-                return migrate.migrate(conn, guest.uuid, dest, choice.request, progress)
+            work = actions.guests.migrate_work(guest, choice.target, target_name, choice.request)
 
             def ended(state, problem: str | None) -> None:
                 if problem is None:
                     self.notify(f"{guest.name} is on {target_name} now ({state})", title="Migrate", markup=False)
 
             run_for_form(self.app, JobScreen(f"Migrate {guest.name} to {target_name}", source, work,
-                                             abort=lambda conn: jobs.abort(conn, guest.uuid)), finish, ended)
+                                             abort=actions.guests.abort_job(guest)), finish, ended)
 
         self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets).performing(perform))
 

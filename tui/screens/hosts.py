@@ -29,7 +29,7 @@ class HostsScreen(InventoryScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.vd.fleet.set_sampling(host=True)
+        self.vd.actions.hosts.sample_hosts(True)
         # Retry countdowns and "not responding" ages tick without any event.
         self.set_interval(1.0, self._tick)
         self.set_interval(30.0, self._read_facts)
@@ -64,10 +64,10 @@ class HostsScreen(InventoryScreen):
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        self.vd.fleet.set_sampling(host=True)
+        self.vd.actions.hosts.sample_hosts(True)
 
     def on_screen_suspend(self) -> None:
-        self.vd.fleet.set_sampling(host=False)
+        self.vd.actions.hosts.sample_hosts(False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reconnect", "remove_connection", "details"):
@@ -96,7 +96,7 @@ class HostsScreen(InventoryScreen):
     def action_reconnect(self) -> None:
         key = self.table.selected_key
         if key is not None:
-            self.vd.fleet.reconnect(key)
+            self.vd.actions.hosts.reconnect(key)
 
     def action_remove_connection(self) -> None:
         key = self.table.selected_key

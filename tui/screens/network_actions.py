@@ -7,8 +7,6 @@ import time
 
 from textual.binding import Binding
 
-from ..backend.ops import networks as ops
-from ..calls import ask
 from ..forms.confirm import ConfirmScreen
 from ..forms.new_network import NewNetworkScreen
 from ..render.network_sheet import network_facts
@@ -32,8 +30,10 @@ QUESTIONS = {
 
 class NetworkActions(ObjectActions):
     KIND = "network"
-    OPS = ops
     DONE = {"start": "started", "stop": "stopped", "delete": "deleted"}
+
+    def verbs(self):
+        return self.vd.actions.networks
 
     def objects(self) -> dict:
         return self.vd.inventory.networks
@@ -69,5 +69,4 @@ class NetworkActions(ObjectActions):
                 facts.append(("DHCP lease", f"{lease.ip}  {lease.mac}  {lease.hostname or '-'}{expires}"))
             self.app.push_screen(DetailsScreen(f"network {net.name}", facts))
 
-        ask(self, self.vd.fleet.get(net.conn_id), lambda conn: ops.leases(conn, net.uuid), listed, "DHCP leases",
-            opens="network details")
+        self.vd.actions.networks.leases(self, net, listed)

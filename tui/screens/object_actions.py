@@ -1,14 +1,13 @@
 """New, and the verbs (start, stop, autostart, delete ...), on the selected row of the
 Networks or Storage view. Mixed into an InventoryScreen (with AnswersCalls); a subclass
-names its kind, its ops module, its form and how each verb is confirmed."""
+names its kind, its actions (app.actions.networks or .pools), its form and how each verb is confirmed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import ModuleType
 from typing import ClassVar
 
-from ..calls import ask
+from ..actions.objects import ObjectVerbs
 from ..forms.host_options import host_options
 from ..messages import BackendUpdated
 from ..widgets.says_why import SaysWhyDisabled
@@ -16,9 +15,10 @@ from ..widgets.says_why import SaysWhyDisabled
 
 class ObjectActions(SaysWhyDisabled):
     KIND: ClassVar[str]  # "network", "pool": words in messages
-    OPS: ClassVar[ModuleType]  # why_not(verb, obj), set_autostart and one function per verb
     DONE: ClassVar[dict[str, str]]  # verb -> what it did, for the report
-    LONG: ClassVar[frozenset[str]] = frozenset()  # verbs that run on a thread of their own
+
+    def verbs(self) -> ObjectVerbs:
+        raise NotImplementedError
 
     def objects(self) -> dict:
         raise NotImplementedError
@@ -45,7 +45,7 @@ class ObjectActions(SaysWhyDisabled):
         host = self.vd.inventory.hosts.get(obj.conn_id)
         if host is None or host.read_only:
             return f"{self.vd.inventory.host_name(obj.conn_id)}: read-only connection"
-        return self.OPS.why_not(str(parameters[0]) if parameters else "", obj)
+        return self.verbs().why_not(str(parameters[0]) if parameters else "", obj)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("new", "verb"):
@@ -90,13 +90,9 @@ class ObjectActions(SaysWhyDisabled):
         self.confirm(verb, obj, lambda: self.run_verb(verb, obj))
 
     def run_verb(self, verb: str, obj) -> None:
-        conn_id, uuid = obj.conn_id, obj.uuid
         if verb == "autostart":
-            on = not obj.autostart
-            fn = lambda conn: self.OPS.set_autostart(conn, conn_id, uuid, on)  # noqa: E731
-            past = "set to autostart" if on else "set not to autostart"
+            past = "set not to autostart" if obj.autostart else "set to autostart"
         else:
-            fn = lambda conn: getattr(self.OPS, verb)(conn, conn_id, uuid)  # noqa: E731
             past = self.DONE[verb]
 
         def done(update, error: str | None) -> None:
@@ -106,4 +102,4 @@ class ObjectActions(SaysWhyDisabled):
             self.apply_update(update)
             self.notify(f"{obj.name} {past}.", markup=False)
 
-        ask(self, self.vd.fleet.get(conn_id), fn, done, f"{verb} {self.KIND}", long=verb in self.LONG)
+        self.verbs().run(self, verb, obj, done)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from ..backend.ops import storage as ops
 from ..forms.confirm import ConfirmScreen
 from ..forms.delete_pool import DeletePoolScreen
 from ..forms.new_pool import NewPoolScreen
@@ -33,10 +32,11 @@ DELETES = {
 
 class PoolActions(ObjectActions):
     KIND = "pool"
-    OPS = ops
     DONE = {"start": "started", "stop": "stopped", "refresh": "refreshed", "delete": "deleted",
             "undefine": "undefined"}
-    LONG = frozenset({"delete", "refresh"})
+
+    def verbs(self):
+        return self.vd.actions.pools
 
     def objects(self) -> dict:
         return self.vd.inventory.pools

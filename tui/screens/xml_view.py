@@ -22,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from .. import terminal
-from ..backend.ops import xml_edit
-from ..calls import AnswersCalls, ask
+from ..actions import xml as xml_edit
+from ..calls import AnswersCalls
 from ..forms.xml_edit import XmlDiffScreen, XmlProblemScreen, XmlTransientScreen
 from ..widgets.footer import KeyFooter
 
@@ -54,10 +54,6 @@ class XmlScreen(AnswersCalls, Screen):
         yield KeyFooter()
 
     @property
-    def connection(self):
-        return self.app.fleet.get(self.conn_id) if self.app.fleet else None
-
-    @property
     def read_only(self) -> bool:
         host = self.app.inventory.hosts.get(self.conn_id)
         return host is None or host.read_only
@@ -76,13 +72,8 @@ class XmlScreen(AnswersCalls, Screen):
         return line
 
     def load(self) -> None:
-        kind, uuid = self.kind, self.uuid
         self.query_one("#xml-title", Static).update(self.title_line())
-
-        def read(conn) -> tuple[str, xml_edit.EditScope]:
-            return xml_edit.read_xml(conn, kind, uuid), xml_edit.edit_scope(conn, kind, uuid)
-
-        ask(self, self.connection, read, self.loaded, "read XML")
+        self.app.actions.xml.read(self, self.kind, self.conn_id, self.uuid, self.loaded)
 
     def loaded(self, result: tuple[str, xml_edit.EditScope] | None, error: str | None) -> None:
         box = self.query_one("#xml-text", Static)
@@ -163,8 +154,6 @@ class XmlScreen(AnswersCalls, Screen):
         self.app.push_screen(XmlProblemScreen(problem), again)
 
     def define(self, before: str, after: str, how: str | None = None) -> None:
-        kind, uuid = self.kind, self.uuid
-
         def done(said: str | None, error: str | None) -> None:
             self.load()  # show what is defined now
             if error is not None:
@@ -176,8 +165,7 @@ class XmlScreen(AnswersCalls, Screen):
                 return
             self.notify(f"{self.object_name}: {said}.", markup=False)
 
-        ask(self, self.connection, lambda conn: xml_edit.define_edit(conn, kind, uuid, before, after, how), done,
-            "define XML")
+        self.app.actions.xml.define(self, self.kind, self.conn_id, self.uuid, before, after, how, done)
 
 
 def problem_text(problem: xml_edit.EditProblem) -> str:

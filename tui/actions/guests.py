@@ -1,4 +1,5 @@
-"""Running a lifecycle verb on one guest or every marked guest, and saying how it went."""
+"""What the UI does to guests: a lifecycle verb on one guest or every marked guest (and
+saying how it went), delete, rename, clone, migrate."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .backend.connection import error_text
-from .backend.model import Guest
-from .backend.ops import guests as ops
-from .messages import GuestActionFinished
+from ..backend.connection import error_text
+from ..backend.model import Guest
+from ..backend.ops import clone, jobs, migrate
+from ..backend.ops import guests as ops
+from ..backend.ops.clone import ClonePlan, new_volume_name
+from ..backend.ops.guests import VERBS, DiskFile, name_problem, why_not
+from ..backend.ops.migrate import MigrationRequest
+from ..calls import Then, ask
+from ..messages import GuestActionFinished
 
 if TYPE_CHECKING:
-    from .app import VirtdeckApp
+    from ..app import VirtdeckApp
+
+__all__ = ["VERBS", "ClonePlan", "DiskFile", "MigrationRequest", "GuestActions", "name_problem", "new_volume_name",
+           "why_not"]
 
 _batches = itertools.count(1)
 LONG = frozenset({"start", "restart", "managed_save", "delete", "clone"})
@@ -128,3 +137,64 @@ def finished(app: VirtdeckApp, message: GuestActionFinished) -> None:
         app.notify(text, title=batch.title, severity=severity, markup=False,
                    timeout=10 if batch.failed else 4)
         app.last_batch = batch
+
+
+class GuestActions:
+    """The guest verbs the screens and forms call; each answer comes back on the UI loop."""
+
+    def __init__(self, app: VirtdeckApp) -> None:
+        self.app = app
+
+    def _connection(self, conn_id: str):
+        return self.app.fleet.get(conn_id) if self.app.fleet else None
+
+    def launch(self, verb: str | tuple[str, ...], targets: list[Guest],
+               work: Callable[[object, Guest], str | None] | None = None) -> int | None:
+        return launch(self.app, verb, targets, work)
+
+    def finished(self, message: GuestActionFinished) -> None:
+        finished(self.app, message)
+
+    def list_disks(self, target, guest: Guest, then: Then) -> None:
+        ask(target, self._connection(guest.conn_id), lambda conn: ops.deletable_disks(conn, guest.uuid), then,
+            "list disks", opens="delete")
+
+    def delete(self, guests: list[Guest], volumes: dict[tuple[str, str], tuple]) -> None:
+        """Delete `guests`, each with the volumes of its key in `volumes`."""
+
+        def work(conn, guest) -> str | None:
+            chosen = volumes.get(guest.key, ())
+            problems = ops.delete(conn, guest.uuid, chosen)
+            if problems:
+                return "deleted, but " + "; ".join(problems)
+            return f"its {len(chosen)} volume(s) deleted too" if chosen else None
+
+        launch(self.app, "delete", guests, work=work)
+
+    def rename(self, target, guest: Guest, new_name: str, then: Then) -> None:
+        ask(target, self._connection(guest.conn_id), lambda conn: ops.rename(conn, guest.uuid, new_name), then,
+            "rename")
+
+    def plan_clone(self, target, guest: Guest, then: Then) -> None:
+        ask(target, self._connection(guest.conn_id), lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"),
+            then, "plan clone", opens="clone")
+
+    def clone_work(self, guest: Guest, new_name: str):
+        """The job (conn, progress) that clones `guest` to `new_name`."""
+        return lambda conn, progress: clone.clone(conn, guest.uuid, new_name, progress)
+
+    def migrate_work(self, guest: Guest, target_conn_id: str, target_name: str, request: MigrationRequest):
+        """The job (conn, progress) that moves `guest` to the host `target_conn_id`."""
+        target = self._connection(target_conn_id)
+
+        def work(conn, progress):
+            dest = target.handle() if target is not None else None
+            if dest is None:
+                raise ConnectionError(f"{target_name} is not connected")
+            return migrate.migrate(conn, guest.uuid, dest, request, progress)
+
+        return work
+
+    def abort_job(self, guest: Guest):
+        """The abort (conn) of a job on `guest`."""
+        return lambda conn: jobs.abort(conn, guest.uuid)
