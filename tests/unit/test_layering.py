@@ -1,10 +1,15 @@
-"""tui/backend never imports textual, so it can run (and be tested) headless."""
+"""The layers, read from the imports: tui/backend never imports textual (so it runs, and is
+tested, headless) nor any UI module; widgets import only render, backend.model, textual, rich,
+messages and other widgets; forms import neither backend.ops nor the Fleet; only tui/actions
+(and app.py, which wires it) imports backend.ops or the Fleet, or reaches for `app.fleet`."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
-BACKEND = Path(__file__).resolve().parents[2] / "tui" / "backend"
+TUI = Path(__file__).resolve().parents[2] / "tui"
+BACKEND = TUI / "backend"
 
 
 def test_backend_does_not_import_textual():
@@ -34,3 +39,121 @@ def test_cli_rejects_bad_uri_where_typed():
     result = subprocess.run([sys.executable, "-m", "tui", "-c", "kvm01"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "driver[+transport]://" in result.stderr
+
+
+# -- the layers, from each module's import statements (TYPE_CHECKING ones too) ---------
+#
+# The allow-lists below are what still breaks a rule (issue 12: one door into the
+# backend). They may only shrink: an entry that no longer breaks its rule fails the
+# test, so whoever fixes a module removes its line.
+
+BACKEND_MAY_IMPORT_UI = {  # backend -> render.units: size_text belongs in the backend
+    "tui.backend.ops.hardware": {"tui.render.units"},
+    "tui.backend.ops.new_guest": {"tui.render.units"},
+    "tui.backend.ssh_facts": {"tui.render.units"},
+    "tui.backend.validate": {"tui.render.units"},
+}
+WIDGETS_MAY_IMPORT = {  # beyond render, backend.model, messages, widgets, textual, rich
+    "tui.widgets.console_pane": {"tui.app", "tui.backend.console", "tui.backend.inventory", "tui.config",
+                                 "tui.forms.confirm", "tui.forms.console_choice"},
+    "tui.widgets.footer": {"tui.typeahead"},
+    "tui.widgets.says_why": {"tui.typeahead"},
+    "tui.widgets.status_bar": {"tui.backend.inventory"},
+}
+MAY_IMPORT_OPS = {  # outside tui/actions: the guest detail and volume screens and their forms
+    "tui.forms.hardware_forms", "tui.forms.recovery_forms", "tui.forms.snapshot_forms", "tui.forms.volume_forms",
+    "tui.screens.guest_detail.backup", "tui.screens.guest_detail.devices", "tui.screens.guest_detail.hardware",
+    "tui.screens.guest_detail.screen", "tui.screens.guest_detail.snapshots", "tui.screens.storage",
+}
+MAY_REACH_FLEET = {  # `x.fleet` outside tui/actions and app.py
+    "tui.forms.recovery_forms", "tui.screens.guest_detail.hardware", "tui.screens.guest_detail.screen",
+    "tui.screens.guest_detail.tab", "tui.screens.storage", "tui.widgets.console_pane",
+}
+WIDGET_LAYERS = ("tui.render", "tui.backend.model", "tui.messages", "tui.widgets")
+OPS = ("tui.backend.ops", "tui.backend.fleet")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(TUI.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _imports(path: Path, tree: ast.Module) -> set[str]:
+    """The modules `path` imports, relative imports made absolute (`from . import x`: x)."""
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(part for part in (base, node.module) if part)
+            if node.module is None:
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+            else:
+                found.add(module)
+    return found
+
+
+def _layers() -> dict[str, tuple[set[str], bool]]:
+    """Every tui module -> (what it imports, whether it reads an attribute named `fleet`)."""
+    result = {}
+    for path in sorted(TUI.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        fleet = any(isinstance(node, ast.Attribute) and node.attr == "fleet" for node in ast.walk(tree))
+        result[_module_name(path)] = (_imports(path, tree), fleet)
+    return result
+
+
+def _check(broken: dict[str, set[str]], allowed: dict[str, set[str]], rule: str) -> None:
+    unexpected = {m: sorted(bad - allowed.get(m, set())) for m, bad in broken.items() if bad - allowed.get(m, set())}
+    stale = {m: sorted(names - broken.get(m, set())) for m, names in allowed.items() if names - broken.get(m, set())}
+    assert not unexpected, f"{rule}: {unexpected}"
+    assert not stale, f"{rule}: these no longer break it, take them off the allow-list: {stale}"
+
+
+def test_backend_imports_no_ui():
+    def ui(name: str) -> bool:
+        return _under(name, ("textual", "rich")) or (name.startswith("tui.") and not _under(name, ("tui.backend",)))
+
+    broken = {m: {i for i in imports if ui(i)} for m, (imports, _) in _layers().items() if _under(m, ("tui.backend",))}
+    _check({m: bad for m, bad in broken.items() if bad}, BACKEND_MAY_IMPORT_UI, "backend imports UI")
+
+
+def test_widgets_import_render_and_model_only():
+    broken = {m: {i for i in imports if i.startswith("tui.") and not _under(i, WIDGET_LAYERS)}
+              for m, (imports, _) in _layers().items() if _under(m, ("tui.widgets",))}
+    _check({m: bad for m, bad in broken.items() if bad}, WIDGETS_MAY_IMPORT, "a widget imports beyond its layer")
+
+
+def test_only_actions_call_backend_ops_or_the_fleet():
+    layers = _layers()
+    door = ("tui.actions", "tui.backend", "tui.app")
+    ops = {m: {"backend.ops"} for m, (imports, _) in layers.items()
+           if not _under(m, door) and any(_under(i, OPS) for i in imports)}
+    _check(ops, {m: {"backend.ops"} for m in MAY_IMPORT_OPS}, "imports backend.ops or the Fleet outside tui/actions")
+    fleet = {m: {"app.fleet"} for m, (_, reaches) in layers.items()
+             if reaches and not _under(m, ("tui.actions", "tui.app"))}
+    _check(fleet, {m: {"app.fleet"} for m in MAY_REACH_FLEET}, "reaches for app.fleet outside tui/actions")
+
+
+def test_forms_import_no_backend_ops():
+    """Stricter than the rule above: no form, allow-listed or not, imports the Fleet."""
+    for module, (imports, _) in _layers().items():
+        if _under(module, ("tui.forms",)):
+            assert not any(_under(i, ("tui.backend.fleet",)) for i in imports), module
+            if module not in MAY_IMPORT_OPS:
+                assert not any(_under(i, OPS) for i in imports), module
+
+
+def test_the_door_is_where_the_layers_say():
+    """The rules read real imports: tui/actions does import backend.ops."""
+    imports, _ = _layers()["tui.actions.guests"]
+    assert any(_under(i, OPS) for i in imports)
+    assert _under("tui.backend.ops.guests", OPS) and not _under("tui.backend.opsx", OPS)

@@ -297,7 +297,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 self._confirm_delete([found[g.key] for g in guests if g.key in found], errors)
 
         for guest in guests:
-            self.vd.actions.guests.list_disks(self, guest, lambda disks, error, guest=guest: listed(guest, disks, error))
+            self.vd.actions.guests.list_disks(self, guest,
+                                              lambda disks, error, guest=guest: listed(guest, disks, error))
 
     def _confirm_delete(self, doomed: list[Doomed], errors: list[str]) -> None:
         if errors:
