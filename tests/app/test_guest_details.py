@@ -154,7 +154,7 @@ async def test_answering_agent_freeze_and_thaw(tmp_path, fresh_default, monkeypa
     stand in for the agent's answer, then freeze (after y) and thaw through the driver."""
     from tui.backend.ops import guest_info
     from tui.backend.xml.domain import parse_guest_info
-    from tui.widgets.guest_devices import AgentTab
+    from tui.screens.guest_detail.devices import AgentTab
 
     answer = parse_guest_info({"os.pretty-name": "Debian 12", "hostname": "h [1]", "timezone.name": "UTC",
                                "timezone.offset": 0, "user.count": 1, "user.0.name": "ann", "fs.count": 1,

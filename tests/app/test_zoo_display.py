@@ -10,7 +10,7 @@ from textual.widgets import Tabs, Tree
 
 from tests import zoo
 from tests.app.test_typeahead import burst
-from tui.widgets.guest_snapshots import STATE_WIDTH
+from tui.screens.guest_detail.snapshots import STATE_WIDTH
 
 from .conftest import make_app, table_rows, wait_for
 from .test_zoo_names import on_screen, screen_text, select, shows

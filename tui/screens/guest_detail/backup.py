@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..backend.ops import jobs, recovery
-from ..forms.job import JobScreen, run_for_form
-from ..forms.recovery_forms import ChosenPath, PathScreen
-from .guest_tab import GuestTab
+from ...backend.ops import jobs, recovery
+from ...forms.job import JobScreen, run_for_form
+from ...forms.recovery_forms import ChosenPath, PathScreen
+from .tab import GuestTab
 
 RUNNING = ("running", "paused", "blocked")
 

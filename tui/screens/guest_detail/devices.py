@@ -13,14 +13,14 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..backend.ops import guest_info as info
-from ..forms.confirm import ConfirmScreen
-from ..backend.model import GuestAddressesRead
-from ..messages import BackendUpdated
-from ..render.cells import size_text
-from ..render.units import count_text
-from ..render.device_text import PathText, graphics_listen_text, graphics_port_text
-from .guest_tab import GuestTab
+from ...backend.ops import guest_info as info
+from ...forms.confirm import ConfirmScreen
+from ...backend.model import GuestAddressesRead
+from ...messages import BackendUpdated
+from ...render.cells import size_text
+from ...render.units import count_text
+from ...render.device_text import PathText, graphics_listen_text, graphics_port_text
+from .tab import GuestTab
 
 # The NICs tab's address sources, as the Guests list and the Overview name them.
 SOURCE_WORDS = {"DHCP lease": "lease", "guest agent": "agent", "ARP": "arp"}

@@ -10,19 +10,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from ..backend import validate
-from ..backend.ops import guest_info
-from ..backend.ops import guests as guest_ops
-from ..backend.ops import hardware as ops
-from ..backend.xml import devices as dx
-from ..forms.confirm import ConfirmScreen
-from ..forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemoryRequest, CpuMemoryScreen,
+from ...backend import validate
+from ...backend.ops import guest_info
+from ...backend.ops import guests as guest_ops
+from ...backend.ops import hardware as ops
+from ...backend.xml import devices as dx
+from ...forms.confirm import ConfirmScreen
+from ...forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemoryRequest, CpuMemoryScreen,
                                     MediaRequest, MediaScreen, NicRequest)
-from ..render.cells import size_text, visible
-from ..render.device_text import PathText
-from ..render.guest_sheet import boot_text
-from .guest_tab import GuestTab
-from .says_why import SaysWhyDisabled
+from ...render.cells import size_text, visible
+from ...render.device_text import PathText
+from ...render.guest_sheet import boot_text
+from .tab import GuestTab
+from ...widgets.says_why import SaysWhyDisabled
 
 WRITES = ("cpu_memory", "insert_media", "eject", "attach_disk", "attach_nic", "detach", "boot", "boot_toggle")
 

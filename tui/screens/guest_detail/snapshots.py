@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static, Tree
 
-from ..backend.ops import snapshots as ops
-from ..forms.confirm import ConfirmScreen
-from ..forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
-from ..render.units import count_text
-from .guest_tab import GuestTab
+from ...backend.ops import snapshots as ops
+from ...forms.confirm import ConfirmScreen
+from ...forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
+from ...render.units import count_text
+from .tab import GuestTab
 
 # Every <state> a snapshot can hold (libvirt's domain states, plus disk-snapshot).
 STATE_WORDS = {"running": "running", "paused": "paused", "shutoff": "shut off", "disk-snapshot": "disk only",

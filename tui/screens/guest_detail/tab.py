@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import TabbedContent
 
-from ..backend.model import Guest
-from ..calls import AnswersCalls, ask
+from ...backend.model import Guest
+from ...calls import AnswersCalls, ask
 
 
 class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):

@@ -13,15 +13,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Sparkline, Static, TabbedContent, TabPane, Tabs
 
-from ..widgets.guest_tab import GuestTab
-from ..widgets import guest_devices, guest_hardware, guest_snapshots, guest_backup
+from . import backup, devices, hardware, snapshots
+from .tab import GuestTab
 
-from ..backend.ops import guest_info
-from ..calls import AnswersCalls, ask
-from ..render import guest_sheet
-from .xml_view import XmlScreen
-from ..widgets.status_bar import StatusBar
-from ..widgets.footer import KeyFooter
+from ...backend.ops import guest_info
+from ...calls import AnswersCalls, ask
+from ...render import guest_sheet
+from ..xml_view import XmlScreen
+from ...widgets.status_bar import StatusBar
+from ...widgets.footer import KeyFooter
 
 PANES = [
     ("cpu", "CPU", guest_sheet.percent),
@@ -41,7 +41,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
         Binding("x", "xml", "XML", id="xml"),
     ]
     TABS: list[type[GuestTab]] = [
-        *guest_devices.TABS, *guest_hardware.TABS, *guest_snapshots.TABS, *guest_backup.TABS,
+        *devices.TABS, *hardware.TABS, *snapshots.TABS, *backup.TABS,
     ]
     DEFAULT_CSS = """
     GuestDetailScreen #guest-tabs { height: 1fr; }
