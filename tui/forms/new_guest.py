@@ -100,9 +100,10 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     # Tests set this to rewrite the XML just before it is defined (forced failures).
     define_xml: Callable[[str], str] | None = None
 
-    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None = None) -> None:
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: ops.NewGuestActions) -> None:
         super().__init__()
         self.hosts = hosts  # (label, conn_id) of connected writable hosts
+        self.actions = actions  # reads what the host offers, makes the guest
         self.conn_id = conn_id if conn_id in {c for _, c in hosts} else (hosts[0][1] if hosts else None)
         self.choices: ops.HostChoices | None = None
         self.variants: dict[str, OsVariant] = {}
@@ -244,7 +245,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
 
     @property
     def connection(self):
-        return self.app.actions.new_guest.connection(self.conn_id)
+        return self.actions.connection(self.conn_id)
 
     def _note(self, text: Text) -> None:
         self.query_one("#notes", Static).update(text)
@@ -264,7 +265,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             self.choices = choices
             self._fill_host(choices)
 
-        self.app.actions.new_guest.read_host_choices(self, conn_id, read)
+        self.actions.read_host_choices(self, conn_id, read)
 
     def _set(self, field: str, options: list[tuple[str, object]], prefer: object = None) -> None:
         select = self.query_one(f"#{field}", Select)
@@ -531,7 +532,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
 
     def _create(self, plan: ops.NewGuestPlan) -> None:
         self.creating = True
-        work = self.app.actions.new_guest.create_work(plan, type(self).define_xml)
+        work = self.actions.create_work(plan, type(self).define_xml)
 
         def ended(result) -> None:
             self.creating = False

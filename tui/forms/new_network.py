@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
 from ..backend import validate
-from ..actions.objects import Created, NetworkFacts, free_bridge_name, is_local, pretty
+from ..actions.objects import Created, NetworkActions, NetworkFacts, free_bridge_name, is_local, pretty
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
 from ..calls import AnswersCalls
 from .form import FormScreen
@@ -59,10 +59,11 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
     NewNetworkScreen #submit-error { color: $error; height: auto; }
     """
 
-    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None = None) -> None:
-        """``hosts``: (label, conn_id) of the connected, writable hosts."""
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: NetworkActions) -> None:
+        """``hosts``: (label, conn_id) of the connected, writable hosts; ``actions`` reads and defines."""
         super().__init__()
         self.hosts = hosts
+        self.actions = actions
         self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
         self.facts: NetworkFacts | None = None
         self.static_hosts: list[validate.StaticHost] = []
@@ -165,7 +166,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
             self.show_hints()
             self.validate_shown(only_touched=True)
 
-        self.app.actions.networks.read_facts(self, conn_id, local, read)
+        self.actions.read_facts(self, conn_id, local, read)
 
     def others(self) -> list:
         """The host's other networks from the inventory (known before the facts arrive)."""
@@ -518,4 +519,4 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
                 return
             self.dismiss(created)
 
-        self.app.actions.networks.create(self, conn_id, spec, start, autostart, xml, done)
+        self.actions.create(self, conn_id, spec, start, autostart, xml, done)

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
-from ..actions.objects import BUILD_EFFECT, DESTRUCTIVE_BUILD, Created, is_local, pretty
+from ..actions.objects import BUILD_EFFECT, DESTRUCTIVE_BUILD, Created, PoolActions, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
 from ..calls import AnswersCalls
 from .form import FormScreen
@@ -79,10 +79,11 @@ class NewPoolScreen(AnswersCalls, FormScreen):
     NewPoolScreen #submit-error { color: $error; height: auto; }
     """
 
-    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None = None) -> None:
-        """``hosts``: (label, conn_id) of the connected, writable hosts."""
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: PoolActions) -> None:
+        """``hosts``: (label, conn_id) of the connected, writable hosts; ``actions`` defines the pool."""
         super().__init__()
         self.hosts = hosts
+        self.actions = actions
         self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
         self.touched: set[str] = set()
         self.busy = False
@@ -319,4 +320,4 @@ class NewPoolScreen(AnswersCalls, FormScreen):
                 return
             self.dismiss(created)
 
-        self.app.actions.pools.create(self, conn_id, spec, build, start, autostart, local, xml, done)
+        self.actions.create(self, conn_id, spec, build, start, autostart, local, xml, done)

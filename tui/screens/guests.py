@@ -398,7 +398,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name,
                                                  self.vd.inventory.host_name(result.conn_id))
 
-        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None), created)
+        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, self.vd.actions.new_guest),
+                             created)
 
     def action_mark(self) -> None:
         key = self.table.selected_key

@@ -39,7 +39,7 @@ class NetworkActions(ObjectActions):
         return self.vd.inventory.networks
 
     def new_screen(self, hosts, conn_id):
-        return NewNetworkScreen(hosts, conn_id)
+        return NewNetworkScreen(hosts, conn_id, self.vd.actions.networks)
 
     def confirm(self, verb: str, net, go) -> None:
         if verb not in QUESTIONS:

@@ -42,7 +42,7 @@ class PoolActions(ObjectActions):
         return self.vd.inventory.pools
 
     def new_screen(self, hosts, conn_id):
-        return NewPoolScreen(hosts, conn_id)
+        return NewPoolScreen(hosts, conn_id, self.vd.actions.pools)
 
     def confirm(self, verb: str, pool, go) -> None:
         host = self.vd.inventory.host_name(pool.conn_id)
