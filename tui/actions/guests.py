@@ -1,5 +1,6 @@
 """What the UI does to guests: a lifecycle verb on one guest or every marked guest (and
-saying how it went), delete, rename, clone, migrate."""
+saying how it went), delete, rename, clone, migrate. Screens and forms take the pure
+helpers they need (`why_not`, `name_problem`, the plans' types) from here."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from ..messages import GuestActionFinished
 if TYPE_CHECKING:
     from ..app import VirtdeckApp
 
-__all__ = ["VERBS", "ClonePlan", "DiskFile", "MigrationRequest", "GuestActions", "name_problem", "new_volume_name",
-           "why_not"]
+__all__ = ["VERBS", "Batch", "ClonePlan", "DiskFile", "GuestActions", "MigrationRequest", "choose", "finished", "launch",
+           "name_problem", "new_volume_name", "why_not"]
 
 _batches = itertools.count(1)
 LONG = frozenset({"start", "restart", "managed_save", "delete", "clone"})
