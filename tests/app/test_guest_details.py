@@ -154,7 +154,7 @@ async def test_answering_agent_freeze_and_thaw(tmp_path, fresh_default, monkeypa
     stand in for the agent's answer, then freeze (after y) and thaw through the driver."""
     from tui.backend.ops import guest_info
     from tui.backend.xml.domain import parse_guest_info
-    from tui.screens.guest_detail.devices import AgentTab
+    from tui.actions.guest_detail import READERS
 
     answer = parse_guest_info({"os.pretty-name": "Debian 12", "hostname": "h [1]", "timezone.name": "UTC",
                                "timezone.offset": 0, "user.count": 1, "user.0.name": "ann", "fs.count": 1,
@@ -167,7 +167,7 @@ async def test_answering_agent_freeze_and_thaw(tmp_path, fresh_default, monkeypa
         calls.append(agent.error)
         return guest_info.Agent(agent.channel, answer, None)
 
-    monkeypatch.setattr(AgentTab, "READ", staticmethod(answering))
+    monkeypatch.setitem(READERS, "agent", answering)
     fresh_default.defineXML(odd_guest_xml()).create()
     app = make_app(tmp_path, "-c", "test:///default")
     async with app.run_test(size=(220, 50)) as pilot:

@@ -60,14 +60,11 @@ WIDGETS_MAY_IMPORT = {  # beyond render, backend.model, messages, widgets, textu
     "tui.widgets.says_why": {"tui.typeahead"},
     "tui.widgets.status_bar": {"tui.backend.inventory"},
 }
-MAY_IMPORT_OPS = {  # outside tui/actions: the guest detail and volume screens and their forms
-    "tui.forms.hardware_forms", "tui.forms.recovery_forms", "tui.forms.snapshot_forms", "tui.forms.volume_forms",
-    "tui.screens.guest_detail.backup", "tui.screens.guest_detail.devices", "tui.screens.guest_detail.hardware",
-    "tui.screens.guest_detail.screen", "tui.screens.guest_detail.snapshots", "tui.screens.storage",
+MAY_IMPORT_OPS = {  # outside tui/actions: the volume screen and its forms
+    "tui.forms.volume_forms", "tui.screens.storage",
 }
 MAY_REACH_FLEET = {  # `x.fleet` outside tui/actions and app.py
-    "tui.forms.recovery_forms", "tui.screens.guest_detail.hardware", "tui.screens.guest_detail.screen",
-    "tui.screens.guest_detail.tab", "tui.screens.storage", "tui.widgets.console_pane",
+    "tui.screens.storage", "tui.widgets.console_pane",
 }
 WIDGET_LAYERS = ("tui.render", "tui.backend.model", "tui.messages", "tui.widgets")
 OPS = ("tui.backend.ops", "tui.backend.fleet")

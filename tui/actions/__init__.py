@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .guest_detail import GuestDetailActions
 from .guests import GuestActions
 from .hosts import HostActions
 from .jobs import JobActions
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 class Actions:
     def __init__(self, app: VirtdeckApp) -> None:
         self.guests = GuestActions(app)
+        self.guest_detail = GuestDetailActions(app)
         self.networks = NetworkActions(app)
         self.pools = PoolActions(app)
         self.hosts = HostActions(app)

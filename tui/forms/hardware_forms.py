@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
-from ..backend.ops import hardware as ops
+from ..actions import guest_detail as ops
 from ..backend.xml import devices as dx
 from ..render.units import size_text
 from ..widgets.footer import KeyFooter

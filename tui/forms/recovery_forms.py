@@ -13,8 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ..backend.ops import recovery
-from ..calls import AnswersCalls, ask
+from ..actions.guest_detail import SAVE_DIR
+from ..calls import AnswersCalls
 from .host_options import host_options
 from ..widgets.footer import KeyFooter
 from .form import FormScreen, submit_and_stay
@@ -119,7 +119,7 @@ class PathScreen(FormScreen):
 
 
 class HostPathScreen(AnswersCalls, FormScreen):
-    """A host and a path; on submit runs `work(conn, path)` on that host and stays open with
+    """A host and a path; on submit runs `work(path)` (a `work(conn)`) on that host and stays open with
     libvirt's (or virtdeck's) words next to the path when it fails. Dismisses with
     (host name, result)."""
 
@@ -127,7 +127,7 @@ class HostPathScreen(AnswersCalls, FormScreen):
     ERROR_ROOM = True
 
     def __init__(self, title: str, hosts: list[tuple[str, str]], label: str, default: str,
-                 work: Callable[[Any, str], Any], long: bool = False) -> None:
+                 work: Callable[[str], Callable[[Any], Any]], long: bool = False) -> None:
         super().__init__()
         self.form_title = title
         self.hosts = hosts  # (label, conn_id)
@@ -170,7 +170,6 @@ class HostPathScreen(AnswersCalls, FormScreen):
             return
         conn_id = str(self.query_one("#host", Select).value)
         host = next(name for name, cid in self.hosts if cid == conn_id)
-        connection = self.app.fleet.get(conn_id) if self.app.fleet else None
         self.busy = True
         self._error("")
         self.query_one("#path-error", Static).update(Text("working…", style="dim"))
@@ -182,7 +181,7 @@ class HostPathScreen(AnswersCalls, FormScreen):
                 return
             self.dismiss((host, result))
 
-        ask(self, connection, lambda conn: self.work(conn, path), then, self.form_title, long=self.long)
+        self.app.actions.guest_detail.ask(self, conn_id, self.work(path), then, self.form_title, long=self.long)
 
 
 def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bool, said) -> None:
@@ -200,10 +199,10 @@ def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bo
 
 
 def restore_from_file(app: VirtdeckApp) -> None:
-    _open(app, "Restore a guest from a saved file", "Saved file on the host", recovery.SAVE_DIR + "/",
-          recovery.restore, True, lambda host, name: f"{name} restored on {host}")
+    _open(app, "Restore a guest from a saved file", "Saved file on the host", SAVE_DIR + "/",
+          app.actions.guest_detail.restore, True, lambda host, name: f"{name} restored on {host}")
 
 
 def import_definition(app: VirtdeckApp) -> None:
     _open(app, "Import a guest definition", "Definition file (XML) on this machine", "~/",
-          recovery.import_definition, False, lambda host, name: f"{name} defined on {host}")
+          app.actions.guest_detail.import_definition, False, lambda host, name: f"{name} defined on {host}")

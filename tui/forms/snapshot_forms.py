@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ..backend.ops import snapshots as ops
+from ..actions import guest_detail as ops
 from ..widgets.footer import KeyFooter
 from .dialog import DialogScreen, yes_no_bindings
 from .form import FormScreen
@@ -92,7 +92,7 @@ class CreateSnapshotScreen(FormScreen):
 
     def action_submit(self) -> None:
         name = self.query_one("#name", Input).value
-        problem = ops.check_name(name, self.plan.taken)
+        problem = ops.check_snapshot_name(name, self.plan.taken)
         if problem:
             self.query_one("#name-error", Static).update(Text(problem))
             self.query_one("#name", Input).focus()

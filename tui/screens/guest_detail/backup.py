@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ...backend.ops import jobs, recovery
+from ...actions import guest_detail as recovery
 from ...forms.job import JobScreen, run_for_form
 from ...forms.recovery_forms import ChosenPath, PathScreen
 from .tab import GuestTab
@@ -104,9 +104,9 @@ class BackupTab(GuestTab):
         name, uuid = self._guest_name(), self.key[1]
 
         def save(answer: ChosenPath, finish) -> None:
-            work = lambda conn, progress: recovery.save(conn, uuid, answer.path, progress)  # noqa: E731
+            work = self.actions.save(uuid, answer.path)
             run_for_form(self.app, JobScreen(f"Save {name} to a file", self.connection, work,
-                                             abort=lambda conn: jobs.abort(conn, uuid)),
+                                             abort=self.actions.abort_job(uuid)),
                          finish, lambda _result, error: self._saved(name, answer.path, error))
 
         self.app.push_screen(PathScreen(
@@ -134,7 +134,7 @@ class BackupTab(GuestTab):
                 else:
                     self._said(f"{name}: definition written to {path}")
 
-            self.ask(lambda conn: recovery.export(conn, uuid, answer.path, answer.replace), done, "export definition")
+            self.ask(self.actions.export(uuid, answer.path, answer.replace), done, "export definition")
 
         self.app.push_screen(PathScreen(
             "Export the definition", self._intro("Write the definition of ", name,
@@ -159,11 +159,11 @@ class BackupTab(GuestTab):
                 "Directory on the host", directory, "Back up", work=back_up))
 
         def back_up(answer: ChosenPath, finish) -> None:
-            work = lambda conn, progress: recovery.push_backup(conn, uuid, answer.path, progress)  # noqa: E731
+            work = self.actions.push_backup(uuid, answer.path)
             run_for_form(self.app, JobScreen(f"Back up {name}", self.connection, work,
-                                             abort=lambda conn: jobs.abort(conn, uuid)), finish, self._backed_up)
+                                             abort=self.actions.abort_job(uuid)), finish, self._backed_up)
 
-        self.ask(lambda conn: recovery.default_backup_dir(conn, uuid), defaulted, "read disks", opens="backup")
+        self.ask(self.actions.default_backup_dir(uuid), defaulted, "read disks", opens="backup")
 
     def _backed_up(self, files, error: str | None) -> None:
         name = self._guest_name()

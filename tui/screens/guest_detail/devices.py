@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.console import Group
 from rich.table import Table
@@ -13,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...backend.ops import guest_info as info
+from ...actions import guest_detail as info
 from ...forms.confirm import ConfirmScreen
 from ...backend.model import GuestAddressesRead
 from ...messages import BackendUpdated
@@ -40,7 +39,6 @@ def _dim(text: str) -> Text:
 class ReadingTab(GuestTab):
     """A tab that reads one thing about its guest when shown, and again when the guest changes."""
 
-    READ: ClassVar[Callable[[Any, str], Any]]
     DEFAULT_CSS = """
     ReadingTab { padding: 0 1; }
     ReadingTab #commands-title { margin-top: 1; }
@@ -73,8 +71,7 @@ class ReadingTab(GuestTab):
             self.body.update(Text("This guest is gone.", style="bold red"))
             return
         self._read_for = guest
-        read, uuid = type(self).READ, guest.uuid
-        self.ask(lambda conn: read(conn, uuid), self._answered, f"read {self.TAB_TITLE.lower()}",
+        self.ask(self.actions.devices(self.TAB_ID, guest.uuid), self._answered, f"read {self.TAB_TITLE.lower()}",
                  opens=f"the {self.TAB_TITLE.lower()} tab")
 
     def _answered(self, data: Any, error: str | None) -> None:
@@ -92,7 +89,6 @@ class ReadingTab(GuestTab):
 class DisksTab(ReadingTab):
     TAB_ID = "disks"
     TAB_TITLE = "Disks"
-    READ = staticmethod(info.read_disks)
 
     def render_data(self, disks: tuple[info.Disk, ...]):
         if not disks:
@@ -123,7 +119,6 @@ class DisksTab(ReadingTab):
 class NicsTab(ReadingTab):
     TAB_ID = "nics"
     TAB_TITLE = "NICs"
-    READ = staticmethod(info.read_nics)
 
     def _answered(self, data, error: str | None) -> None:
         super()._answered(data, error)
@@ -173,7 +168,6 @@ class NicsTab(ReadingTab):
 class ConsolesTab(ReadingTab):
     TAB_ID = "consoles"
     TAB_TITLE = "Consoles"
-    READ = staticmethod(info.read_consoles)
     BINDINGS = [Binding("y", "copy", "Copy command", id="consoles.copy")]
 
     def __init__(self, conn_id: str, uuid: str) -> None:
@@ -249,7 +243,6 @@ class ConsolesTab(ReadingTab):
 class AgentTab(ReadingTab):
     TAB_ID = "agent"
     TAB_TITLE = "Agent"
-    READ = staticmethod(info.read_agent)
     BINDINGS = [
         Binding("f", "freeze", "Freeze filesystems", id="agent.freeze"),
         Binding("t", "thaw", "Thaw filesystems", id="agent.thaw"),
@@ -333,7 +326,7 @@ class AgentTab(ReadingTab):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.ask(lambda conn: info.fs_freeze(conn, guest.uuid),
+                self.ask(self.actions.fs_freeze(guest.uuid),
                          lambda n, error: self._done("frozen", n, error), "freeze filesystems")
 
         self.app.push_screen(ConfirmScreen(f"Freeze the filesystems of {guest.name}? Writes block until thawed (t)."),
@@ -345,7 +338,7 @@ class AgentTab(ReadingTab):
         if why is not None or guest is None:
             self.notify(f"Can't thaw: {why or 'the guest is gone'}", severity="warning", markup=False)
             return
-        self.ask(lambda conn: info.fs_thaw(conn, guest.uuid),
+        self.ask(self.actions.fs_thaw(guest.uuid),
                  lambda n, error: self._done("thawed", n, error), "thaw filesystems")
 
     def _done(self, what: str, count, error: str | None) -> None:

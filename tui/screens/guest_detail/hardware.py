@@ -11,9 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from ...backend import validate
-from ...backend.ops import guest_info
-from ...backend.ops import guests as guest_ops
-from ...backend.ops import hardware as ops
+from ...actions import guest_detail as ops
 from ...backend.xml import devices as dx
 from ...forms.confirm import ConfirmScreen
 from ...forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemoryRequest, CpuMemoryScreen,
@@ -74,14 +72,10 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     def activated(self) -> None:
         self.reload()
-        if self.app.fleet is not None:
-            for (conn_id, pool_uuid), pool in self.app.inventory.pools.items():
-                if conn_id == self.key[0] and pool.state == "active":
-                    self.app.fleet.list_volumes(conn_id, pool_uuid)
+        self.actions.list_volumes(self.key[0])
 
     def reload(self) -> None:
-        uuid = self.key[1]
-        self.ask(lambda conn: ops.read(conn, uuid), self._read, "read hardware", opens="the hardware list")
+        self.ask(self.actions.hardware(self.key[1]), self._read, "read hardware", opens="the hardware list")
 
     def refresh_view(self, kinds: frozenset[str] | None) -> None:
         if self.view is None or (kinds is not None and not kinds & {"guests", "hosts"}):
@@ -98,8 +92,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.read_error = error
         if view is not None:
             self.view = view
-            uuid = self.key[1]
-            self.ask(lambda conn: guest_info.read_boot(conn, uuid), self._read_boot, "read the boot order")
+            self.ask(self.actions.boot_order(self.key[1]), self._read_boot, "read the boot order")
             guest = self.guest
             self._seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
         self.render_summary()
@@ -281,9 +274,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             self.app.notify(text, title=name, severity=severity, markup=False)
             if after is not None:
                 after(outcomes)
-        connection = self.connection
-        if connection is not None:
-            connection.refresh_guest(self.key[1])
+        self.actions.refresh_guest(*self.key)
         self.reload()
 
     def _run(self, fn: Callable, action: str, after=None, long: bool = False, finish=None) -> None:
@@ -304,7 +295,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             form = CpuMemoryScreen(view, warn, max_vcpus, memory_limit)
             self.app.push_screen(form.performing(self._cpu_memory_chosen))
 
-        self.ask(lambda conn: guest_ops.vcpu_maximum(conn, uuid=self.key[1]), opened, "vCPU maximum",
+        self.ask(self.actions.vcpu_maximum(self.key[1]), opened, "vCPU maximum",
                  opens="cpu memory")
 
     def _cpu_memory_chosen(self, request: CpuMemoryRequest | None, finish=None) -> None:
@@ -318,15 +309,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         warning = ops.overcommit_warning(self.app.inventory, self.key, request.vcpus, request.memory_kib)
         if warning:
             self.app.notify(warning, title="Overcommit", severity="warning", markup=False)
-        uuid = self.key[1]
-
-        def work(conn):
-            outcomes = []
-            if request.vcpus is not None:
-                outcomes.append(ops.set_vcpus(conn, uuid, request.vcpus, request.live, request.config))
-            if request.memory_kib is not None:
-                outcomes.append(ops.set_memory(conn, uuid, request.memory_kib, request.live, request.config))
-            return outcomes
+        work = self.actions.set_cpu_memory(self.key[1], request.vcpus, request.memory_kib, request.live,
+                                           request.config)
 
         def after(outcomes: list[ops.Outcome]) -> None:
             if request.live and request.memory_kib is not None:
@@ -363,14 +347,14 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         uuid = self.key[1]
         if cdrom is not None:
             def inserted(request: MediaRequest, finish) -> None:
-                self._run(lambda conn: ops.change_media(conn, uuid, cdrom.target, request.path), "insert media",
+                self._run(self.actions.change_media(uuid, cdrom.target, request.path), "insert media",
                           finish=finish)
 
             self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target).performing(inserted))
             return
 
         def added(request: MediaRequest, finish) -> None:
-            self._run(lambda conn: ops.add_cdrom(conn, uuid, request.bus, request.path), "add a CD-ROM drive",
+            self._run(self.actions.add_cdrom(uuid, request.bus, request.path), "add a CD-ROM drive",
                       finish=finish)
 
         def answered(yes: bool | None) -> None:
@@ -383,7 +367,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     def action_eject(self) -> None:
         cdrom = self.target_cdrom()
         uuid = self.key[1]
-        self._run(lambda conn: ops.change_media(conn, uuid, cdrom.target, None), "eject")
+        self._run(self.actions.change_media(uuid, cdrom.target, None), "eject")
 
     # -- disks and NICs ----------------------------------------------------------
 
@@ -397,7 +381,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             def after(_outcomes) -> None:
                 self.activated()  # the new volume shows in the pickers
 
-            self._run(lambda conn: ops.attach_disk(conn, uuid, request), "attach a disk", after, long=True,
+            self._run(self.actions.attach_disk(uuid, request), "attach a disk", after, long=True,
                       finish=finish)
 
         self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken).performing(chosen))
@@ -408,8 +392,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         uuid = self.key[1]
 
         def chosen(request: NicRequest, finish) -> None:
-            self._run(lambda conn: ops.attach_nic(conn, uuid, request.kind, request.source, request.model,
-                                                  request.mac, request.mode), "attach a NIC", finish=finish)
+            self._run(self.actions.attach_nic(uuid, request.kind, request.source, request.model, request.mac,
+                                              request.mode), "attach a NIC", finish=finish)
 
         self.app.push_screen(AttachNicScreen(networks).performing(chosen))
 
@@ -431,7 +415,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
                 if isinstance(device, dx.DiskDevice) and device.source and device.device != "cdrom":
                     self.app.notify(f"{device.source} is kept", severity="information", markup=False)
 
-            self._run(lambda conn: ops.detach(conn, uuid, device.ident), "detach", after, long=True)
+            self._run(self.actions.detach(uuid, device.ident), "detach", after, long=True)
 
         self.app.push_screen(ConfirmScreen(question), answered)
 
@@ -439,7 +423,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     def _save_order(self, order: tuple[str, ...]) -> None:
         uuid = self.key[1]
-        self._run(lambda conn: ops.set_boot_order(conn, uuid, order), "boot order")
+        self._run(self.actions.set_boot_order(uuid, order), "boot order")
 
     def action_boot(self, step: int) -> None:
         order = self.view.next_boot.boot_order()

@@ -16,8 +16,7 @@ from textual.widgets import Sparkline, Static, TabbedContent, TabPane, Tabs
 from . import backup, devices, hardware, snapshots
 from .tab import GuestTab
 
-from ...backend.ops import guest_info
-from ...calls import AnswersCalls, ask
+from ...calls import AnswersCalls
 from ...render import guest_sheet
 from ..xml_view import XmlScreen
 from ...widgets.status_bar import StatusBar
@@ -113,14 +112,11 @@ class GuestDetailScreen(AnswersCalls, Screen):
         self._focus_pane(event.pane.id)
 
     def on_mount(self) -> None:
-        self._vcpu_conn = self.app.fleet.get(self.key[0])
-        if self._vcpu_conn is not None:
-            self._vcpu_conn.set_sampling(vcpu=True)
+        self.app.actions.guest_detail.sample_vcpus(self.key[0], True)
         self.refresh_view()
 
     def on_unmount(self) -> None:
-        if self._vcpu_conn is not None:
-            self._vcpu_conn.set_sampling(vcpu=False)
+        self.app.actions.guest_detail.sample_vcpus(self.key[0], False)
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         inventory = self.app.inventory
@@ -177,11 +173,10 @@ class GuestDetailScreen(AnswersCalls, Screen):
                 self.notify(f"{guest.name}: {error}", severity="error", markup=False)
             self.refresh_view(frozenset({"guests"}))
 
-        connection = self.app.fleet.get(self.key[0])
-        if connection is not None and self.key not in self.app.inventory.nics:
-            connection.read_guest_xml(uuid)  # a shut-off guest's NICs are read only when asked for
-        ask(self, connection, lambda conn: guest_info.read_overview(conn, uuid), read,
-            "read the guest's XML")
+        actions = self.app.actions.guest_detail
+        if self.key not in self.app.inventory.nics:
+            actions.read_guest_xml(self.key[0], uuid)  # a shut-off guest's NICs are read only when asked for
+        actions.ask(self, self.key[0], actions.overview(uuid), read, "read the guest's XML")
 
     def action_xml(self) -> None:
         guest = self.app.inventory.guests.get(self.key)

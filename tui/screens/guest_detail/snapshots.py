@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static, Tree
 
-from ...backend.ops import snapshots as ops
+from ...actions import guest_detail as ops
 from ...forms.confirm import ConfirmScreen
 from ...forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
 from ...render.units import count_text
@@ -88,7 +88,7 @@ class SnapshotsTab(GuestTab):
 
     def reload(self, select: str | None = None) -> None:
         uuid = self.key[1]
-        self.ask(lambda conn: ops.tree(conn, uuid), lambda r, e: self._show(r, e, select), "list snapshots",
+        self.ask(self.actions.snapshot_tree(uuid), lambda r, e: self._show(r, e, select), "list snapshots",
                  opens="the snapshot list")
 
     def _show(self, snapshots, error: str | None, select: str | None) -> None:
@@ -169,7 +169,7 @@ class SnapshotsTab(GuestTab):
                 return
             self.app.push_screen(CreateSnapshotScreen(self._guest_name(), plan, kind), self._create)
 
-        self.ask(lambda conn: ops.plan(conn, uuid), planned, "read snapshot options", opens="new snapshot")
+        self.ask(self.actions.snapshot_plan(uuid), planned, "read snapshot options", opens="new snapshot")
 
     def _create(self, request: NewSnapshot | None) -> None:
         if request is None:
@@ -192,7 +192,7 @@ class SnapshotsTab(GuestTab):
                     "Take a disk-only external snapshot instead (new overlay files take the writes)?"), fallback)
 
         long = request.kind == ops.INTERNAL_MEMORY
-        self.ask(lambda conn: ops.create(conn, uuid, request.name, request.description, request.kind), done,
+        self.ask(self.actions.create_snapshot(uuid, request.name, request.description, request.kind), done,
                  "take a snapshot", long=long)
 
     # -- v: revert -----------------------------------------------------------------
@@ -217,7 +217,7 @@ class SnapshotsTab(GuestTab):
                     self.notify(f"{guest}: reverted to {name}", markup=False)
                 self.reload(select=name)
 
-            self.ask(lambda conn: ops.revert(conn, uuid, name), done, "revert to a snapshot", long=True)
+            self.ask(self.actions.revert_snapshot(uuid, name), done, "revert to a snapshot", long=True)
 
         self.app.push_screen(ConfirmScreen(
             f"Revert {guest} to snapshot {name}? Its current state is lost unless you snapshot it first. "
@@ -250,10 +250,10 @@ class SnapshotsTab(GuestTab):
                                 markup=False)
                 self.reload()
 
-            self.ask(lambda conn: ops.delete(conn, uuid, name, with_children), done, "delete a snapshot",
+            self.ask(self.actions.delete_snapshot(uuid, name, with_children), done, "delete a snapshot",
                      long=True)
 
-        self.ask(lambda conn: ops.children_of(conn, uuid, name), listed, "list child snapshots")
+        self.ask(self.actions.snapshot_children(uuid, name), listed, "list child snapshots")
 
 
 TABS: list[type[GuestTab]] = [SnapshotsTab]

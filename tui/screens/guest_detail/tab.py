@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from ...backend.model import Guest
-from ...calls import AnswersCalls, ask
+from ...calls import AnswersCalls
 
 
 class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
@@ -53,8 +53,12 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
         return self.app.inventory.guests.get(self.key)
 
     @property
+    def actions(self):
+        return self.app.actions.guest_detail
+
+    @property
     def connection(self):
-        return self.app.fleet.get(self.key[0]) if self.app.fleet else None
+        return self.actions.connection(self.key[0])
 
     @property
     def read_only(self) -> bool:
@@ -68,7 +72,7 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
 
     def ask(self, fn: Callable, then: Callable, action: str, long: bool = False, opens: str | None = None) -> None:
         """`fn(conn)` off the UI loop; `then(result, error_text)` back on it (`opens`: see calls.ask)."""
-        ask(self, self.connection, fn, then, action, long=long, opens=opens)
+        self.actions.ask(self, self.key[0], fn, then, action, long=long, opens=opens)
 
     def activated(self) -> None:
         """The tab was shown: read what it needs (the guest may have changed since)."""
