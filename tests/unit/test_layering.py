@@ -54,8 +54,7 @@ BACKEND_MAY_IMPORT_UI = {  # backend -> render.units: size_text belongs in the b
     "tui.backend.validate": {"tui.render.units"},
 }
 WIDGETS_MAY_IMPORT = {  # beyond render, backend.model, messages, widgets, textual, rich
-    "tui.widgets.console_pane": {"tui.app", "tui.backend.console", "tui.backend.inventory", "tui.config",
-                                 "tui.forms.confirm", "tui.forms.console_choice"},
+    "tui.widgets.console_pane": {"tui.app", "tui.backend.console", "tui.backend.inventory", "tui.config"},
     "tui.widgets.footer": {"tui.typeahead"},
     "tui.widgets.says_why": {"tui.typeahead"},
     "tui.widgets.status_bar": {"tui.backend.inventory"},

@@ -13,6 +13,7 @@ from ..backend.model import ConnState
 from ..calls import AnswersCalls
 from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
+from ..forms.console_choice import ConsoleChoiceScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
 from ..forms.job import JobScreen, run_for_form
 from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
@@ -20,7 +21,7 @@ from ..forms.host_options import host_options
 from ..forms.new_guest import Created, NewGuestScreen
 from ..forms.rename_guest import RenameGuestScreen
 from ..render.columns import GUEST_COLUMNS, guest_live_cells, guest_static_cells, live_ids, merge_guest_cells
-from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
+from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck, ConsolePane
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from .base import InventoryScreen
@@ -134,6 +135,18 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     @property
     def consoles(self) -> ConsoleDeck:
         return self.query_one(ConsoleDeck)
+
+    @on(ConsolePane.TakeOverAsked)
+    def _console_take_over(self, event: ConsolePane.TakeOverAsked) -> None:
+        self.app.push_screen(ConfirmScreen(event.question), event.answer)
+
+    @on(ConsolePane.ChoiceAsked)
+    def _console_choice(self, event: ConsolePane.ChoiceAsked) -> None:
+        self.app.push_screen(ConsoleChoiceScreen(event.title, event.devices), event.answer)
+
+    @on(ConsoleDeck.Left)
+    def _console_left(self, _event: ConsoleDeck.Left) -> None:
+        self.table.focus()
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         super().refresh_view(kinds)

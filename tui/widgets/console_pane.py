@@ -10,12 +10,16 @@ Keys: in the terminal everything goes to the guest except `ctrl+]`, which
 leaves it and focuses the tab strip; there the deck's keys apply (enter back
 into the terminal, f full screen, w close, / search, l log, y copy, escape
 back to the guest list).
+
+The panes ask nothing themselves: a question (take over a busy console, pick
+one of several) and leaving the deck are messages the hosting screen answers.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,8 +34,6 @@ from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 from ..backend.console import ConsoleSession, ConsoleState
 from ..backend.model import ConnState
 from ..config import state_dir
-from ..forms.confirm import ConfirmScreen
-from ..forms.console_choice import ConsoleChoiceScreen
 from .console_view import ConsoleView
 
 if TYPE_CHECKING:
@@ -60,6 +62,23 @@ class ConsoleEvent(Message):
 
 class ConsolePane(TabPane):
     """One console: a status line and the terminal."""
+
+    class TakeOverAsked(Message):
+        """Ask the user `question` (yes/no); `answer(yes)` with what they said."""
+
+        def __init__(self, question: str, answer: Callable[[bool | None], None]) -> None:
+            super().__init__()
+            self.question = question
+            self.answer = answer
+
+    class ChoiceAsked(Message):
+        """Ask the user to pick one of `devices` (aliases); `answer(alias or None)`."""
+
+        def __init__(self, title: str, devices, answer: Callable[[str | None], None]) -> None:
+            super().__init__()
+            self.title = title
+            self.devices = devices
+            self.answer = answer
 
     DEFAULT_CSS = """
     ConsolePane { padding: 0; height: 1fr; }
@@ -165,11 +184,9 @@ class ConsolePane(TabPane):
             self._show("busy", "another client holds this console; enter: take it over")
             if self.user_opened:
                 self.user_opened = False
-                self.app.push_screen(
-                    ConfirmScreen(f"The console of {self.guest_name} @ {self.host_name} is in use by another "
-                                  "client. Take it over (the other client is disconnected)?"),
-                    self._takeover_answer,
-                )
+                self.post_message(self.TakeOverAsked(
+                    f"The console of {self.guest_name} @ {self.host_name} is in use by another "
+                    "client. Take it over (the other client is disconnected)?", self._takeover_answer))
         elif state == ConsoleState.FAILED:
             self.view.attached = False
             if not self.ever_attached and self.user_opened:
@@ -199,8 +216,8 @@ class ConsolePane(TabPane):
             self.open()
 
         self._show("choose", "pick a console")
-        self.app.push_screen(ConsoleChoiceScreen(f"Consoles of {self.guest_name} @ {self.host_name}",
-                                                 session.devices), chosen)
+        self.post_message(self.ChoiceAsked(f"Consoles of {self.guest_name} @ {self.host_name}", session.devices,
+                                           chosen))
 
     def _closed_status(self) -> None:
         guest = self.vd.inventory.guests.get((self.conn_id, self.uuid))
@@ -300,6 +317,9 @@ class ConsolePane(TabPane):
 class ConsoleDeck(Vertical):
     """The open consoles, as tabs. Hidden while none is open."""
 
+    class Left(Message):
+        """The focus leaves the consoles: the hosting screen takes it (to its list)."""
+
     BINDINGS = [
         Binding("enter,i", "enter_terminal", "Terminal", id="console.enter"),
         Binding("escape", "back", "Guest list", id="console.back"),
@@ -366,7 +386,7 @@ class ConsoleDeck(Vertical):
         if not remaining:
             self.remove_class("-open")
             self.screen.remove_class(ZOOM_CLASS)
-            self._focus_table()
+            self._leave()
         elif was_focused:
             self.call_after_refresh(self.focus_tabs)
 
@@ -383,11 +403,8 @@ class ConsoleDeck(Vertical):
         if self.panes:
             self.tabs.query_one(Tabs).focus()
 
-    def _focus_table(self) -> None:
-        try:
-            self.screen.query_one("#table").focus()
-        except Exception:  # noqa: BLE001 - no table on this screen
-            pass
+    def _leave(self) -> None:
+        self.post_message(self.Left())
 
     # -- from the terminal ---------------------------------------------------------
 
@@ -409,7 +426,7 @@ class ConsoleDeck(Vertical):
 
     def action_back(self) -> None:
         self.screen.remove_class(ZOOM_CLASS)
-        self._focus_table()
+        self._leave()
 
     def action_zoom(self) -> None:
         self.screen.toggle_class(ZOOM_CLASS)
