@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 from rich.console import Console
 
-from .conftest import make_app, wait_for
+from .conftest import cell_text, column_cells, make_app, wait_for
 
 NAME = "vd-h1 [1] <&>'\"é"
 OS_ID = "http://debian.org/debian/12"
@@ -60,12 +60,12 @@ def shown(widget) -> str:
 
 def select(app, name):
     table = app.screen.table
-    key = next(k for k, c in table._cells.items() if c[0].plain.endswith(name))
+    key = next(k for k in table._cells if cell_text(table, k, "name").endswith(name))
     table.move_cursor(row=table.get_row_index(key))
 
 
 async def open_details(app, pilot):
-    await wait_for(pilot, lambda: any(c[0].plain.endswith(NAME) for c in app.screen.table._cells.values()),
+    await wait_for(pilot, lambda: any(c.plain.endswith(NAME) for c in column_cells(app.screen.table, "name")),
                    what="the odd guest listed")
     select(app, NAME)
     await pilot.press("enter")
