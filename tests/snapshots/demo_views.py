@@ -188,7 +188,7 @@ async def hosts(pilot: Pilot) -> None:
 
 async def volumes(pilot: Pilot, pool_name: str = "default") -> None:
     """Storage view, `enter` on the pool's row: its volume list."""
-    from tui.screens.storage import VolumesScreen
+    from tui.screens.volumes import VolumesScreen
 
     await storage(pilot)
     app: VirtdeckApp = pilot.app  # type: ignore[assignment]
