@@ -59,11 +59,9 @@ WIDGETS_MAY_IMPORT = {  # beyond render, backend.model, messages, widgets, textu
     "tui.widgets.says_why": {"tui.typeahead"},
     "tui.widgets.status_bar": {"tui.backend.inventory"},
 }
-MAY_IMPORT_OPS = {  # outside tui/actions: the volume screen and its forms
-    "tui.forms.volume_forms", "tui.screens.volumes",
-}
+MAY_IMPORT_OPS: set[str] = set()  # outside tui/actions
 MAY_REACH_FLEET = {  # `x.fleet` outside tui/actions and app.py
-    "tui.screens.volumes", "tui.widgets.console_pane",
+    "tui.widgets.console_pane",
 }
 WIDGET_LAYERS = ("tui.render", "tui.backend.model", "tui.messages", "tui.widgets")
 OPS = ("tui.backend.ops", "tui.backend.fleet")

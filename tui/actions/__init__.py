@@ -12,6 +12,7 @@ from .hosts import HostActions
 from .jobs import JobActions
 from .new_guest import NewGuestActions
 from .objects import NetworkActions, PoolActions
+from .volumes import VolumeActions
 from .xml import XmlActions
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class Actions:
         self.guest_detail = GuestDetailActions(app)
         self.networks = NetworkActions(app)
         self.pools = PoolActions(app)
+        self.volumes = VolumeActions(app)
         self.hosts = HostActions(app)
         self.jobs = JobActions(app)
         self.new_guest = NewGuestActions(app)

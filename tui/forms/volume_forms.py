@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
 from ..backend.model import Volume
-from ..backend.ops.volumes import LocalImage, VolumeDetails, definition, probe_local
+from ..actions.volumes import LocalImage, VolumeDetails, definition, probe_local
 from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
 from ..render.units import size_input

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..backend.ops import volumes as volumes_ops
-from ..calls import AnswersCalls, ask
+from ..actions.volumes import DELETE, SHRINK, WIPE
+from ..calls import AnswersCalls
 from ..forms.confirm import ConfirmScreen
 from ..forms.job import JobScreen, run_for_form
 from ..forms.volume_forms import (
@@ -73,14 +73,14 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+        self.actions.list_volumes(self.conn_id, self.pool_uuid)
         self.refresh_view()
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         inventory = self.app.inventory
         pool = inventory.pools.get((self.conn_id, self.pool_uuid))
         if kinds and "pools" in kinds and pool is not None and "volumes" not in kinds:
-            self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+            self.actions.list_volumes(self.conn_id, self.pool_uuid)
         self.query_one(StatusBar).show(inventory, self.app.settings.read_only)
         title = self.query_one("#pool-title", Static)
         volumes = inventory.volumes.get((self.conn_id, self.pool_uuid))
@@ -139,15 +139,23 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
     # -- doing it ------------------------------------------------------------
 
     @property
+    def actions(self):
+        return self.app.actions.volumes
+
+    @property
     def connection(self):
-        return self.app.fleet.get(self.conn_id)
+        return self.actions.connection(self.conn_id)
+
+    def ask(self, work, then, action: str, long: bool = False, opens: str | None = None) -> None:
+        """`work(conn)` off the UI loop on this pool's host; `then(result, error)` back on it."""
+        self.actions.ask(self, self.conn_id, work, then, action, long=long, opens=opens)
 
     def _done(self, title: str, success: str | None = None, finish=None):
         """A `then` that reports how it went and lists the pool again; `finish(error)` tells
         the form that asked for it (which stays open, showing the error, when it failed)."""
 
         def then(result, error: str | None) -> None:
-            self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+            self.actions.list_volumes(self.conn_id, self.pool_uuid)
             if finish is not None:
                 finish(error)
             if error is not None:
@@ -169,8 +177,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             else:
                 self.app.push_screen(VolumeInfoScreen(details))
 
-        ask(self, self.connection, lambda conn: volumes_ops.details(conn, self.pool_uuid, vol.name), shown,
-            "volume info", opens="volume info")
+        self.ask(self.actions.details(self.pool_uuid, vol.name), shown, "volume info", opens="volume info")
 
     def action_new(self) -> None:
         pool = self.pool
@@ -189,8 +196,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                     made += f", overlay on {got.backing_path}"
                 return made
 
-            ask(self, self.connection, lambda conn: volumes_ops.create(conn, self.pool_uuid, spec),
-                self._done("New volume", success, finish), "create volume", long=bool(spec.allocation))
+            self.ask(self.actions.create(self.pool_uuid, spec), self._done("New volume", success, finish),
+                     "create volume", long=bool(spec.allocation))
 
         host = self.app.inventory.hosts.get(self.conn_id)
         self.app.push_screen(NewVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
@@ -216,11 +223,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 return
             go(verdict.warnings)
 
-        def look(conn):
-            return volumes_ops.guard(action, vol.name,
-                                     volumes_ops.uses(conn, volumes_ops.volume_of(conn, self.pool_uuid, vol.name)))
-
-        ask(self, self.connection, look, checked, "volume users", opens=f"{action} volume")
+        self.ask(self.actions.guard(action, self.pool_uuid, vol.name), checked, "volume users",
+                 opens=f"{action} volume")
 
     @staticmethod
     def _question(head: str, warnings: tuple[str, ...]) -> str:
@@ -234,13 +238,13 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         def go(warnings) -> None:
             def answered(yes: bool | None) -> None:
                 if yes:
-                    ask(self, self.connection, lambda conn: volumes_ops.delete(conn, self.pool_uuid, vol.name),
-                        self._done("Delete", f"{vol.name} deleted"), "delete volume")
+                    self.ask(self.actions.delete(self.pool_uuid, vol.name),
+                             self._done("Delete", f"{vol.name} deleted"), "delete volume")
 
             self.app.push_screen(ConfirmScreen(self._question(
                 f"Delete the volume {vol.name} ({size_text(vol.capacity)})? Its data is lost.", warnings)), answered)
 
-        self._guarded(vol, volumes_ops.DELETE, "Delete", go)
+        self._guarded(vol, DELETE, "Delete", go)
 
     def action_wipe(self) -> None:
         vol = self.selected()
@@ -251,13 +255,13 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             def answered(yes: bool | None) -> None:
                 if yes:
                     self.notify(f"{vol.name}: wiping…", title="Wipe", markup=False, timeout=3)
-                    ask(self, self.connection, lambda conn: volumes_ops.wipe(conn, self.pool_uuid, vol.name),
-                        self._done("Wipe", f"{vol.name} wiped"), "wipe volume", long=True)
+                    self.ask(self.actions.wipe(self.pool_uuid, vol.name), self._done("Wipe", f"{vol.name} wiped"),
+                             "wipe volume", long=True)
 
             self.app.push_screen(ConfirmScreen(self._question(
                 f"Wipe {vol.name}? Every byte of it is overwritten with zeros.", warnings)), answered)
 
-        self._guarded(vol, volumes_ops.WIPE, "Wipe", go)
+        self._guarded(vol, WIPE, "Wipe", go)
 
     def action_resize(self) -> None:
         vol = self.selected()
@@ -265,10 +269,9 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             return
 
         def run(request, finish) -> None:
-            ask(self, self.connection,
-                lambda conn: volumes_ops.resize(conn, self.pool_uuid, vol.name, request.capacity, request.shrink),
-                self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}", finish),
-                "resize volume", long=True)
+            self.ask(self.actions.resize(self.pool_uuid, vol.name, request.capacity, request.shrink),
+                     self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}", finish),
+                     "resize volume", long=True)
 
         def resize(request, finish) -> None:
             if not request.shrink:
@@ -286,7 +289,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                     f"Shrink {vol.name} from {size_text(vol.capacity)} to {size_text(request.capacity)}? "
                     "Whatever lies past the new end is lost.", warnings)), answered)
 
-            self._guarded(vol, volumes_ops.SHRINK, "Shrink", go, refused=lambda why: finish(f"not shrunk: {why}"))
+            self._guarded(vol, SHRINK, "Shrink", go, refused=lambda why: finish(f"not shrunk: {why}"))
 
         self.app.push_screen(ResizeVolumeScreen(vol).performing(resize))
 
@@ -302,7 +305,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         def perform(request, finish) -> None:
             def ended(created, error: str | None) -> None:
                 for uuid in {self.pool_uuid, request.pool_uuid}:
-                    self.app.fleet.list_volumes(self.conn_id, uuid)
+                    self.actions.list_volumes(self.conn_id, uuid)
                 if error is not None:
                     self.notify(f"{vol.name} not cloned: {error}", title="Clone", severity="error", markup=False,
                                 timeout=10)
@@ -311,8 +314,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
             run_for_form(self.app, JobScreen(
                 f"Clone {vol.name} to {request.name}", self.connection,
-                lambda conn, progress: volumes_ops.clone(conn, self.pool_uuid, vol.name, request.pool_uuid,
-                                                         request.name, progress)), finish, ended)
+                self.actions.clone(self.pool_uuid, vol.name, request.pool_uuid, request.name)), finish, ended)
 
         self.app.push_screen(CloneVolumeScreen(vol, pools, taken).performing(perform))
 
@@ -325,7 +327,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             cancel = threading.Event()
 
             def ended(done, error: str | None) -> None:
-                self.app.fleet.list_volumes(self.conn_id, self.pool_uuid)
+                self.actions.list_volumes(self.conn_id, self.pool_uuid)
                 if error is not None:
                     self.notify(f"{request.name}: {error}", title="Upload: failed", severity="error", markup=False,
                                 timeout=10)
@@ -336,9 +338,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
             run_for_form(self.app, JobScreen(
                 f"Upload into {request.name}", self.connection,
-                lambda conn, progress: volumes_ops.upload(conn, self.pool_uuid, request.name, request.local_path,
-                                                          request.new, progress, cancel),
-                volumes_ops.canceller(cancel)), finish, ended)
+                self.actions.upload(self.pool_uuid, request.name, request.local_path, request.new, cancel),
+                self.actions.canceller(cancel)), finish, ended)
 
         self.app.push_screen(UploadVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
                                                 list(self.volumes)).performing(perform))
@@ -361,8 +362,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
             run_for_form(self.app, JobScreen(
                 f"Download {vol.name}", self.connection,
-                lambda conn, progress: volumes_ops.download(conn, self.pool_uuid, vol.name, request.local_path,
-                                                            progress, cancel),
-                volumes_ops.canceller(cancel)), finish, ended)
+                self.actions.download(self.pool_uuid, vol.name, request.local_path, cancel),
+                self.actions.canceller(cancel)), finish, ended)
 
         self.app.push_screen(DownloadVolumeScreen(vol).performing(perform))
