@@ -24,7 +24,8 @@ from .backend.ssh import SshTransport, owned_target
 from .backend.ssh_facts import FactsReader, ShellFacts
 from .backend.uri import is_remote
 from .forms.ssh_prompts import AppPrompter
-from .backend.model import ActionFailed, ConnState, EventHappened, HostChanged, InventorySynced, StatsSampled
+from .backend.model import (ActionFailed, ConnState, EventHappened, GuestNicsRead, HostChanged, InventorySynced,
+                            LeasesRead, StatsSampled)
 from .forms.add_connection import NewConnection
 from .forms import recovery_forms
 from .messages import BackendUpdated, GuestActionFinished, StatsArrived
@@ -47,6 +48,8 @@ STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcs
               Path(__file__).resolve().parent / "styles" / "app.tcss")
 
 STATS_WINDOW = 0.25  # seconds a stats sample waits for the other hosts' of the same tick
+FREEZE_AFTER = 0.5  # seconds after the last host's first read before it is frozen (gc)
+BACKGROUND_READS = (GuestNicsRead, LeasesRead)
 
 VIEWS = [
     ("1", "guests", "Guests"),
@@ -90,6 +93,7 @@ class VirtdeckApp(App):
         self._flush_timer = None
         self.stats_paused = False
         self._frozen: set[str] = set()
+        self._freeze_timer = None
         self.guest_batches: dict = {}
         self.last_batch = None
         self.actions = Actions(self)
@@ -190,17 +194,40 @@ class VirtdeckApp(App):
         if isinstance(update, InventorySynced) and update.conn_id not in self._frozen:
             # The first full read of a host is long-lived: keep it out of the
             # collector's full passes, which otherwise stall a tick now and then.
-            # Collect first: garbage frozen now would never be freed.
+            # Once for a fleet's first reads, not once per host (each pass walks
+            # every object, and fifty hosts arrive within a second or two).
             self._frozen.add(update.conn_id)
-            gc.collect()
-            gc.freeze()
+            if self._freeze_timer is None:
+                self._freeze_timer = self.set_timer(FREEZE_AFTER, self._freeze_first_reads)
+            else:
+                self._freeze_timer.reset()
         self._notify_for(update)
         if isinstance(update, ActionFailed):
             self.notify(f"{update.action}: {update.error}", title=self.inventory.host_name(update.conn_id),
                         severity="error", markup=False, timeout=8)
         elif isinstance(update, HostChanged) and previous is not None:
             self._announce_host(previous.state, update)
-        self._fold(kinds)
+        # Addresses read in the background (a big host's NICs come four guests
+        # at a time) wait for the stats window: one refresh, not one per batch.
+        # So do a fleet's first reads while other hosts are still on their way:
+        # each one re-sorts every row, and fifty of them arrive within seconds.
+        if isinstance(update, BACKGROUND_READS):
+            within = STATS_WINDOW
+        elif isinstance(update, InventorySynced) and self._hosts_still_opening():
+            within = STATS_WINDOW
+        else:
+            within = 0.0
+        self._fold(kinds, within=within)
+
+    def _hosts_still_opening(self) -> bool:
+        return any(conn_id not in self._frozen and host.state in (ConnState.CONNECTING, ConnState.CONNECTED)
+                   for conn_id, host in self.inventory.hosts.items())
+
+    def _freeze_first_reads(self) -> None:
+        # Collect first: garbage frozen now would never be freed.
+        self._freeze_timer = None
+        gc.collect()
+        gc.freeze()
 
     def _fold(self, kinds: set[str], within: float = 0.0) -> None:
         """Refresh the view for `kinds` once the messages already queued are handled, or

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import sys
 from pathlib import Path
@@ -78,8 +79,27 @@ def settings_from(argv: list[str] | None = None) -> Settings:
     )
 
 
+def few_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas before any thread starts.
+
+    Every connection has its own worker thread, and glibc gives busy threads
+    arenas of their own (up to eight per core); with a fleet of hosts their
+    scattered free space held tens of MB of resident memory that Python and
+    libvirt no longer used (50 hosts: 368 -> 313 MiB peak).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator has its own policy
+
+
+M_ARENA_MAX = -8  # glibc's malloc.h
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = settings_from(argv)
+    few_malloc_arenas()
     from .app import VirtdeckApp
     from .terminal import TerminalWatch, isolate
 

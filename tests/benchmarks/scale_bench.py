@@ -12,7 +12,10 @@ A. Real libvirtd with 1000 defined, never started guests (tests/testbed/scale_gu
      is the resync's) and the longest gap between ticks in that window.
 B. Fleets of test-driver hosts x 200 guests (1, 10, 50 hosts), `--refresh 1`: the list
    on screen, idle CPU over a window with no keys, peak RSS, and the CPU one host's
-   tick costs (idle CPU per second, less the bare app's, divided by the hosts).
+   tick costs (idle CPU per second, less the bare app's and the floor's, divided by
+   the hosts). The test driver runs inside the process that opens it, so its own
+   memory and CPU are measured too: the floor (libvirt_fleet_floor.py) opens the
+   same hosts from one thread each and makes the same calls, with no UI.
 
 Needs root and the test bed's libvirtd for A (a note otherwise); B runs anywhere.
 The guests it defines are removed at the end, also after a failure.
@@ -47,7 +50,7 @@ DELAY = 0.010
 RUNS = 3
 TRACE_WINDOW = 10.0
 FLEET_GUESTS = 200
-FLEETS = (1, 10, 50)
+FLEETS = tuple(int(n) for n in os.environ.get("VIRTDECK_FLEETS", "1,10,50").split(","))
 IDLE_WINDOW = 15.0
 DEFAULT_REFRESH = 2.0
 GOALS = {"local": 1.0, "relay": 2.0}
@@ -173,37 +176,43 @@ def fleet(runner: Runner, tmp: Path, hosts: int) -> dict:
     total = hosts * FLEET_GUESTS
     app = runner.virtdeck("--refresh", "1", *uris)
     bare = runner.baseline([PYTHON, str(HERE / "bare_app.py")], "bare Textual app")
+    floor = None
     try:
         listed = app.wait_for(shows(total, "guest-0001"), f"'guests: {total}'", deadline=120) - app.started
+        floor = runner.baseline([PYTHON, str(HERE / "libvirt_fleet_floor.py"), *uris[1::2]], "libvirt floor")
         bare.wait_for(lambda a: a.received > 0, "any output")
-        for a in (app, bare):
+        floor.wait_for(lambda a: a.contains("ready"), "the floor's opening reads", deadline=120)
+        everyone = (app, bare, floor)
+        for a in everyone:
             a.drain(0)
         end = time.perf_counter() + 3.0  # the first ticks and reads after the sync
         while time.perf_counter() < end:
-            app.drain(0.05)
-            bare.drain(0.05)
-        before = (cpu_seconds(app.pid), cpu_seconds(bare.pid))
+            for a in everyone:
+                a.drain(0.02)
+        before = [cpu_seconds(a.pid) for a in everyone]
         began = time.perf_counter()
         while time.perf_counter() < began + IDLE_WINDOW:
-            app.drain(0.05)
-            bare.drain(0.05)
+            for a in everyone:
+                a.drain(0.02)
         wall = time.perf_counter() - began
-        cpu = cpu_seconds(app.pid) - before[0]
-        bare_cpu = cpu_seconds(bare.pid) - before[1]
-        rss = app.peak_rss_kib()
+        cpu, bare_cpu, floor_cpu = (cpu_seconds(a.pid) - b for a, b in zip(everyone, before))
+        rss, floor_rss = app.peak_rss_kib(), floor.peak_rss_kib()
     finally:
         app.quit()
         bare.quit()
+        if floor is not None:
+            floor.quit(keys=())
     return {"hosts": hosts, "rows": total, "list": listed, "idle": cpu / wall * 100, "bare_idle": bare_cpu / wall * 100,
-            "rss_kib": rss, "tick_per_host": max(cpu - bare_cpu, 0.0) / wall / hosts}
+            "floor_idle": floor_cpu / wall * 100, "rss_kib": rss, "floor_rss_kib": floor_rss,
+            "tick_per_host": max(cpu - bare_cpu - floor_cpu, 0.0) / wall / hosts}
 
 
-def measure(started: list[int], env: dict[str, str], tree: Path = ROOT) -> dict:
+def measure(started: list[int], env: dict[str, str], tree: Path = ROOT, fleets_only: bool = False) -> dict:
     runner = Runner(started, env, tree)
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="virtdeck-scale-") as name:
         tmp = Path(name)
-        reason = host_unavailable()
+        reason = "--fleets only" if fleets_only else host_unavailable()
         if reason is None:
             try:
                 results["real"] = real_host(runner, tmp)
@@ -254,11 +263,13 @@ def report(results: dict, add: Callable[..., None]) -> None:
         add(f"10 fleet: {f['hosts']} test hosts x {FLEET_GUESTS} ({f['rows']} rows): list on screen", _s(f["list"]), "",
             f"< {GOAL_FLEET_LIST:.0f} s: {_verdict(f['list'], GOAL_FLEET_LIST)}" if big else "")
         add("10   idle CPU at --refresh 1, no keys", f"{f['idle']:.1f}% of a core",
-            f"bare Textual app {f['bare_idle']:.1f}%; per host per tick {f['tick_per_host'] * 1000:.2f} ms CPU",
+            f"bare Textual app {f['bare_idle']:.1f}%; the same hosts in a bare libvirt script (one thread "
+            f"each, one stats call a second) {f.get('floor_idle', 0):.1f}%; virtdeck's own per host per tick "
+            f"{f['tick_per_host'] * 1000:.2f} ms CPU",
             f"< {GOAL_FLEET_IDLE:.0f}%: {_verdict(f['idle'], GOAL_FLEET_IDLE)}" if big else "")
-        rss = f["rss_kib"]
-        mb = None if rss is None else rss * 1024 / 1e6
-        add("10   peak RSS (VmHWM)", "-" if mb is None else f"{mb:.0f} MB", "",
+        mb, floor_mb = (None if f.get(k) is None else f[k] * 1024 / 1e6 for k in ("rss_kib", "floor_rss_kib"))
+        add("10   peak RSS (VmHWM)", "-" if mb is None else f"{mb:.0f} MB",
+            "" if floor_mb is None else f"the in-process test driver alone, bare libvirt script: {floor_mb:.0f} MB",
             f"< {GOAL_FLEET_RSS_MB} MB: {_verdict(mb, GOAL_FLEET_RSS_MB)}" if big else "")
 
 
@@ -267,6 +278,7 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose virtdeck is measured")
+    parser.add_argument("--fleets", action="store_true", help="only section B (the test-driver fleets)")
     args = parser.parse_args()
     started: list[int] = []
     env = dict(os.environ)
@@ -275,7 +287,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="virtdeck-scale-home-") as home:
         for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
             env[var] = str(Path(home) / var.lower())
-        results = measure(started, env, args.tree.resolve())
+        results = measure(started, env, args.tree.resolve(), fleets_only=args.fleets)
     rows: list[tuple[str, str, str, str]] = []
     report(results, lambda *row: rows.append(tuple(str(c) for c in row)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]

@@ -82,10 +82,26 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._mark_sorted_header()
 
     def _update_dimensions(self, new_rows) -> None:
-        # DataTable measures new rows in its idle handler but keeps the cells it
-        # rendered before at the old column widths ("web…") until something
-        # else changes (textual#4470). Invalidate them when a width moved.
-        super()._update_dimensions(new_rows)
+        # DataTable measures every cell of every new row through rich (a
+        # fleet's first read: 110,000 measurements, seconds); a Cell is one
+        # line and knows its width. Anything else is measured the long way.
+        columns = self.ordered_columns
+        others = []
+        for row_key in new_rows:
+            data, row = self._data.get(row_key), self.rows.get(row_key)
+            if data is None or row is None:
+                continue
+            if row.label is not None or row.auto_height or not all(isinstance(c, Cell) for c in data.values()):
+                others.append(row_key)
+                continue
+            for column in columns:
+                cell = data.get(column.key)
+                if cell is not None and cell.width > column.content_width:
+                    column.content_width = cell.width
+        # DataTable keeps the cells it rendered before at the old column widths
+        # ("web…") until something else changes (textual#4470). Invalidate
+        # them when a width moved.
+        super()._update_dimensions(others)
         widths = [column.get_render_width(self) for column in self.ordered_columns]
         if widths != self._measured_widths:
             self._measured_widths = widths
