@@ -99,3 +99,9 @@ def test_the_sort_cycle_reaches_the_figures_first():
     by_id = {column.id: column for column in EVENT_COLUMNS}
     assert by_id["time"].highest_first and by_id["time"].figure is None
     assert [column.id for column in GUEST_COLUMNS if column.highest_first] == ["cpu", "vcpus", "memory", "disk", "net"]
+
+
+def test_the_hosts_cpu_model_sorts_as_text_and_its_load_as_a_figure():
+    by_id = {column.id: column for column in HOST_COLUMNS}
+    assert not by_id["cpu"].highest_first and by_id["cpu_pct"].highest_first
+    assert columns.sort_cycle(HOST_COLUMNS).index("cpu") > columns.sort_cycle(HOST_COLUMNS).index("cpu_pct")

@@ -245,8 +245,7 @@ HOST_COLUMNS: list[Column[HostRow]] = [
     Column("hostname", "Hostname", lambda r: cells.text(r.host.hostname)),
     Column("hypervisor", "Hypervisor", lambda r: cells.text(hypervisor_text(r.host))),
     Column("libvirt", "libvirt", lambda r: cells.text(r.host.libvirt_version)),
-    # The CPU model: a text, yet it has always sorted as a figure (Z to A first).
-    Column("cpu", "CPU", lambda r: cells.text(r.host.cpu_model), figure=1),
+    Column("cpu", "CPU", lambda r: cells.text(r.host.cpu_model)),  # the model's name: A to Z
     Column("cpus", "CPUs", lambda r: cells.number(r.host.cpus), figure=4),
     Column("cpu_pct", "CPU %", _missing_without_stats(lambda r: cells.cpu(r.stats.cpu_percent, None)),
            figure=2, live=True),
