@@ -8,7 +8,7 @@ import socket
 from textual.command import CommandPalette
 
 from tui.backend.model import ConnState
-from tui.render.units import size_text
+from tui.backend.units import size_text
 
 from .conftest import cell_text, column_cells, make_app, wait_for
 

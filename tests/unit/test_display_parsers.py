@@ -24,7 +24,7 @@ from tui.backend.xml.snapshot import SnapshotFacts
 from tui.render import columns, rows
 from tui.render.device_text import PathText, graphics_listen_text, graphics_port_text, middle_ellipsis
 from tui.render.network_sheet import network_facts
-from tui.render.units import count_text
+from tui.backend.units import count_text
 from tui.screens.guest_detail.snapshots import STATE_WORDS, snapshot_label
 
 ZOO = ET.parse(zoo.ZOO_XML).getroot()

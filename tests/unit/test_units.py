@@ -1,4 +1,4 @@
-"""One notation for sizes, rates and times (tui/render/units.py)."""
+"""One notation for sizes, rates and times (tui/backend/units.py)."""
 
 import math
 import re
@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.backend import validate
-from tui.render import cells, units
+from tui.backend import units
+from tui.render import cells
 
 KIB, MIB, GIB, TIB, PIB, EIB = (1024**n for n in range(1, 7))
 # Written out here, not taken from the module under test.
@@ -173,7 +174,7 @@ def test_relative_times():
 
 def test_units_imports_neither_textual_nor_rich():
     """tui.backend uses this module, and the backend never imports textual."""
-    code = ("import sys, tui.render.units\n"
+    code = ("import sys, tui.backend.units\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
             "print(bad); sys.exit(1 if bad else 0)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

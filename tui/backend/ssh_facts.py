@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..render.units import size_text
+from .units import size_text
 from .host_facts import PAGE_SIZE
 
 SCRIPT = r"""

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Union
 from urllib.parse import urlsplit
 
-from ..render.units import size_text
+from .units import size_text
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]

@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from ..backend import validate
 from ..actions import guest_detail as ops
 from ..backend.xml import devices as dx
-from ..render.units import size_text
+from ..backend.units import size_text
 from ..widgets.footer import KeyFooter
 from .form import FormScreen
 

@@ -26,7 +26,7 @@ from ..backend.validate import memory_limit, parse_memory, parse_size, parse_vcp
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls
 from .form import FormScreen
-from ..render.units import size_input, size_text
+from ..backend.units import size_input, size_text
 from .job import JobScreen
 from .pool_space import new_volume_space
 from .xml_preview import XmlPreviewScreen

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..render.units import size_text
+from ..backend.units import size_text
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..backend.model import Volume
 from ..actions.volumes import LocalImage, VolumeDetails, definition, probe_local
 from ..backend.xml.volume import VOLUME_FORMATS, VolumeSpec
 from ..render.cells import size_text
-from ..render.units import size_input
+from ..backend.units import size_input
 from .dialog import DialogScreen
 from .form import FormScreen
 from .frame import Escape

@@ -11,7 +11,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 
-from . import units
+from ..backend import units
 
 
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}

@@ -7,7 +7,7 @@ from ..backend.inventory import Inventory
 from ..backend.overcommit import Thresholds, host_load, provisioned_ratio
 from ..backend.ssh_facts import ShellFacts, findings
 from .cells import size_text
-from .units import count_text
+from ..backend.units import count_text
 
 Facts = list[tuple[str, str | None]]
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from ..forms.confirm import ConfirmScreen
 from ..forms.new_network import NewNetworkScreen
 from ..render.network_sheet import network_facts
-from ..render.units import duration_text
+from ..backend.units import duration_text
 from .details import DetailsScreen
 from .object_actions import ObjectActions
 

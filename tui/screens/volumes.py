@@ -26,7 +26,7 @@ from ..forms.volume_forms import (
 from ..render.cells import size_text
 from ..render.columns import VOLUME_COLUMNS, volume_row
 from ..render.rows import available_is_underflow
-from ..render.units import count_text
+from ..backend.units import count_text
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from ..widgets.status_bar import StatusBar

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libvirt
 
-from ...render.units import size_text
+from ..units import size_text
 from .. import validate
 from ..inventory import Inventory
 from ..overcommit import ACTIVE_STATES, Thresholds, host_load

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import libvirt
 
-from ...render.units import size_text
+from ..units import size_text
 from .. import cloud_init
 from ..osinfo import OsVariant
 from ..overcommit import HostLoad, Thresholds

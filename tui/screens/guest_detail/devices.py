@@ -17,7 +17,7 @@ from ...forms.confirm import ConfirmScreen
 from ...backend.model import GuestAddressesRead
 from ...messages import BackendUpdated
 from ...render.cells import size_text
-from ...render.units import count_text
+from ...backend.units import count_text
 from ...render.device_text import PathText, graphics_listen_text, graphics_port_text
 from .tab import GuestTab
 

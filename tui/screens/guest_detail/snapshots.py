@@ -13,7 +13,7 @@ from textual.widgets import Static, Tree
 from ...actions import guest_detail as ops
 from ...forms.confirm import ConfirmScreen
 from ...forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
-from ...render.units import count_text
+from ...backend.units import count_text
 from .tab import GuestTab
 
 # Every <state> a snapshot can hold (libvirt's domain states, plus disk-snapshot).

@@ -22,7 +22,8 @@ magnitude, so it cannot hold three significant digits (``%.1f`` gives
 ``0 Bytes`` where virsh writes ``0 B``, and it goes through gettext on a path
 that runs for every cell of every tick.
 
-Pure: imports neither Textual nor Rich, so ``tui.backend`` may use it too.
+Pure: imports neither Textual nor Rich; it lives in the backend, which reads sizes
+typed in forms and writes them in messages, and the views import it from there.
 """
 
 from __future__ import annotations
