@@ -71,6 +71,10 @@ async def test_the_ip_column_agrees_with_the_nics_tab(tmp_path):
     async with app.run_test(size=(200, 45)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app), what="the demo host")
         table = app.screen.table
+        # The leases come after the list (folded into the next refresh).
+        await wait_for(pilot, lambda: "(lease)" in cell_text(table, guest_key(app, "web-01"), "ip"),
+                       what=lambda: f"web-01's lease, the IP column shows "
+                                    f"{cell_text(table, guest_key(app, 'web-01'), 'ip')!r}")
         shown = cell_text(table, guest_key(app, "web-01"), "ip")
         ip, source = shown.split(" ", 1)
         assert ip.startswith("192.168.122.") and source == "(lease)", shown
