@@ -197,7 +197,11 @@ class VirtdeckApp(App):
             # Once for a fleet's first reads, not once per host (each pass walks
             # every object, and fifty hosts arrive within a second or two).
             self._frozen.add(update.conn_id)
-            if self._freeze_timer is None:
+            if not self._hosts_still_opening():
+                if self._freeze_timer is not None:
+                    self._freeze_timer.stop()
+                self._freeze_first_reads()
+            elif self._freeze_timer is None:
                 self._freeze_timer = self.set_timer(FREEZE_AFTER, self._freeze_first_reads)
             else:
                 self._freeze_timer.reset()
