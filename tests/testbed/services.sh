@@ -75,6 +75,18 @@ except OSError:
 EOF
 }
 
+# without_inherited_fds COMMAND...: run COMMAND with only stdin/out/err open,
+# so a daemon it starts does not keep a caller's lock or pipe open for life.
+without_inherited_fds() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd="${fd##*/}"
+            [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec "$@"
+    )
+}
+
 sock_ready() { [ -S "$LIBVIRT_SOCK" ] && virsh -q -c qemu:///system uri >/dev/null 2>&1; }
 
 ssh_uri() {
@@ -86,13 +98,13 @@ start_libvirt() {
     mkdir -p /run/libvirt /var/lib/libvirt/images "$IMAGES" /var/log/libvirt/qemu
     if ! pid_alive "$VIRTLOGD_PIDFILE"; then
         log "starting virtlogd"
-        virtlogd -d
+        without_inherited_fds virtlogd -d
     fi
     if pid_alive "$LIBVIRTD_PIDFILE"; then
         log "libvirtd already running (pid $(cat "$LIBVIRTD_PIDFILE"))"
     else
         log "starting libvirtd"
-        libvirtd -d
+        without_inherited_fds libvirtd -d
     fi
     wait_for 30 sock_ready || die "libvirtd did not open $LIBVIRT_SOCK within 30 s"
 }
@@ -126,7 +138,7 @@ start_second_host() {
         return 0
     fi
     log "starting the second host: session libvirtd of $SECOND_USER"
-    su -s /bin/sh "$SECOND_USER" -c "cd && XDG_RUNTIME_DIR='$home/.run' libvirtd --daemon"
+    without_inherited_fds su -s /bin/sh "$SECOND_USER" -c "cd && XDG_RUNTIME_DIR='$home/.run' libvirtd --daemon"
     wait_for 30 second_ready || die "the second host did not answer on $(second_uri)"
 }
 
@@ -204,7 +216,7 @@ start_sshd() {
     write_ssh_files "$port"
     "$SSHD" -t -f "$STATE/sshd_config" || die "sshd_config rejected"
     log "starting sshd on 127.0.0.1:$port"
-    "$SSHD" -f "$STATE/sshd_config" -E "$STATE/sshd.log"
+    without_inherited_fds "$SSHD" -f "$STATE/sshd_config" -E "$STATE/sshd.log"
     echo "$port" > "$STATE/ssh_port"
     wait_for 20 port_listening "$port" || die "sshd did not listen on 127.0.0.1:$port (see $STATE/sshd.log)"
 }
