@@ -37,8 +37,9 @@ from .screens.networks import NetworksScreen
 from .screens.storage import StorageScreen
 from .screens.triage import TriageScreen
 from .settings import Settings
-from .typeahead import KeyGate, text_field_blocks
+from .typeahead import KeyGate
 from .widgets.inventory_table import sort_commands
+from .widgets.text_fields import text_field_blocks
 
 textual_fixes.apply()
 

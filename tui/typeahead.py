@@ -25,28 +25,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import events
-from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
     from textual.app import App
 
 log = logging.getLogger(__name__)
 
-# While a text field has focus only these keys act beyond it.
-TEXT_FIELD_PASS = frozenset({"enter", "escape", "tab", "shift+tab", "ctrl+s", "ctrl+q"})
-
 HOLD_SECONDS = 5.0
 _MAX_ROUNDS = 40
 _ROUND_TIMEOUT = 1.0
-
-
-def in_text_field(app: App) -> bool:
-    return isinstance(app.focused, (Input, TextArea))
-
-
-def text_field_blocks(app: App, key: str) -> bool:
-    """True when `key` belongs to the focused text field and must act nowhere else."""
-    return key not in TEXT_FIELD_PASS and in_text_field(app)
 
 
 class Hold:

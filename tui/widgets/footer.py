@@ -12,7 +12,7 @@ from textual.binding import ActiveBinding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from ..typeahead import TEXT_FIELD_PASS, in_text_field
+from .text_fields import TEXT_FIELD_PASS, in_text_field
 
 PINNED = ("help", "quit")  # ids of the app's bindings that are always on screen
 PALETTE_FROM = 120  # columns from which the command palette key is pinned too

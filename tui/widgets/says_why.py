@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.actions import parse as parse_action
 
-from ..typeahead import text_field_blocks
+from .text_fields import text_field_blocks
 
 
 class SaysWhyDisabled:
