@@ -50,7 +50,6 @@ def test_cli_rejects_bad_uri_where_typed():
 BACKEND_MAY_IMPORT_UI: dict[str, set[str]] = {}
 WIDGETS_MAY_IMPORT = {  # beyond render, backend.model, messages, widgets, textual, rich
     "tui.widgets.console_pane": {"tui.app", "tui.backend.console", "tui.backend.inventory", "tui.config"},
-    "tui.widgets.status_bar": {"tui.backend.inventory"},
 }
 MAY_IMPORT_OPS: set[str] = set()  # outside tui/actions
 MAY_REACH_FLEET = {  # `x.fleet` outside tui/actions and app.py

@@ -7,8 +7,8 @@ from collections import Counter
 from rich.text import Text
 from textual.widgets import Static
 
-from ..backend.inventory import Inventory
 from ..backend.model import ConnState
+from .hosts_and_guests import HostsAndGuests
 
 VIEW_NAMES = {
     "guests": "1 Guests",
@@ -20,7 +20,7 @@ VIEW_NAMES = {
 }
 
 
-def summary(inventory: Inventory, view: str, read_only: bool, paused: bool = False,
+def summary(inventory: HostsAndGuests, view: str, read_only: bool, paused: bool = False,
             width: int | None = None) -> Text:
     """The status line; when it is wider than `width`, the other views lose their names and the
     badges (DEMO HOST, READ-ONLY, STATS PAUSED) move before the counts, which may be cut."""
@@ -30,7 +30,7 @@ def summary(inventory: Inventory, view: str, read_only: bool, paused: bool = Fal
     return _line(inventory, view, read_only, paused, compact=True)
 
 
-def _line(inventory: Inventory, view: str, read_only: bool, paused: bool, compact: bool) -> Text:
+def _line(inventory: HostsAndGuests, view: str, read_only: bool, paused: bool, compact: bool) -> Text:
     line = Text()
     line.append(" virtdeck ", style="bold reverse")
     if any(host.demo for host in inventory.hosts.values()):
@@ -68,9 +68,9 @@ class StatusBar(Static):
         super().__init__("", **kwargs)
         self.view = view
         self._shown: Text | None = None
-        self._source: tuple[Inventory, bool] | None = None
+        self._source: tuple[HostsAndGuests, bool] | None = None
 
-    def show(self, inventory: Inventory, read_only: bool) -> None:
+    def show(self, inventory: HostsAndGuests, read_only: bool) -> None:
         self._source = (inventory, read_only)
         width = self.size.width or self.app.size.width
         line = summary(inventory, self.view, read_only, getattr(self.app, "stats_paused", False), width)
