@@ -23,7 +23,7 @@ def is_test_domain(xml_root: ET.Element) -> bool:
 
 
 def is_test_uri(uri: str) -> bool:
-    return uri.startswith("test:")
+    return uri.split(":", 1)[0].split("+", 1)[0] == "test"
 
 
 def _dhcp_subnets(net_xml: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
