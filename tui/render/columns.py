@@ -102,7 +102,7 @@ class GuestRow(NamedTuple):
 
 GUEST_COLUMNS: list[Column[GuestRow]] = [
     Column("name", "Name", lambda r: guest_name(r.guest, r.marked)),
-    Column("host", "Host", lambda r: Cell(r.host_name)),
+    Column("host", "Host", lambda r: cells.shared(r.host_name)),
     Column("state", "State", lambda r: guest_state(r.guest)),
     Column("cpu", "CPU %", _missing_without_stats(
         lambda r: cells.cpu(r.stats.cpu_percent, r.stats.vcpus or r.guest.vcpus)), figure=1, live=True),
@@ -159,7 +159,7 @@ class NetworkRow(NamedTuple):
 
 NETWORK_COLUMNS: list[Column[NetworkRow]] = [
     Column("name", "Name", lambda r: Cell(r.net.name)),
-    Column("host", "Host", lambda r: Cell(r.host_name)),
+    Column("host", "Host", lambda r: cells.shared(r.host_name)),
     Column("active", "State", lambda r: cells.flag(r.net.active, "active", "inactive")),
     Column("mode", "Mode", lambda r: Cell(network_mode(r.net))),
     Column("bridge", "Bridge", lambda r: cells.text(r.net.bridge)),
@@ -194,7 +194,7 @@ def _when_active(cell: Callable[[PoolRow], Cell]) -> Callable[[PoolRow], Cell]:
 
 POOL_COLUMNS: list[Column[PoolRow]] = [
     Column("name", "Name", lambda r: Cell(r.pool.name)),
-    Column("host", "Host", lambda r: Cell(r.host_name)),
+    Column("host", "Host", lambda r: cells.shared(r.host_name)),
     Column("type", "Type", lambda r: Cell(r.pool.type)),
     Column("state", "State", lambda r: Cell(r.pool.state, style="green" if r.pool.state == "active" else "dim")),
     Column("capacity", "Capacity", _when_active(lambda r: cells.size(r.pool.capacity)), figure=3),
@@ -286,7 +286,7 @@ class EventRow(NamedTuple):
 EVENT_COLUMNS: list[Column[EventRow]] = [
     Column("time", "Time", lambda r: Cell(time.strftime("%H:%M:%S", time.localtime(r.event.at)),
                                           sort_key=(r.event.at, r.seq)), newest_first=True),
-    Column("host", "Host", lambda r: Cell(r.host_name)),
+    Column("host", "Host", lambda r: cells.shared(r.host_name)),
     Column("kind", "Kind", lambda r: Cell(r.event.kind)),
     Column("subject", "Object", lambda r: Cell(r.event.subject)),
     Column("detail", "What happened", lambda r: Cell(r.event.detail, style=event_style(r.event))),

@@ -49,7 +49,7 @@ def guest_state(guest: Guest) -> Cell:
         label = f"paused ({guest.reason})"
     elif guest.state == "crashed":
         label = f"crashed ({guest.reason})" if guest.reason not in ("unknown", "") else "crashed"
-    return Cell(label, sort_key=label, style=GUEST_STATE_STYLES.get(label, GUEST_STATE_STYLES.get(guest.state, "")))
+    return cells.shared(label, sort_key=label, style=GUEST_STATE_STYLES.get(label, GUEST_STATE_STYLES.get(guest.state, "")))
 
 
 def guest_memory(guest: Guest, stats: GuestStats | None) -> Cell:
@@ -66,7 +66,7 @@ def guest_memory(guest: Guest, stats: GuestStats | None) -> Cell:
         text = f"{cells.size_text(used)} alloc"
     fraction = used / total if total else 0
     style = "bold red" if stats.memory_kind == "used" and fraction >= 0.95 else ""
-    return Cell(text, sort_key=used, style=style, justify="right")
+    return cells.shared(text, sort_key=used, style=style, justify="right")
 
 
 def address_text(address: str, sources: tuple[str, ...]) -> str:
@@ -95,9 +95,8 @@ def frozen(cell: Cell) -> Cell:
     text, style, justify = cell.signature
     if "dim" in style.split():
         return cell
-    copy = Cell(text, style=f"{style} dim".lstrip(), justify=justify)
-    copy.sort_key = cell.sort_key
-    return copy
+    rank, key = cell.sort_key
+    return cells.shared(text, key, f"{style} dim".lstrip(), justify, last=rank == cells.NO_FIGURE)
 
 
 def network_mode(net: Network) -> str:
@@ -118,7 +117,7 @@ def available_text(pool: Pool) -> str:
 
 def pool_available(pool: Pool) -> Cell:
     if available_is_underflow(pool):
-        return cells.sorts_last(Cell(available_text(pool), style="yellow", justify="right"))
+        return cells.shared(available_text(pool), style="yellow", justify="right", last=True)
     return cells.size(pool.available)
 
 
@@ -140,7 +139,7 @@ def ratio(value: float | None, warn: float, percent: bool = False) -> Cell:
         return cells.missing()
     style = "bold red" if value > warn else "yellow" if value > warn * 0.8 else ""
     text = f"{value * 100:.0f}%" if percent else f"{value:.2f}"
-    return Cell(text, sort_key=value, style=style, justify="right")
+    return cells.shared(text, sort_key=value, style=style, justify="right")
 
 
 def host_memory(host: Host, stats: HostStats | None) -> Cell:
@@ -149,7 +148,7 @@ def host_memory(host: Host, stats: HostStats | None) -> Cell:
         # Free memory unknown (not read yet, or the host does not say): the total is no figure of use.
         total = stats.memory_total if stats is not None and stats.memory_total else total
         text = f"unknown / {cells.size_text(total)}" if total else "unknown"
-        return cells.sorts_last(Cell(text, style="dim", justify="right"))
+        return cells.shared(text, style="dim", justify="right", last=True)
     used = stats.memory_total - stats.memory_free - (stats.memory_cached or 0) - (stats.memory_buffers or 0)
     return Cell(f"{cells.size_text(used)} / {cells.size_text(stats.memory_total)}", sort_key=used, justify="right")
 
