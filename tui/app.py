@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from textual import events
@@ -29,6 +30,7 @@ from .backend.model import (ActionFailed, ConnState, EventHappened, GuestNicsRea
 from .forms.add_connection import NewConnection
 from .forms import recovery_forms
 from .messages import BackendUpdated, GuestActionFinished, StatsArrived
+from .screens.context import ScreenContext
 from .screens.events import EventsScreen
 from .screens.guests import GuestsScreen
 from .screens.help import HelpScreen
@@ -65,7 +67,8 @@ VIEWS = [
 class VirtdeckApp(App):
     TITLE = "virtdeck"
     CSS_PATH = STYLES
-    MODES = {
+    # The views (Textual's modes), each made with the screen context (see __init__).
+    VIEW_SCREENS = {
         "guests": GuestsScreen,
         "networks": NetworksScreen,
         "storage": StorageScreen,
@@ -105,6 +108,12 @@ class VirtdeckApp(App):
         self.facts_reader = FactsReader(self.ssh, lambda conn_id, facts: self.call_from_thread(
             self._store_shell_facts, conn_id, facts))
         self.key_gate = KeyGate(self, lambda text: self.notify(text, severity="warning", markup=False, timeout=5))
+        self.screen_context = ScreenContext(
+            settings=settings, inventory=self.inventory, history=self.history, actions=self.actions, ssh=self.ssh,
+            shell_facts=self.shell_facts, read_host_facts=self.read_host_facts, add_connection=self.add_connection,
+            remove_connection=self.remove_connection, jump_to=self.jump_to, paused=lambda: self.stats_paused)
+        for mode, screen in self.VIEW_SCREENS.items():
+            self.add_mode(mode, partial(screen, self.screen_context))
 
     def _handle_exception(self, error: Exception) -> None:
         """An exception nothing handled: its traceback goes to the log and the app exits
@@ -396,9 +405,11 @@ class VirtdeckApp(App):
             yield SystemCommand("Reconnect all hosts", "Close and reopen every connection",
                                 lambda: [self.fleet.reconnect(c.conn_id) for c in self.fleet.connections])
             yield SystemCommand("Restore a guest from a saved file", "Start a guest from a memory file on a host",
-                                lambda: recovery_forms.restore_from_file(self))
+                                lambda: recovery_forms.restore_from_file(self, self.inventory,
+                                                                         self.actions.guest_detail))
             yield SystemCommand("Import a guest definition", "Define a guest on a host from an XML file here",
-                                lambda: recovery_forms.import_definition(self))
+                                lambda: recovery_forms.import_definition(self, self.inventory,
+                                                                         self.actions.guest_detail))
 
         def add() -> None:
             self.switch_mode("hosts")

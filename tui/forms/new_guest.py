@@ -21,7 +21,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from ..backend import osinfo
 from ..actions import new_guest as ops
 from ..backend.osinfo import OsVariant
-from ..backend.overcommit import host_load
+from ..backend.inventory import Inventory
+from ..backend.overcommit import Thresholds, host_load
 from ..backend.validate import memory_limit, parse_memory, parse_size, parse_vcpus, volume_size_limit
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls
@@ -100,10 +101,13 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     # Tests set this to rewrite the XML just before it is defined (forced failures).
     define_xml: Callable[[str], str] | None = None
 
-    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: ops.NewGuestActions) -> None:
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: ops.NewGuestActions,
+                 inventory: Inventory, thresholds: Thresholds) -> None:
         super().__init__()
         self.hosts = hosts  # (label, conn_id) of connected writable hosts
         self.actions = actions  # reads what the host offers, makes the guest
+        self.inventory = inventory  # the hosts' size and load, the pools' free space
+        self.thresholds = thresholds  # past these, overcommit is a warning
         self.conn_id = conn_id if conn_id in {c for _, c in hosts} else (hosts[0][1] if hosts else None)
         self.choices: ops.HostChoices | None = None
         self.variants: dict[str, OsVariant] = {}
@@ -400,9 +404,9 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     def _memory_problem(self) -> str | None:
         """Memory past what this host could ever back (validate.memory_limit) is refused;
         past the thresholds it is only a warning (#overcommit)."""
-        host = self.app.inventory.hosts.get(self.conn_id) if self.conn_id else None
+        host = self.inventory.hosts.get(self.conn_id) if self.conn_id else None
         limit, why = memory_limit(host.memory_kib * 1024 if host and host.memory_kib else None,
-                                  self.app.settings.config.thresholds.memory_ratio)
+                                  self.thresholds.memory_ratio)
         return parse_memory(str(self._value("memory") or ""), limit, why=why)[1]
 
     def _disk_space_problem(self) -> str | None:
@@ -415,7 +419,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             limit, why = volume_size_limit(str(self._value("disk-format") or ""))
             if size > limit:
                 return f"At most {size_text(limit)}: {why}"
-        inventory = self.app.inventory
+        inventory = self.inventory
         pool = next((p for p in inventory.pools.values()
                      if p.conn_id == self.conn_id and p.name == self._value("disk-pool")), None)
         if size is None or problem or pool is None:
@@ -428,12 +432,12 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     def _show_overcommit(self) -> None:
         count, _ = parse_vcpus(self._value("vcpus"))
         memory, _ = parse_memory(self._value("memory"))
-        inventory = self.app.inventory
+        inventory = self.inventory
         host = inventory.hosts.get(self.conn_id) if self.conn_id else None
         warning = None
         if (count or memory) and host is not None:
             warning = ops.overcommit_warning(host_load(inventory, self.conn_id), host.cpus, host.memory_kib,
-                                             count or 0, memory or 0, self.app.settings.config.thresholds)
+                                             count or 0, memory or 0, self.thresholds)
         self.query_one("#overcommit", Static).update(Text(warning or ""))
         self.query_one("#overcommit").set_class(bool(warning), "-shown")
 

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
 from ..backend import validate
+from ..backend.inventory import Inventory
 from ..actions.objects import Created, NetworkActions, NetworkFacts, free_bridge_name, is_local, pretty
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
 from ..calls import AnswersCalls
@@ -59,11 +60,14 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
     NewNetworkScreen #submit-error { color: $error; height: auto; }
     """
 
-    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: NetworkActions) -> None:
-        """``hosts``: (label, conn_id) of the connected, writable hosts; ``actions`` reads and defines."""
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: NetworkActions,
+                 inventory: Inventory) -> None:
+        """``hosts``: (label, conn_id) of the connected, writable hosts; ``actions`` reads and defines;
+        ``inventory`` names the hosts and their networks (a name or bridge in use)."""
         super().__init__()
         self.hosts = hosts
         self.actions = actions
+        self.inventory = inventory
         self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
         self.facts: NetworkFacts | None = None
         self.static_hosts: list[validate.StaticHost] = []
@@ -151,7 +155,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
 
     def read_facts(self) -> None:
         conn_id = self.conn_id
-        host = self.app.inventory.hosts.get(conn_id)
+        host = self.inventory.hosts.get(conn_id)
         local = is_local(host.uri) if host is not None else False
         self.facts = None
 
@@ -170,7 +174,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
 
     def others(self) -> list:
         """The host's other networks from the inventory (known before the facts arrive)."""
-        return [n for n in self.app.inventory.networks.values() if n.conn_id == self.conn_id]
+        return [n for n in self.inventory.networks.values() if n.conn_id == self.conn_id]
 
     def taken_names(self) -> set[str]:
         names = {n.name for n in self.others()}
@@ -495,7 +499,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
         xml = pretty(build_network_xml(spec))
         start, autostart = self.checked("start"), self.checked("autostart")
         steps = ["then start it" if start else "it stays inactive", "autostart it" if autostart else ""]
-        host = self.app.inventory.host_name(self.conn_id)
+        host = self.inventory.host_name(self.conn_id)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import validate
+from ..backend.inventory import Inventory
 from ..actions.objects import BUILD_EFFECT, DESTRUCTIVE_BUILD, Created, PoolActions, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
 from ..calls import AnswersCalls
@@ -79,11 +80,14 @@ class NewPoolScreen(AnswersCalls, FormScreen):
     NewPoolScreen #submit-error { color: $error; height: auto; }
     """
 
-    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: PoolActions) -> None:
-        """``hosts``: (label, conn_id) of the connected, writable hosts; ``actions`` defines the pool."""
+    def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: PoolActions,
+                 inventory: Inventory) -> None:
+        """``hosts``: (label, conn_id) of the connected, writable hosts; ``actions`` defines the pool;
+        ``inventory`` names the hosts and their pools (a name in use)."""
         super().__init__()
         self.hosts = hosts
         self.actions = actions
+        self.inventory = inventory
         self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
         self.touched: set[str] = set()
         self.busy = False
@@ -150,7 +154,7 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         return self.query_one(f"#{field}", Checkbox).value
 
     def pools_here(self) -> list:
-        return [p for p in self.app.inventory.pools.values() if p.conn_id == self.conn_id]
+        return [p for p in self.inventory.pools.values() if p.conn_id == self.conn_id]
 
     def show_fields(self) -> None:
         kind = self.pool_type
@@ -294,7 +298,7 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         start, autostart = self.checked("start"), self.checked("autostart")
         steps = [f"build it ({BUILD_EFFECT[spec.type]})" if build else "",
                  "start it" if start else "it stays inactive", "autostart it" if autostart else ""]
-        host = self.app.inventory.host_name(self.conn_id)
+        host = self.inventory.host_name(self.conn_id)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -306,7 +310,7 @@ class NewPoolScreen(AnswersCalls, FormScreen):
 
     def define(self, spec: PoolSpec, xml: str, build: bool, start: bool, autostart: bool) -> None:
         conn_id = self.conn_id
-        host = self.app.inventory.hosts.get(conn_id)
+        host = self.inventory.hosts.get(conn_id)
         local = is_local(host.uri) if host is not None else False
         self.busy = True
         self.query_one("#submit-error", Static).update(Text("defining…", style="dim"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,9 +18,7 @@ from ..render.columns import Column
 from ..widgets.footer import KeyFooter
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
+from .context import ScreenContext
 
 # What a view with no rows says about the hosts that are connected: (what is
 # missing, how to make one, whether to mention the demo host). How to make one
@@ -78,13 +76,10 @@ class InventoryScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="filter.clear"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: ScreenContext) -> None:
         super().__init__()
+        self.ctx = ctx
         self.filter_text = ""
-
-    @property
-    def vd(self) -> VirtdeckApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.VIEW)
@@ -110,12 +105,12 @@ class InventoryScreen(Screen):
             with self.app.batch_update():
                 self.table.sync(self.entries(), self.render_row, self.live_only)
         if kinds is None or "hosts" in kinds or kinds & self.WATCHES:
-            self.query_one(StatusBar).show(self.vd.inventory, self.vd.settings.read_only)
+            self.query_one(StatusBar).show(self.ctx.inventory, self.ctx.settings.read_only)
             # What an empty view says depends on the hosts too.
             self.table.empty_text = self.empty_text() if self.table.row_count == 0 else None
 
     def empty_text(self) -> Text:
-        return empty_view_text(self.VIEW, self.vd.inventory, self.filter_text)
+        return empty_view_text(self.VIEW, self.ctx.inventory, self.filter_text)
 
     # Subclasses say what rows exist and how each one looks; a view with live
     # columns says which, and when two row tokens differ only there.

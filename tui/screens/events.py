@@ -17,7 +17,7 @@ class EventsScreen(InventoryScreen):
         super().on_mount()
 
     def entries(self) -> dict[str, object]:
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         result = {}
         for seq, event in inventory.events:
             host = inventory.host_name(event.conn_id)
@@ -26,7 +26,7 @@ class EventsScreen(InventoryScreen):
         return result
 
     def render_row(self, key: str):
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         seq = int(key)
         event = next(e for s, e in inventory.events if s == seq)
         return event_row(event, seq, inventory.host_name(event.conn_id))

@@ -25,6 +25,7 @@ from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from .base import InventoryScreen
+from .context import ScreenContext
 from .guest_detail import GuestDetailScreen
 from .xml_view import XmlScreen
 
@@ -54,8 +55,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         Binding("space", "mark", "Mark", id="mark"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: ScreenContext) -> None:
+        super().__init__(ctx)
         self._static: dict[str, tuple] = {}
         self._host_rows: dict[str, tuple] = {}  # conn -> (what its rows were built from, rows)
         self._marks = 0  # changes whenever the marked set does
@@ -64,8 +65,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     def entries(self) -> dict[str, object]:
         # Kept per host: a host whose rows did not change (no sample with new
         # figures, no guest or address change) costs nothing here.
-        inventory = self.vd.inventory
-        paused = self.vd.stats_paused  # the figures are drawn frozen
+        inventory = self.ctx.inventory
+        paused = self.ctx.stats_paused  # the figures are drawn frozen
         versions = inventory.guest_rows_version
         by_host: dict[str, list] = {}
         for item in inventory.guests.items():
@@ -82,7 +83,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         return result
 
     def _host_entries(self, conn_id: str, guests: list, paused: bool) -> dict[str, tuple]:
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         host = inventory.host_name(conn_id)
         stats = inventory.stats
         rows = {}
@@ -100,29 +101,29 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     def render_row(self, key: str):
         # A stats tick changes only the live cells of a row: the others are kept
         # per row and rebuilt only when the guest, its host name, IPs or mark change.
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         pair = self.split_key(key)
         guest = inventory.guests[pair]
         static_token = (guest, inventory.host_name(guest.conn_id), inventory.addresses(*pair), key in self.marked)
         cached = self._static.get(key)
         if cached is None or cached[0] != static_token:
             cached = self._static[key] = (static_token, guest_static_cells(*static_token))
-        return merge_guest_cells(cached[1], guest_live_cells(guest, inventory.stats.get(pair), self.vd.stats_paused))
+        return merge_guest_cells(cached[1], guest_live_cells(guest, inventory.stats.get(pair), self.ctx.stats_paused))
 
     def forget_static_cells(self) -> None:
-        if len(self._static) > 2 * max(len(self.vd.inventory.guests), 64):
-            self._static = {k: v for k, v in self._static.items() if self.split_key(k) in self.vd.inventory.guests}
+        if len(self._static) > 2 * max(len(self.ctx.inventory.guests), 64):
+            self._static = {k: v for k, v in self._static.items() if self.split_key(k) in self.ctx.inventory.guests}
 
     def action_xml(self) -> None:
         guest = self._selected_guest()
         if guest is not None:
-            self.app.push_screen(XmlScreen("guest", guest.conn_id, guest.uuid, guest.name))
+            self.app.push_screen(XmlScreen(self.ctx, "guest", guest.conn_id, guest.uuid, guest.name))
 
     def action_details(self) -> None:
         key = self.table.selected_key
-        if key is None or self.split_key(key) not in self.vd.inventory.guests:
+        if key is None or self.split_key(key) not in self.ctx.inventory.guests:
             return
-        self.app.push_screen(GuestDetailScreen(*self.split_key(key)))
+        self.app.push_screen(GuestDetailScreen(self.ctx, *self.split_key(key)))
 
     # -- serial consoles (issue 5): tabs beside the guest list ---------------
 
@@ -152,7 +153,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         super().refresh_view(kinds)
         self.forget_static_cells()
         if kinds is None or kinds & {"guests", "hosts"}:
-            self.consoles.follow(self.vd.inventory)
+            self.consoles.follow(self.ctx.inventory)
             self.refresh_bindings()
 
     def console_target(self):
@@ -164,7 +165,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         guest = self._selected_guest()
         if guest is None:
             return "no guest is selected"
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         host = inventory.hosts.get(guest.conn_id)
         host_name = inventory.host_name(guest.conn_id)
         if host is None or host.state != ConnState.CONNECTED:
@@ -209,7 +210,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if action == "console":
             return self.why_no_console()
         if action == "new_guest":
-            return None if host_options(self.vd.inventory) else "no connected host that is not read-only"
+            return None if host_options(self.ctx.inventory) else "no connected host that is not read-only"
         if action == "lifecycle":
             verbs = self.LIFECYCLE_VERBS.get(str(parameters[0]), (str(parameters[0]),)) if parameters else None
         else:
@@ -222,7 +223,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             return "no guest is selected"
         writable = [g for g in targets if not self._read_only(g)]
         if not writable:
-            hosts = sorted({self.vd.inventory.host_name(g.conn_id) for g in targets})
+            hosts = sorted({self.ctx.inventory.host_name(g.conn_id) for g in targets})
             return f"{', '.join(hosts)}: read-only connection"
         reasons = [reason for g in writable for v in verbs[:1] if (reason := why_not(v, g)) is not None]
         if any(why_not(v, g) is None for v in verbs for g in writable):
@@ -232,13 +233,13 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     # -- lifecycle on the selected guest or every marked one -----------------
 
     def targets(self) -> list:
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         keys = [k for k in self.marked if self.split_key(k) in inventory.guests] or (
             [self.table.selected_key] if self.table.selected_key else [])
         return [inventory.guests[self.split_key(k)] for k in keys if self.split_key(k) in inventory.guests]
 
     def _read_only(self, guest) -> bool:
-        host = self.vd.inventory.hosts.get(guest.conn_id)
+        host = self.ctx.inventory.hosts.get(guest.conn_id)
         return host is None or host.read_only
 
     def action_lifecycle(self, verb: str) -> None:
@@ -246,25 +247,25 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         targets = self.targets()
         restarts = [g for g in targets if choose(verbs, g) == "restart"]
         if not restarts:
-            self.vd.actions.guests.launch(verbs, targets)
+            self.ctx.actions.guests.launch(verbs, targets)
             return
         names = ", ".join(g.name for g in restarts)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.vd.actions.guests.launch(verbs, targets)
+                self.ctx.actions.guests.launch(verbs, targets)
 
         self.app.push_screen(ConfirmScreen(f"Restart {names}? It crashed: it is forced off (what the crash "
                                            "left in memory is lost) and started again."), answered)
 
     def action_pause_resume(self) -> None:
         """Pauses the running and resumes the paused among the targets, reporting each."""
-        self.vd.actions.guests.launch(("pause", "resume"), self.targets())
+        self.ctx.actions.guests.launch(("pause", "resume"), self.targets())
 
     def action_autostart(self) -> None:
         targets = self.targets()
         verb = "autostart_off" if targets and all(g.autostart for g in targets) else "autostart_on"
-        self.vd.actions.guests.launch(verb, targets)
+        self.ctx.actions.guests.launch(verb, targets)
 
     def _confirm_then(self, verb: str, question: str) -> None:
         targets = [g for g in self.targets() if why_not(verb, g) is None]
@@ -274,7 +275,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.vd.actions.guests.launch(verb, targets)
+                self.ctx.actions.guests.launch(verb, targets)
 
         self.app.push_screen(ConfirmScreen(question.format(names=names)), answered)
 
@@ -286,10 +287,10 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
     def _selected_guest(self):
         key = self.table.selected_key
-        return self.vd.inventory.guests.get(self.split_key(key)) if key else None
+        return self.ctx.inventory.guests.get(self.split_key(key)) if key else None
 
     def _taken_names(self, conn_id: str) -> set[str]:
-        return {g.name for g in self.vd.inventory.guests.values() if g.conn_id == conn_id}
+        return {g.name for g in self.ctx.inventory.guests.values() if g.conn_id == conn_id}
 
     # -- delete, rename, clone, migrate --------------------------------------
 
@@ -305,12 +306,12 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             if error is not None:
                 errors.append(f"{guest.name}: {error}")
             else:
-                found[guest.key] = Doomed(guest, self.vd.inventory.host_name(guest.conn_id), disks)
+                found[guest.key] = Doomed(guest, self.ctx.inventory.host_name(guest.conn_id), disks)
             if len(found) + len(errors) == len(guests):
                 self._confirm_delete([found[g.key] for g in guests if g.key in found], errors)
 
         for guest in guests:
-            self.vd.actions.guests.list_disks(self, guest,
+            self.ctx.actions.guests.list_disks(self, guest,
                                               lambda disks, error, guest=guest: listed(guest, disks, error))
 
     def _confirm_delete(self, doomed: list[Doomed], errors: list[str]) -> None:
@@ -321,7 +322,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
         def answered(request: DeleteRequest | None) -> None:
             if request is not None:
-                self.vd.actions.guests.delete([entry.guest for entry in doomed], request.volumes)
+                self.ctx.actions.guests.delete([entry.guest for entry in doomed], request.volumes)
 
         self.app.push_screen(DeleteGuestScreen(doomed), answered)
 
@@ -336,16 +337,16 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 if error is None:
                     self.notify(f"{guest.name} is now {new_name}", title="Rename", markup=False)
 
-            self.vd.actions.guests.rename(self, guest, new_name, done)
+            self.ctx.actions.guests.rename(self, guest, new_name, done)
 
-        self.app.push_screen(RenameGuestScreen(guest, self.vd.inventory.host_name(guest.conn_id),
+        self.app.push_screen(RenameGuestScreen(guest, self.ctx.inventory.host_name(guest.conn_id),
                                                self._taken_names(guest.conn_id)).performing(rename))
 
     def action_clone(self) -> None:
         guest = self._selected_guest()
         if guest is None or why_not("clone", guest) is not None:
             return
-        actions = self.vd.actions
+        actions = self.ctx.actions
 
         def planned(plan, error) -> None:
             if error is not None:
@@ -362,7 +363,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                                                  actions.guests.clone_work(guest, new_name)),
                              finish, ended)
 
-            inventory = self.vd.inventory
+            inventory = self.ctx.inventory
             host = inventory.hosts.get(guest.conn_id)
             available = {p.name: p.available for p in inventory.pools.values() if p.conn_id == guest.conn_id}
             self.app.push_screen(CloneGuestScreen(guest, inventory.host_name(guest.conn_id),
@@ -376,9 +377,9 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         guest = self._selected_guest()
         if guest is None or why_not("migrate", guest) is not None:
             return
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         targets = host_options(inventory, but=guest.conn_id)
-        actions = self.vd.actions
+        actions = self.ctx.actions
         source = actions.jobs.connection(guest.conn_id)
 
         def perform(choice: MigrateChoice, finish) -> None:
@@ -395,7 +396,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets).performing(perform))
 
     def action_new_guest(self) -> None:
-        hosts = host_options(self.vd.inventory)
+        hosts = host_options(self.ctx.inventory)
         if not hosts:
             return
         selected = self._selected_guest()
@@ -409,10 +410,10 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             self.notify(f"{outcome.name}: {state}{note}", title="New guest", markup=False, timeout=8)
             if outcome.started and result.open_console and outcome.uuid:
                 await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name,
-                                                 self.vd.inventory.host_name(result.conn_id))
+                                                 self.ctx.inventory.host_name(result.conn_id))
 
-        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, self.vd.actions.new_guest),
-                             created)
+        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, self.ctx.actions.new_guest,
+                                            self.ctx.inventory, self.ctx.settings.config.thresholds), created)
 
     def action_mark(self) -> None:
         key = self.table.selected_key
@@ -433,4 +434,4 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         guest = self.console_target()
         if guest is not None:
             await self.consoles.open_console(guest.conn_id, guest.uuid, guest.name,
-                                             self.vd.inventory.host_name(guest.conn_id))
+                                             self.ctx.inventory.host_name(guest.conn_id))

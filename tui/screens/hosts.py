@@ -29,45 +29,45 @@ class HostsScreen(InventoryScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.vd.actions.hosts.sample_hosts(True)
+        self.ctx.actions.hosts.sample_hosts(True)
         # Retry countdowns and "not responding" ages tick without any event.
         self.set_interval(1.0, self._tick)
         self.set_interval(30.0, self._read_facts)
-        self.vd.read_host_facts()
+        self.ctx.read_host_facts()
 
     def _read_facts(self) -> None:
         if self.is_current:
-            self.vd.read_host_facts()
+            self.ctx.read_host_facts()
 
     def _tick(self) -> None:
         if self.is_current:
-            self.vd.read_host_facts(missing_only=True)
-        if self.is_current and any(h.state != ConnState.CONNECTED or h.unresponsive_since for h in self.vd.inventory.hosts.values()):
+            self.ctx.read_host_facts(missing_only=True)
+        if self.is_current and any(h.state != ConnState.CONNECTED or h.unresponsive_since for h in self.ctx.inventory.hosts.values()):
             self.refresh_view()
 
     def entries(self) -> dict[str, object]:
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         result = {}
         self._loads = {}
         for host in inventory.hosts.values():
             if self.matches(host.name, host.uri, host.hostname):
                 load = self._loads[host.conn_id] = host_load(inventory, host.conn_id)
                 result[host.conn_id] = (host, load, host_state_text(host), inventory.host_stats.get(host.conn_id),
-                                        self.vd.stats_paused)
+                                        self.ctx.stats_paused)
         return result
 
     def render_row(self, key: str):
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         load = self._loads.get(key) or host_load(inventory, key)
         return host_row(inventory.hosts[key], load, stats=inventory.host_stats.get(key),
-                        thresholds=self.vd.settings.config.thresholds, paused=self.vd.stats_paused)
+                        thresholds=self.ctx.settings.config.thresholds, paused=self.ctx.stats_paused)
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        self.vd.actions.hosts.sample_hosts(True)
+        self.ctx.actions.hosts.sample_hosts(True)
 
     def on_screen_suspend(self) -> None:
-        self.vd.actions.hosts.sample_hosts(False)
+        self.ctx.actions.hosts.sample_hosts(False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reconnect", "remove_connection", "details"):
@@ -79,33 +79,33 @@ class HostsScreen(InventoryScreen):
 
     def action_details(self) -> None:
         key = self.table.selected_key
-        host = self.vd.inventory.hosts.get(key) if key else None
+        host = self.ctx.inventory.hosts.get(key) if key else None
         if host is None:
             return
-        facts = host_sheet(self.vd.inventory, key, self.vd.settings.config.thresholds,
-                           shell=self.vd.shell_facts.get(key))
+        facts = host_sheet(self.ctx.inventory, key, self.ctx.settings.config.thresholds,
+                           shell=self.ctx.shell_facts.get(key))
         self.app.push_screen(DetailsScreen(f"host {host.name}", facts))
 
     def action_add_connection(self) -> None:
         def added(result: NewConnection | None) -> None:
             if result is not None:
-                self.vd.add_connection(result)
+                self.ctx.add_connection(result)
 
         self.app.push_screen(AddConnectionScreen(), added)
 
     def action_reconnect(self) -> None:
         key = self.table.selected_key
         if key is not None:
-            self.vd.actions.hosts.reconnect(key)
+            self.ctx.actions.hosts.reconnect(key)
 
     def action_remove_connection(self) -> None:
         key = self.table.selected_key
-        host = self.vd.inventory.hosts.get(key) if key else None
+        host = self.ctx.inventory.hosts.get(key) if key else None
         if host is None:
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.vd.remove_connection(host.conn_id)
+                self.ctx.remove_connection(host.conn_id)
 
         self.app.push_screen(ConfirmScreen(f"Remove the connection {host.name} ({host.uri})?"), confirmed)

@@ -35,7 +35,7 @@ def info_facts(info: dict) -> list[tuple[str, str | None]]:
 
 
 class ImageActions:
-    """Mixed into VolumesScreen (which has conn_id, selected(), connection, pool_uuid)."""
+    """Mixed into VolumesScreen (which has ctx, conn_id, selected(), connection, pool_uuid)."""
 
     def image_why_disabled(self, action: str) -> str | None:
         connection = self.connection
@@ -48,13 +48,13 @@ class ImageActions:
         if vol is None or not vol.path:
             return "no volume is selected"
         if action == "image_convert":
-            host = self.app.inventory.hosts.get(self.conn_id)
+            host = self.ctx.inventory.hosts.get(self.conn_id)
             if host is None or host.read_only:
-                return f"{self.app.inventory.host_name(self.conn_id)} is a read-only connection"
+                return f"{self.ctx.inventory.host_name(self.conn_id)} is a read-only connection"
         return None
 
     def _images(self) -> DiskImages:
-        return DiskImages(self.app.ssh)
+        return DiskImages(self.ctx.ssh)
 
     def _in_thread(self, work, then) -> None:
         """`work()` on a thread of its own; `then(result, error)` back on the UI loop."""

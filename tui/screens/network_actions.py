@@ -33,13 +33,13 @@ class NetworkActions(ObjectActions):
     DONE = {"start": "started", "stop": "stopped", "delete": "deleted"}
 
     def verbs(self):
-        return self.vd.actions.networks
+        return self.ctx.actions.networks
 
     def objects(self) -> dict:
-        return self.vd.inventory.networks
+        return self.ctx.inventory.networks
 
     def new_screen(self, hosts, conn_id):
-        return NewNetworkScreen(hosts, conn_id, self.vd.actions.networks)
+        return NewNetworkScreen(hosts, conn_id, self.ctx.actions.networks, self.ctx.inventory)
 
     def confirm(self, verb: str, net, go) -> None:
         if verb not in QUESTIONS:
@@ -53,7 +53,7 @@ class NetworkActions(ObjectActions):
         net = self.selected()
         if net is None:
             return
-        facts = network_facts(net, self.vd.inventory.host_name(net.conn_id))
+        facts = network_facts(net, self.ctx.inventory.host_name(net.conn_id))
 
         def listed(leases, error: str | None) -> None:
             facts.append(("", None))
@@ -69,4 +69,4 @@ class NetworkActions(ObjectActions):
                 facts.append(("DHCP lease", f"{lease.ip}  {lease.mac}  {lease.hostname or '-'}{expires}"))
             self.app.push_screen(DetailsScreen(f"network {net.name}", facts))
 
-        self.vd.actions.networks.leases(self, net, listed)
+        self.ctx.actions.networks.leases(self, net, listed)

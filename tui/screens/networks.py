@@ -24,10 +24,10 @@ class NetworksScreen(AnswersCalls, NetworkActions, InventoryScreen):
     def action_xml(self) -> None:
         net = self.selected()
         if net is not None:
-            self.app.push_screen(XmlScreen("network", net.conn_id, net.uuid, net.name))
+            self.app.push_screen(XmlScreen(self.ctx, "network", net.conn_id, net.uuid, net.name))
 
     def entries(self) -> dict[str, object]:
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         result = {}
         for net in inventory.networks.values():
             host = inventory.host_name(net.conn_id)
@@ -36,5 +36,5 @@ class NetworksScreen(AnswersCalls, NetworkActions, InventoryScreen):
         return result
 
     def render_row(self, key: str):
-        net = self.vd.inventory.networks[self.split_key(key)]
-        return network_row(net, self.vd.inventory.host_name(net.conn_id))
+        net = self.ctx.inventory.networks[self.split_key(key)]
+        return network_row(net, self.ctx.inventory.host_name(net.conn_id))

@@ -36,15 +36,15 @@ class ObjectActions(SaysWhyDisabled):
 
     def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         if action == "new":
-            return None if host_options(self.vd.inventory) else "no connected host takes changes (read-only or not connected)"
+            return None if host_options(self.ctx.inventory) else "no connected host takes changes (read-only or not connected)"
         if action != "verb":
             return None
         obj = self.selected()
         if obj is None:
             return f"no {self.KIND} is selected"
-        host = self.vd.inventory.hosts.get(obj.conn_id)
+        host = self.ctx.inventory.hosts.get(obj.conn_id)
         if host is None or host.read_only:
-            return f"{self.vd.inventory.host_name(obj.conn_id)}: read-only connection"
+            return f"{self.ctx.inventory.host_name(obj.conn_id)}: read-only connection"
         return self.verbs().why_not(str(parameters[0]) if parameters else "", obj)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -65,7 +65,7 @@ class ObjectActions(SaysWhyDisabled):
             self.app.post_message(BackendUpdated(update))
 
     def action_new(self) -> None:
-        hosts = host_options(self.vd.inventory)
+        hosts = host_options(self.ctx.inventory)
         if not hosts:
             return
         obj = self.selected()

@@ -36,16 +36,16 @@ class PoolActions(ObjectActions):
             "undefine": "undefined"}
 
     def verbs(self):
-        return self.vd.actions.pools
+        return self.ctx.actions.pools
 
     def objects(self) -> dict:
-        return self.vd.inventory.pools
+        return self.ctx.inventory.pools
 
     def new_screen(self, hosts, conn_id):
-        return NewPoolScreen(hosts, conn_id, self.vd.actions.pools)
+        return NewPoolScreen(hosts, conn_id, self.ctx.actions.pools, self.ctx.inventory)
 
     def confirm(self, verb: str, pool, go) -> None:
-        host = self.vd.inventory.host_name(pool.conn_id)
+        host = self.ctx.inventory.host_name(pool.conn_id)
         if verb == "delete":
             question = DeletePoolScreen(pool.name, host, DELETES.get(pool.type, "its storage deleted"))
         elif verb == "undefine":

@@ -26,10 +26,10 @@ class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
     def action_xml(self) -> None:
         pool = self.selected()
         if pool is not None:
-            self.app.push_screen(XmlScreen("pool", pool.conn_id, pool.uuid, pool.name))
+            self.app.push_screen(XmlScreen(self.ctx, "pool", pool.conn_id, pool.uuid, pool.name))
 
     def entries(self) -> dict[str, object]:
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         result = {}
         for pool in inventory.pools.values():
             host = inventory.host_name(pool.conn_id)
@@ -38,15 +38,15 @@ class StorageScreen(AnswersCalls, PoolActions, InventoryScreen):
         return result
 
     def render_row(self, key: str):
-        inventory = self.vd.inventory
+        inventory = self.ctx.inventory
         pool = inventory.pools[self.split_key(key)]
         return pool_row(pool, inventory.host_name(pool.conn_id), provisioned_ratio(inventory, pool.key),
-                        self.vd.settings.config.thresholds)
+                        self.ctx.settings.config.thresholds)
 
     def action_volumes(self) -> None:
         key = self.table.selected_key
         if key is None:
             return
         conn_id, uuid = self.split_key(key)
-        if (conn_id, uuid) in self.vd.inventory.pools:
-            self.app.push_screen(VolumesScreen(conn_id, uuid))
+        if (conn_id, uuid) in self.ctx.inventory.pools:
+            self.app.push_screen(VolumesScreen(self.ctx, conn_id, uuid))

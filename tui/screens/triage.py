@@ -21,11 +21,11 @@ class TriageScreen(InventoryScreen):
         self._problems = {}
         super().on_mount()
         # Host facts beyond libvirt (full pool filesystems, KSM, virt-host-validate) feed triage too.
-        self.set_interval(30.0, lambda: self.is_current and self.vd.read_host_facts())
-        self.vd.read_host_facts(missing_only=True)
+        self.set_interval(30.0, lambda: self.is_current and self.ctx.read_host_facts())
+        self.ctx.read_host_facts(missing_only=True)
 
     def entries(self) -> dict[str, object]:
-        found = problems(self.vd.inventory, self.vd.settings.config.thresholds, shell_facts=self.vd.shell_facts)
+        found = problems(self.ctx.inventory, self.ctx.settings.config.thresholds, shell_facts=self.ctx.shell_facts)
         self._problems = {p.key + "|" + p.text: p for p in found if self.matches(p.host, p.subject, p.text)}
         return {key: problem for key, problem in self._problems.items()}
 
@@ -36,4 +36,4 @@ class TriageScreen(InventoryScreen):
         key = self.table.selected_key
         problem = self._problems.get(key) if key else None
         if problem is not None:
-            self.vd.jump_to(problem.view, problem.row_key)
+            self.ctx.jump_to(problem.view, problem.row_key)

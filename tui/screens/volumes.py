@@ -30,6 +30,7 @@ from ..backend.units import count_text
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from ..widgets.status_bar import StatusBar
+from .context import ScreenContext
 from .image_actions import IMAGE_ACTIONS, ImageActions
 from ..widgets.footer import KeyFooter
 
@@ -56,8 +57,9 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
     ON_VOLUME = frozenset({"info", "delete", "wipe", "resize", "clone", "download"})
     WRITES = frozenset({"new", "delete", "wipe", "resize", "clone", "upload"})
 
-    def __init__(self, conn_id: str, pool_uuid: str) -> None:
+    def __init__(self, ctx: ScreenContext, conn_id: str, pool_uuid: str) -> None:
         super().__init__()
+        self.ctx = ctx
         self.conn_id = conn_id
         self.pool_uuid = pool_uuid
 
@@ -77,11 +79,11 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         self.refresh_view()
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
-        inventory = self.app.inventory
+        inventory = self.ctx.inventory
         pool = inventory.pools.get((self.conn_id, self.pool_uuid))
         if kinds and "pools" in kinds and pool is not None and "volumes" not in kinds:
             self.actions.list_volumes(self.conn_id, self.pool_uuid)
-        self.query_one(StatusBar).show(inventory, self.app.settings.read_only)
+        self.query_one(StatusBar).show(inventory, self.ctx.settings.read_only)
         title = self.query_one("#pool-title", Static)
         volumes = inventory.volumes.get((self.conn_id, self.pool_uuid))
         if pool is None:
@@ -108,11 +110,11 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
     @property
     def pool(self):
-        return self.app.inventory.pools.get((self.conn_id, self.pool_uuid))
+        return self.ctx.inventory.pools.get((self.conn_id, self.pool_uuid))
 
     @property
     def volumes(self) -> tuple:
-        return self.app.inventory.volumes.get((self.conn_id, self.pool_uuid)) or ()
+        return self.ctx.inventory.volumes.get((self.conn_id, self.pool_uuid)) or ()
 
     def selected(self):
         key = self.table.selected_key
@@ -123,9 +125,9 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             return self.image_why_disabled(action)
         if action not in self.ON_VOLUME | self.WRITES:
             return None
-        host = self.app.inventory.hosts.get(self.conn_id)
+        host = self.ctx.inventory.hosts.get(self.conn_id)
         if action in self.WRITES and (host is None or host.read_only):
-            return f"{self.app.inventory.host_name(self.conn_id)} is a read-only connection"
+            return f"{self.ctx.inventory.host_name(self.conn_id)} is a read-only connection"
         pool = self.pool
         if pool is None or pool.state != "active":
             return "the pool is not active"
@@ -140,7 +142,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
 
     @property
     def actions(self):
-        return self.app.actions.volumes
+        return self.ctx.actions.volumes
 
     @property
     def connection(self):
@@ -199,8 +201,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             self.ask(self.actions.create(self.pool_uuid, spec), self._done("New volume", success, finish),
                      "create volume", long=bool(spec.allocation))
 
-        host = self.app.inventory.hosts.get(self.conn_id)
-        self.app.push_screen(NewVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
+        host = self.ctx.inventory.hosts.get(self.conn_id)
+        self.app.push_screen(NewVolumeScreen(pool.name, self.ctx.inventory.host_name(self.conn_id),
                                              {vol.name for vol in self.volumes}, list(self.volumes),
                                              available=None if available_is_underflow(pool) else pool.available,
                                              allocates_in_full=bool(host and (host.hypervisor or "").lower()
@@ -297,7 +299,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         vol = self.selected()
         if vol is None or self.why_disabled("clone"):
             return
-        inventory = self.app.inventory
+        inventory = self.ctx.inventory
         pools = sorted(((pool.name, pool.uuid) for pool in inventory.pools.values()
                         if pool.conn_id == self.conn_id and pool.state == "active"), key=lambda p: p[0])
         taken = {uuid: {v.name for v in inventory.volumes.get((self.conn_id, uuid)) or ()} for _name, uuid in pools}
@@ -341,7 +343,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 self.actions.upload(self.pool_uuid, request.name, request.local_path, request.new, cancel),
                 self.actions.canceller(cancel)), finish, ended)
 
-        self.app.push_screen(UploadVolumeScreen(pool.name, self.app.inventory.host_name(self.conn_id),
+        self.app.push_screen(UploadVolumeScreen(pool.name, self.ctx.inventory.host_name(self.conn_id),
                                                 list(self.volumes)).performing(perform))
 
     def action_download(self) -> None:

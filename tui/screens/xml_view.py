@@ -26,6 +26,7 @@ from ..actions import xml as xml_edit
 from ..calls import AnswersCalls
 from ..forms.xml_edit import XmlDiffScreen, XmlProblemScreen, XmlTransientScreen
 from ..widgets.footer import KeyFooter
+from .context import ScreenContext
 
 
 class XmlScreen(AnswersCalls, Screen):
@@ -38,8 +39,9 @@ class XmlScreen(AnswersCalls, Screen):
     XmlScreen #xml-box { padding: 0 1; }
     """
 
-    def __init__(self, kind: str, conn_id: str, uuid: str, name: str) -> None:
+    def __init__(self, ctx: ScreenContext, kind: str, conn_id: str, uuid: str, name: str) -> None:
         super().__init__()
+        self.ctx = ctx
         self.kind = kind  # guest, network or pool
         self.conn_id = conn_id
         self.uuid = uuid
@@ -55,7 +57,7 @@ class XmlScreen(AnswersCalls, Screen):
 
     @property
     def read_only(self) -> bool:
-        host = self.app.inventory.hosts.get(self.conn_id)
+        host = self.ctx.inventory.hosts.get(self.conn_id)
         return host is None or host.read_only
 
     def on_mount(self) -> None:
@@ -73,7 +75,7 @@ class XmlScreen(AnswersCalls, Screen):
 
     def load(self) -> None:
         self.query_one("#xml-title", Static).update(self.title_line())
-        self.app.actions.xml.read(self, self.kind, self.conn_id, self.uuid, self.loaded)
+        self.ctx.actions.xml.read(self, self.kind, self.conn_id, self.uuid, self.loaded)
 
     def loaded(self, result: tuple[str, xml_edit.EditScope] | None, error: str | None) -> None:
         box = self.query_one("#xml-text", Static)
@@ -165,7 +167,7 @@ class XmlScreen(AnswersCalls, Screen):
                 return
             self.notify(f"{self.object_name}: {said}.", markup=False)
 
-        self.app.actions.xml.define(self, self.kind, self.conn_id, self.uuid, before, after, how, done)
+        self.ctx.actions.xml.define(self, self.kind, self.conn_id, self.uuid, before, after, how, done)
 
 
 def problem_text(problem: xml_edit.EditProblem) -> str:

@@ -111,7 +111,7 @@ class BackupTab(GuestTab):
 
         self.app.push_screen(PathScreen(
             "Save memory to a file", self._intro("Write the memory of ", name, " to a file on the host ",
-                                                 self.app.inventory.host_name(self.key[0]),
+                                                 self.ctx.inventory.host_name(self.key[0]),
                                                  ". The guest stops; restore it from the palette."),
             "File on the host", recovery.default_save_path(name), "Save", work=save))
 
@@ -154,7 +154,7 @@ class BackupTab(GuestTab):
             self.app.push_screen(PathScreen(
                 "Back up the disks", self._intro("Copy every disk of ", name,
                                                  " into qcow2 files in a directory on the host ",
-                                                 self.app.inventory.host_name(self.key[0]),
+                                                 self.ctx.inventory.host_name(self.key[0]),
                                                  " while it runs."),
                 "Directory on the host", directory, "Back up", work=back_up))
 

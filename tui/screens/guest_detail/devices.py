@@ -19,6 +19,7 @@ from ...messages import BackendUpdated
 from ...render.cells import size_text
 from ...backend.units import count_text
 from ...render.device_text import PathText, graphics_listen_text, graphics_port_text
+from ..context import ScreenContext
 from .tab import GuestTab
 
 # The NICs tab's address sources, as the Guests list and the Overview name them.
@@ -45,8 +46,8 @@ class ReadingTab(GuestTab):
     ReadingTab OptionList { height: auto; max-height: 12; }
     """
 
-    def __init__(self, conn_id: str, uuid: str) -> None:
-        super().__init__(conn_id, uuid)
+    def __init__(self, ctx: ScreenContext, conn_id: str, uuid: str) -> None:
+        super().__init__(ctx, conn_id, uuid)
         self.data: Any = None
         self.error: str | None = None
         self._read_for: object = None
@@ -170,8 +171,8 @@ class ConsolesTab(ReadingTab):
     TAB_TITLE = "Consoles"
     BINDINGS = [Binding("y", "copy", "Copy command", id="consoles.copy")]
 
-    def __init__(self, conn_id: str, uuid: str) -> None:
-        super().__init__(conn_id, uuid)
+    def __init__(self, ctx: ScreenContext, conn_id: str, uuid: str) -> None:
+        super().__init__(ctx, conn_id, uuid)
         self.commands: tuple[info.Command, ...] = ()
 
     def compose(self) -> ComposeResult:

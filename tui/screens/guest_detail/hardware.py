@@ -19,6 +19,7 @@ from ...forms.hardware_forms import (AttachDiskScreen, AttachNicScreen, CpuMemor
 from ...render.cells import size_text, visible
 from ...render.device_text import PathText
 from ...render.guest_sheet import boot_text
+from ..context import ScreenContext
 from .tab import GuestTab
 from ...widgets.says_why import SaysWhyDisabled
 
@@ -44,8 +45,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     HardwareTab #hw-devices { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, conn_id: str, uuid: str) -> None:
-        super().__init__(conn_id, uuid)
+    def __init__(self, ctx: ScreenContext, conn_id: str, uuid: str) -> None:
+        super().__init__(ctx, conn_id, uuid)
         self.view: ops.HardwareView | None = None
         self.read_error: str | None = None
         self.last_result: tuple[str, str] | None = None  # (text, severity) of the last change
@@ -219,7 +220,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         if guest is None:
             return "This guest is gone"
         if self.read_only:
-            return f"{self.app.inventory.host_name(self.key[0])} is read-only"
+            return f"{self.ctx.inventory.host_name(self.key[0])} is read-only"
         if self.view is None:
             return "The guest's hardware is not read yet"
         device = self.selected()
@@ -284,11 +285,11 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     def action_cpu_memory(self) -> None:
         def warn(vcpus: int | None, kib: int | None) -> str | None:
-            return ops.overcommit_warning(self.app.inventory, self.key, vcpus, kib)
+            return ops.overcommit_warning(self.ctx.inventory, self.key, vcpus, kib)
 
-        host = self.app.inventory.hosts.get(self.key[0])
+        host = self.ctx.inventory.hosts.get(self.key[0])
         memory_limit = validate.memory_limit(host.memory_kib * 1024 if host and host.memory_kib else None,
-                                             self.app.settings.config.thresholds.memory_ratio)
+                                             self.ctx.settings.config.thresholds.memory_ratio)
         view = self.view
 
         def opened(max_vcpus: int | None, _error: str | None) -> None:
@@ -306,7 +307,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             if finish is not None:
                 finish(None)
             return
-        warning = ops.overcommit_warning(self.app.inventory, self.key, request.vcpus, request.memory_kib)
+        warning = ops.overcommit_warning(self.ctx.inventory, self.key, request.vcpus, request.memory_kib)
         if warning:
             self.app.notify(warning, title="Overcommit", severity="warning", markup=False)
         work = self.actions.set_cpu_memory(self.key[1], request.vcpus, request.memory_kib, request.live,
@@ -332,7 +333,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     # -- CD-ROM --------------------------------------------------------------
 
     def volume_choices(self) -> list[tuple[str, str]]:
-        inventory = self.app.inventory
+        inventory = self.ctx.inventory
         choices = []
         for (conn_id, pool_uuid), pool in sorted(inventory.pools.items(), key=lambda item: item[1].name):
             if conn_id != self.key[0]:
@@ -372,7 +373,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     # -- disks and NICs ----------------------------------------------------------
 
     def action_attach_disk(self) -> None:
-        inventory = self.app.inventory
+        inventory = self.ctx.inventory
         pools = sorted(p.name for (c, _), p in inventory.pools.items() if c == self.key[0] and p.state == "active")
         taken = {d.target for d, _ in self.devices().values() if isinstance(d, dx.DiskDevice)}
         uuid = self.key[1]
@@ -387,7 +388,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken).performing(chosen))
 
     def action_attach_nic(self) -> None:
-        inventory = self.app.inventory
+        inventory = self.ctx.inventory
         networks = sorted(n.name for (c, _), n in inventory.networks.items() if c == self.key[0])
         uuid = self.key[1]
 

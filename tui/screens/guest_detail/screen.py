@@ -18,6 +18,7 @@ from .tab import GuestTab
 
 from ...calls import AnswersCalls
 from ...render import guest_sheet
+from ..context import ScreenContext
 from ..xml_view import XmlScreen
 from ...widgets.status_bar import StatusBar
 from ...widgets.footer import KeyFooter
@@ -53,8 +54,9 @@ class GuestDetailScreen(AnswersCalls, Screen):
     """
     WATCHES = frozenset({"guests", "stats", "hosts"})
 
-    def __init__(self, conn_id: str, uuid: str) -> None:
+    def __init__(self, ctx: ScreenContext, conn_id: str, uuid: str) -> None:
         super().__init__()
+        self.ctx = ctx
         self.key = (conn_id, uuid)
         self.overview = None  # read from the guest's XML off the UI loop
         self._overview_of = None  # the Guest it was read for
@@ -73,7 +75,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
                         yield Static(id="breakdown")
             for tab in self.TABS:
                 with TabPane(tab.TAB_TITLE, id=f"pane-{tab.TAB_ID}"):
-                    yield tab(*self.key)
+                    yield tab(self.ctx, *self.key)
         yield KeyFooter()
 
     def tab(self, tab_id: str) -> GuestTab:
@@ -112,18 +114,18 @@ class GuestDetailScreen(AnswersCalls, Screen):
         self._focus_pane(event.pane.id)
 
     def on_mount(self) -> None:
-        self.app.actions.guest_detail.sample_vcpus(self.key[0], True)
+        self.ctx.actions.guest_detail.sample_vcpus(self.key[0], True)
         self.refresh_view()
 
     def on_unmount(self) -> None:
-        self.app.actions.guest_detail.sample_vcpus(self.key[0], False)
+        self.ctx.actions.guest_detail.sample_vcpus(self.key[0], False)
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
-        inventory = self.app.inventory
+        inventory = self.ctx.inventory
         bars = self.query(StatusBar)
         if not bars:
             return  # closing: its widgets are gone already
-        bars.first().show(inventory, self.app.settings.read_only)
+        bars.first().show(inventory, self.ctx.settings.read_only)
         guest = inventory.guests.get(self.key)
         facts_box = self.query_one("#facts-text", Static)
         if guest is None:
@@ -144,7 +146,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
             facts_box.update(table)
             self.query_one("#facts").border_title = Text(guest.name)
         stats = inventory.stats.get(self.key)
-        history = self.app.history.guests.get(self.key)
+        history = self.ctx.history.guests.get(self.key)
         for name, label, fmt in PANES:
             series = history.series[name].values() if history is not None else []
             self.query_one(f"#head-{name}", Static).update(guest_sheet.headline(label, stats, series, fmt))
@@ -155,7 +157,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
 
     def on_screen_resume(self) -> None:
         # Back from the XML view (maybe edited): read the definition again.
-        guest = self.app.inventory.guests.get(self.key)
+        guest = self.ctx.inventory.guests.get(self.key)
         if guest is not None and self.overview is not None:
             self.read_overview(guest)
             pane = self.query_one(TabbedContent).active_pane
@@ -173,15 +175,15 @@ class GuestDetailScreen(AnswersCalls, Screen):
                 self.notify(f"{guest.name}: {error}", severity="error", markup=False)
             self.refresh_view(frozenset({"guests"}))
 
-        actions = self.app.actions.guest_detail
-        if self.key not in self.app.inventory.nics:
+        actions = self.ctx.actions.guest_detail
+        if self.key not in self.ctx.inventory.nics:
             actions.read_guest_xml(self.key[0], uuid)  # a shut-off guest's NICs are read only when asked for
         actions.ask(self, self.key[0], actions.overview(uuid), read, "read the guest's XML")
 
     def action_xml(self) -> None:
-        guest = self.app.inventory.guests.get(self.key)
+        guest = self.ctx.inventory.guests.get(self.key)
         if guest is not None:
-            self.app.push_screen(XmlScreen("guest", guest.conn_id, guest.uuid, guest.name))
+            self.app.push_screen(XmlScreen(self.ctx, "guest", guest.conn_id, guest.uuid, guest.name))
 
     def action_back(self) -> None:
         self.app.pop_screen()

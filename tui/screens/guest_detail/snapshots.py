@@ -14,6 +14,7 @@ from ...actions import guest_detail as ops
 from ...forms.confirm import ConfirmScreen
 from ...forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
 from ...backend.units import count_text
+from ..context import ScreenContext
 from .tab import GuestTab
 
 # Every <state> a snapshot can hold (libvirt's domain states, plus disk-snapshot).
@@ -58,8 +59,8 @@ class SnapshotsTab(GuestTab):
     SnapshotsTab Tree { height: 1fr; }
     """
 
-    def __init__(self, conn_id: str, uuid: str) -> None:
-        super().__init__(conn_id, uuid)
+    def __init__(self, ctx: ScreenContext, conn_id: str, uuid: str) -> None:
+        super().__init__(ctx, conn_id, uuid)
         self.snapshots: tuple[ops.Snapshot, ...] = ()
         self.loaded = False
 

@@ -12,6 +12,7 @@ from textual.widgets import TabbedContent
 
 from ...backend.model import Guest
 from ...calls import AnswersCalls
+from ..context import ScreenContext
 
 
 class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
@@ -31,8 +32,9 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
 
             cls.check_action = check_action
 
-    def __init__(self, conn_id: str, uuid: str) -> None:
+    def __init__(self, ctx: ScreenContext, conn_id: str, uuid: str) -> None:
         super().__init__(id=f"tab-{self.TAB_ID}")
+        self.ctx = ctx
         self.key = (conn_id, uuid)
 
     @property
@@ -50,11 +52,11 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
 
     @property
     def guest(self) -> Guest | None:
-        return self.app.inventory.guests.get(self.key)
+        return self.ctx.inventory.guests.get(self.key)
 
     @property
     def actions(self):
-        return self.app.actions.guest_detail
+        return self.ctx.actions.guest_detail
 
     @property
     def connection(self):
@@ -62,7 +64,7 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
 
     @property
     def read_only(self) -> bool:
-        host = self.app.inventory.hosts.get(self.key[0])
+        host = self.ctx.inventory.hosts.get(self.key[0])
         return host is None or host.read_only
 
     @property
