@@ -234,7 +234,7 @@ async def test_export_and_import_definition_round_trip(tmp_path, fresh_default, 
 
         # importing while the guest exists is refused in the form, with the reason
         assert any(c.title == "Import a guest definition" for c in app.get_system_commands(app.screen))
-        recovery_forms.import_definition(app)
+        recovery_forms.import_definition(app, app.inventory, app.actions.guest_detail)
         await wait_for(pilot, lambda: screen_name(app) == "HostPathScreen", what="the import form")
         form = app.screen
         form.query_one("#path").value = str(exported)
@@ -246,7 +246,7 @@ async def test_export_and_import_definition_round_trip(tmp_path, fresh_default, 
 
         dom.undefine()
         await wait_for(pilot, lambda: not any(g.name == NAME for g in app.inventory.guests.values()))
-        recovery_forms.import_definition(app)
+        recovery_forms.import_definition(app, app.inventory, app.actions.guest_detail)
         await wait_for(pilot, lambda: screen_name(app) == "HostPathScreen")
         app.screen.query_one("#path").value = str(exported)
         await pilot.press("ctrl+s")
@@ -279,7 +279,7 @@ async def test_save_to_a_file_and_restore(tmp_path, fresh_default):
         assert screen_name(app) == "GuestDetailScreen"
 
         assert any(c.title == "Restore a guest from a saved file" for c in app.get_system_commands(app.screen))
-        recovery_forms.restore_from_file(app)
+        recovery_forms.restore_from_file(app, app.inventory, app.actions.guest_detail)
         await wait_for(pilot, lambda: screen_name(app) == "HostPathScreen", what="the restore form")
         app.screen.query_one("#path").value = str(tmp_path / "missing.save")
         await pilot.press("ctrl+s")

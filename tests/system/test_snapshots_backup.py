@@ -160,7 +160,7 @@ async def test_save_to_a_file_and_restore_from_it(tmp_path, h3_guest: H3Guest):
         await wait_for(pilot, lambda: any("saved to" in n for n in notes(app)), timeout=120, what="the save")
         assert h3_guest.state() == "shut off" and saved.stat().st_size > 0
 
-        recovery_forms.restore_from_file(app)
+        recovery_forms.restore_from_file(app, app.inventory, app.actions.guest_detail)
         await wait_for(pilot, lambda: screen_name(app) == "HostPathScreen", what="the restore form")
         app.screen.query_one("#path").value = str(saved)
         await pilot.press("ctrl+s")

@@ -1,7 +1,8 @@
 """The layers, read from the imports: tui/backend never imports textual (so it runs, and is
 tested, headless) nor any UI module; widgets import only render, backend.model, textual, rich,
 messages and other widgets; forms import neither backend.ops nor the Fleet; only tui/actions
-(and app.py, which wires it) imports backend.ops or the Fleet, or reaches for `app.fleet`."""
+(and app.py, which wires it) imports backend.ops or the Fleet, or reaches for `app.fleet`;
+nothing but the entry point imports the App itself."""
 
 import ast
 import subprocess
@@ -55,6 +56,11 @@ MAY_IMPORT_OPS: set[str] = set()  # outside tui/actions
 MAY_REACH_FLEET = {  # `x.fleet` outside tui/actions and app.py
     "tui.widgets.console_pane",
 }
+MAY_IMPORT_APP = {  # the App's module outside app.py (TYPE_CHECKING imports too)
+    "tui.jump",
+    "tui.widgets.console_pane",
+}
+BUILDS_THE_APP = {"tui.cli"}  # the entry point: makes the App from the command line (not on the list to shrink)
 WIDGET_LAYERS = ("tui.render", "tui.backend.model", "tui.messages", "tui.widgets")
 OPS = ("tui.backend.ops", "tui.backend.fleet")
 
@@ -127,6 +133,14 @@ def test_only_actions_call_backend_ops_or_the_fleet():
     fleet = {m: {"app.fleet"} for m, (_, reaches) in layers.items()
              if reaches and not _under(m, ("tui.actions", "tui.app"))}
     _check(fleet, {m: {"app.fleet"} for m in MAY_REACH_FLEET}, "reaches for app.fleet outside tui/actions")
+
+
+def test_nothing_imports_the_app():
+    """What a module needs of the App is handed to it (the actions' `Owner`, a screen's context):
+    no module outside app.py imports `tui.app`, not even for its type (issue 12)."""
+    importers = {m: {"tui.app"} for m, (imports, _) in _layers().items()
+                 if m != "tui.app" and m not in BUILDS_THE_APP and "tui.app" in imports}
+    _check(importers, {m: {"tui.app"} for m in MAY_IMPORT_APP}, "imports tui.app outside app.py")
 
 
 def test_forms_import_no_backend_ops():

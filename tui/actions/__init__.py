@@ -1,10 +1,10 @@
 """The one door from the UI into the backend: the only UI package that calls
 `backend.ops` or the Fleet. The App owns one `Actions` (`app.actions`); screens,
-forms and widgets call it, and each answer comes back on the UI loop (`calls.ask`)."""
+forms and widgets call a method with the widget or screen the answer goes to and a callback
+(`then(result, error)`), and the answer comes back on the UI loop (`calls.ask`). It needs of
+the App only what `owner.Owner` names."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from .guest_detail import GuestDetailActions
 from .guests import GuestActions
@@ -12,21 +12,19 @@ from .hosts import HostActions
 from .jobs import JobActions
 from .new_guest import NewGuestActions
 from .objects import NetworkActions, PoolActions
+from .owner import Owner
 from .volumes import VolumeActions
 from .xml import XmlActions
 
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
-
 
 class Actions:
-    def __init__(self, app: VirtdeckApp) -> None:
-        self.guests = GuestActions(app)
-        self.guest_detail = GuestDetailActions(app)
-        self.networks = NetworkActions(app)
-        self.pools = PoolActions(app)
-        self.volumes = VolumeActions(app)
-        self.hosts = HostActions(app)
-        self.jobs = JobActions(app)
-        self.new_guest = NewGuestActions(app)
-        self.xml = XmlActions(app)
+    def __init__(self, owner: Owner) -> None:
+        self.guests = GuestActions(owner)
+        self.guest_detail = GuestDetailActions(owner)
+        self.networks = NetworkActions(owner)
+        self.pools = PoolActions(owner)
+        self.volumes = VolumeActions(owner)
+        self.hosts = HostActions(owner)
+        self.jobs = JobActions(owner)
+        self.new_guest = NewGuestActions(owner)
+        self.xml = XmlActions(owner)

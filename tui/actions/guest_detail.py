@@ -1,13 +1,14 @@
 """What the guest detail screen's tabs and their forms ask of a guest's host: its definition
 and devices, the agent, hardware changes, snapshots, saving, exporting and backing it up.
 
-Each verb returns the work, `work(conn)` (a job's `work(conn, progress)`), for the tab to
-`ask` with its own words; the pure checks and types the forms need come from here too."""
+Each verb takes the widget the answer goes to and `then(result, error)`, and asks the guest's
+host; a job (save, back up) is handed back as its `work(conn, progress)` for a `JobScreen` to
+run through `actions.jobs`. The pure checks and types the forms need come from here too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..backend.ops import guest_info, jobs, recovery
 from ..backend.ops import guests as guest_ops
@@ -19,10 +20,9 @@ from ..backend.ops.recovery import SAVE_DIR, default_export_path, default_save_p
 from ..backend.ops.snapshots import (EXTERNAL_DISK, INTERNAL_MEMORY, KIND_LABELS, Snapshot, SnapshotPlan,
                                      default_name, mixing_warning)
 from ..backend.ops.snapshots import check_name as check_snapshot_name
-from ..calls import Then, ask
-
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
+from ..calls import Then
+from .jobs import JobWork
+from .owner import OwnedActions
 
 __all__ = [
     "Agent", "Command", "Disk", "DiskRequest", "EXTERNAL_DISK", "GuestDetailActions", "HardwareView", "INTERNAL_MEMORY",
@@ -30,8 +30,6 @@ __all__ = [
     "check_snapshot_name", "check_volume_name", "console_commands", "default_export_path", "default_name",
     "default_save_path", "mixing_warning", "overcommit_warning", "parse_size",
 ]
-
-Work = Callable[[Any], Any]
 
 READERS: dict[str, Callable[[Any, str], Any]] = {  # a devices tab's id -> what it reads
     "disks": guest_info.read_disks,
@@ -41,19 +39,8 @@ READERS: dict[str, Callable[[Any, str], Any]] = {  # a devices tab's id -> what 
 }
 
 
-class GuestDetailActions:
-    def __init__(self, app: VirtdeckApp) -> None:
-        self.app = app
-
+class GuestDetailActions(OwnedActions):
     # -- the connection --------------------------------------------------------
-
-    def connection(self, conn_id: str):
-        return self.app.fleet.get(conn_id) if self.app.fleet else None
-
-    def ask(self, target, conn_id: str, work: Work, then: Then, action: str, long: bool = False,
-            opens: str | None = None) -> None:
-        """`work(conn)` off the UI loop on `conn_id`'s connection; `then(result, error)` back on it."""
-        ask(target, self.connection(conn_id), work, then, action, long=long, opens=opens)
 
     def sample_vcpus(self, conn_id: str, on: bool) -> None:
         """Per-vCPU figures in the stats tick while a detail screen is open."""
@@ -73,42 +60,45 @@ class GuestDetailActions:
 
     def list_volumes(self, conn_id: str) -> None:
         """Read the volumes of the host's active pools again (a disk or a CD-ROM is chosen from them)."""
-        if self.app.fleet is not None:
-            for (pool_conn, pool_uuid), pool in self.app.inventory.pools.items():
+        if self.owner.fleet is not None:
+            for (pool_conn, pool_uuid), pool in self.owner.inventory.pools.items():
                 if pool_conn == conn_id and pool.state == "active":
-                    self.app.fleet.list_volumes(conn_id, pool_uuid)
+                    self.owner.fleet.list_volumes(conn_id, pool_uuid)
 
     # -- reads -----------------------------------------------------------------
 
-    def overview(self, uuid: str) -> Work:
-        return lambda conn: guest_info.read_overview(conn, uuid)
+    def overview(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: guest_info.read_overview(conn, uuid), then, "read the guest's XML")
 
-    def devices(self, tab_id: str, uuid: str) -> Work:
+    def devices(self, target, conn_id: str, uuid: str, tab_id: str, label: str, then: Then) -> None:
+        """What the devices tab `tab_id` (called `label`) shows."""
         read = READERS[tab_id]
-        return lambda conn: read(conn, uuid)
+        self._ask(target, conn_id, lambda conn: read(conn, uuid), then, f"read {label}", opens=f"the {label} tab")
 
-    def boot_order(self, uuid: str) -> Work:
-        return lambda conn: guest_info.read_boot(conn, uuid)
+    def boot_order(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: guest_info.read_boot(conn, uuid), then, "read the boot order")
 
-    def hardware(self, uuid: str) -> Work:
-        return lambda conn: hardware.read(conn, uuid)
+    def hardware(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.read(conn, uuid), then, "read hardware",
+                  opens="the hardware list")
 
-    def vcpu_maximum(self, uuid: str) -> Work:
-        return lambda conn: guest_ops.vcpu_maximum(conn, uuid=uuid)
+    def vcpu_maximum(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: guest_ops.vcpu_maximum(conn, uuid=uuid), then, "vCPU maximum",
+                  opens="cpu memory")
 
     # -- the agent ---------------------------------------------------------------
 
-    def fs_freeze(self, uuid: str) -> Work:
-        return lambda conn: guest_info.fs_freeze(conn, uuid)
+    def fs_freeze(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: guest_info.fs_freeze(conn, uuid), then, "freeze filesystems")
 
-    def fs_thaw(self, uuid: str) -> Work:
-        return lambda conn: guest_info.fs_thaw(conn, uuid)
+    def fs_thaw(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: guest_info.fs_thaw(conn, uuid), then, "thaw filesystems")
 
     # -- hardware ----------------------------------------------------------------
 
-    def set_cpu_memory(self, uuid: str, vcpus: int | None, memory_kib: int | None, live: bool,
-                       config: bool) -> Work:
-        """The outcomes of setting the vCPUs, then the memory (each only if given)."""
+    def set_cpu_memory(self, target, conn_id: str, uuid: str, vcpus: int | None, memory_kib: int | None, live: bool,
+                       config: bool, then: Then) -> None:
+        """`then(the outcomes of setting the vCPUs, then the memory (each only if given), error)`."""
         def work(conn) -> list[Outcome]:
             outcomes = []
             if vcpus is not None:
@@ -117,65 +107,84 @@ class GuestDetailActions:
                 outcomes.append(hardware.set_memory(conn, uuid, memory_kib, live, config))
             return outcomes
 
-        return work
+        self._ask(target, conn_id, work, then, "set vCPUs / memory")
 
-    def change_media(self, uuid: str, target: str, path: str | None) -> Work:
-        return lambda conn: hardware.change_media(conn, uuid, target, path)
+    def insert_media(self, target, conn_id: str, uuid: str, drive: str, path: str | None, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, path), then, "insert media")
 
-    def add_cdrom(self, uuid: str, bus: str, path: str | None) -> Work:
-        return lambda conn: hardware.add_cdrom(conn, uuid, bus, path)
+    def eject(self, target, conn_id: str, uuid: str, drive: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, None), then, "eject")
 
-    def attach_disk(self, uuid: str, request: DiskRequest) -> Work:
-        return lambda conn: hardware.attach_disk(conn, uuid, request)
+    def add_cdrom(self, target, conn_id: str, uuid: str, bus: str, path: str | None, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.add_cdrom(conn, uuid, bus, path), then, "add a CD-ROM drive")
 
-    def attach_nic(self, uuid: str, kind: str, source: str, model: str, mac: str | None, mode) -> Work:
-        return lambda conn: hardware.attach_nic(conn, uuid, kind, source, model, mac, mode)
+    def attach_disk(self, target, conn_id: str, uuid: str, request: DiskRequest, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.attach_disk(conn, uuid, request), then, "attach a disk",
+                  long=True)
 
-    def detach(self, uuid: str, ident: str) -> Work:
-        return lambda conn: hardware.detach(conn, uuid, ident)
+    def attach_nic(self, target, conn_id: str, uuid: str, kind: str, source: str, model: str, mac: str | None, mode,
+                   then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.attach_nic(conn, uuid, kind, source, model, mac, mode), then,
+                  "attach a NIC")
 
-    def set_boot_order(self, uuid: str, order) -> Work:
-        return lambda conn: hardware.set_boot_order(conn, uuid, order)
+    def detach(self, target, conn_id: str, uuid: str, ident: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.detach(conn, uuid, ident), then, "detach", long=True)
+
+    def set_boot_order(self, target, conn_id: str, uuid: str, order, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: hardware.set_boot_order(conn, uuid, order), then, "boot order")
 
     # -- snapshots ---------------------------------------------------------------
 
-    def snapshot_tree(self, uuid: str) -> Work:
-        return lambda conn: snapshots.tree(conn, uuid)
+    def snapshot_tree(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: snapshots.tree(conn, uuid), then, "list snapshots",
+                  opens="the snapshot list")
 
-    def snapshot_plan(self, uuid: str) -> Work:
-        return lambda conn: snapshots.plan(conn, uuid)
+    def snapshot_plan(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: snapshots.plan(conn, uuid), then, "read snapshot options",
+                  opens="new snapshot")
 
-    def create_snapshot(self, uuid: str, name: str, description: str, kind: str) -> Work:
-        return lambda conn: snapshots.create(conn, uuid, name, description, kind)
+    def create_snapshot(self, target, conn_id: str, uuid: str, name: str, description: str, kind: str,
+                        then: Then) -> None:
+        """Saving the memory takes as long as the guest is big: that runs on a long-call thread."""
+        self._ask(target, conn_id, lambda conn: snapshots.create(conn, uuid, name, description, kind), then,
+                  "take a snapshot", long=kind == INTERNAL_MEMORY)
 
-    def revert_snapshot(self, uuid: str, name: str) -> Work:
-        return lambda conn: snapshots.revert(conn, uuid, name)
+    def revert_snapshot(self, target, conn_id: str, uuid: str, name: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: snapshots.revert(conn, uuid, name), then, "revert to a snapshot",
+                  long=True)
 
-    def delete_snapshot(self, uuid: str, name: str, with_children: bool) -> Work:
-        return lambda conn: snapshots.delete(conn, uuid, name, with_children)
+    def delete_snapshot(self, target, conn_id: str, uuid: str, name: str, with_children: bool, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: snapshots.delete(conn, uuid, name, with_children), then,
+                  "delete a snapshot", long=True)
 
-    def snapshot_children(self, uuid: str, name: str) -> Work:
-        return lambda conn: snapshots.children_of(conn, uuid, name)
+    def snapshot_children(self, target, conn_id: str, uuid: str, name: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: snapshots.children_of(conn, uuid, name), then, "list child snapshots")
 
     # -- save, export, back up, restore, import ------------------------------------
 
-    def save(self, uuid: str, path: str) -> Callable[[Any, Any], Any]:
+    def save(self, uuid: str, path: str) -> JobWork:
         return lambda conn, progress: recovery.save(conn, uuid, path, progress)
 
-    def push_backup(self, uuid: str, directory: str) -> Callable[[Any, Any], Any]:
+    def push_backup(self, uuid: str, directory: str) -> JobWork:
         return lambda conn, progress: recovery.push_backup(conn, uuid, directory, progress)
 
-    def abort_job(self, uuid: str) -> Work:
+    def abort_job(self, uuid: str) -> Callable[[Any], None]:
+        """The abort (conn) of a job on the guest `uuid`."""
         return lambda conn: jobs.abort(conn, uuid)
 
-    def export(self, uuid: str, path: str, replace: bool) -> Work:
-        return lambda conn: recovery.export(conn, uuid, path, replace)
+    def export(self, target, conn_id: str, uuid: str, path: str, replace: bool, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: recovery.export(conn, uuid, path, replace), then, "export definition")
 
-    def default_backup_dir(self, uuid: str) -> Work:
-        return lambda conn: recovery.default_backup_dir(conn, uuid)
+    def default_backup_dir(self, target, conn_id: str, uuid: str, then: Then) -> None:
+        self._ask(target, conn_id, lambda conn: recovery.default_backup_dir(conn, uuid), then, "read disks",
+                  opens="backup")
 
-    def restore(self, path: str) -> Work:
-        return lambda conn: recovery.restore(conn, path)
+    def restore(self, target, conn_id: str, path: str, then: Then) -> None:
+        """`then(the guest's name, error)`."""
+        self._ask(target, conn_id, lambda conn: recovery.restore(conn, path), then, "Restore a guest from a saved file",
+                  long=True)
 
-    def import_definition(self, path: str) -> Work:
-        return lambda conn: recovery.import_definition(conn, path)
+    def import_definition(self, target, conn_id: str, path: str, then: Then) -> None:
+        """`then(the guest's name, error)`."""
+        self._ask(target, conn_id, lambda conn: recovery.import_definition(conn, path), then,
+                  "Import a guest definition")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..backend.connection import error_text
 from ..backend.model import Guest
@@ -16,11 +15,9 @@ from ..backend.ops import guests as ops
 from ..backend.ops.clone import ClonePlan, new_volume_name
 from ..backend.ops.guests import VERBS, DiskFile, name_problem, why_not
 from ..backend.ops.migrate import MigrationRequest
-from ..calls import Then, ask
+from ..calls import Then
 from ..messages import GuestActionFinished
-
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
+from .owner import OwnedActions, Owner
 
 __all__ = ["VERBS", "Batch", "ClonePlan", "DiskFile", "GuestActions", "MigrationRequest", "choose", "finished", "launch",
            "name_problem", "new_volume_name", "why_not"]
@@ -70,7 +67,7 @@ def choose(verbs: tuple[str, ...], guest: Guest) -> str | None:
     return next((verb for verb in verbs if ops.why_not(verb, guest) is None), None)
 
 
-def launch(app: VirtdeckApp, verb: str | tuple[str, ...], targets: list[Guest],
+def launch(owner: Owner, verb: str | tuple[str, ...], targets: list[Guest],
            work: Callable[[object, Guest], str | None] | None = None) -> int | None:
     """Start `verb` on every target it applies to; returns the batch id (None: nothing to do).
 
@@ -82,25 +79,26 @@ def launch(app: VirtdeckApp, verb: str | tuple[str, ...], targets: list[Guest],
     chosen = {g.key: v for g in targets if (v := choose(verbs, g)) is not None}
     applicable = [g for g in targets if g.key in chosen]
     skipped = [ops.why_not(verbs[0], g) or f"{g.name}: nothing to do" for g in targets if g.key not in chosen]
-    read_only = [g for g in applicable if app.inventory.hosts.get(g.conn_id) and app.inventory.hosts[g.conn_id].read_only]
-    skipped += [f"{g.name}: {app.inventory.host_name(g.conn_id)} is read-only" for g in read_only]
+    hosts = owner.inventory.hosts
+    read_only = [g for g in applicable if hosts.get(g.conn_id) and hosts[g.conn_id].read_only]
+    skipped += [f"{g.name}: {owner.inventory.host_name(g.conn_id)} is read-only" for g in read_only]
     applicable = [g for g in applicable if g not in read_only]
     batch_id = next(_batches)
     batch = Batch(verbs[0], len(applicable), skipped,
                   chosen={g.name: chosen[g.key] for g in applicable if chosen[g.key] != verbs[0]})
     if not applicable:
-        app.notify("\n".join(skipped) or "nothing to do", title=ops.VERBS[verbs[0]].label, severity="warning",
-                   markup=False)
+        owner.notify("\n".join(skipped) or "nothing to do", title=ops.VERBS[verbs[0]].label, severity="warning",
+                     markup=False)
         return None
-    app.guest_batches[batch_id] = batch
+    owner.guest_batches[batch_id] = batch
     if verbs[0] in ("managed_save", "delete") or (verbs[0] == "start" and any(g.managed_save for g in applicable)):
-        app.notify(f"{', '.join(g.name for g in applicable)}: working…", title=batch.title,
-                   markup=False, timeout=3)
+        owner.notify(f"{', '.join(g.name for g in applicable)}: working…", title=batch.title,
+                     markup=False, timeout=3)
     for guest in applicable:
         verb = chosen[guest.key]
-        connection = app.fleet.get(guest.conn_id) if app.fleet else None
+        connection = owner.fleet.get(guest.conn_id) if owner.fleet else None
         if connection is None:
-            app.post_message(GuestActionFinished(batch_id, guest.name, "not connected"))
+            owner.post_message(GuestActionFinished(batch_id, guest.name, "not connected"))
             continue
 
         def job(conn, guest=guest, verb=verb):
@@ -112,7 +110,7 @@ def launch(app: VirtdeckApp, verb: str | tuple[str, ...], targets: list[Guest],
                 text = error_text(error)
             elif verb.startswith("autostart"):
                 connection.refresh_guest(guest.uuid)
-            app.post_message(GuestActionFinished(batch_id, guest.name, text, result if isinstance(result, str) else None))
+            owner.post_message(GuestActionFinished(batch_id, guest.name, text, result if isinstance(result, str) else None))
 
         # Saving or restoring memory takes as long as the guest is big: off the worker,
         # so the host's events and stats go on meanwhile, on the connection's few long-call
@@ -122,8 +120,8 @@ def launch(app: VirtdeckApp, verb: str | tuple[str, ...], targets: list[Guest],
     return batch_id
 
 
-def finished(app: VirtdeckApp, message: GuestActionFinished) -> None:
-    batch = app.guest_batches.get(message.batch)
+def finished(owner: Owner, message: GuestActionFinished) -> None:
+    batch = owner.guest_batches.get(message.batch)
     if batch is None:
         return
     if message.error is None:
@@ -133,32 +131,26 @@ def finished(app: VirtdeckApp, message: GuestActionFinished) -> None:
     else:
         batch.failed.append((message.guest, message.error))
     if batch.finished:
-        del app.guest_batches[message.batch]
+        del owner.guest_batches[message.batch]
         text, severity = batch.summary()
-        app.notify(text, title=batch.title, severity=severity, markup=False,
-                   timeout=10 if batch.failed else 4)
-        app.last_batch = batch
+        owner.notify(text, title=batch.title, severity=severity, markup=False,
+                     timeout=10 if batch.failed else 4)
+        owner.last_batch = batch
 
 
-class GuestActions:
+class GuestActions(OwnedActions):
     """The guest verbs the screens and forms call; each answer comes back on the UI loop."""
-
-    def __init__(self, app: VirtdeckApp) -> None:
-        self.app = app
-
-    def _connection(self, conn_id: str):
-        return self.app.fleet.get(conn_id) if self.app.fleet else None
 
     def launch(self, verb: str | tuple[str, ...], targets: list[Guest],
                work: Callable[[object, Guest], str | None] | None = None) -> int | None:
-        return launch(self.app, verb, targets, work)
+        return launch(self.owner, verb, targets, work)
 
     def finished(self, message: GuestActionFinished) -> None:
-        finished(self.app, message)
+        finished(self.owner, message)
 
     def list_disks(self, target, guest: Guest, then: Then) -> None:
-        ask(target, self._connection(guest.conn_id), lambda conn: ops.deletable_disks(conn, guest.uuid), then,
-            "list disks", opens="delete")
+        self._ask(target, guest.conn_id, lambda conn: ops.deletable_disks(conn, guest.uuid), then, "list disks",
+                  opens="delete")
 
     def delete(self, guests: list[Guest], volumes: dict[tuple[str, str], tuple]) -> None:
         """Delete `guests`, each with the volumes of its key in `volumes`."""
@@ -170,15 +162,14 @@ class GuestActions:
                 return "deleted, but " + "; ".join(problems)
             return f"its {len(chosen)} volume(s) deleted too" if chosen else None
 
-        launch(self.app, "delete", guests, work=work)
+        launch(self.owner, "delete", guests, work=work)
 
     def rename(self, target, guest: Guest, new_name: str, then: Then) -> None:
-        ask(target, self._connection(guest.conn_id), lambda conn: ops.rename(conn, guest.uuid, new_name), then,
-            "rename")
+        self._ask(target, guest.conn_id, lambda conn: ops.rename(conn, guest.uuid, new_name), then, "rename")
 
     def plan_clone(self, target, guest: Guest, then: Then) -> None:
-        ask(target, self._connection(guest.conn_id), lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"),
-            then, "plan clone", opens="clone")
+        self._ask(target, guest.conn_id, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), then,
+                  "plan clone", opens="clone")
 
     def clone_work(self, guest: Guest, new_name: str):
         """The job (conn, progress) that clones `guest` to `new_name`."""
@@ -186,7 +177,7 @@ class GuestActions:
 
     def migrate_work(self, guest: Guest, target_conn_id: str, target_name: str, request: MigrationRequest):
         """The job (conn, progress) that moves `guest` to the host `target_conn_id`."""
-        target = self._connection(target_conn_id)
+        target = self.connection(target_conn_id)
 
         def work(conn, progress):
             dest = target.handle() if target is not None else None

@@ -4,26 +4,21 @@ and asking it to stop."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..backend.ops.jobs import Progress
 from ..calls import Then, ask
+from .owner import OwnedActions
 
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
+__all__ = ["JobActions", "JobWork", "Progress"]
 
-__all__ = ["JobActions", "Progress"]
+JobWork = Callable[[Any, Progress], Any]  # (conn, progress) -> result, on a long-call thread
 
 
-class JobActions:
-    def __init__(self, app: VirtdeckApp) -> None:
-        self.app = app
+class JobActions(OwnedActions):
+    """`connection(conn_id)`: the connection a job runs on (None: not connected; the job then says so)."""
 
-    def connection(self, conn_id: str):
-        """The connection a job runs on (None: not connected; the job then says so)."""
-        return self.app.fleet.get(conn_id) if self.app.fleet else None
-
-    def run(self, target, connection, work: Callable[[Any, Progress], Any], progress: Progress, then: Then,
+    def run(self, target, connection, work: JobWork, progress: Progress, then: Then,
             title: str) -> None:
         """`work(conn, progress)` on a long-call thread; `then(result, error)`."""
         ask(target, connection, lambda conn: work(conn, progress), then, title, long=True)

@@ -4,29 +4,20 @@ answers (pure, no call) and the job that creates it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..backend.ops import new_guest as ops
 from ..backend.ops.new_guest import GuestAnswers, HostChoices, NewGuestPlan, Outcome, overcommit_warning, plan_guest
-from ..calls import Then, ask
-
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
+from ..calls import Then
+from .owner import OwnedActions
 
 __all__ = ["GuestAnswers", "HostChoices", "NewGuestActions", "NewGuestPlan", "Outcome", "overcommit_warning",
            "plan_guest"]
 
 
-class NewGuestActions:
-    def __init__(self, app: VirtdeckApp) -> None:
-        self.app = app
-
-    def connection(self, conn_id: str | None):
-        return self.app.fleet.get(conn_id) if conn_id and self.app.fleet else None
-
+class NewGuestActions(OwnedActions):
     def read_host_choices(self, target, conn_id: str | None, then: Then) -> None:
         """`then(HostChoices, error)`."""
-        ask(target, self.connection(conn_id), ops.read_host_choices, then, "read host offers")
+        self._ask(target, conn_id, ops.read_host_choices, then, "read host offers")
 
     def create_work(self, plan: NewGuestPlan, define_xml: Callable[[str], str] | None = None):
         """The job (conn, progress) that creates the guest of `plan`; it answers an Outcome."""

@@ -6,21 +6,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ..actions.guest_detail import SAVE_DIR
-from ..calls import AnswersCalls
+from ..actions.guest_detail import SAVE_DIR, GuestDetailActions
+from ..backend.inventory import Inventory
+from ..calls import AnswersCalls, Then
 from .host_options import host_options
 from ..widgets.footer import KeyFooter
 from .form import FormScreen, submit_and_stay
-
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
 
 
 @dataclass(frozen=True)
@@ -119,22 +116,21 @@ class PathScreen(FormScreen):
 
 
 class HostPathScreen(AnswersCalls, FormScreen):
-    """A host and a path; on submit runs `work(path)` (a `work(conn)`) on that host and stays open with
-    libvirt's (or virtdeck's) words next to the path when it fails. Dismisses with
-    (host name, result)."""
+    """A host and a path; on submit asks that host through `work(screen, conn_id, path, then)` (an
+    action's verb) and stays open with libvirt's (or virtdeck's) words next to the path when it
+    fails. Dismisses with (host name, result)."""
 
     WIDTH = 90
     ERROR_ROOM = True
 
     def __init__(self, title: str, hosts: list[tuple[str, str]], label: str, default: str,
-                 work: Callable[[str], Callable[[Any], Any]], long: bool = False) -> None:
+                 work: Callable[[AnswersCalls, str, str, Then], None]) -> None:
         super().__init__()
         self.form_title = title
         self.hosts = hosts  # (label, conn_id)
         self.label = label
         self.default = default
         self.work = work
-        self.long = long
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -181,11 +177,11 @@ class HostPathScreen(AnswersCalls, FormScreen):
                 return
             self.dismiss((host, result))
 
-        self.app.actions.guest_detail.ask(self, conn_id, self.work(path), then, self.form_title, long=self.long)
+        self.work(self, conn_id, path, then)
 
 
-def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bool, said) -> None:
-    hosts = host_options(app.inventory)
+def _open(app: App, inventory: Inventory, title: str, label: str, default: str, work, said) -> None:
+    hosts = host_options(inventory)
     if not hosts:
         app.notify("No connected host that may be written to (read-only hosts cannot).", title=title,
                    severity="warning", markup=False)
@@ -195,14 +191,14 @@ def _open(app: VirtdeckApp, title: str, label: str, default: str, work, long: bo
         if answer is not None:
             app.notify(said(*answer), title=title, markup=False)
 
-    app.push_screen(HostPathScreen(title, hosts, label, default, work, long=long), done)
+    app.push_screen(HostPathScreen(title, hosts, label, default, work), done)
 
 
-def restore_from_file(app: VirtdeckApp) -> None:
-    _open(app, "Restore a guest from a saved file", "Saved file on the host", SAVE_DIR + "/",
-          app.actions.guest_detail.restore, True, lambda host, name: f"{name} restored on {host}")
+def restore_from_file(app: App, inventory: Inventory, actions: GuestDetailActions) -> None:
+    _open(app, inventory, "Restore a guest from a saved file", "Saved file on the host", SAVE_DIR + "/",
+          actions.restore, lambda host, name: f"{name} restored on {host}")
 
 
-def import_definition(app: VirtdeckApp) -> None:
-    _open(app, "Import a guest definition", "Definition file (XML) on this machine", "~/",
-          app.actions.guest_detail.import_definition, False, lambda host, name: f"{name} defined on {host}")
+def import_definition(app: App, inventory: Inventory, actions: GuestDetailActions) -> None:
+    _open(app, inventory, "Import a guest definition", "Definition file (XML) on this machine", "~/",
+          actions.import_definition, lambda host, name: f"{name} defined on {host}")

@@ -148,10 +148,6 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
     def connection(self):
         return self.actions.connection(self.conn_id)
 
-    def ask(self, work, then, action: str, long: bool = False, opens: str | None = None) -> None:
-        """`work(conn)` off the UI loop on this pool's host; `then(result, error)` back on it."""
-        self.actions.ask(self, self.conn_id, work, then, action, long=long, opens=opens)
-
     def _done(self, title: str, success: str | None = None, finish=None):
         """A `then` that reports how it went and lists the pool again; `finish(error)` tells
         the form that asked for it (which stays open, showing the error, when it failed)."""
@@ -179,7 +175,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             else:
                 self.app.push_screen(VolumeInfoScreen(details))
 
-        self.ask(self.actions.details(self.pool_uuid, vol.name), shown, "volume info", opens="volume info")
+        self.actions.details(self, self.conn_id, self.pool_uuid, vol.name, shown)
 
     def action_new(self) -> None:
         pool = self.pool
@@ -198,8 +194,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                     made += f", overlay on {got.backing_path}"
                 return made
 
-            self.ask(self.actions.create(self.pool_uuid, spec), self._done("New volume", success, finish),
-                     "create volume", long=bool(spec.allocation))
+            self.actions.create(self, self.conn_id, self.pool_uuid, spec, self._done("New volume", success, finish))
 
         host = self.ctx.inventory.hosts.get(self.conn_id)
         self.app.push_screen(NewVolumeScreen(pool.name, self.ctx.inventory.host_name(self.conn_id),
@@ -225,8 +220,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                 return
             go(verdict.warnings)
 
-        self.ask(self.actions.guard(action, self.pool_uuid, vol.name), checked, "volume users",
-                 opens=f"{action} volume")
+        self.actions.guard(self, self.conn_id, action, self.pool_uuid, vol.name, checked)
 
     @staticmethod
     def _question(head: str, warnings: tuple[str, ...]) -> str:
@@ -240,8 +234,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         def go(warnings) -> None:
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.ask(self.actions.delete(self.pool_uuid, vol.name),
-                             self._done("Delete", f"{vol.name} deleted"), "delete volume")
+                    self.actions.delete(self, self.conn_id, self.pool_uuid, vol.name,
+                                        self._done("Delete", f"{vol.name} deleted"))
 
             self.app.push_screen(ConfirmScreen(self._question(
                 f"Delete the volume {vol.name} ({size_text(vol.capacity)})? Its data is lost.", warnings)), answered)
@@ -257,8 +251,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             def answered(yes: bool | None) -> None:
                 if yes:
                     self.notify(f"{vol.name}: wiping…", title="Wipe", markup=False, timeout=3)
-                    self.ask(self.actions.wipe(self.pool_uuid, vol.name), self._done("Wipe", f"{vol.name} wiped"),
-                             "wipe volume", long=True)
+                    self.actions.wipe(self, self.conn_id, self.pool_uuid, vol.name,
+                                      self._done("Wipe", f"{vol.name} wiped"))
 
             self.app.push_screen(ConfirmScreen(self._question(
                 f"Wipe {vol.name}? Every byte of it is overwritten with zeros.", warnings)), answered)
@@ -271,9 +265,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
             return
 
         def run(request, finish) -> None:
-            self.ask(self.actions.resize(self.pool_uuid, vol.name, request.capacity, request.shrink),
-                     self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}", finish),
-                     "resize volume", long=True)
+            said = self._done("Resize", lambda capacity: f"{vol.name} is now {size_text(capacity)}", finish)
+            self.actions.resize(self, self.conn_id, self.pool_uuid, vol.name, request.capacity, request.shrink, said)
 
         def resize(request, finish) -> None:
             if not request.shrink:

@@ -134,7 +134,7 @@ class BackupTab(GuestTab):
                 else:
                     self._said(f"{name}: definition written to {path}")
 
-            self.ask(self.actions.export(uuid, answer.path, answer.replace), done, "export definition")
+            self.actions.export(self, self.key[0], uuid, answer.path, answer.replace, done)
 
         self.app.push_screen(PathScreen(
             "Export the definition", self._intro("Write the definition of ", name,
@@ -163,7 +163,7 @@ class BackupTab(GuestTab):
             run_for_form(self.app, JobScreen(f"Back up {name}", self.connection, work,
                                              abort=self.actions.abort_job(uuid)), finish, self._backed_up)
 
-        self.ask(self.actions.default_backup_dir(uuid), defaulted, "read disks", opens="backup")
+        self.actions.default_backup_dir(self, self.key[0], uuid, defaulted)
 
     def _backed_up(self, files, error: str | None) -> None:
         name = self._guest_name()

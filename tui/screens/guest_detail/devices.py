@@ -72,8 +72,7 @@ class ReadingTab(GuestTab):
             self.body.update(Text("This guest is gone.", style="bold red"))
             return
         self._read_for = guest
-        self.ask(self.actions.devices(self.TAB_ID, guest.uuid), self._answered, f"read {self.TAB_TITLE.lower()}",
-                 opens=f"the {self.TAB_TITLE.lower()} tab")
+        self.actions.devices(self, self.key[0], guest.uuid, self.TAB_ID, self.TAB_TITLE.lower(), self._answered)
 
     def _answered(self, data: Any, error: str | None) -> None:
         self.data, self.error = data, error
@@ -327,8 +326,7 @@ class AgentTab(ReadingTab):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.ask(self.actions.fs_freeze(guest.uuid),
-                         lambda n, error: self._done("frozen", n, error), "freeze filesystems")
+                self.actions.fs_freeze(self, self.key[0], guest.uuid, lambda n, error: self._done("frozen", n, error))
 
         self.app.push_screen(ConfirmScreen(f"Freeze the filesystems of {guest.name}? Writes block until thawed (t)."),
                              answered)
@@ -339,8 +337,7 @@ class AgentTab(ReadingTab):
         if why is not None or guest is None:
             self.notify(f"Can't thaw: {why or 'the guest is gone'}", severity="warning", markup=False)
             return
-        self.ask(self.actions.fs_thaw(guest.uuid),
-                 lambda n, error: self._done("thawed", n, error), "thaw filesystems")
+        self.actions.fs_thaw(self, self.key[0], guest.uuid, lambda n, error: self._done("thawed", n, error))
 
     def _done(self, what: str, count, error: str | None) -> None:
         name = self.guest.name if self.guest else "the guest"

@@ -76,7 +76,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.actions.list_volumes(self.key[0])
 
     def reload(self) -> None:
-        self.ask(self.actions.hardware(self.key[1]), self._read, "read hardware", opens="the hardware list")
+        self.actions.hardware(self, *self.key, self._read)
 
     def refresh_view(self, kinds: frozenset[str] | None) -> None:
         if self.view is None or (kinds is not None and not kinds & {"guests", "hosts"}):
@@ -93,7 +93,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.read_error = error
         if view is not None:
             self.view = view
-            self.ask(self.actions.boot_order(self.key[1]), self._read_boot, "read the boot order")
+            self.actions.boot_order(self, *self.key, self._read_boot)
             guest = self.guest
             self._seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
         self.render_summary()
@@ -278,8 +278,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         self.actions.refresh_guest(*self.key)
         self.reload()
 
-    def _run(self, fn: Callable, action: str, after=None, long: bool = False, finish=None) -> None:
-        self.ask(fn, lambda result, error: self._report(result, error, after, finish), action, long=long)
+    def _reported(self, after=None, finish=None) -> Callable[[object, str | None], None]:
+        """A `then` for a change: its outcomes said (`_report`), then `after(outcomes)` and `finish(error)`."""
+        return lambda result, error: self._report(result, error, after, finish)
 
     # -- vCPUs and memory ----------------------------------------------------
 
@@ -296,8 +297,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             form = CpuMemoryScreen(view, warn, max_vcpus, memory_limit)
             self.app.push_screen(form.performing(self._cpu_memory_chosen))
 
-        self.ask(self.actions.vcpu_maximum(self.key[1]), opened, "vCPU maximum",
-                 opens="cpu memory")
+        self.actions.vcpu_maximum(self, *self.key, opened)
 
     def _cpu_memory_chosen(self, request: CpuMemoryRequest | None, finish=None) -> None:
         if request is None:
@@ -310,8 +310,6 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         warning = ops.overcommit_warning(self.ctx.inventory, self.key, request.vcpus, request.memory_kib)
         if warning:
             self.app.notify(warning, title="Overcommit", severity="warning", markup=False)
-        work = self.actions.set_cpu_memory(self.key[1], request.vcpus, request.memory_kib, request.live,
-                                           request.config)
 
         def after(outcomes: list[ops.Outcome]) -> None:
             if request.live and request.memory_kib is not None:
@@ -328,7 +326,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
                 self.app.push_screen(ConfirmScreen(question), answered)
 
-        self._run(work, "set vCPUs / memory", after, finish=finish)
+        self.actions.set_cpu_memory(self, *self.key, request.vcpus, request.memory_kib, request.live, request.config,
+                                    self._reported(after, finish))
 
     # -- CD-ROM --------------------------------------------------------------
 
@@ -345,18 +344,15 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     def action_insert_media(self) -> None:
         cdrom = self.target_cdrom()
-        uuid = self.key[1]
         if cdrom is not None:
             def inserted(request: MediaRequest, finish) -> None:
-                self._run(self.actions.change_media(uuid, cdrom.target, request.path), "insert media",
-                          finish=finish)
+                self.actions.insert_media(self, *self.key, cdrom.target, request.path, self._reported(finish=finish))
 
             self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target).performing(inserted))
             return
 
         def added(request: MediaRequest, finish) -> None:
-            self._run(self.actions.add_cdrom(uuid, request.bus, request.path), "add a CD-ROM drive",
-                      finish=finish)
+            self.actions.add_cdrom(self, *self.key, request.bus, request.path, self._reported(finish=finish))
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -367,8 +363,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
     def action_eject(self) -> None:
         cdrom = self.target_cdrom()
-        uuid = self.key[1]
-        self._run(self.actions.change_media(uuid, cdrom.target, None), "eject")
+        self.actions.eject(self, *self.key, cdrom.target, self._reported())
 
     # -- disks and NICs ----------------------------------------------------------
 
@@ -376,31 +371,27 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         inventory = self.ctx.inventory
         pools = sorted(p.name for (c, _), p in inventory.pools.items() if c == self.key[0] and p.state == "active")
         taken = {d.target for d, _ in self.devices().values() if isinstance(d, dx.DiskDevice)}
-        uuid = self.key[1]
 
         def chosen(request: ops.DiskRequest, finish) -> None:
             def after(_outcomes) -> None:
                 self.activated()  # the new volume shows in the pickers
 
-            self._run(self.actions.attach_disk(uuid, request), "attach a disk", after, long=True,
-                      finish=finish)
+            self.actions.attach_disk(self, *self.key, request, self._reported(after, finish))
 
         self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken).performing(chosen))
 
     def action_attach_nic(self) -> None:
         inventory = self.ctx.inventory
         networks = sorted(n.name for (c, _), n in inventory.networks.items() if c == self.key[0])
-        uuid = self.key[1]
 
         def chosen(request: NicRequest, finish) -> None:
-            self._run(self.actions.attach_nic(uuid, request.kind, request.source, request.model, request.mac,
-                                              request.mode), "attach a NIC", finish=finish)
+            self.actions.attach_nic(self, *self.key, request.kind, request.source, request.model, request.mac,
+                                    request.mode, self._reported(finish=finish))
 
         self.app.push_screen(AttachNicScreen(networks).performing(chosen))
 
     def action_detach(self) -> None:
         device = self.selected()
-        uuid = self.key[1]
         name = self.guest.name if self.guest else "the guest"
         if isinstance(device, dx.NicDevice):
             question = f"Detach the NIC {device.mac} ({device.kind} {device.source or ''}) from {name}?"
@@ -416,15 +407,14 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
                 if isinstance(device, dx.DiskDevice) and device.source and device.device != "cdrom":
                     self.app.notify(f"{device.source} is kept", severity="information", markup=False)
 
-            self._run(self.actions.detach(uuid, device.ident), "detach", after, long=True)
+            self.actions.detach(self, *self.key, device.ident, self._reported(after))
 
         self.app.push_screen(ConfirmScreen(question), answered)
 
     # -- boot order ------------------------------------------------------------
 
     def _save_order(self, order: tuple[str, ...]) -> None:
-        uuid = self.key[1]
-        self._run(self.actions.set_boot_order(uuid, order), "boot order")
+        self.actions.set_boot_order(self, *self.key, order, self._reported())
 
     def action_boot(self, step: int) -> None:
         order = self.view.next_boot.boot_order()

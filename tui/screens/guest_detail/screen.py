@@ -178,7 +178,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
         actions = self.ctx.actions.guest_detail
         if self.key not in self.ctx.inventory.nics:
             actions.read_guest_xml(self.key[0], uuid)  # a shut-off guest's NICs are read only when asked for
-        actions.ask(self, self.key[0], actions.overview(uuid), read, "read the guest's XML")
+        actions.overview(self, self.key[0], uuid, read)
 
     def action_xml(self) -> None:
         guest = self.ctx.inventory.guests.get(self.key)

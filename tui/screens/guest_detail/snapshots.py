@@ -89,8 +89,7 @@ class SnapshotsTab(GuestTab):
 
     def reload(self, select: str | None = None) -> None:
         uuid = self.key[1]
-        self.ask(self.actions.snapshot_tree(uuid), lambda r, e: self._show(r, e, select), "list snapshots",
-                 opens="the snapshot list")
+        self.actions.snapshot_tree(self, self.key[0], uuid, lambda r, e: self._show(r, e, select))
 
     def _show(self, snapshots, error: str | None, select: str | None) -> None:
         note = self.query_one("#snapshot-note", Static)
@@ -170,7 +169,7 @@ class SnapshotsTab(GuestTab):
                 return
             self.app.push_screen(CreateSnapshotScreen(self._guest_name(), plan, kind), self._create)
 
-        self.ask(self.actions.snapshot_plan(uuid), planned, "read snapshot options", opens="new snapshot")
+        self.actions.snapshot_plan(self, self.key[0], uuid, planned)
 
     def _create(self, request: NewSnapshot | None) -> None:
         if request is None:
@@ -192,9 +191,7 @@ class SnapshotsTab(GuestTab):
                     f"libvirt refused the internal snapshot: {error}\n"
                     "Take a disk-only external snapshot instead (new overlay files take the writes)?"), fallback)
 
-        long = request.kind == ops.INTERNAL_MEMORY
-        self.ask(self.actions.create_snapshot(uuid, request.name, request.description, request.kind), done,
-                 "take a snapshot", long=long)
+        self.actions.create_snapshot(self, self.key[0], uuid, request.name, request.description, request.kind, done)
 
     # -- v: revert -----------------------------------------------------------------
 
@@ -218,7 +215,7 @@ class SnapshotsTab(GuestTab):
                     self.notify(f"{guest}: reverted to {name}", markup=False)
                 self.reload(select=name)
 
-            self.ask(self.actions.revert_snapshot(uuid, name), done, "revert to a snapshot", long=True)
+            self.actions.revert_snapshot(self, self.key[0], uuid, name, done)
 
         self.app.push_screen(ConfirmScreen(
             f"Revert {guest} to snapshot {name}? Its current state is lost unless you snapshot it first. "
@@ -251,10 +248,9 @@ class SnapshotsTab(GuestTab):
                                 markup=False)
                 self.reload()
 
-            self.ask(self.actions.delete_snapshot(uuid, name, with_children), done, "delete a snapshot",
-                     long=True)
+            self.actions.delete_snapshot(self, self.key[0], uuid, name, with_children, done)
 
-        self.ask(self.actions.snapshot_children(uuid, name), listed, "list child snapshots")
+        self.actions.snapshot_children(self, self.key[0], uuid, name, listed)
 
 
 TABS: list[type[GuestTab]] = [SnapshotsTab]

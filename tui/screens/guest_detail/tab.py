@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import ClassVar
 
 from textual.containers import VerticalScroll
@@ -16,7 +15,7 @@ from ..context import ScreenContext
 
 
 class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
-    """One tab: knows its guest by key, reads what it shows with `ask`."""
+    """One tab: knows its guest by key, reads what it shows through `actions` (the answers come back to it)."""
 
     TAB_ID: ClassVar[str] = ""
     TAB_TITLE: ClassVar[str] = ""
@@ -71,10 +70,6 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
     def uri(self) -> str:
         connection = self.connection
         return connection.uri if connection is not None else ""
-
-    def ask(self, fn: Callable, then: Callable, action: str, long: bool = False, opens: str | None = None) -> None:
-        """`fn(conn)` off the UI loop; `then(result, error_text)` back on it (`opens`: see calls.ask)."""
-        self.actions.ask(self, self.key[0], fn, then, action, long=long, opens=opens)
 
     def activated(self) -> None:
         """The tab was shown: read what it needs (the guest may have changed since)."""
