@@ -242,10 +242,9 @@ async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: Ti
         await run(pilot, pane, "echo small-$((1+1))", "small-2")
         # log the session to a file
         log_dir = Path(tmp_path) / "state"
-        import tui.widgets.console_pane as console_pane
-
-        original = console_pane.state_dir
-        console_pane.state_dir = lambda: log_dir  # type: ignore[assignment]
+        deck = app.screen.consoles
+        original = deck.log_dir
+        deck.log_dir = log_dir / "consoles"
         try:
             await pilot.press("ctrl+right_square_bracket", "l", "enter")
             assert view.logging, (app.focused, lines(pane))
@@ -254,7 +253,7 @@ async def test_console_resize_and_log(tmp_path, testbed: Testbed, tiny_guest: Ti
             await pilot.press("ctrl+right_square_bracket", "l", "f", "enter")
             assert not view.logging
         finally:
-            console_pane.state_dir = original
+            deck.log_dir = original
         logs = list((log_dir / "consoles").glob("*.log"))
         assert len(logs) == 1 and b"logged-5" in logs[0].read_bytes()
         await logout(pilot, pane)

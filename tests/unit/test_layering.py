@@ -49,16 +49,11 @@ def test_cli_rejects_bad_uri_where_typed():
 # test, so whoever fixes a module removes its line.
 
 BACKEND_MAY_IMPORT_UI: dict[str, set[str]] = {}
-WIDGETS_MAY_IMPORT = {  # beyond render, backend.model, messages, widgets, textual, rich
-    "tui.widgets.console_pane": {"tui.app", "tui.backend.console", "tui.backend.inventory", "tui.config"},
-}
+WIDGETS_MAY_IMPORT: dict[str, set[str]] = {}  # beyond render, backend.model, messages, widgets, textual, rich
 MAY_IMPORT_OPS: set[str] = set()  # outside tui/actions
-MAY_REACH_FLEET = {  # `x.fleet` outside tui/actions and app.py
-    "tui.widgets.console_pane",
-}
+MAY_REACH_FLEET: set[str] = set()  # `x.fleet` outside tui/actions and app.py
 MAY_IMPORT_APP = {  # the App's module outside app.py (TYPE_CHECKING imports too)
     "tui.jump",
-    "tui.widgets.console_pane",
 }
 BUILDS_THE_APP = {"tui.cli"}  # the entry point: makes the App from the command line (not on the list to shrink)
 WIDGET_LAYERS = ("tui.render", "tui.backend.model", "tui.messages", "tui.widgets")

@@ -6,6 +6,7 @@ the App only what `owner.Owner` names."""
 
 from __future__ import annotations
 
+from .consoles import ConsoleActions
 from .guest_detail import GuestDetailActions
 from .guests import GuestActions
 from .hosts import HostActions
@@ -28,3 +29,4 @@ class Actions:
         self.jobs = JobActions(owner)
         self.new_guest = NewGuestActions(owner)
         self.xml = XmlActions(owner)
+        self.consoles = ConsoleActions(owner)

@@ -19,7 +19,6 @@ This module imports nothing from textual.
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 import xml.etree.ElementTree as ET
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 import libvirt
 
 from .connection import error_text
+from .model import ConsoleState
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -46,15 +46,6 @@ _W = libvirt.VIR_STREAM_EVENT_WRITABLE
 _EH = libvirt.VIR_STREAM_EVENT_ERROR | libvirt.VIR_STREAM_EVENT_HANGUP
 
 BUSY_WORDS = ("active console session exists",)
-
-
-class ConsoleState(enum.StrEnum):
-    OPENING = "opening"
-    CHOOSE = "choose"  # several consoles: the UI picks one
-    OPEN = "open"
-    BUSY = "busy"  # another client holds it; a forced open takes it over
-    CLOSED = "closed"  # ended: guest stopped, host lost, taken over, closed by us
-    FAILED = "failed"  # could not open
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,17 @@ class ConnState(enum.StrEnum):
     CLOSED = "closed"
 
 
+class ConsoleState(enum.StrEnum):
+    """Where a serial console session (backend/console.py) stands."""
+
+    OPENING = "opening"
+    CHOOSE = "choose"  # several consoles: the UI picks one
+    OPEN = "open"
+    BUSY = "busy"  # another client holds it; a forced open takes it over
+    CLOSED = "closed"  # ended: guest stopped, host lost, taken over, closed by us
+    FAILED = "failed"  # could not open
+
+
 @dataclass(frozen=True)
 class Host:
     conn_id: str

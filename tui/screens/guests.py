@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from ..actions.guests import choose, why_not
 from ..backend.model import ConnState
 from ..calls import AnswersCalls
+from ..config import state_dir
 from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
 from ..forms.console_choice import ConsoleChoiceScreen
@@ -130,7 +131,9 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             if isinstance(widget, InventoryTable):
-                widget = Horizontal(widget, ConsoleDeck(id="consoles"), id="guests-body")
+                deck = ConsoleDeck(self.ctx.actions.consoles.session, self.ctx.inventory, state_dir() / "consoles",
+                                   id="consoles")
+                widget = Horizontal(widget, deck, id="guests-body")
             yield widget
 
     @property

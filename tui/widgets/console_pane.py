@@ -13,14 +13,18 @@ back to the guest list).
 
 The panes ask nothing themselves: a question (take over a busy console, pick
 one of several) and leaving the deck are messages the hosting screen answers.
+What they use is handed to the deck by that screen: how to open a session
+(`OpenSession`, from tui/actions/consoles.py), the hosts and guests to follow,
+and the directory console logs go to.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 from rich.text import Text
 from textual import on
@@ -31,14 +35,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
-from ..backend.console import ConsoleSession, ConsoleState
-from ..backend.model import ConnState
-from ..config import state_dir
+from ..backend.model import ConnState, ConsoleState
 from .console_view import ConsoleView
-
-if TYPE_CHECKING:
-    from ..app import VirtdeckApp
-    from ..backend.inventory import Inventory
+from .hosts_and_guests import HostsAndGuests
 
 # guest states in which QEMU runs and a console can be opened
 CONSOLE_STATES = frozenset({"running", "paused", "blocked", "shutting down", "suspended"})
@@ -50,6 +49,31 @@ def pane_id(conn_id: str, uuid: str) -> str:
 
 
 CONSOLE_BINDINGS = [Binding("c", "console", "Console", id="console")]
+
+
+class Session(Protocol):
+    """One console of one guest (backend/console.py's ConsoleSession), as a pane drives it."""
+
+    state: ConsoleState
+    message: str
+    device: str | None
+    devices: Sequence[Any]  # what it offers, when there are several (state CHOOSE)
+
+    def open(self, force: bool = False) -> None: ...
+
+    def close(self) -> None: ...
+
+    def detach(self, reason: str) -> None: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def take(self) -> bytes: ...
+
+
+# (conn_id, uuid, device, notify, current) -> the session on the host's connection now:
+# `current` while it is still on it, else a new one (`current` closed); None while the host
+# is not connected. `notify(session, kind)` is called from backend threads.
+OpenSession = Callable[[str, str, "str | None", Callable[[Any, str], None], "Session | None"], "Session | None"]
 
 
 class ConsoleEvent(Message):
@@ -88,14 +112,17 @@ class ConsolePane(TabPane):
     ConsolePane > Input.-shown { display: block; }
     """
 
-    def __init__(self, conn_id: str, uuid: str, guest_name: str, host_name: str, device: str | None = None) -> None:
+    def __init__(self, conn_id: str, uuid: str, guest_name: str, host_name: str, device: str | None = None, *,
+                 open_session: OpenSession, inventory: HostsAndGuests) -> None:
         super().__init__(Content(f"{guest_name} @ {host_name}"), id=pane_id(conn_id, uuid))
         self.conn_id = conn_id
         self.uuid = uuid
         self.guest_name = guest_name
         self.host_name = host_name
         self.device = device
-        self.session: ConsoleSession | None = None
+        self.open_session = open_session
+        self.inventory = inventory
+        self.session: Session | None = None
         self.view = ConsoleView(self._send)
         self.status = Static(classes="console-status")
         self.search_box = Input(placeholder="search the scrollback (enter: find older, escape: close)")
@@ -108,10 +135,6 @@ class ConsolePane(TabPane):
         self.first_byte_at: float | None = None
         self.requested_at = time.perf_counter()
 
-    @property
-    def vd(self) -> VirtdeckApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield self.status
         yield self.view
@@ -122,7 +145,7 @@ class ConsolePane(TabPane):
 
     # -- session --------------------------------------------------------------
 
-    def _notify(self, session: ConsoleSession, kind: str) -> None:
+    def _notify(self, session: Session, kind: str) -> None:
         """Backend threads: hand over only."""
         if session is self.session:
             self.post_message(ConsoleEvent(kind))
@@ -132,23 +155,18 @@ class ConsolePane(TabPane):
             self.session.write(data)
 
     def _marker(self) -> tuple:
-        guest = self.vd.inventory.guests.get((self.conn_id, self.uuid))
-        host = self.vd.inventory.hosts.get(self.conn_id)
+        guest = self.inventory.guests.get((self.conn_id, self.uuid))
+        host = self.inventory.hosts.get(self.conn_id)
         return (guest.id if guest else None, host.changed_at if host else None)
 
     def open(self, force: bool = False) -> None:
-        fleet = self.vd.fleet
-        connection = fleet.get(self.conn_id) if fleet is not None else None
-        if connection is None:
+        session = self.open_session(self.conn_id, self.uuid, self.device, self._notify, self.session)
+        if session is None:
             self._show("failed", f"{self.host_name} is not connected")
             return
-        if self.session is None:
-            self.session = ConsoleSession(connection, self.uuid, self.device, self._notify)
-        elif self.session.connection is not connection:
-            self.session.close()
-            self.session = ConsoleSession(connection, self.uuid, self.device, self._notify)
+        self.session = session
         self.opened_marker = self._marker()
-        self.session.open(force=force)
+        session.open(force=force)
 
     def close_session(self) -> None:
         if self.session is not None:
@@ -200,13 +218,13 @@ class ConsolePane(TabPane):
                 self.view.attached = False
                 self.view.feed(f"\r\n\x1b[0;2m[console closed: {session.message}]\x1b[0m\r\n".encode())
             self._closed_status()
-            self.follow(self.vd.inventory)
+            self.follow(self.inventory)
 
     def _takeover_answer(self, yes: bool | None) -> None:
         if yes:
             self.open(force=True)
 
-    def _choose(self, session: ConsoleSession) -> None:
+    def _choose(self, session: Session) -> None:
         def chosen(alias: str | None) -> None:
             if alias is None:
                 if not self.ever_attached:
@@ -220,8 +238,8 @@ class ConsolePane(TabPane):
                                            chosen))
 
     def _closed_status(self) -> None:
-        guest = self.vd.inventory.guests.get((self.conn_id, self.uuid))
-        host = self.vd.inventory.hosts.get(self.conn_id)
+        guest = self.inventory.guests.get((self.conn_id, self.uuid))
+        host = self.inventory.hosts.get(self.conn_id)
         if host is not None and host.state != ConnState.CONNECTED:
             self._show("lost", f"host {host.state.value}: reattaches when it is back")
         elif guest is None:
@@ -232,7 +250,7 @@ class ConsolePane(TabPane):
             reason = self.session.message if self.session else "closed"
             self._show("closed", f"console closed ({reason}); enter: attach again")
 
-    def follow(self, inventory: Inventory) -> None:
+    def follow(self, inventory: HostsAndGuests) -> None:
         """The inventory changed: show the guest's and host's state, reattach when they are back."""
         session = self.session
         if session is None:
@@ -315,7 +333,10 @@ class ConsolePane(TabPane):
 
 
 class ConsoleDeck(Vertical):
-    """The open consoles, as tabs. Hidden while none is open."""
+    """The open consoles, as tabs. Hidden while none is open.
+
+    `open_session` opens a pane's session, `inventory` holds the hosts and guests the panes
+    follow, `log_dir` is where `l` writes a console's log."""
 
     class Left(Message):
         """The focus leaves the consoles: the hosting screen takes it (to its list)."""
@@ -341,6 +362,12 @@ class ConsoleDeck(Vertical):
     ConsoleDeck > TabbedContent { height: 1fr; }
     ConsoleDeck > TabbedContent > ContentSwitcher { height: 1fr; }
     """
+
+    def __init__(self, open_session: OpenSession, inventory: HostsAndGuests, log_dir: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.open_session = open_session
+        self.inventory = inventory
+        self.log_dir = log_dir
 
     def compose(self) -> ComposeResult:
         yield TabbedContent()
@@ -369,7 +396,8 @@ class ConsoleDeck(Vertical):
         pane = self.pane_for(conn_id, uuid)
         self.add_class("-open")
         if pane is None:
-            pane = ConsolePane(conn_id, uuid, guest_name, host_name)
+            pane = ConsolePane(conn_id, uuid, guest_name, host_name, open_session=self.open_session,
+                               inventory=self.inventory)
             await self.tabs.add_pane(pane)
         elif pane.detail in ("closed", "failed"):
             pane.reattach()
@@ -390,7 +418,7 @@ class ConsoleDeck(Vertical):
         elif was_focused:
             self.call_after_refresh(self.focus_tabs)
 
-    def follow(self, inventory: Inventory) -> None:
+    def follow(self, inventory: HostsAndGuests) -> None:
         for pane in self.panes:
             pane.follow(inventory)
 
@@ -465,7 +493,7 @@ class ConsoleDeck(Vertical):
         else:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{pane.guest_name}@{pane.host_name}")
-            path = state_dir() / "consoles" / f"{name}-{stamp}.log"
+            path = self.log_dir / f"{name}-{stamp}.log"
             try:
                 view.start_log(path)
             except OSError as exc:
