@@ -8,6 +8,7 @@ import importlib
 import inspect
 import pkgutil
 import sys
+import textwrap
 from pathlib import Path
 
 from textual.screen import ModalScreen
@@ -97,3 +98,52 @@ def test_every_modal_has_one_escape_from_the_frame():
         assert len(escapes) == 1, cls.__qualname__
         assert (escapes[0].action, escapes[0].id) == (cls.ESCAPE.action, cls.ESCAPE.id), cls.__qualname__
         assert issubclass(cls, ModalFrame)
+
+
+# What a form may not write for itself: FormScreen's submit path (checks, busy state, confirm,
+# perform, errors by field) is the only one.
+OWN_SUBMIT = ("on_button_pressed", "on_input_submitted", "submit", "_go")
+
+
+def calls_super(method, name: str) -> bool:
+    """Whether `method` calls `super().<name>()`."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
+               and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", None) == "super"
+               for node in ast.walk(tree))
+
+
+def dismissals_with_a_value(cls: type) -> list[int]:
+    """Lines of the class where it closes itself with an answer (`self.dismiss(x)`, x not None)."""
+    source, first = inspect.getsourcelines(cls)
+    lines = []
+    for node in ast.walk(ast.parse(textwrap.dedent("".join(source)))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dismiss"
+                and node.args and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is None)):
+            lines.append(first + node.lineno - 1)
+    return lines
+
+
+def test_every_form_submits_through_the_form_screen():
+    """A FormScreen subclass handles no submit button or enter itself, runs no submit of its own
+    (an `action_submit` of its own is only a guard before FormScreen's) and never closes itself
+    with an answer: its Create/OK buttons, enter and ctrl+s all reach FormScreen.submit, which
+    checks the fields, shows each problem where it was typed, and hands the result on."""
+    forms = [cls for cls in modal_classes() if issubclass(cls, FormScreen) and cls is not FormScreen]
+    problems = []
+    for cls in forms:
+        for name in OWN_SUBMIT:
+            if name in cls.__dict__:
+                problems.append(f"{cls.__qualname__} defines {name}")
+        own = cls.__dict__.get("action_submit")
+        if own is not None and not calls_super(own, "action_submit"):
+            problems.append(f"{cls.__qualname__} defines action_submit without FormScreen's")
+        for line in dismissals_with_a_value(cls):
+            problems.append(f"{cls.__qualname__}:{line} dismisses itself with an answer")
+        submit_keys = cls._merged_bindings.key_to_bindings.get("ctrl+s", [])
+        if [(b.action, b.id) for b in submit_keys] != [("submit", "form.submit")]:
+            problems.append(f"{cls.__qualname__}: ctrl+s is not the form's submit")
+    assert problems == []
+    # The walk found the forms that once ran their own submit.
+    assert {"PathScreen", "HostPathScreen", "CreateSnapshotScreen", "NewNetworkScreen", "NewPoolScreen",
+            "NewGuestScreen", "AddConnectionScreen"} <= {cls.__name__ for cls in forms}

@@ -32,6 +32,7 @@ KINDS = [
 
 class AddConnectionScreen(FormScreen):
     SUBMIT = "Connect"
+    FIELDS = ("uri", "user", "host", "port", "name")
     WIDTH = 80
 
     def __init__(self, taken_names: set[str] | None = None) -> None:
@@ -130,18 +131,11 @@ class AddConnectionScreen(FormScreen):
         self._show_errors(self.errors(), only_touched=True)
         self._update_preview()
 
-    def action_submit(self) -> None:
-        errors = self.errors()
-        self._show_errors(errors, only_touched=False)
-        if errors:
-            self.query_one(f"#{next(iter(errors))}", Input).focus()
-            return
-        self.dismiss(
-            NewConnection(
-                uri=self.build_uri(),
-                name=self._value("name") or None,
-                autoconnect=self.query_one("#autoconnect", Checkbox).value,
-                save=self.query_one("#save", Checkbox).value,
-                libvirt_ssh=self.kind == "ssh" and self.query_one("#libvirt-ssh", Checkbox).value,
-            )
+    def result(self) -> NewConnection:
+        return NewConnection(
+            uri=self.build_uri(),
+            name=self._value("name") or None,
+            autoconnect=self.query_one("#autoconnect", Checkbox).value,
+            save=self.query_one("#save", Checkbox).value,
+            libvirt_ssh=self.kind == "ssh" and self.query_one("#libvirt-ssh", Checkbox).value,
         )

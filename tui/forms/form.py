@@ -9,48 +9,32 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from .frame import Escape, ModalFrame
 
-
-Finish = Callable[["str | None"], None]  # the operation's error in libvirt's words, or None: done
+# finish(error) or finish(None, answer): the operation's error in libvirt's words, or None: done
+# (the form closes with `answer` when one is given, else with what it submitted)
+Finish = Callable[..., None]
 Perform = Callable[[Any, Finish], None]
-Say = Callable[..., None]  # say(text, working=False): the form's line about the whole form
-
-
-def submit_and_stay(form: ModalScreen, result: Any, perform: Perform | None, say: Say) -> None:
-    """Close with `result`, or first run `perform(result, finish)`: the form closes once it
-    worked, and otherwise stays with the input as typed and libvirt's words in it.
-    The form keeps `busy` while the work runs."""
-    if perform is None:
-        form.dismiss(result)
-        return
-    form.busy = True
-    say("working…", working=True)
-
-    def finish(error: str | None) -> None:
-        form.busy = False
-        if not form.is_attached:
-            return  # cancelled meanwhile: whoever started it reports how it went
-        if error is None:
-            form.dismiss(result)
-        else:
-            say(f"Failed: {error}")
-
-    perform(result, finish)
+_SUBMITTED = object()
 
 
 class FormScreen(ModalFrame):
     """The frame of a form: a titled scroll box (`self.frame(title)`), each field's problem
     under it (`FIELDS`, `errors()`, in `#<field>-error`, shown as typed once the field has
-    text), ctrl+s or enter submits `result()`, escape cancels. `SUBMIT` names the submit key
-    and button.
+    text), ctrl+s, enter or a button of `SUBMIT_BUTTONS` submits `result()`, escape cancels.
+    `SUBMIT` names the submit key and button.
 
     With `performing(fn)` the form runs the operation itself: `fn(result, finish)` starts it
-    and calls `finish(error)` when it ends; the form closes only when it worked, and shows
-    the error under its fields otherwise, every field as it was typed, to fix and submit again.
+    and calls `finish(error)` when it ends; the form keeps `busy` meanwhile, closes only when
+    it worked (with `finish(None, answer)`'s answer when one is given), and says the error
+    (`failed`) otherwise, every field as it was typed, to fix and submit again.
+
+    A form changes what it needs through hooks rather than its own submit: `problem_fields`,
+    `error_box` and `shows_problem` (where and when a problem shows as typed), `focus_problem`,
+    `submitting(button)` (a second submit button's variant), `confirm(result, go)` (a preview
+    or a warning before it goes ahead), `failed(error)`.
 
     Textual runs a message's handler in every class of the form: a form that handles a
     change, a submit or a button itself calls `event.prevent_default()` so this frame's
@@ -70,13 +54,17 @@ class FormScreen(ModalFrame):
     FormScreen .hidden { display: none; }
     FormScreen #form-error { color: $error; height: auto; margin-top: 1; display: none; }
     FormScreen #form-error.shown { display: block; }
-    FormScreen #form-error.working { color: $text-muted; }
+    FormScreen #form-error.working, FormScreen .error.working { color: $text-muted; }
     """
     FIELDS: tuple[str, ...] = ()
     SUBMIT = "OK"
+    SUBMIT_BUTTONS: tuple[str, ...] = ("ok",)  # the buttons that submit; the first is `buttons()`'s
+    FORM_LINE = "form-error"  # the id of the line about the whole form (`say`)
+    WORKING = "working…"  # what that line says while the operation runs
     ERROR_ROOM = False  # a line under each field for its problem, and one for the form's, empty or not
     perform: Perform | None = None
     busy = False
+    submitted = False  # submitted once: every problem shows
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -93,27 +81,50 @@ class FormScreen(ModalFrame):
     def buttons(self) -> ComposeResult:
         yield Static(id="form-error")
         with Horizontal():
-            yield Button(self.SUBMIT, variant="primary", id="ok")
+            yield Button(self.SUBMIT, variant="primary", id=self.SUBMIT_BUTTONS[0])
             yield Button("Cancel", id="cancel")
 
     def value(self, field: str):
         """What a field holds (an Input's text, a Select's or a Checkbox's value)."""
         return self.query_one(f"#{field}").value
 
+    # -- problems, as typed and on submit -------------------------------------------
+
     def errors(self) -> dict[str, str]:
         return {}
 
+    def problem_fields(self) -> tuple[str, ...] | list[str]:
+        """The fields whose problem line `show_errors` writes."""
+        return self.FIELDS
+
+    def error_box(self, field: str) -> str:
+        """The id of the line a field's problem shows in."""
+        return f"{field}-error"
+
+    def shows_problem(self, field: str) -> bool:
+        """Whether a field's problem shows as typed (every one does after a submit): once
+        an Input has text; a choice at once."""
+        widget = self.query_one(f"#{field}")
+        return not isinstance(widget, Input) or bool(widget.value)
+
     def show_errors(self, only_touched: bool) -> dict[str, str]:
         errors = self.errors()
-        for field in self.FIELDS:
+        for field in self.problem_fields():
             message = errors.get(field, "")
-            widget = self.query_one(f"#{field}")
-            if only_touched and isinstance(widget, Input) and not widget.value:
+            if only_touched and not self.shows_problem(field):
                 message = ""
-            box = self.query_one(f"#{field}-error", Static)
+            box = self.query_one(f"#{self.error_box(field)}", Static)
             box.update(Text(message))
             box.set_class(bool(message), "shown")
         return errors
+
+    def focus_problem(self, errors: dict[str, str]) -> None:
+        """After a refused submit: focus the first field with a problem."""
+        first = self.query(f"#{next(iter(errors))}")  # a problem of the whole form has no field
+        if first:
+            first.first().focus()
+
+    # -- events ----------------------------------------------------------------------
 
     def on_input_changed(self, _event: Input.Changed) -> None:
         self.changed()
@@ -129,32 +140,73 @@ class FormScreen(ModalFrame):
         self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_submit() if event.button.id == "ok" else self.action_cancel()
+        button = event.button.id
+        if button in self.SUBMIT_BUTTONS:
+            self.submit(button)
+        elif button == "cancel":
+            self.action_cancel()
+
+    # -- submit ----------------------------------------------------------------------
 
     def result(self):
         raise NotImplementedError
 
     def action_submit(self) -> None:
+        self.submit(None)
+
+    def submitting(self, button: str | None) -> None:
+        """Before the checks of a submit: `button` is the submit button pressed (None: a key)."""
+
+    def submit(self, button: str | None) -> None:
         if self.busy:
             return
+        self.submitting(button)
+        self.submitted = True
         errors = self.show_errors(only_touched=False)
         if errors:
-            first = self.query(f"#{next(iter(errors))}")  # a problem of the whole form has no field
-            if first:
-                first.first().focus()
+            self.focus_problem(errors)
             return
-        submit_and_stay(self, self.result(), self.perform, self.say)
+        result = self.result()
+        self.confirm(result, lambda: self._go(result))
+
+    def confirm(self, result: Any, go: Callable[[], None]) -> None:
+        """Ask before going ahead (the XML about to be defined, a warning to read once): call
+        `go()` to go on. The default goes at once."""
+        go()
+
+    def _go(self, result: Any) -> None:
+        """Close with `result`, or first run `perform(result, finish)`: the form closes once it
+        worked, and otherwise stays with the input as typed and the error in it."""
+        if self.perform is None:
+            self.dismiss(result)
+            return
+        self.busy = True
+        self.say(self.WORKING, working=True)
+
+        def finish(error: str | None, answer: Any = _SUBMITTED) -> None:
+            self.busy = False
+            if not self.is_attached:
+                return  # cancelled meanwhile: whoever started it reports how it went
+            if error is None:
+                self.dismiss(result if answer is _SUBMITTED else answer)
+            else:
+                self.failed(error)
+
+        self.perform(result, finish)
+
+    def failed(self, error: str) -> None:
+        """The operation failed: the form stays, saying why."""
+        self.say(f"Failed: {error}")
 
     def say(self, text: str, working: bool = False) -> None:
         """A line under the fields about the whole form: what failed, or that it is at work."""
-        found = self.query("#form-error")
+        found = self.query(f"#{self.FORM_LINE}")
         if found:
             found.first().update(Text(text))
             found.first().set_class(working, "working")
             found.first().set_class(bool(text), "shown")
 
     def changed(self) -> None:
-        self.show_errors(only_touched=True)
         if not self.busy:
             self.say("")
-
+        self.show_errors(only_touched=True)

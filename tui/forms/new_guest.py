@@ -73,15 +73,15 @@ def _row(field: str, label: str, widget: Widget) -> Vertical:
     if hasattr(widget, "compact"):
         widget.compact = True
     error = Static(id=f"{field}-error", classes="error")
-    error.display = False
     return Vertical(Horizontal(Label(label, classes="label"), widget, classes="pair"), error,
                     id=f"row-{field}", classes="row")
 
 
 class NewGuestScreen(AnswersCalls, FormScreen):
     SUBMIT = "Create"
+    SUBMIT_BUTTONS = ("create", "create-start")
+    WORKING = ""  # the job's own screen shows the work
     MAX_HEIGHT, HEIGHT = None, "95%"
-    ERROR_ROOM = True  # each row shows or hides its own problem line
     DEFAULT_CSS = """
     NewGuestScreen Checkbox, NewGuestScreen SelectCurrent { margin-top: 0; }
     NewGuestScreen .row { height: auto; }
@@ -91,6 +91,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     NewGuestScreen .error { padding-left: 30; }
     NewGuestScreen .section { margin-top: 1; text-style: bold; color: $accent; }
     NewGuestScreen .error { color: $error; height: auto; }
+    NewGuestScreen #form-error { display: block; margin-top: 0; }
     NewGuestScreen #overcommit { color: $warning; height: auto; }
     NewGuestScreen #notes { color: $text-muted; height: auto; }
     NewGuestScreen #buttons { height: auto; margin-top: 1; }
@@ -113,8 +114,8 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         self.variants: dict[str, OsVariant] = {}
         self.variant: OsVariant | None = None
         self.touched: set[str] = set()
-        self.submitted = False
-        self.creating = False
+        self.plan: ops.NewGuestPlan | None = None  # of the answers last checked
+        self.performing(self._create)
         self._filling = False
         self._auto_hostname = ""
 
@@ -376,11 +377,11 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             field = (row.id or "")[4:]
             row.display = field in shown
 
-    def check(self) -> tuple[ops.NewGuestPlan | None, dict[str, str]]:
-        """Validate everything; show problems of touched fields (all after a submit)."""
-        self.update_rows()
+    def errors(self) -> dict[str, str]:
+        """Every problem of the answers, by field; the plan when there is none."""
         if self.choices is None:
-            return None, {"host": "Still reading what this host offers"}
+            self.plan = None
+            return {"host": "Still reading what this host offers"}
         answers = ops.GuestAnswers(**{ANSWERS[f]: value for f, value in self.values().items() if f in ANSWERS})
         plan, problems = ops.plan_guest(answers, self.choices, self.variant, start=self._value("start"))
         problems = by_field(problems)
@@ -390,16 +391,21 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         if "memory" not in problems and (refused := self._memory_problem()):
             problems = {**problems, "memory": refused}
             plan = None
-        for widget in self.query(".error"):
-            field = (widget.id or "")[:-len("-error")]
-            if not field or widget.id == "form-error":
-                continue
-            message = problems.get(field, "")
-            show = bool(message) and (self.submitted or field in self.touched)
-            widget.update(Text(message if show else ""))
-            widget.display = show
+        self.plan = plan
+        return problems
+
+    def problem_fields(self) -> list[str]:
+        return [(widget.id or "")[:-len("-error")] for widget in self.query(".error")
+                if widget.id and widget.id != "form-error"]
+
+    def shows_problem(self, field: str) -> bool:
+        return self.submitted or field in self.touched
+
+    def check(self) -> None:
+        """Validate everything; show problems of touched fields (all after a submit)."""
+        self.update_rows()
+        self.show_errors(only_touched=True)
         self._show_overcommit()
-        return plan, problems
 
     def _memory_problem(self) -> str | None:
         """Memory past what this host could ever back (validate.memory_limit) is refused;
@@ -488,83 +494,76 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             self.touched.add(event.checkbox.id)
         self.check()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        event.prevent_default()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.prevent_default()
-        if event.button.id == "cancel":
-            self.action_cancel()
-            return
-        if event.button.id == "create-start":
-            self.query_one("#start", Checkbox).value = True
-        self.action_submit()
-
     # -- submit ----------------------------------------------------------------
 
+    def changed(self) -> None:
+        self.check()  # a failure's summary stays until the next submit
+
     def action_cancel(self) -> None:
-        if not self.creating:
+        if not self.busy:
             self.dismiss(None)
 
-    def action_submit(self) -> None:
-        if self.creating:
-            return
-        self.submitted = True
-        self.query_one("#form-error", Static).update(Text(""))
-        plan, problems = self.check()
-        if plan is None:
-            first = next((f for f in self._field_order() if f in problems), None)
-            if first is not None:
-                self.query_one(f"#{first}").focus()
-                self.query_one(f"#row-{first}").scroll_visible()
-            else:
-                self.query_one("#form-error", Static).update(Text("; ".join(problems.values())))
-            return
+    def submitting(self, button: str | None) -> None:
+        if button == "create-start":
+            self.query_one("#start", Checkbox).value = True
+        self.say("")
+        self.update_rows()
+
+    def focus_problem(self, problems: dict[str, str]) -> None:
+        first = next((f for f in self._field_order() if f in problems), None)
+        if first is not None:
+            self.query_one(f"#{first}").focus()
+            self.query_one(f"#row-{first}").scroll_visible()
+        else:
+            self.say("; ".join(problems.values()))
+
+    def result(self) -> ops.NewGuestPlan:
+        return self.plan
+
+    def confirm(self, plan: ops.NewGuestPlan, go) -> None:
+        """The exact XML and what is made before it: `y` creates it."""
         host = dict((c, label) for label, c in self.hosts).get(self.conn_id, "")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._create(plan)
-
         self.app.push_screen(XmlPreviewScreen(f"Create this guest on {host}?", plan.xml,
-                                              steps=preview_steps(plan, host), plan=plan), answered)
+                                              steps=preview_steps(plan, host), plan=plan),
+                             lambda yes: go() if yes else None)
 
     def _field_order(self) -> list[str]:
         return [(row.id or "")[4:] for row in self.query(".row") if row.display]
 
-    def _create(self, plan: ops.NewGuestPlan) -> None:
-        self.creating = True
+    def _create(self, plan: ops.NewGuestPlan, finish) -> None:
+        """The job that makes the guest, with its progress and abort; a failure leaves the form with
+        what was removed again and libvirt's words next to the answer that caused it."""
         work = self.actions.create_work(plan, type(self).define_xml)
 
         def ended(result) -> None:
-            self.creating = False
             outcome, error = result if result is not None else (None, "cancelled")
             if outcome is None or error is not None:
-                self.query_one("#form-error", Static).update(Text(f"Not finished: {error}"))
-                return
-            if outcome.error is None:
-                self.dismiss(Created(self.conn_id or "", outcome, bool(self._value("console"))))
-                return
-            self._show_failure(outcome)
+                finish(f"Not finished: {error}")
+            elif outcome.error is None:
+                finish(None, Created(self.conn_id or "", outcome, bool(self._value("console"))))
+            else:
+                finish(self._show_failure(outcome))
 
         title = f"Create {plan.spec.name}"
         self.app.push_screen(JobScreen(title, self.connection, work), ended)
 
-    def _show_failure(self, outcome: ops.Outcome) -> None:
+    def failed(self, error: str) -> None:
+        self.say(error)
+
+    def _show_failure(self, outcome: ops.Outcome) -> str:
+        """Libvirt's words next to the field they are about; the summary, for the form's line."""
         field = FIELD_OF.get(outcome.field, "")
         step = FIELD_OF.get(outcome.step or "", outcome.step)  # a step named by its answer: by its field here
         removed = f" Removed again: {', '.join(outcome.removed)}." if outcome.removed else ""
         left = f" Could not remove: {', '.join(outcome.left)}." if outcome.left else ""
-        summary = Text(f"Not created ({step} failed): {outcome.error}.{removed}{left}")
-        self.query_one("#form-error", Static).update(summary)
+        summary = f"Not created ({step} failed): {outcome.error}.{removed}{left}"
         if field and self.query(f"#{field}-error") and self.query_one(f"#row-{field}").display:
             error = self.query_one(f"#{field}-error", Static)
             error.update(Text(f"libvirt: {outcome.error}"))
-            error.display = True
+            error.add_class("shown")
             self.query_one(f"#{field}").focus()
-        self.notify(str(summary), title="New guest", severity="error", markup=False, timeout=12)
+        self.notify(summary, title="New guest", severity="error", markup=False, timeout=12)
+        return summary
 
 
 def host_label(name: str) -> str:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
@@ -38,6 +41,17 @@ INPUTS = ("name", "bridge", "host-bridge", "iface", "subnet", "gateway", "dhcp-s
 ERROR_BOX = {"dhcp-start": "dhcp", "dhcp-end": "dhcp", "dhcp6-start": "dhcp6", "dhcp6-end": "dhcp6"}
 
 
+@dataclass(frozen=True)
+class NewNetwork:
+    """What the form defines: the spec on a host, its XML, and the steps after."""
+
+    conn_id: str
+    spec: NetworkSpec
+    xml: str
+    start: bool
+    autostart: bool
+
+
 def _pair(*cells: tuple[str, str, str]) -> Horizontal:
     """Fields side by side: (label, input id, placeholder) each."""
     return Horizontal(*(Vertical(Label(label), Input(placeholder=hint, id=field), classes="cell")
@@ -46,6 +60,11 @@ def _pair(*cells: tuple[str, str, str]) -> Horizontal:
 
 class NewNetworkScreen(AnswersCalls, FormScreen):
     SUBMIT = "Preview & define"
+    SUBMIT_BUTTONS = ("define",)
+    FORM_LINE, WORKING = "submit-error", "defining…"
+    # A problem line per field (a range has one for both ends); mode and hosts show theirs at once.
+    FIELDS = ("name", "mode", "bridge", "host-bridge", "iface", "subnet", "gateway", "dhcp-start", "subnet6",
+              "gateway6", "dhcp6-start", "domain", "hosts")
     WIDTH, MAX_WIDTH, MAX_HEIGHT = 110, "98%", "98%"
     DEFAULT_CSS = """
     NewNetworkScreen .hint { color: $text-muted; height: auto; }
@@ -58,6 +77,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
     NewNetworkScreen .checks { height: auto; margin-top: 0; }
     NewNetworkScreen #buttons { height: auto; margin-top: 1; }
     NewNetworkScreen #submit-error { color: $error; height: auto; }
+    NewNetworkScreen #submit-error.working { color: $text-muted; }
     """
 
     def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: NetworkActions,
@@ -73,7 +93,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
         self.static_hosts: list[validate.StaticHost] = []
         self.auto: dict[str, str] = {}  # field -> the value the form filled in itself
         self.touched: set[str] = set()
-        self.busy = False
+        self.performing(self.define)
 
     # -- layout ----------------------------------------------------------
 
@@ -168,7 +188,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
             self.facts = facts
             self.fill_defaults()
             self.show_hints()
-            self.validate_shown(only_touched=True)
+            self.show_errors(only_touched=True)
 
         self.actions.read_facts(self, conn_id, local, read)
 
@@ -382,18 +402,19 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
             hosts = tuple(DhcpHost(h.mac, str(h.ip), h.name) for h in checked)
         return IpSpec(address=str(gateway), prefix=net.prefixlen, dhcp_start=start, dhcp_end=end, hosts=hosts)
 
-    def validate_shown(self, only_touched: bool) -> dict[str, str]:
-        errors, _spec = self.parsed()
-        boxes = {ERROR_BOX.get(f, f) for f in INPUTS} | {"mode", "hosts"}
-        shown_errors = {ERROR_BOX.get(f, f): m for f, m in errors.items()}
-        for box_id in boxes:
-            message = shown_errors.get(box_id, "")
-            if only_touched and box_id not in self.touched and box_id not in ("mode", "hosts"):
-                message = ""
-            box = self.query_one(f"#{box_id}-error", Static)
-            box.update(Text(message))
-            box.set_class(bool(message), "shown")
-        return errors
+    def errors(self) -> dict[str, str]:
+        return self.parsed()[0]
+
+    def error_box(self, field: str) -> str:
+        return f"{ERROR_BOX.get(field, field)}-error"
+
+    def shows_problem(self, field: str) -> bool:
+        return field in ("mode", "hosts") or ERROR_BOX.get(field, field) in self.touched
+
+    def focus_problem(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors))
+        if first in INPUTS:
+            self._input(first).focus()
 
     # -- events ------------------------------------------------------------
 
@@ -407,15 +428,15 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
             self.touched.add(ERROR_BOX.get(field, field))
         if field in ("subnet", "subnet6", "gateway", "gateway6"):
             self.fill_from_subnet()
-        self.query_one("#submit-error", Static).update("")
-        self.validate_shown(only_touched=True)
+        self.say("")
+        self.show_errors(only_touched=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.prevent_default()
         if event.select.id == "host":
             self.read_facts()
         self.show_fields()
-        self.validate_shown(only_touched=True)
+        self.show_errors(only_touched=True)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.prevent_default()
@@ -423,31 +444,24 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
             self.fill("subnet6", self.free_ipv6_subnet())
             self.fill_from_subnet()
         self.show_fields()
-        self.validate_shown(only_touched=True)
+        self.show_errors(only_touched=True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.prevent_default()
+    @on(Input.Submitted, "#host-mac, #host-ip, #host-name")
+    def entry_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()  # enter in a static host's fields adds it; elsewhere it submits
         event.stop()
-        if event.input.id in ("host-mac", "host-ip", "host-name"):
-            self.add_host()
-        else:
-            self.action_submit()
+        self.add_host()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#host-add")
+    def add_pressed(self, event: Button.Pressed) -> None:
         event.prevent_default()
-        button = event.button.id
-        if button == "host-add":
-            self.add_host()
-        elif button == "define":
-            self.action_submit()
-        else:
-            self.action_cancel()
+        self.add_host()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         del self.static_hosts[event.option_index]
         self.show_hosts()
-        self.validate_shown(only_touched=True)
+        self.show_errors(only_touched=True)
 
     # -- static hosts --------------------------------------------------------
 
@@ -475,7 +489,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
         self.set_error("host-entry", "")
         self.show_hosts()
         self._input("host-mac").focus()
-        self.validate_shown(only_touched=True)
+        self.show_errors(only_touched=True)
 
     def show_hosts(self) -> None:
         listing = self.query_one("#hosts", OptionList)
@@ -486,41 +500,30 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
 
     # -- submit ------------------------------------------------------------
 
-    def action_submit(self) -> None:
-        if self.busy:
-            return
-        errors = self.validate_shown(only_touched=False)
-        if errors:
-            first = next(iter(errors))
-            if first in INPUTS:
-                self._input(first).focus()
-            return
+    def result(self) -> NewNetwork:
         _errors, spec = self.parsed()
-        xml = pretty(build_network_xml(spec))
-        start, autostart = self.checked("start"), self.checked("autostart")
-        steps = ["then start it" if start else "it stays inactive", "autostart it" if autostart else ""]
-        host = self.inventory.host_name(self.conn_id)
+        return NewNetwork(self.conn_id, spec, pretty(build_network_xml(spec)), self.checked("start"),
+                          self.checked("autostart"))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.define(spec, xml, start, autostart)
-
-        self.app.push_screen(XmlPreviewScreen(f"Define network {spec.name} on {host}?", xml,
+    def confirm(self, request: NewNetwork, go) -> None:
+        """The XML first: `y` defines it."""
+        steps = ["then start it" if request.start else "it stays inactive",
+                 "autostart it" if request.autostart else ""]
+        host = self.inventory.host_name(request.conn_id)
+        self.app.push_screen(XmlPreviewScreen(f"Define network {request.spec.name} on {host}?", request.xml,
                                               "Defines this network, " + ", ".join(s for s in steps if s) + "."),
-                             answered)
+                             lambda yes: go() if yes else None)
 
-    def define(self, spec: NetworkSpec, xml: str, start: bool, autostart: bool) -> None:
-        conn_id = self.conn_id
-        self.busy = True
-        self.query_one("#submit-error", Static).update(Text("defining…", style="dim"))
+    def define(self, request: NewNetwork, finish) -> None:
+        spec = request.spec
 
         def done(created: Created | None, error: str | None) -> None:
-            self.busy = False
             if error is not None:
-                self.query_one("#submit-error", Static).update(Text(error))
                 self.notify(error, title=f"Network {spec.name} not created", severity="error", markup=False,
                             timeout=10)
-                return
-            self.dismiss(created)
+            finish(error, created)
 
-        self.actions.create(self, conn_id, spec, start, autostart, xml, done)
+        self.actions.create(self, request.conn_id, spec, request.start, request.autostart, request.xml, done)
+
+    def failed(self, error: str) -> None:
+        self.say(error)

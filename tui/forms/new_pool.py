@@ -9,6 +9,7 @@ directory the build made).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -62,12 +63,27 @@ def check_iqn(iqn: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class NewPool:
+    """What the form defines: the spec on a host, its XML, and the steps after."""
+
+    conn_id: str
+    spec: PoolSpec
+    xml: str
+    build: bool
+    start: bool
+    autostart: bool
+
+
 def _cell(label: str, field: str, hint: str = "") -> Vertical:
     return Vertical(Label(label), Input(placeholder=hint, id=field), classes=f"cell f-{field}")
 
 
 class NewPoolScreen(AnswersCalls, FormScreen):
     SUBMIT = "Preview & define"
+    SUBMIT_BUTTONS = ("define",)
+    FORM_LINE, WORKING = "submit-error", "defining…"
+    FIELDS = INPUTS
     WIDTH, MAX_WIDTH, MAX_HEIGHT = 100, "98%", "98%"
     DEFAULT_CSS = """
     NewPoolScreen .row { height: auto; margin-top: 0; }
@@ -78,6 +94,7 @@ class NewPoolScreen(AnswersCalls, FormScreen):
     NewPoolScreen .checks { height: auto; margin-top: 0; }
     NewPoolScreen #buttons { height: auto; margin-top: 1; }
     NewPoolScreen #submit-error { color: $error; height: auto; }
+    NewPoolScreen #submit-error.working { color: $text-muted; }
     """
 
     def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: PoolActions,
@@ -90,7 +107,7 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         self.inventory = inventory
         self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
         self.touched: set[str] = set()
-        self.busy = False
+        self.performing(self.define)
 
     def compose(self) -> ComposeResult:
         with self.frame("New storage pool"):
@@ -241,16 +258,11 @@ class NewPoolScreen(AnswersCalls, FormScreen):
                                 source_path=source_path, source_name=source_name, devices=devices,
                                 source_format=source_format, iqn=iqn)
 
-    def validate_shown(self, only_touched: bool) -> dict[str, str]:
-        errors, _spec = self.parsed()
-        for field in INPUTS:
-            message = errors.get(field, "")
-            if only_touched and field not in self.touched:
-                message = ""
-            box = self.query_one(f"#{field}-error", Static)
-            box.update(Text(message))
-            box.set_class(bool(message), "shown")
-        return errors
+    def errors(self) -> dict[str, str]:
+        return self.parsed()[0]
+
+    def shows_problem(self, field: str) -> bool:
+        return field in self.touched
 
     # -- events ------------------------------------------------------------
 
@@ -258,8 +270,8 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         event.prevent_default()
         if event.input.id in INPUTS and event.value:
             self.touched.add(event.input.id)
-        self.query_one("#submit-error", Static).update("")
-        self.validate_shown(only_touched=True)
+        self.say("")
+        self.show_errors(only_touched=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.prevent_default()
@@ -268,60 +280,42 @@ class NewPoolScreen(AnswersCalls, FormScreen):
             # Building may erase devices: never ticked for the user.
             build.value = self.pool_type in ("dir", "netfs")
             self.show_fields()
-        self.validate_shown(only_touched=True)
+        self.show_errors(only_touched=True)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.prevent_default()
-        self.validate_shown(only_touched=True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.prevent_default()
-        event.stop()
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.prevent_default()
-        self.action_submit() if event.button.id == "define" else self.action_cancel()
+        self.show_errors(only_touched=True)
 
     # -- submit ------------------------------------------------------------
 
-    def action_submit(self) -> None:
-        if self.busy:
-            return
-        errors = self.validate_shown(only_touched=False)
-        if errors:
-            self.query_one(f"#{next(iter(errors))}", Input).focus()
-            return
+    def result(self) -> NewPool:
         _errors, spec = self.parsed()
-        xml = pretty(build_pool_xml(spec))
-        build = self.checked("build") and spec.type != "iscsi"
-        start, autostart = self.checked("start"), self.checked("autostart")
-        steps = [f"build it ({BUILD_EFFECT[spec.type]})" if build else "",
-                 "start it" if start else "it stays inactive", "autostart it" if autostart else ""]
-        host = self.inventory.host_name(self.conn_id)
+        return NewPool(self.conn_id, spec, pretty(build_pool_xml(spec)), self.checked("build") and spec.type != "iscsi",
+                       self.checked("start"), self.checked("autostart"))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.define(spec, xml, build, start, autostart)
-
-        self.app.push_screen(XmlPreviewScreen(f"Define pool {spec.name} on {host}?", xml,
+    def confirm(self, request: NewPool, go) -> None:
+        """The XML first: `y` defines it."""
+        spec = request.spec
+        steps = [f"build it ({BUILD_EFFECT[spec.type]})" if request.build else "",
+                 "start it" if request.start else "it stays inactive", "autostart it" if request.autostart else ""]
+        host = self.inventory.host_name(request.conn_id)
+        self.app.push_screen(XmlPreviewScreen(f"Define pool {spec.name} on {host}?", request.xml,
                                               "Defines this pool, then " + ", ".join(s for s in steps if s) + "."),
-                             answered)
+                             lambda yes: go() if yes else None)
 
-    def define(self, spec: PoolSpec, xml: str, build: bool, start: bool, autostart: bool) -> None:
-        conn_id = self.conn_id
-        host = self.inventory.hosts.get(conn_id)
+    def define(self, request: NewPool, finish) -> None:
+        spec = request.spec
+        host = self.inventory.hosts.get(request.conn_id)
         local = is_local(host.uri) if host is not None else False
-        self.busy = True
-        self.query_one("#submit-error", Static).update(Text("defining…", style="dim"))
 
         def done(created: Created | None, error: str | None) -> None:
-            self.busy = False
             if error is not None:
-                self.query_one("#submit-error", Static).update(Text(error))
                 self.notify(error, title=f"Pool {spec.name} not created", severity="error", markup=False,
                             timeout=10)
-                return
-            self.dismiss(created)
+            finish(error, created)
 
-        self.actions.create(self, conn_id, spec, build, start, autostart, local, xml, done)
+        self.actions.create(self, request.conn_id, spec, request.build, request.start, request.autostart, local,
+                            request.xml, done)
+
+    def failed(self, error: str) -> None:
+        self.say(error)

@@ -17,7 +17,7 @@ from ..backend.inventory import Inventory
 from ..calls import AnswersCalls, Then
 from .host_options import host_options
 from ..widgets.footer import KeyFooter
-from .form import FormScreen, submit_and_stay
+from .form import FormScreen
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,13 @@ def check_local_file(path: str) -> str | None:
 
 
 class PathScreen(FormScreen):
-    """One path, checked before it is accepted; optionally a 'replace an existing file' box."""
+    """One path, checked as typed; optionally a 'replace an existing file' box. Its problem,
+    the work going on and a failure all show on the line under the path."""
 
     WIDTH = 90
     ERROR_ROOM = True
+    FIELDS = ("path",)
+    FORM_LINE = "path-error"
     DEFAULT_CSS = """
     PathScreen Checkbox { margin-top: 0; }
     """
@@ -74,8 +77,8 @@ class PathScreen(FormScreen):
         self.button = button
         self.offer_replace = offer_replace
         self.local = local
-        self.work = work
-        self.busy = False
+        if work is not None:
+            self.performing(work)
 
     def compose(self) -> ComposeResult:
         with self.frame(self.form_title):
@@ -96,23 +99,13 @@ class PathScreen(FormScreen):
     def problem(self, path: str) -> str | None:
         return check_local_file(path) if self.local else check_path(path)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.prevent_default()
-        self.query_one("#path-error", Static).update(Text(self.problem(event.value) or "" if event.value else ""))
+    def errors(self) -> dict[str, str]:
+        problem = self.problem(self.query_one("#path", Input).value)
+        return {"path": problem} if problem else {}
 
-    def action_submit(self) -> None:
-        if self.busy:
-            return
-        path = self.query_one("#path", Input).value.strip()
-        problem = self.problem(path)
-        if problem:
-            self.query_one("#path-error", Static).update(Text(problem))
-            return
+    def result(self) -> ChosenPath:
         replace = self.offer_replace and self.query_one("#replace", Checkbox).value
-        submit_and_stay(self, ChosenPath(path, replace), self.work, self._say)
-
-    def _say(self, text: str, working: bool = False) -> None:
-        self.query_one("#path-error", Static).update(Text(text, style="dim" if working else ""))
+        return ChosenPath(self.query_one("#path", Input).value.strip(), replace)
 
 
 class HostPathScreen(AnswersCalls, FormScreen):
@@ -122,6 +115,8 @@ class HostPathScreen(AnswersCalls, FormScreen):
 
     WIDTH = 90
     ERROR_ROOM = True
+    FIELDS = ("path",)
+    FORM_LINE = "path-error"
 
     def __init__(self, title: str, hosts: list[tuple[str, str]], label: str, default: str,
                  work: Callable[[AnswersCalls, str, str, Then], None]) -> None:
@@ -131,7 +126,7 @@ class HostPathScreen(AnswersCalls, FormScreen):
         self.label = label
         self.default = default
         self.work = work
-        self.busy = False
+        self.performing(self._run)
 
     def compose(self) -> ComposeResult:
         with self.frame(self.form_title):
@@ -149,35 +144,25 @@ class HostPathScreen(AnswersCalls, FormScreen):
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
 
-    def _error(self, text: str) -> None:
-        self.query_one("#path-error", Static).update(Text(text))
+    def errors(self) -> dict[str, str]:
+        problem = check_path(self.query_one("#path", Input).value)
+        return {"path": problem} if problem else {}
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.prevent_default()
-        self._error("")
+    def result(self) -> tuple[str, str]:
+        """(conn_id, path)"""
+        return str(self.query_one("#host", Select).value), self.query_one("#path", Input).value.strip()
 
-    def action_submit(self) -> None:
-        if self.busy:
-            return
-        path = self.query_one("#path", Input).value.strip()
-        problem = check_path(path)
-        if problem:
-            self._error(problem)
-            return
-        conn_id = str(self.query_one("#host", Select).value)
+    def _run(self, chosen: tuple[str, str], finish) -> None:
+        conn_id, path = chosen
         host = next(name for name, cid in self.hosts if cid == conn_id)
-        self.busy = True
-        self._error("")
-        self.query_one("#path-error", Static).update(Text("working…", style="dim"))
 
         def then(result, error: str | None) -> None:
-            self.busy = False
-            if error is not None:
-                self._error(error)
-                return
-            self.dismiss((host, result))
+            finish(error) if error is not None else finish(None, (host, result))
 
         self.work(self, conn_id, path, then)
+
+    def failed(self, error: str) -> None:
+        self.say(error)
 
 
 def _open(app: App, inventory: Inventory, title: str, label: str, default: str, work, said) -> None:

@@ -24,6 +24,8 @@ class NewSnapshot:
 
 class CreateSnapshotScreen(FormScreen):
     SUBMIT = "Take snapshot"
+    SUBMIT_BUTTONS = ("create",)
+    FIELDS = ("name",)
     WIDTH = 90
     ERROR_ROOM = True
     DEFAULT_CSS = """
@@ -72,37 +74,25 @@ class CreateSnapshotScreen(FormScreen):
         self.query_one("#warning", Static).update(Text(warning or ""))
         return warning
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.prevent_default()
+    def on_select_changed(self, _event: Select.Changed) -> None:
         self._show_warning()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.prevent_default()
-        if event.input.id == "name":
-            self.query_one("#name-error", Static).update(Text(""))
+    def errors(self) -> dict[str, str]:
+        problem = ops.check_snapshot_name(self.query_one("#name", Input).value, self.plan.taken)
+        return {"name": problem} if problem else {}
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.prevent_default()
-        event.stop()
-        self.action_submit()
+    def result(self) -> NewSnapshot:
+        return NewSnapshot(self.query_one("#name", Input).value, self.query_one("#description", Input).value,
+                           self.kind)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.prevent_default()
-        self.action_submit() if event.button.id == "create" else self.action_cancel()
-
-    def action_submit(self) -> None:
-        name = self.query_one("#name", Input).value
-        problem = ops.check_snapshot_name(name, self.plan.taken)
-        if problem:
-            self.query_one("#name-error", Static).update(Text(problem))
-            self.query_one("#name", Input).focus()
-            return
+    def confirm(self, result: NewSnapshot, go) -> None:
+        """A kind that mixes badly with the guest's other snapshots is taken at the second ctrl+s."""
         warning = self._show_warning()
         if warning and self.warned_for != self.kind:
             self.warned_for = self.kind
             self.query_one("#warning", Static).update(Text(f"{warning} Press ctrl+s again to take it anyway."))
             return
-        self.dismiss(NewSnapshot(name, self.query_one("#description", Input).value, self.kind))
+        go()
 
 
 KEEP, WITH_CHILDREN = "keep", "children"
