@@ -35,8 +35,8 @@ async def test_outside_changes_arrive_by_event_and_keep_the_cursor(tmp_path, fre
         await wait_for(pilot, lambda: names(app) == ["test"], what="the default guest")
         table = app.screen.table
         added, removed = [], []
-        original_add, original_remove = table.add_row, table.remove_row
-        table.add_row = lambda *a, **k: added.append(k.get("key")) or original_add(*a, **k)
+        original_add, original_remove = table._add_rows, table.remove_row
+        table._add_rows = lambda rows: added.extend(key for key, _ in rows) or original_add(rows)
         table.remove_row = lambda key: removed.append(key) or original_remove(key)
 
         for name in ("zz-probe", "aa-probe"):

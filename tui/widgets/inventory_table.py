@@ -31,6 +31,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets._data_table import DuplicateKey, Row, RowKey
 
 from ..render.cells import HAS_FIGURE, Cell
 from ..render.columns import Column, sort_cycle
@@ -170,6 +171,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
             shown = range(max(0, top - 2), top + self.size.height + 2)
             where = self._row_locations
         deferred = False
+        new_rows: list[tuple[str, tuple[Cell, ...]]] = []
         for key, token in entries.items():
             old_token = self._tokens.get(key, _ABSENT)
             if old_token is not _ABSENT and old_token == token:
@@ -183,7 +185,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
             cells = render(key)
             self._tokens[key] = token
             if old_token is _ABSENT:
-                self.add_row(*cells, key=key)
+                new_rows.append((key, cells))
                 self._cells[key] = cells
                 changed = resort = True
                 continue
@@ -199,6 +201,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
                     changed = True
                     resort = resort or index == sort_index or index == 0
             self._cells[key] = cells
+        self._add_rows(new_rows)
         self._grow_columns(widths)
         if changed:
             self._update_count += 1
@@ -244,13 +247,38 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._tokens = {}
         self._cells = {}
         self._stale = set()
+        new_rows = []
         for key, token in entries.items():
             cells = self._cells[key] = render(key)
             self._tokens[key] = token
-            self.add_row(*cells, key=key)
+            new_rows.append((key, cells))
+        self._add_rows(new_rows)
         self._apply_sort()
         if selected is not None and selected in self._tokens:
             self.move_cursor(row=self.get_row_index(selected))
+
+    def _add_rows(self, rows: list[tuple[str, tuple[Cell, ...]]]) -> None:
+        """DataTable.add_row for many rows at once: add_row re-validates the cursor
+        (a reactive) and counts an update per row, a tenth of a fleet's first list."""
+        if not rows:
+            return
+        column_keys = [column.key for column in self.ordered_columns]
+        was_empty = self.row_count == 0
+        locations, data, table_rows, new = self._row_locations, self._data, self.rows, self._new_rows
+        for key, cells in rows:
+            row_key = RowKey(key)
+            if row_key in locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            locations[row_key] = len(table_rows)
+            data[row_key] = dict(zip(column_keys, cells))
+            table_rows[row_key] = Row(row_key, 1)
+            new.add(row_key)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if was_empty and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
 
     def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
                      cursor: bool = False, hover: bool = False):
