@@ -152,3 +152,33 @@ def test_the_door_is_where_the_layers_say():
     imports, _ = _layers()["tui.actions.guests"]
     assert any(_under(i, OPS) for i in imports)
     assert _under("tui.backend.ops.guests", OPS) and not _under("tui.backend.opsx", OPS)
+
+
+# What a screen, form or widget reads of the App beyond Textual's own (push_screen, notify ...);
+# `self.vd` was the old door. Screens read their ScreenContext instead (`self.ctx`).
+MAY_REACH_INTO_APP = {
+    "tui.forms.job": {"app.actions"},
+}
+
+
+def _reaches_into_app(tree: ast.Module) -> set[str]:
+    from textual.app import App
+
+    own = set(dir(App)) | set(vars(App()))  # an App's own attributes, those set in __init__ (console ...) too
+    found = {"vd" for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "vd"}
+    found |= {f"app.{node.attr}" for node in ast.walk(tree)
+              if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+              and node.value.attr == "app" and node.attr not in own}
+    return found
+
+
+def test_screens_forms_and_widgets_are_handed_what_they_use():
+    broken = {}
+    for path in sorted(p for layer in ("screens", "forms", "widgets") for p in (TUI / layer).rglob("*.py")):
+        found = _reaches_into_app(ast.parse(path.read_text(encoding="utf-8")))
+        if found:
+            broken[_module_name(path)] = found
+    _check(broken, MAY_REACH_INTO_APP, "reads the App beyond Textual's own attributes")
+    # The rule sees what it is about: a screen that reached into the App would be caught.
+    assert _reaches_into_app(ast.parse("self.vd.inventory\nself.app.inventory\nself.app.notify('x')")) == {
+        "vd", "app.inventory"}
