@@ -30,7 +30,7 @@ async def test_abort_reaches_a_job_while_every_long_call_thread_is_busy(tmp_path
             await wait_for(pilot, lambda: len(busy) == LONG_CALL_THREADS, what="every long-call thread busy")
 
             outcome: list = []
-            job = JobScreen("a job", connection, lambda _conn, _progress: aborted.wait(20),
+            job = JobScreen(app.actions.jobs, "a job", connection, lambda _conn, _progress: aborted.wait(20),
                             abort=lambda _conn: aborted.set())
             app.push_screen(job, outcome.append)
             await wait_for(pilot, lambda: app.screen is job, what="the job on screen")

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import ProgressBar, Static
 
-from ..actions.jobs import Progress
+from ..actions.jobs import JobActions, Progress
 from ..calls import AnswersCalls, Then
 from ..messages import JobProgressed
 from ..render.cells import size_text
@@ -23,8 +23,8 @@ IN_BACKGROUND = "still running in the background"
 
 
 class JobScreen(AnswersCalls, DialogScreen):
-    """Runs `work` on a thread of its own (`connection` from `app.actions.jobs.connection`);
-    dismisses with (result, error text)."""
+    """Runs `work` on a thread of its own through `jobs` (the opener's `actions.jobs`, whose
+    `connection(conn_id)` gives `connection`); dismisses with (result, error text)."""
 
     ESCAPE = Escape("Abort", id="job.abort", action="abort")
     WIDTH, PADDED = 80, True
@@ -32,9 +32,10 @@ class JobScreen(AnswersCalls, DialogScreen):
     JobScreen ProgressBar { margin: 1 0; }
     """
 
-    def __init__(self, title: str, connection, work: Work,
+    def __init__(self, jobs: JobActions, title: str, connection, work: Work,
                  abort: Callable[[Any], None] | None = None) -> None:
         super().__init__()
+        self.jobs = jobs
         self.job_title = title
         self.connection = connection
         self.work = work
@@ -54,7 +55,7 @@ class JobScreen(AnswersCalls, DialogScreen):
         def progress(done: int, total: int, what: str) -> None:  # on the work's thread
             self.post_message(JobProgressed(done, total, what))
 
-        self.app.actions.jobs.run(self, self.connection, self.work, progress, self._ended, self.job_title)
+        self.jobs.run(self, self.connection, self.work, progress, self._ended, self.job_title)
 
     def on_job_progressed(self, message: JobProgressed) -> None:
         bar = self.query_one(ProgressBar)
@@ -80,7 +81,7 @@ class JobScreen(AnswersCalls, DialogScreen):
             return
         self.aborting = True
         self.query_one("#job-hint", Static).update(Text("aborting…", style="bold"))
-        self.app.actions.jobs.abort(self, self.connection, self.abort)
+        self.jobs.abort(self, self.connection, self.abort)
 
 
 def run_for_form(app, job: JobScreen, finish: Callable[[str | None], None], report: Then) -> None:

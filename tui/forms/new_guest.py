@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import osinfo
 from ..actions import new_guest as ops
+from ..actions.jobs import JobActions
 from ..backend.osinfo import OsVariant
 from ..backend.inventory import Inventory
 from ..backend.overcommit import Thresholds, host_load
@@ -103,10 +104,11 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     define_xml: Callable[[str], str] | None = None
 
     def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: ops.NewGuestActions,
-                 inventory: Inventory, thresholds: Thresholds) -> None:
+                 jobs: JobActions, inventory: Inventory, thresholds: Thresholds) -> None:
         super().__init__()
         self.hosts = hosts  # (label, conn_id) of connected writable hosts
         self.actions = actions  # reads what the host offers, makes the guest
+        self.jobs = jobs  # runs the making, with its progress
         self.inventory = inventory  # the hosts' size and load, the pools' free space
         self.thresholds = thresholds  # past these, overcommit is a warning
         self.conn_id = conn_id if conn_id in {c for _, c in hosts} else (hosts[0][1] if hosts else None)
@@ -545,7 +547,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
                 finish(self._show_failure(outcome))
 
         title = f"Create {plan.spec.name}"
-        self.app.push_screen(JobScreen(title, self.connection, work), ended)
+        self.app.push_screen(JobScreen(self.jobs, title, self.connection, work), ended)
 
     def failed(self, error: str) -> None:
         self.say(error)

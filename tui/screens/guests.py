@@ -361,7 +361,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                     if problem is None:
                         self.notify(f"{guest.name} cloned to {new_name} (shut off)", title="Clone", markup=False)
 
-                run_for_form(self.app, JobScreen(f"Clone {guest.name} to {new_name}",
+                run_for_form(self.app, JobScreen(actions.jobs, f"Clone {guest.name} to {new_name}",
                                                  actions.jobs.connection(guest.conn_id),
                                                  actions.guests.clone_work(guest, new_name)),
                              finish, ended)
@@ -393,7 +393,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 if problem is None:
                     self.notify(f"{guest.name} is on {target_name} now ({state})", title="Migrate", markup=False)
 
-            run_for_form(self.app, JobScreen(f"Migrate {guest.name} to {target_name}", source, work,
+            run_for_form(self.app, JobScreen(actions.jobs, f"Migrate {guest.name} to {target_name}", source, work,
                                              abort=actions.guests.abort_job(guest)), finish, ended)
 
         self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets).performing(perform))
@@ -415,8 +415,10 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name,
                                                  self.ctx.inventory.host_name(result.conn_id))
 
-        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, self.ctx.actions.new_guest,
-                                            self.ctx.inventory, self.ctx.settings.config.thresholds), created)
+        actions = self.ctx.actions
+        self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, actions.new_guest,
+                                            actions.jobs, self.ctx.inventory, self.ctx.settings.config.thresholds),
+                             created)
 
     def action_mark(self) -> None:
         key = self.table.selected_key

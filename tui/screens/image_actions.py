@@ -102,7 +102,7 @@ class ImageActions:
                 facts.append(("Output", result.text))
             self.app.push_screen(DetailsScreen(f"qemu-img check {vol.name}", facts))
 
-        self.app.push_screen(JobScreen(f"qemu-img check {vol.name}", self.connection,
+        self.app.push_screen(JobScreen(self.ctx.actions.jobs, f"qemu-img check {vol.name}", self.connection,
                                        lambda _conn, progress: self._images().check(uri, vol.path)), ended)
 
     def action_image_convert(self) -> None:
@@ -131,7 +131,7 @@ class ImageActions:
                 else:
                     self.notify(f"{vol.name} converted to {target}", title="qemu-img convert", markup=False)
 
-            run_for_form(self.app, JobScreen(f"Convert {vol.name} to {request.target_format}", self.connection,
-                                             work, abort=lambda _conn: cancel.set()), finish, ended)
+            run_for_form(self.app, JobScreen(self.ctx.actions.jobs, f"Convert {vol.name} to {request.target_format}",
+                                             self.connection, work, abort=lambda _conn: cancel.set()), finish, ended)
 
         self.app.push_screen(ConvertImageScreen(vol.name, getattr(vol, "format", None), taken).performing(perform))

@@ -308,7 +308,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                     self.notify(f"{vol.name} copied to {created.spec.name}", title="Clone", markup=False)
 
             run_for_form(self.app, JobScreen(
-                f"Clone {vol.name} to {request.name}", self.connection,
+                self.ctx.actions.jobs, f"Clone {vol.name} to {request.name}", self.connection,
                 self.actions.clone(self.pool_uuid, vol.name, request.pool_uuid, request.name)), finish, ended)
 
         self.app.push_screen(CloneVolumeScreen(vol, pools, taken).performing(perform))
@@ -332,7 +332,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                                 title="Upload", markup=False)
 
             run_for_form(self.app, JobScreen(
-                f"Upload into {request.name}", self.connection,
+                self.ctx.actions.jobs, f"Upload into {request.name}", self.connection,
                 self.actions.upload(self.pool_uuid, request.name, request.local_path, request.new, cancel),
                 self.actions.canceller(cancel)), finish, ended)
 
@@ -356,7 +356,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
                                 markup=False)
 
             run_for_form(self.app, JobScreen(
-                f"Download {vol.name}", self.connection,
+                self.ctx.actions.jobs, f"Download {vol.name}", self.connection,
                 self.actions.download(self.pool_uuid, vol.name, request.local_path, cancel),
                 self.actions.canceller(cancel)), finish, ended)
 

@@ -105,7 +105,7 @@ class BackupTab(GuestTab):
 
         def save(answer: ChosenPath, finish) -> None:
             work = self.actions.save(uuid, answer.path)
-            run_for_form(self.app, JobScreen(f"Save {name} to a file", self.connection, work,
+            run_for_form(self.app, JobScreen(self.ctx.actions.jobs, f"Save {name} to a file", self.connection, work,
                                              abort=self.actions.abort_job(uuid)),
                          finish, lambda _result, error: self._saved(name, answer.path, error))
 
@@ -160,7 +160,7 @@ class BackupTab(GuestTab):
 
         def back_up(answer: ChosenPath, finish) -> None:
             work = self.actions.push_backup(uuid, answer.path)
-            run_for_form(self.app, JobScreen(f"Back up {name}", self.connection, work,
+            run_for_form(self.app, JobScreen(self.ctx.actions.jobs, f"Back up {name}", self.connection, work,
                                              abort=self.actions.abort_job(uuid)), finish, self._backed_up)
 
         self.actions.default_backup_dir(self, self.key[0], uuid, defaulted)
