@@ -29,6 +29,7 @@ REMOTE_PROGRAM = 0x20008086  # remote_protocol.x; keepalives are another program
 
 # remote_protocol.x procedure numbers the tests name (checked against libvirt 9.0's trace)
 DOMAIN_GET_XML_DESC = 14
+DOMAIN_GET_INFO = 16
 DOMAIN_LOOKUP_BY_NAME = 23
 DOMAIN_LOOKUP_BY_UUID = 24
 CONNECT_LIST_ALL_DOMAINS = 273

@@ -13,9 +13,11 @@ A. Real libvirtd with 1000 defined, never started guests (tests/testbed/scale_gu
 B. Fleets of test-driver hosts x 200 guests (1, 10, 50 hosts), `--refresh 1`: the list
    on screen, idle CPU over a window with no keys, peak RSS, and the CPU one host's
    tick costs (idle CPU per second, less the bare app's and the floor's, divided by
-   the hosts). The test driver runs inside the process that opens it, so its own
-   memory and CPU are measured too: the floor (libvirt_fleet_floor.py) opens the
-   same hosts from one thread each and makes the same calls, with no UI.
+   the hosts). Each fleet is measured twice: `test://` runs the test driver inside
+   virtdeck's process, so its memory and CPU are measured too; `test+unix://` (with
+   the test bed's libvirtd) runs it in libvirtd, as a remote hypervisor would, and
+   leaves virtdeck's own. The floor (libvirt_fleet_floor.py) opens the same hosts
+   the same way from one thread each and makes the same calls, with no UI.
 
 Needs root and the test bed's libvirtd for A (a note otherwise); B runs anywhere.
 The guests it defines are removed at the end, also after a failure.
@@ -42,7 +44,7 @@ for extra in (HERE, ROOT / "tests", ROOT / "tests" / "testbed", ROOT):
 
 from gen_node import generate_node_xml  # noqa: E402
 from ptyharness import PtyApp  # noqa: E402
-from rpc_trace import CONNECT_GET_ALL_DOMAIN_STATS, DOMAIN_GET_XML_DESC, RpcTrace  # noqa: E402
+from rpc_trace import CONNECT_GET_ALL_DOMAIN_STATS, DOMAIN_GET_INFO, DOMAIN_GET_XML_DESC, RpcTrace  # noqa: E402
 
 PYTHON = sys.executable
 REAL_GUESTS = 1000
@@ -132,7 +134,7 @@ def real_host(runner: Runner, tmp: Path) -> dict:
 
 def one_path(runner: Runner, tmp: Path, uri: str, total: int, label: str) -> dict:
     row = f"{__import__('scale_guests').PREFIX}0001"
-    out: dict = {"list": [], "virsh": [], "table": [], "xml": [], "first_tick": [], "max_gap": []}
+    out: dict = {"list": [], "virsh": [], "table": [], "xml": [], "info": [], "first_tick": [], "max_gap": []}
     for run in range(RUNS):  # interleaved: virtdeck, virsh, the bare table, again
         trace_path = tmp / f"rpc-{label}-{run}.log"
         app = runner.virtdeck("-c", uri, trace=trace_path)
@@ -146,6 +148,7 @@ def one_path(runner: Runner, tmp: Path, uri: str, total: int, label: str) -> dic
         listed_at = epoch_of(listed)
         first = calls[0].at if calls else listed_at
         out["xml"].append(sum(1 for c in calls if c.proc == DOMAIN_GET_XML_DESC and c.at <= first + TRACE_WINDOW))
+        out["info"].append(sum(1 for c in calls if c.proc == DOMAIN_GET_INFO and c.at <= first + TRACE_WINDOW))
         bulk = [c.at for c in calls if c.proc == CONNECT_GET_ALL_DOMAIN_STATS]
         ticks = bulk[1:]  # the first is the resync's
         if ticks:
@@ -260,6 +263,8 @@ def report(results: dict, add: Callable[..., None]) -> None:
                 f"< {2 * DEFAULT_REFRESH:.0f} s: {_verdict(tick, 2 * DEFAULT_REFRESH)}")
             add(f"9   GetXMLDesc calls in the first {TRACE_WINDOW:.0f} s, {what}", f"{max(p['xml'], default=0)}",
                 "libvirt's client trace", f"<= running guests ({real['running']})")
+            add(f"9   GetInfo calls in the first {TRACE_WINDOW:.0f} s, {what}", f"{max(p.get('info', []), default=0)}",
+                "libvirt's client trace (the bulk stats carry state, vCPUs and memory)", "0")
     for f in results.get("fleets", []):
         where = "served by libvirtd (test+unix://)" if f.get("served") else "in-process (test://)"
         if "failed" in f:
