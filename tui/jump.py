@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
-
+from textual.app import App
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-if TYPE_CHECKING:
-    from .app import VirtdeckApp
+from .backend.inventory import Inventory
 
 PLACEHOLDER = "Jump to a guest, network, pool or host…"
 
@@ -30,8 +28,7 @@ class Target:
     about: str  # "guest on demo, running"
 
 
-def targets(app: VirtdeckApp) -> Iterator[Target]:
-    inventory = app.inventory
+def targets(inventory: Inventory) -> Iterator[Target]:
     for guest in sorted(inventory.guests.values(), key=lambda g: g.name):
         yield Target("guests", f"{guest.conn_id}|{guest.uuid}", guest.name,
                      f"guest on {inventory.host_name(guest.conn_id)}, {guest.state}")
@@ -48,24 +45,28 @@ def targets(app: VirtdeckApp) -> Iterator[Target]:
 class JumpProvider(Provider):
     """Guests, networks, pools and hosts by name, across every host."""
 
+    # Textual makes providers with the screen only: what they read is the App's.
     def _go(self, target: Target) -> None:
         self.app.jump_to(target.mode, target.row_key)  # type: ignore[attr-defined]
 
+    def _targets(self) -> Iterator[Target]:
+        return targets(self.app.inventory)  # type: ignore[attr-defined]
+
     async def discover(self) -> Hits:
-        for target in targets(self.app):  # type: ignore[arg-type]
+        for target in self._targets():
             yield DiscoveryHit(Content(target.name), partial(self._go, target), text=target.name,
                                help=Content(target.about))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for target in targets(self.app):  # type: ignore[arg-type]
+        for target in self._targets():
             score = matcher.match(target.name)
             if score > 0:
                 yield Hit(score, matcher.highlight(target.name), partial(self._go, target), text=target.name,
                           help=Content(target.about))  # type: ignore[arg-type]
 
 
-def open_jump(app: VirtdeckApp) -> None:
+def open_jump(app: App) -> None:
     """The palette with only the jump targets (the `:` key)."""
     if not CommandPalette.is_open(app):
         app.push_screen(CommandPalette(providers=[JumpProvider], placeholder=PLACEHOLDER, id="--command-palette"))

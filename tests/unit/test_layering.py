@@ -52,9 +52,7 @@ BACKEND_MAY_IMPORT_UI: dict[str, set[str]] = {}
 WIDGETS_MAY_IMPORT: dict[str, set[str]] = {}  # beyond render, backend.model, messages, widgets, textual, rich
 MAY_IMPORT_OPS: set[str] = set()  # outside tui/actions
 MAY_REACH_FLEET: set[str] = set()  # `x.fleet` outside tui/actions and app.py
-MAY_IMPORT_APP = {  # the App's module outside app.py (TYPE_CHECKING imports too)
-    "tui.jump",
-}
+MAY_IMPORT_APP: set[str] = set()  # the App's module outside app.py (TYPE_CHECKING imports too)
 BUILDS_THE_APP = {"tui.cli"}  # the entry point: makes the App from the command line (not on the list to shrink)
 WIDGET_LAYERS = ("tui.render", "tui.backend.model", "tui.messages", "tui.widgets")
 OPS = ("tui.backend.ops", "tui.backend.fleet")
