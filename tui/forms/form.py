@@ -20,6 +20,14 @@ Perform = Callable[[Any, Finish], None]
 _SUBMITTED = object()
 
 
+def host_select(hosts: list[tuple[str, str]], chosen: str | None = None, **options: Any) -> Select:
+    """A form's host choice (`#host`) from (label, conn_id) pairs, labels as text: `chosen`
+    when it is one of them, else the first."""
+    value = chosen if any(conn_id == chosen for _, conn_id in hosts) else (hosts[0][1] if hosts else Select.BLANK)
+    options.setdefault("allow_blank", False)
+    return Select([(Text(label), conn_id) for label, conn_id in hosts], value=value, id="host", **options)
+
+
 class FormScreen(ModalFrame):
     """The frame of a form: a titled scroll box (`self.frame(title)`), each field's problem
     under it (`FIELDS`, `errors()`, in `#<field>-error`, shown as typed once the field has

@@ -27,7 +27,7 @@ from ..backend.overcommit import Thresholds, host_load
 from ..backend.validate import memory_limit, parse_memory, parse_size, parse_vcpus, volume_size_limit
 from ..backend.xml.new_guest import defaults_for_os, disk_for_os, nic_for_os
 from ..calls import AnswersCalls
-from .form import FormScreen
+from .form import FormScreen, host_select
 from ..backend.units import size_input, size_text
 from .job import JobScreen
 from .pool_space import new_volume_space
@@ -126,8 +126,8 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     def compose(self) -> ComposeResult:
         with self.frame("New guest", id="form"):
             # one host: nothing to choose, so the name is the first field
-            yield _row("host", "Host", Select([(Text(label), c) for label, c in self.hosts], value=self.conn_id, allow_blank=not self.hosts,
-                                              disabled=len(self.hosts) < 2, id="host"))
+            yield _row("host", "Host", host_select(self.hosts, self.conn_id, allow_blank=not self.hosts,
+                                                   disabled=len(self.hosts) < 2))
             yield Static(Text("reading what the host offers…", style="dim"), id="notes")
             yield _row("name", "Name", Input(placeholder="e.g. web01", id="name"))
             yield _row("os-search", "Search operating systems",

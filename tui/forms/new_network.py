@@ -22,7 +22,7 @@ from ..backend.inventory import Inventory
 from ..actions.objects import Created, NetworkActions, NetworkFacts, free_bridge_name, is_local, pretty
 from ..backend.xml.network import DhcpHost, IpSpec, NetworkSpec, build_network_xml, network_spec_problems
 from ..calls import AnswersCalls
-from .form import FormScreen
+from .form import FormScreen, host_select
 from .xml_preview import XmlPreviewScreen
 from ..widgets.footer import KeyFooter
 
@@ -88,7 +88,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
         self.hosts = hosts
         self.actions = actions
         self.inventory = inventory
-        self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
+        self.asked_host = conn_id
         self.facts: NetworkFacts | None = None
         self.static_hosts: list[validate.StaticHost] = []
         self.auto: dict[str, str] = {}  # field -> the value the form filled in itself
@@ -100,7 +100,7 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
     def compose(self) -> ComposeResult:
         with self.frame("New virtual network"):
             yield Label("Host")
-            yield Select([(Text(label), c) for label, c in self.hosts], value=self.first_host, allow_blank=False, id="host")
+            yield host_select(self.hosts, self.asked_host)
             yield Horizontal(
                 Vertical(Label("Name"), Input(placeholder="e.g. lab-net", id="name"), classes="cell"),
                 Vertical(Label("Mode"), Select(MODES, value="nat", allow_blank=False, id="mode"), classes="cell"),

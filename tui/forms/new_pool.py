@@ -21,7 +21,7 @@ from ..backend.inventory import Inventory
 from ..actions.objects import BUILD_EFFECT, DESTRUCTIVE_BUILD, Created, PoolActions, is_local, pretty
 from ..backend.xml.pool import ISCSI_TARGET_PATH, PoolSpec, build_pool_xml
 from ..calls import AnswersCalls
-from .form import FormScreen
+from .form import FormScreen, host_select
 from .xml_preview import XmlPreviewScreen
 from ..widgets.footer import KeyFooter
 
@@ -105,14 +105,14 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         self.hosts = hosts
         self.actions = actions
         self.inventory = inventory
-        self.first_host = conn_id if any(c == conn_id for _, c in hosts) else hosts[0][1]
+        self.asked_host = conn_id
         self.touched: set[str] = set()
         self.performing(self.define)
 
     def compose(self) -> ComposeResult:
         with self.frame("New storage pool"):
             yield Label("Host")
-            yield Select([(Text(label), c) for label, c in self.hosts], value=self.first_host, allow_blank=False, id="host")
+            yield host_select(self.hosts, self.asked_host)
             yield Label("Name")
             yield Input(placeholder="e.g. images", id="name")
             yield Static(classes="error", id="name-error")

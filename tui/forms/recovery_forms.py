@@ -17,7 +17,7 @@ from ..backend.inventory import Inventory
 from ..calls import AnswersCalls, Then
 from .host_options import host_options
 from ..widgets.footer import KeyFooter
-from .form import FormScreen
+from .form import FormScreen, host_select
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,7 @@ class HostPathScreen(AnswersCalls, FormScreen):
     def compose(self) -> ComposeResult:
         with self.frame(self.form_title):
             yield Label("Host")
-            yield Select([(Text(name), conn_id) for name, conn_id in self.hosts], value=self.hosts[0][1],
-                         allow_blank=False, id="host")
+            yield host_select(self.hosts)
             yield Label(self.label)
             yield Input(value=self.default, id="path")
             yield Static(classes="error", id="path-error")
