@@ -7,7 +7,8 @@ from typing import Any
 
 from textual.message_pump import MessagePump
 
-from .backend.connection import Connection, error_text
+from .backend.connection import Connection
+from .backend.errors import error_text
 from .messages import CallFinished
 
 Then = Callable[[Any, "str | None"], None]

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from tests import zoo
-from tui.backend.connection import log_failure
+from tui.backend.errors import log_failure
 from tui.backend.ops.recovery import Refused
 
 from .conftest import wait_for

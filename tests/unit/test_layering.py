@@ -178,3 +178,26 @@ def test_screens_forms_and_widgets_are_handed_what_they_use():
     # The rule sees what it is about: a screen that reached into the App would be caught.
     assert _reaches_into_app(ast.parse("self.vd.inventory\nself.app.inventory\nself.app.notify('x')")) == {
         "vd", "app.inventory"}
+
+
+def test_no_import_cycles():
+    """No module reaches itself through imports (TYPE_CHECKING ones too): every layer can be
+    read, and imported, from the bottom up."""
+    layers = _layers()
+    graph = {m: sorted(i for i in imports if i in layers and i != m) for m, (imports, _) in layers.items()}
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def cycle_from(module: str, path: list[str]) -> list[str] | None:
+        state[module] = 1
+        for nxt in graph[module]:
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt] if nxt in path else [module, nxt]
+            if nxt not in state and (found := cycle_from(nxt, path + [nxt])):
+                return found
+        state[module] = 2
+        return None
+
+    for module in graph:
+        if module not in state:
+            found = cycle_from(module, [module])
+            assert found is None, "an import cycle: " + " -> ".join(found)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..backend.connection import error_text
+from ..backend.errors import error_text
 from ..backend.model import Guest
 from ..backend.ops import clone, jobs, migrate
 from ..backend.ops import guests as ops
@@ -17,6 +16,7 @@ from ..backend.ops.guests import VERBS, DiskFile, name_problem, why_not
 from ..backend.ops.migrate import MigrationRequest
 from ..calls import Then
 from ..messages import GuestActionFinished
+from .batch import Batch
 from .owner import OwnedActions, Owner
 
 __all__ = ["VERBS", "Batch", "ClonePlan", "DiskFile", "GuestActions", "MigrationRequest", "choose", "finished", "launch",
@@ -24,42 +24,6 @@ __all__ = ["VERBS", "Batch", "ClonePlan", "DiskFile", "GuestActions", "Migration
 
 _batches = itertools.count(1)
 LONG = frozenset({"start", "restart", "managed_save", "delete", "clone"})
-
-
-@dataclass
-class Batch:
-    verb: str  # the key's own verb (start for `s`, pause for `p`)
-    expected: int
-    skipped: list[str]
-    done: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    chosen: dict[str, str] = field(default_factory=dict)  # guest name -> the verb done to it, where not `verb`
-
-    @property
-    def finished(self) -> bool:
-        return len(self.done) + len(self.failed) >= self.expected
-
-    @property
-    def title(self) -> str:
-        verbs = dict.fromkeys([self.verb, *self.chosen.values()]) if self.chosen else (self.verb,)
-        return " / ".join(ops.VERBS[v].label for v in verbs)
-
-    def summary(self) -> tuple[str, str]:
-        """(message, severity) for a toast: what was done to whom, verb by verb."""
-        parts = []
-        by_verb: dict[str, list[str]] = {}
-        for name in self.done:
-            by_verb.setdefault(self.chosen.get(name, self.verb), []).append(name)
-        for verb, names in by_verb.items():
-            parts.append(f"{ops.VERBS[verb].past}: {', '.join(names)}")
-        for name, error in self.failed:
-            parts.append(f"{name}: {error}")
-        parts.extend(self.notes)
-        if self.skipped:
-            parts.append(f"skipped: {'; '.join(self.skipped)}")
-        severity = "error" if self.failed else "warning" if self.notes or (self.skipped and not self.done) else "information"
-        return "\n".join(parts), severity
 
 
 def choose(verbs: tuple[str, ...], guest: Guest) -> str | None:

@@ -4,7 +4,7 @@ shares (`OwnedActions`: the connection of a host, asking it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -14,9 +14,7 @@ from ..backend.connection import Connection
 from ..backend.fleet import Fleet
 from ..backend.inventory import Inventory
 from ..calls import Then, ask
-
-if TYPE_CHECKING:
-    from .guests import Batch
+from .batch import Batch
 
 
 class Owner(Protocol):

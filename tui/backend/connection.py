@@ -22,8 +22,10 @@ from typing import Any
 import libvirt
 
 from . import eventloop, host_facts, inventory_reader as reader
+from .errors import error_text, log_failure
 from .events import EventCallbacks
 from .sampler import StatsSampler
+from .xml.consoles import console_devices
 from .xml.domain import parse_interfaces
 from .model import (
     ActionFailed,
@@ -74,26 +76,6 @@ _AUTH_WORDS = ("permission denied", "authentication failed", "host key verificat
 
 class OpenTimedOut(Exception):
     pass
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, libvirt.libvirtError):
-        return exc.get_error_message() or str(exc)
-    return str(exc) or type(exc).__name__
-
-
-# What an operation raises to say why it will not go on (a refusal: the guest is
-# running, the name is taken, the file is missing), as opposed to a bug.
-_REFUSALS = (ValueError, RuntimeError, OSError)
-_BUGS = (NotImplementedError, RecursionError)
-
-
-def log_failure(uri: str, action: str, exc: BaseException) -> None:
-    """A refusal is one log line; anything else is logged with its traceback."""
-    if isinstance(exc, _REFUSALS) and not isinstance(exc, _BUGS):
-        log.warning("%s: %s refused: %s", uri, action, error_text(exc))
-    else:
-        log.error("%s: %s failed", uri, action, exc_info=exc)
 
 
 def _is_permanent(exc: BaseException) -> bool:
@@ -668,8 +650,6 @@ class Connection(EventCallbacks, StatsSampler):
     # -- details read after a sync: interfaces, host checks, provisioning --
 
     def _read_nics(self, conn: libvirt.virConnect, uuids: list[str]) -> None:
-        from .console import console_devices  # console.py imports this module
-
         nics, consoles = {}, {}
         for uuid in uuids:
             try:

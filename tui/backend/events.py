@@ -14,6 +14,7 @@ import logging
 import libvirt
 
 from . import states
+from .errors import error_text
 from .model import AgentChanged, Event, EventHappened
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,6 @@ class EventCallbacks:
         self._callback_ids: list[tuple[str, int]] = []
 
     def _register_events(self, conn: libvirt.virConnect, generation: int) -> None:
-        from .connection import error_text  # connection.py imports this module
-
         try:
             conn.registerCloseCallback(self._closed, generation)
         except libvirt.libvirtError:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import libvirt
 
 from .. import test_driver
-from ..connection import error_text
+from ..errors import error_text
 from ..xml import domain as dx
 from .common import domain_of
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import libvirt
 
 from .. import inventory_reader as reader, test_driver
-from ..connection import error_text
+from ..errors import error_text
 from ..model import Network, NetworkRemoved
 from ..xml.network import IpSpec, NetworkSpec, build_network_xml, parse_network_spec
 from .common import Created, StepFailed, inactive_xml, network_of

@@ -12,7 +12,7 @@ from dataclasses import replace
 import libvirt
 
 from .. import inventory_reader as reader
-from ..connection import error_text
+from ..errors import error_text
 from ..model import Pool, PoolRemoved
 from ..xml.pool import PoolSpec, build_pool_xml, parse_pool_spec
 from .common import Created, StepFailed, inactive_xml, pool_of
