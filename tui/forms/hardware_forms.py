@@ -21,9 +21,9 @@ Choices = list[tuple[str, str]]  # (label, value)
 
 class HardwareForm(FormScreen):
     """A form of the Hardware tab: `fields()` yields its widgets (`field()`: a label, the
-    widget, its problem line), `errors()` says what is wrong per field id (shown as typed,
-    every one on submit; one with no line of its own goes on the form's line), `result()`
-    builds what it dismisses with or hands to `performing`."""
+    widget, its problem line), `errors()` says what is wrong per field id (shown as typed once
+    the field has text, every one after a submit), `result()` builds what it dismisses with or
+    hands to `performing`."""
 
     TITLE_TEXT = ""
     SUBMIT = "Apply"
@@ -54,30 +54,17 @@ class HardwareForm(FormScreen):
         first = self.query("Input, Select, Checkbox").first()
         first.focus()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.prevent_default()
-        if event.input.id:
-            boxes = self.query(f"#{event.input.id}-error")
-            if boxes:
-                # Checked as typed: the field's own problem shows at once.
-                problem = self.errors().get(event.input.id, "") if event.value.strip() else ""
-                boxes.first().update(Text(problem))
-        if not self.busy:
-            self.say("")
-        self.changed()
+    def problem_fields(self) -> list[str]:
+        """Every field with a problem line (`field()`'s, or a `<field>-error` of its own)."""
+        return [box.id.removesuffix("-error") for box in self.query(".error") if box.id]
 
-    def changed(self) -> None:
-        """A field changed: forms that show something as typed override this."""
-
-    def show_errors(self, only_touched: bool) -> dict[str, str]:
-        errors = self.errors()
-        for box in self.query(".error"):
-            box.update(Text(""))
-        self.say("")
-        for field_id, text in errors.items():
-            found = self.query(f"#{field_id}-error")
-            found.first().update(Text(text)) if found else self.say(text)
-        return errors
+    def shows_problem(self, field: str) -> bool:
+        """As typed, an Input's problem shows once it holds more than spaces; after a submit,
+        every problem shows."""
+        if self.submitted:
+            return True
+        found = self.query(f"#{field}")
+        return bool(found) and isinstance(found.first(), Input) and bool(found.first().value.strip())
 
 
 # -- vCPUs and memory -----------------------------------------------------------
@@ -137,6 +124,7 @@ class CpuMemoryScreen(HardwareForm):
         return memory // 1024 if memory is not None else None
 
     def changed(self) -> None:
+        super().changed()
         warning = self.warn(self._vcpus(), self._memory_kib())
         self.query_one("#overcommit", Static).update(Text(warning or ""))
 
@@ -246,6 +234,7 @@ class AttachDiskScreen(HardwareForm):
         self.changed()
 
     def changed(self) -> None:
+        super().changed()
         bus = self.value("bus")
         target = dx.free_target(bus, self.taken) if bus not in (Select.NULL, None) else "?"
         self.query_one("#target", Static).update(Text(f"Target: {target} (the first free name)", style="dim"))
@@ -314,6 +303,7 @@ class AttachNicScreen(HardwareForm):
         self.changed()
 
     def changed(self) -> None:
+        super().changed()
         kind = self.value("kind")
         self.query_one("#network").disabled = kind != "network"
         self.query_one("#device").disabled = kind == "network"
