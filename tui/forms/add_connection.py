@@ -107,14 +107,8 @@ class AddConnectionScreen(FormScreen):
         found["name"] = validate.check_connection_name(self._value("name"), self.taken_names)
         return {key: message for key, message in found.items() if message}
 
-    def _show_errors(self, errors: dict[str, str], only_touched: bool) -> None:
-        for field in ("uri", "user", "host", "port", "name"):
-            message = errors.get(field, "")
-            if only_touched and not self._value(field):
-                message = ""
-            box = self.query_one(f"#{field}-error", Static)
-            box.update(Text(message))
-            box.set_class(bool(message), "shown")
+    def shows_problem(self, field: str) -> bool:
+        return bool(self._value(field))
 
     def _update_preview(self) -> None:
         uri = self.build_uri()
@@ -123,12 +117,12 @@ class AddConnectionScreen(FormScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         event.prevent_default()
         self._show_fields(str(event.value))
-        self._show_errors(self.errors(), only_touched=True)
+        self.show_errors(only_touched=True)
         self._update_preview()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.prevent_default()
-        self._show_errors(self.errors(), only_touched=True)
+        self.show_errors(only_touched=True)
         self._update_preview()
 
     def result(self) -> NewConnection:

@@ -102,8 +102,12 @@ class FormScreen(ModalFrame):
         return {}
 
     def problem_fields(self) -> tuple[str, ...] | list[str]:
-        """The fields whose problem line `show_errors` writes."""
-        return self.FIELDS
+        """The fields whose problem line `show_errors` writes: `FIELDS`, or without them
+        every field that has a `<field>-error` line."""
+        if self.FIELDS:
+            return self.FIELDS
+        return [box.id.removesuffix("-error") for box in self.query(".error")
+                if box.id and box.id.endswith("-error") and box.id != self.FORM_LINE]
 
     def error_box(self, field: str) -> str:
         """The id of the line a field's problem shows in."""

@@ -54,10 +54,6 @@ class HardwareForm(FormScreen):
         first = self.query("Input, Select, Checkbox").first()
         first.focus()
 
-    def problem_fields(self) -> list[str]:
-        """Every field with a problem line (`field()`'s, or a `<field>-error` of its own)."""
-        return [box.id.removesuffix("-error") for box in self.query(".error") if box.id]
-
     def shows_problem(self, field: str) -> bool:
         """As typed, an Input's problem shows once it holds more than spaces; after a submit,
         every problem shows."""

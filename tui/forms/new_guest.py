@@ -396,10 +396,6 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         self.plan = plan
         return problems
 
-    def problem_fields(self) -> list[str]:
-        return [(widget.id or "")[:-len("-error")] for widget in self.query(".error")
-                if widget.id and widget.id != "form-error"]
-
     def shows_problem(self, field: str) -> bool:
         return self.submitted or field in self.touched
 
