@@ -319,7 +319,7 @@ class UploadVolumeScreen(FormScreen):
             if not name.value or name.value == getattr(self, "_suggested", None):
                 self._suggested = os.path.basename(event.value)
                 name.value = self._suggested
-        self.changed()
+        # FormScreen's own handler follows and calls changed()
 
     def changed(self) -> None:
         for widget in self.query(".new-field"):
