@@ -66,13 +66,17 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def _signed(value: float | None, units: tuple[str, ...] | list[str], gap: str) -> str:
+    if not _finite(value):
+        return MISSING
+    digits, index = scaled(value)
+    sign = "-" if value < 0 and digits != "0" else ""
+    return f"{sign}{digits}{gap}{units[index]}"
+
+
 def size_text(num_bytes: float | None) -> str:
     """``1.5 GiB``, ``512 MiB``, ``0 B``; ``—`` for None."""
-    if not _finite(num_bytes):
-        return MISSING
-    digits, index = scaled(num_bytes)
-    sign = "-" if num_bytes < 0 and digits != "0" else ""
-    return f"{sign}{digits} {UNITS[index]}"
+    return _signed(num_bytes, UNITS, " ")
 
 
 def rate_text(per_second: float | None) -> str:
@@ -83,11 +87,7 @@ def rate_text(per_second: float | None) -> str:
 
 def rate_compact(per_second: float | None) -> str:
     """``12.3M``, ``512K``, ``800``, ``0``: for a cell that holds two rates under a ``/s`` header."""
-    if not _finite(per_second):
-        return MISSING
-    digits, index = scaled(per_second)
-    sign = "-" if per_second < 0 and digits != "0" else ""
-    return f"{sign}{digits}{_COMPACT[index]}"
+    return _signed(per_second, _COMPACT, "")
 
 
 def size_input(num_bytes: int) -> str:

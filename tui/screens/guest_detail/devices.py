@@ -222,10 +222,6 @@ class ConsolesTab(ReadingTab):
     def focus_target(self):
         return self.query_one("#commands", OptionList) if self.commands else self
 
-    def on_focus(self) -> None:
-        if self.commands:
-            self.query_one("#commands", OptionList).focus()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return True if self.commands else None

@@ -66,9 +66,6 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     def focus_target(self) -> DataTable:
         return self.table
 
-    def on_focus(self) -> None:
-        self.table.focus()
-
     # -- reading -------------------------------------------------------------
 
     def activated(self) -> None:

@@ -77,9 +77,6 @@ class SnapshotsTab(GuestTab):
     def focus_target(self) -> Tree:
         return self.snapshot_tree
 
-    def on_focus(self) -> None:
-        self.snapshot_tree.focus()
-
     def activated(self) -> None:
         self.reload()
 

@@ -49,6 +49,11 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
         """What takes the focus when the tab is shown: its list, where it has one."""
         return self
 
+    def on_focus(self) -> None:
+        target = self.focus_target()
+        if target is not self:
+            target.focus()
+
     @property
     def guest(self) -> Guest | None:
         return self.ctx.inventory.guests.get(self.key)
