@@ -32,6 +32,22 @@ class ConsoleState(enum.StrEnum):
     FAILED = "failed"  # could not open
 
 
+Rect = tuple[int, int, int, int]  # x, y, width, height in framebuffer pixels
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture of a guest's screen (graphical console): `pixels` holds 4 bytes a pixel,
+    R G B and one unused, row after row (`width * 4` bytes a row). `damage` is what changed
+    since the frame before it (the whole frame after a size change); `serial` counts frames."""
+
+    width: int
+    height: int
+    pixels: bytes
+    damage: tuple[Rect, ...]
+    serial: int = 0
+
+
 @dataclass(frozen=True)
 class Host:
     conn_id: str
