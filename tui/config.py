@@ -3,6 +3,7 @@
     refresh = 2.0                 # seconds between stats ticks
     resync = 60.0                 # safety-net full resync, seconds
     theme = "textual-dark"
+    pictures = "auto"             # graphical consoles: auto, kitty, sixel or blocks
 
     [[connection]]
     name = "kvm01"
@@ -55,6 +56,9 @@ class SavedConnection:
     ssh: str = "virtdeck"  # who carries qemu+ssh://: "virtdeck" (asyncssh, in-app prompts) or "libvirt"
 
 
+PICTURES = ("auto", "kitty", "sixel", "blocks")  # how a graphical console is drawn
+
+
 @dataclass
 class Config:
     path: Path
@@ -62,6 +66,7 @@ class Config:
     refresh: float = 2.0
     resync: float = 60.0
     theme: str | None = None
+    pictures: str = "auto"
     keymap: dict[str, str] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
 
@@ -113,6 +118,9 @@ def load(path: Path | None = None) -> Config:
     theme = data.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise ConfigError(f"{path}: theme must be a string")
+    pictures = data.get("pictures", "auto")
+    if pictures not in PICTURES:
+        raise ConfigError(f"{path}: pictures must be one of {', '.join(PICTURES)}, not {pictures!r}")
     raw_thresholds = data.get("thresholds", {})
     if not isinstance(raw_thresholds, dict):
         raise ConfigError(f"{path}: [thresholds] is a table of numbers")
@@ -131,6 +139,7 @@ def load(path: Path | None = None) -> Config:
         refresh=_number(data, "refresh", 2.0, path),
         resync=_number(data, "resync", 60.0, path),
         theme=theme,
+        pictures=pictures,
         keymap=dict(keymap),
     )
 
@@ -160,6 +169,8 @@ def dumps(config: Config) -> str:
     document["resync"] = config.resync
     if config.theme:
         document["theme"] = config.theme
+    if config.pictures != "auto":
+        document["pictures"] = config.pictures
     if config.connections:
         connections = tomlkit.aot()
         for saved in config.connections:

@@ -32,6 +32,16 @@ class ConsoleState(enum.StrEnum):
     FAILED = "failed"  # could not open
 
 
+class DisplayState(enum.StrEnum):
+    """Where a graphical console session (backend/display.py) stands."""
+
+    OPENING = "opening"
+    OPEN = "open"
+    PASSWORD = "password"  # the display wants a password we do not have (or ours was refused)
+    CLOSED = "closed"  # ended: guest stopped, host lost, display closed, closed by us
+    FAILED = "failed"  # could not open
+
+
 Rect = tuple[int, int, int, int]  # x, y, width, height in framebuffer pixels
 
 
