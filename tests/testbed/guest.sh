@@ -19,6 +19,11 @@
 # it on the virtio-serial port org.qemu.guest_agent.0 (at boot with vd.agent
 # on the kernel command line; `killall qemu-ga` stops it). A console login
 # is recorded in utmp, so the agent reports a logged-in user.
+# For guests with a VGA: vd.vt on the command line adds a root shell on tty1
+# (the first virtual terminal, no login) that clears the screen and prints
+# "virtdeck-vt-ready" first (and the same on ttyS0); vd.gfxdemo[=FPS] runs
+# /bin/gfxdemo (tests/testbed/gfxdemo.c, built here with gcc -static): a
+# 1024x768 picture that changes entirely FPS (default 20) times a second.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,7 +42,7 @@ die() { echo "guest: $*" >&2; exit 1; }
 FORCE=0
 [ "${1:-}" = --force ] && FORCE=1
 
-stamp="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+stamp="$(cat "${BASH_SOURCE[0]}" "$HERE/gfxdemo.c" | sha256sum | cut -d' ' -f1)"
 if [ "$FORCE" = 0 ] && [ -s "$IMAGES/vmlinuz" ] && [ -s "$IMAGES/initrd.gz" ] &&
    [ "$(cat "$IMAGES/.stamp" 2>/dev/null)" = "$stamp" ]; then
     log "tiny guest already built in $IMAGES"
@@ -46,6 +51,7 @@ fi
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (writes $IMAGES)"
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static)"
+command -v gcc >/dev/null || die "gcc not found (install gcc and libc6-dev: gfxdemo is built static)"
 mkdir -p "$WORK"
 
 # ------------------------------------------------------------------ kernel
@@ -183,6 +189,8 @@ for dev in /sys/class/net/eth*; do [ -e "\$dev" ] && ip link set "\${dev##*/}" u
 #   vd.dhcp    ask the network's DHCP server for a lease (address not applied)
 #   vd.fs=DIR  make an ext2 filesystem on the first disk and mount it at DIR
 #   vd.agent   run the guest agent (qemu-ga) on its virtio-serial port
+#   vd.vt      a root shell on tty1 (the VGA's text console)
+#   vd.gfxdemo[=FPS]  a moving 1024x768 picture on the VGA (errors on ttyS0)
 for word in \$(cat /proc/cmdline); do
     case "\$word" in
         vd.burn=*) /bin/burn "\${word#vd.burn=}" </dev/null >/dev/null 2>&1 & ;;
@@ -193,6 +201,10 @@ for word in \$(cat /proc/cmdline); do
         vd.dhcp) udhcpc -i eth0 -b -q -s /bin/true </dev/null >/dev/null 2>&1 ;;
         vd.fs=*) mkdir -p "\${word#vd.fs=}" && mke2fs -q /dev/vda >/dev/null 2>&1 && mount /dev/vda "\${word#vd.fs=}" ;;
         vd.agent) /bin/agent-start </dev/null >/dev/null 2>&1 & ;;
+        vd.vt) echo 'tty1::respawn:/bin/vt-shell' >> /etc/inittab ;;
+        vd.gfxdemo|vd.gfxdemo=*)
+            fps=\${word#vd.gfxdemo}
+            (/bin/gfxdemo \${fps#=} || echo "gfxdemo: exit status \$?") </dev/null >/dev/console 2>&1 & ;;
     esac
 done
 echo "$MARKER" > /dev/console
@@ -224,6 +236,23 @@ cd /root
 exec /bin/sh -l
 EOF
 chmod 0755 "$ROOTFS/bin/tiny-login"
+
+cat > "$ROOTFS/bin/vt-shell" <<'EOF'
+#!/bin/sh
+# vt-shell: init runs it on tty1 (its controlling terminal) with vd.vt. The
+# banner goes to the top left corner of a cleared screen, and to ttyS0.
+printf '\033[H\033[2J%s\n' virtdeck-vt-ready
+echo 'virtdeck-vt-ready on tty1' > /dev/ttyS0
+export HOME=/root PS1='vt# '
+cd /root
+exec /bin/sh -l
+EOF
+chmod 0755 "$ROOTFS/bin/vt-shell"
+
+# gcc -static needs libc.a (libc6-dev); a failure here stops the build.
+gcc -static -O2 -Wall -o "$ROOTFS/bin/gfxdemo" "$HERE/gfxdemo.c" ||
+    die "cannot build $HERE/gfxdemo.c with gcc -static (install gcc and libc6-dev)"
+strip "$ROOTFS/bin/gfxdemo" 2>/dev/null || true
 
 cat > "$ROOTFS/bin/agent-start" <<'EOF'
 #!/bin/sh
@@ -321,6 +350,8 @@ for dirpath, dirnames, filenames in os.walk(root):
                 chunks.append(entry(name, stat.S_IFREG | stat.S_IMODE(st.st_mode), f.read()))
 chunks.append(entry("dev/console", stat.S_IFCHR | 0o600, rdev=(5, 1)))
 chunks.append(entry("dev/ttyS0", stat.S_IFCHR | 0o660, rdev=(4, 64)))
+chunks.append(entry("dev/tty0", stat.S_IFCHR | 0o620, rdev=(4, 0)))
+chunks.append(entry("dev/tty1", stat.S_IFCHR | 0o620, rdev=(4, 1)))
 chunks.append(entry("dev/null", stat.S_IFCHR | 0o666, rdev=(1, 3)))
 chunks.append(entry("TRAILER!!!", 0))
 data = b"".join(chunks)

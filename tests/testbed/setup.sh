@@ -22,11 +22,11 @@ esac
 # pkg-config and the Python headers (python3-dev / python3-devel).
 RUN_PKGS=(libvirt-dev pkg-config gcc python3-dev python3-venv osinfo-db xorriso)
 TEST_PKGS=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-           openssh-server busybox-static tmux xorriso)
+           openssh-server busybox-static tmux xorriso libc6-dev)
 # The same set on Fedora-like systems (for the hint printed to non-root users).
 DNF_RUN_PKGS=(libvirt-devel pkgconf-pkg-config gcc python3 python3-devel osinfo-db xorriso)
 DNF_TEST_PKGS=(libvirt-daemon-kvm libvirt-client qemu-system-x86 qemu-img
-               openssh-server busybox tmux)
+               openssh-server busybox tmux glibc-static)
 
 pkgs=("${RUN_PKGS[@]}")
 dnf_pkgs=("${DNF_RUN_PKGS[@]}")
