@@ -191,7 +191,6 @@ COMBOS: list[tuple[str, Chord]] = [
     *[(f"Ctrl+Alt+F{n}", (CONTROL_L, ALT_L, f_key(n))) for n in range(1, 13)],
     *[(f"Alt+F{n}", (ALT_L, f_key(n))) for n in range(1, 13)],
     ("Alt+Tab", (ALT_L, TAB)),
-    ("Alt+F4", (ALT_L, f_key(4))),
     ("Print Screen", (PRINT,)),
     ("Super", (SUPER_L,)),
     ("Ctrl+Esc", (CONTROL_L, ESCAPE)),
