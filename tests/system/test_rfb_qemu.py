@@ -192,7 +192,8 @@ def lit_rows(frame: Frame) -> int:
 
 
 async def test_first_frame_shows_the_kernels_text_and_keys_reach_the_guest(plain_vm):
-    viewer = await Viewer({"local": True}).open(await open_tcp("127.0.0.1", plain_vm.vnc_port))
+    # the LED report shows what the guest's keyboard driver did with the keys
+    viewer = await Viewer({"local": True, "report_leds": True}).open(await open_tcp("127.0.0.1", plain_vm.vnc_port))
     client = viewer.client
     try:
         assert client.version == (3, 8)

@@ -184,13 +184,16 @@ async def test_pixel_format_encodings_and_first_request():
     # SetPixelFormat: 32 bpp, depth 24, little-endian, true colour, 255 each, shifts 0/8/16
     assert info["pixel_format"] == bytes([0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 0, 8, 16, 0, 0, 0])
     assert info["encodings"][0] == 0  # Raw first on a local link
-    for wanted in (1, 6, -223, -308, -224, -258):
+    for wanted in (1, 5, 6, -223, -308, -224, -258, -257, -256 + 1):
         assert wanted in info["encodings"]
+    assert -261 not in info["encodings"]  # LED state only when asked: it turns off QEMU's lock sync
     assert info["request"] == struct.pack(">BBHHHH", 3, 0, 0, 0, 320, 200)  # non-incremental
     await close(viewer)
 
-    remote, info = await started(320, 200, local=False)
+    remote, info = await started(320, 200, local=False, report_leds=True, compress_level=None)
     assert info["encodings"][0] == 6  # Zlib first on a remote one
+    assert -261 in info["encodings"]
+    assert not any(-256 <= e <= -247 for e in info["encodings"])
     await close(remote)
 
 

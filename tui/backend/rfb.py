@@ -110,11 +110,16 @@ def security_name(kind: int) -> str:
     return SECURITY_NAMES.get(kind, f"security type {kind}")
 
 
-def encodings_for(local: bool, compress_level: int | None = None) -> list[int]:
-    """SetEncodings' list, most wanted first: Raw on a local link, Zlib on a remote one."""
+def encodings_for(local: bool, compress_level: int | None = None, report_leds: bool = False) -> list[int]:
+    """SetEncodings' list, most wanted first: Raw on a local link, Zlib on a remote one.
+
+    QEMU's LED state only with `report_leds`: a client that asks for it turns off
+    QEMU's own Caps Lock and Num Lock sync, which keeps letters in the case their
+    keysym says when the guest's Caps Lock was toggled (a terminal cannot tell)."""
     pixels = [RAW, ZLIB, HEXTILE] if local else [ZLIB, HEXTILE, RAW]
-    pseudo = [DESKTOP_SIZE, EXTENDED_DESKTOP_SIZE, LAST_RECT, QEMU_EXTENDED_KEY,
-              POINTER_TYPE_CHANGE, LED_STATE]
+    pseudo = [DESKTOP_SIZE, EXTENDED_DESKTOP_SIZE, LAST_RECT, QEMU_EXTENDED_KEY, POINTER_TYPE_CHANGE]
+    if report_leds:
+        pseudo.append(LED_STATE)
     if compress_level is not None:
         pseudo.append(COMPRESS_LEVEL_0 + compress_level)
     return [pixels[0], COPY_RECT, *pixels[1:], *pseudo]
@@ -133,8 +138,12 @@ class RfbClient:
 
     After `start()`: `name`, `width`, `height`, `version` (3.3, 3.7 or 3.8). While it
     runs: `extended_keys` (QEMU acknowledged its extended key event), `absolute_pointer`
-    (None until the server says), `leds` (QEMU's LED state: bit 0 scroll, 1 num, 2 caps
-    lock; None until it says), `bytes_read` (every byte read from the server)."""
+    (None until the server says), `leds` (QEMU's LED state, asked for with `report_leds`:
+    bit 0 scroll, 1 num, 2 caps lock; None until it says), `bytes_read` (every byte read
+    from the server). `encodings` may be replaced before `start()`.
+
+    `compress_level` (0-9, None for the server's default) is Zlib's level on the
+    server: QEMU's default, 9, costs it far more CPU than 1 for little gain."""
 
     def __init__(
         self,
@@ -147,11 +156,12 @@ class RfbClient:
         on_bell: Callable[[], None] | None = None,
         on_cut_text: Callable[[str], None] | None = None,
         compress_level: int | None = 1,
+        report_leds: bool = False,
     ) -> None:
         self._reader = reader
         self._writer = writer
         self._password = password
-        self.encodings = encodings_for(local, compress_level)
+        self.encodings = encodings_for(local, compress_level, report_leds)
         self._on_frame = on_frame
         self._on_bell = on_bell
         self._on_cut_text = on_cut_text
