@@ -20,6 +20,7 @@ from tui.backend.model import Frame
 from tui.backend.rfb import (
     RfbAuthFailed,
     RfbClient,
+    RfbClosed,
     RfbError,
     RfbPasswordNeeded,
     vnc_auth_response,
@@ -302,6 +303,27 @@ async def test_unusable_security_is_an_error_naming_it(offer, words):
     with pytest.raises(RfbError) as error:
         await asyncio.gather(server(), viewer.client.start())
     assert words in str(error.value)
+    await viewer.client.close()
+
+
+async def test_refusal_on_3_3_and_a_close_during_the_handshake():
+    viewer = await connect()
+    peer = viewer.peer
+
+    async def refuse() -> None:
+        peer.send(b"RFB 003.003\n")
+        await peer.read(12)
+        peer.send(struct.pack(">I", 0) + peer.string("max clients"))
+
+    with pytest.raises(RfbError, match="max clients"):
+        await asyncio.gather(refuse(), viewer.client.start())
+    await viewer.client.close()
+
+    viewer = await connect()
+    viewer.peer.send(b"RFB 003.008\n")
+    viewer.peer.writer.close()
+    with pytest.raises(RfbClosed):
+        await viewer.client.start()
     await viewer.client.close()
 
 

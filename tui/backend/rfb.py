@@ -126,10 +126,12 @@ def encodings_for(local: bool, compress_level: int | None = None, report_leds: b
 
 
 async def open_tcp(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Streams to a display on TCP (asyncio sets TCP_NODELAY)."""
     return await asyncio.open_connection(host, port)
 
 
 async def open_unix(path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Streams to a display on a UNIX socket."""
     return await asyncio.open_unix_connection(path)
 
 
@@ -199,7 +201,7 @@ class RfbClient:
         """Handshake and initialisation, then ask for the first full picture."""
         try:
             await self._handshake()
-        except asyncio.IncompleteReadError as exc:
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
             raise RfbClosed("the display closed the connection during the handshake") from exc
         self._send(bytes([_SET_PIXEL_FORMAT, 0, 0, 0]) + PIXEL_FORMAT)
         self._send(struct.pack(">BxH", _SET_ENCODINGS, len(self.encodings))
@@ -264,7 +266,8 @@ class RfbClient:
 
     # ----------------------------------------------------------- messages
     async def run(self) -> None:
-        """Read server messages until the server closes the connection."""
+        """Read server messages until the server closes the connection (also in the
+        middle of a message: a guest that stops takes its display with it)."""
         try:
             while True:
                 kind = await self._reader.read(1)
