@@ -59,6 +59,34 @@ domain = _load_domain_module()
 run_guard = _load_testbed_module("run_guard")
 BOOT_MARKER = domain.BOOT_MARKER
 LOGIN_PROMPT = domain.LOGIN_PROMPT
+VT_BANNER = domain.VT_BANNER
+GRAPHICS_GUEST_NAME = "vd-graphics"
+
+# Characters of a US keyboard as Linux key names (virsh send-key's default
+# codeset): the unshifted ones by name, the shifted ones with their key.
+_PLAIN_KEYS = {
+    " ": "SPACE", "-": "MINUS", "=": "EQUAL", "/": "SLASH", ".": "DOT", ",": "COMMA",
+    ";": "SEMICOLON", "'": "APOSTROPHE", "`": "GRAVE", "\\": "BACKSLASH",
+    "[": "LEFTBRACE", "]": "RIGHTBRACE", "\n": "ENTER", "\t": "TAB",
+}
+_SHIFTED_KEYS = {
+    "!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "^": "6", "&": "7", "*": "8",
+    "(": "9", ")": "0", "_": "MINUS", "+": "EQUAL", "?": "SLASH", ">": "DOT", "<": "COMMA",
+    ":": "SEMICOLON", '"': "APOSTROPHE", "~": "GRAVE", "|": "BACKSLASH",
+    "{": "LEFTBRACE", "}": "RIGHTBRACE",
+}
+
+
+def linux_keys(char: str) -> list[str]:
+    """The keys (``KEY_*`` names) pressed together to type ``char`` on a US
+    keyboard; ValueError for a character it has no key for."""
+    if char.isascii() and char.isalnum():
+        return ["KEY_LEFTSHIFT", f"KEY_{char}"] if char.isupper() else [f"KEY_{char.upper()}"]
+    if char in _PLAIN_KEYS:
+        return [f"KEY_{_PLAIN_KEYS[char]}"]
+    if char in _SHIFTED_KEYS:
+        return ["KEY_LEFTSHIFT", f"KEY_{_SHIFTED_KEYS[char]}"]
+    raise ValueError(f"no key types {char!r}")
 
 
 def missing(reason: str):
@@ -245,6 +273,38 @@ class Testbed:
         finally:
             remove()
 
+    def screenshot(self, name: str):
+        """The guest's screen now (``virsh screenshot``), as an RGB PIL image."""
+        from PIL import Image
+
+        path = self.state_dir / f"screenshot-{name}"
+        self.virsh("screenshot", name, "--file", str(path))
+        with Image.open(path) as image:
+            return image.convert("RGB")
+
+    def type_text(self, name: str, text: str, holdtime_ms: int = 20) -> None:
+        """Type ``text`` on the guest's keyboard (``virsh send-key``, one key or
+        shifted key at a time, in one virsh run). Returns once QEMU has the
+        keys queued; the guest sees them over the next ``holdtime_ms`` each."""
+        commands = [
+            " ".join(["send-key", name, "--holdtime", str(holdtime_ms), *linux_keys(ch)]) for ch in text
+        ]
+        if commands:
+            self.virsh("; ".join(commands), timeout=60 + len(commands))
+
+    def graphics_address(self, name: str) -> tuple[str, str | None, int | None, str | None]:
+        """The first display of the running guest from its live XML: (type,
+        listen address, port, unix socket); the missing ones are None."""
+        root = ET.fromstring(self.virsh("dumpxml", name))
+        graphics = root.find("devices/graphics")
+        if graphics is None:
+            raise VirshError(f"{name} has no <graphics>")
+        port = graphics.get("port")
+        listen = graphics.find("listen")
+        address = graphics.get("listen") or (listen.get("address") if listen is not None else None)
+        socket = graphics.get("socket") or (listen.get("socket") if listen is not None else None)
+        return graphics.get("type", ""), address, int(port) if port and int(port) > 0 else None, socket
+
     def remove_domain(self, name: str, uri: str | None = None) -> None:
         """Destroy and undefine ``name`` if it exists (managed save and
         snapshot metadata included)."""
@@ -420,3 +480,78 @@ def tiny_guest(testbed: Testbed, isolated_network: str) -> TinyGuest:
     if testbed.libvirtd_pid() is None:
         testbed.start_libvirtd()
     testbed.remove_domain(name)
+
+
+@dataclass
+class GraphicsGuest:
+    """A running tiny guest with a VGA: its display's address from the live
+    XML (``vnc_port`` on ``vnc_host`` for a TCP VNC display, ``vnc_socket``
+    for a unix socket one), and its serial log."""
+
+    name: str
+    uuid: str
+    uri: str
+    serial_log: Path
+    graphics: str | None
+    vnc_host: str | None
+    vnc_port: int | None
+    vnc_socket: str | None
+    vnc_password: str | None = None
+
+
+@contextlib.contextmanager
+def running_graphics_guest(testbed: Testbed, name: str, memory_mib: int = 128, **xml_kw) -> Iterator[GraphicsGuest]:
+    """Define and start a tiny guest with a display (``xml_kw`` go to
+    ``tiny_guest_xml``: graphics, vnc_password, video, gfxdemo, ...), wait
+    until it is at its login prompt on ttyS0 and, with a tty1 shell, until the
+    shell printed its banner; remove it afterwards."""
+    testbed.remove_domain(name)
+    log = testbed.serial_log(name)
+    log.unlink(missing_ok=True)
+    xml_kw.setdefault("graphics", "vnc")
+    xml = testbed.guest_xml(name, memory_mib, **xml_kw)
+    path = testbed.state_dir / f"{name}.xml"
+    path.write_text(xml)
+    testbed.virsh("define", str(path))
+    try:
+        try:
+            testbed.virsh("start", name)
+        except VirshError as exc:
+            missing(f"cannot start a QEMU guest with a display: {exc}")
+        words = (ET.fromstring(xml).findtext("os/cmdline") or "").split()
+        wanted = [LOGIN_PROMPT] + ([VT_BANNER] if "vd.vt" in words else [])
+        for text in wanted:
+            try:
+                testbed.wait_for_serial(name, text, timeout=180)
+            except TimeoutError:
+                pytest.fail(f"{name} did not print {text!r}; serial output:\n{testbed.serial_text(name)[-3000:]}")
+        kind, address, port, socket = (None, None, None, None)
+        if xml_kw["graphics"] != "none":
+            kind, address, port, socket = testbed.graphics_address(name)
+        yield GraphicsGuest(
+            name=name,
+            uuid=testbed.virsh("domuuid", name).strip(),
+            uri=testbed.system_uri,
+            serial_log=log,
+            graphics=kind,
+            vnc_host=address if kind == "vnc" else None,
+            vnc_port=port if kind == "vnc" else None,
+            vnc_socket=socket if kind == "vnc" else None,
+            vnc_password=xml_kw.get("vnc_password"),
+        )
+    finally:
+        if testbed.libvirtd_pid() is None:
+            testbed.start_libvirtd()
+        testbed.remove_domain(name)
+
+
+@pytest.fixture(scope="session")
+def graphics_guest(testbed: Testbed) -> Iterator[GraphicsGuest]:
+    """One running tiny guest ``vd-graphics`` with a standard VGA and a VNC
+    display on 127.0.0.1 (no password), shared by the session: a root shell on
+    tty1 (VGA text mode, 720x400) that printed ``VT_BANNER`` on the top line
+    of a cleared screen, the login prompt on ttyS0 and a serial log. Typing
+    ``echo gfx-$((6*7)) > /dev/ttyS0`` and Enter on its keyboard puts
+    ``gfx-42`` on the serial log. Tests must leave it running."""
+    with running_graphics_guest(testbed, GRAPHICS_GUEST_NAME, graphics="vnc") as guest:
+        yield guest

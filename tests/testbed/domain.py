@@ -18,6 +18,7 @@ prints ``VT_BANNER``. With ``gfxdemo`` it runs ``/bin/gfxdemo`` instead: a
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 
 BOOT_MARKER = "virtdeck-tiny-guest booted"
 AGENT_CHANNEL = "org.qemu.guest_agent.0"
@@ -26,6 +27,22 @@ VT_BANNER = "virtdeck-vt-ready"
 GRAPHICS = ("vnc", "vnc-socket", "spice", "none")
 VIDEO = ("vga", "none")
 GFXDEMO_SIZE = (1024, 768)
+GFXDEMO_FPS = 20
+# gfxdemo's frame number: 32 squares of 16x16 pixels along the top edge,
+# most significant bit first, white for 1, black for 0.
+GFXDEMO_BIT_SIZE = 16
+GFXDEMO_BITS = 32
+
+
+def gfxdemo_frame(pixel: Callable[[tuple[int, int]], Sequence[int]]) -> int:
+    """The frame number gfxdemo drew on a picture, read through ``pixel((x, y))``
+    (the red, green and blue of a pixel: PIL's ``Image.getpixel`` of an RGB
+    image, or a reader of a framebuffer)."""
+    number = 0
+    for bit in range(GFXDEMO_BITS):
+        r, g, b = pixel((bit * GFXDEMO_BIT_SIZE + GFXDEMO_BIT_SIZE // 2, GFXDEMO_BIT_SIZE // 2))[:3]
+        number = number << 1 | (r + g + b > 3 * 128)
+    return number
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
