@@ -500,7 +500,9 @@ class GraphicsGuest:
 
 
 @contextlib.contextmanager
-def running_graphics_guest(testbed: Testbed, name: str, memory_mib: int = 128, **xml_kw) -> Iterator[GraphicsGuest]:
+def running_graphics_guest(
+    testbed: Testbed, name: str, memory_mib: int = 128, **xml_kw
+) -> Iterator[GraphicsGuest]:
     """Define and start a tiny guest with a display (``xml_kw`` go to
     ``tiny_guest_xml``: graphics, vnc_password, video, gfxdemo, ...), wait
     until it is at its login prompt on ttyS0 and, with a tty1 shell, until the
@@ -524,7 +526,8 @@ def running_graphics_guest(testbed: Testbed, name: str, memory_mib: int = 128, *
             try:
                 testbed.wait_for_serial(name, text, timeout=180)
             except TimeoutError:
-                pytest.fail(f"{name} did not print {text!r}; serial output:\n{testbed.serial_text(name)[-3000:]}")
+                output = testbed.serial_text(name)[-3000:]
+                pytest.fail(f"{name} did not print {text!r}; serial output:\n{output}")
         kind, address, port, socket = (None, None, None, None)
         if xml_kw["graphics"] != "none":
             kind, address, port, socket = testbed.graphics_address(name)
