@@ -170,7 +170,7 @@ def test_damage_edits_bring_the_picture_to_the_new_frame(seed, x, y, w, h, size)
     after = before.copy()
     after.paste((255, 255, 0), (x, y, min(64, x + w), min(48, y + h)))
     second = frame_of(after, [(x, y, w, h)], 1)
-    output = update(5, second, px_w, px_h, 20, 6)
+    output = update(5, second, px_w, px_h)
     assert all(keys["a"] == "f" for keys, _ in commands(output))  # small damage: edits only
     apply(canvas, px_w, output)
     want = reference(second, px_w, px_h)
@@ -179,14 +179,26 @@ def test_damage_edits_bring_the_picture_to_the_new_frame(seed, x, y, w, h, size)
     assert worst <= (0 if size == (64, 48) else 2), worst
 
 
-def test_much_damage_or_no_frame_edits_sends_the_whole_picture_and_places_it_again():
+def test_much_damage_is_one_edit_of_the_whole_picture():
+    before = scene(2)
+    canvas = bytearray(joined(transmit(5, frame_of(before), 100, 75))[0][1])
     frame = frame_of(scene(3), [(0, 0, 64, 30)])
-    for output in (update(5, frame, 64, 48, 20, 6), update(5, frame_of(scene(3), [(1, 1, 2, 2)]), 64, 48, 20, 6, False)):
-        sent = joined(output)
-        assert [keys["a"] for keys, _ in sent] == ["t", "p"]
-        assert sent[0][1] == reference(frame, 64, 48)
-        assert (sent[1][0]["U"], sent[1][0]["c"], sent[1][0]["r"]) == ("1", "20", "6")
-    # many small rectangles become their bounding box
+    output = update(5, frame, 100, 75)  # no cells needed: the placement stays
+    (keys, data), = joined(output)
+    assert (keys["a"], keys["r"], keys["x"], keys["y"], keys["s"], keys["v"]) == ("f", "1", "0", "0", "100", "75")
+    apply(canvas, 100, output)
+    assert max(abs(a - b) for a, b in zip(canvas, reference(frame, 100, 75))) <= 2
+
+
+def test_without_frame_edits_the_whole_picture_is_sent_and_placed_again():
+    frame = frame_of(scene(3), [(1, 1, 2, 2)])
+    sent = joined(update(5, frame, 64, 48, 20, 6, frame_edits=False))
+    assert [keys["a"] for keys, _ in sent] == ["t", "p"]
+    assert sent[0][1] == reference(frame, 64, 48)
+    assert (sent[1][0]["U"], sent[1][0]["i"], sent[1][0]["c"], sent[1][0]["r"]) == ("1", "5", "20", "6")
+
+
+def test_many_small_rectangles_become_their_bounding_box():
     many = frame_of(scene(4), [(i * 2, 0, 1, 1) for i in range(30)])
-    (keys, _), = joined(update(5, many, 64, 48, 20, 6))
+    (keys, _), = joined(update(5, many, 64, 48))
     assert (keys["x"], keys["y"], keys["s"], keys["v"]) == ("0", "0", "59", "1")

@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from tui.backend.model import Frame
+from tui.render.picture_support import scaled
 from tui.render.sixel import (
     cell_box_pixels,
     damaged_cells,
     encode,
+    encode_damage,
+    encode_frame,
     encode_indexed,
     encode_region,
     quantize,
@@ -162,3 +165,31 @@ def test_damaged_cells_of_a_scaled_picture():
     # overlapping boxes are merged into one
     touching = Frame(100, 100, bytes(100 * 100 * 4), ((0, 0, 9, 1), (8, 0, 9, 1), (16, 0, 9, 1)))
     assert damaged_cells(touching, 100, 100, 8, 16) == [(0, 0, 4, 1)]
+
+
+def colours(data: str) -> list[list[tuple[int, int, int] | None]]:
+    _, palette, grid = decode(data)
+    return [[None if cell is None else palette[cell] for cell in row] for row in grid]
+
+
+def as_frame(image: Image.Image, damage) -> Frame:
+    return Frame(image.width, image.height, image.convert("RGBX").tobytes(), tuple(damage))
+
+
+def test_a_frame_and_its_damage():
+    before = screen(80, 48)
+    after = before.copy()
+    ImageDraw.Draw(after).rectangle((30, 20, 37, 22), fill=(255, 0, 0))
+    frame = as_frame(after, [(30, 20, 8, 3)])
+    assert encode_frame(frame, 80, 48) == encode(after)
+    assert encode_frame(frame, 160, 96) == encode(scaled(frame, 160, 96))
+    # painting the damage over the old picture gives the new one
+    picture = colours(encode(before))
+    updates = encode_damage(frame, 80, 48, 8, 16)
+    assert [(col, row) for col, row, _ in updates] == [(3, 1)]
+    for col, row, data in updates:
+        for dy, line in enumerate(colours(data)):
+            for dx, cell in enumerate(line):
+                assert cell is not None
+                picture[row * 16 + dy][col * 8 + dx] = cell
+    assert picture == colours(encode(after))

@@ -5,9 +5,10 @@ The picture is sent once under an image id (`transmit`), given a virtual placeme
 cols x rows cells (`place_virtual`), and shown by printing `placeholder_lines` in the pane:
 Unicode placeholder cells (U+10EEEE) whose diacritics say the row and column and whose
 foreground colour is the image id, so Textual draws them like any text. A new frame is
-`update`: the damaged rectangles edited into the image in place (an animation-frame edit of
-the root frame), or the whole picture sent again when much changed. Every command asks for
-no reply (q=2): a reply would arrive on Textual's input.
+`update`: the damaged rectangles (or, when much changed, the whole picture) edited into
+the image in place, an animation-frame edit of the root frame, which keeps the placement;
+terminals without frame edits (Ghostty) get the whole picture sent and placed again.
+Every command asks for no reply (q=2): a reply would arrive on Textual's input.
 
 Protocol: APC `ESC _ G <key=value,...> ; <base64 payload> ESC \\`, the payload chunked at
 4096 base64 bytes with m=1 on every chunk but the last (the kitty documentation, "Terminal
@@ -83,14 +84,18 @@ def placeholder_lines(image_id: int, cols: int, rows: int) -> list[list[Segment]
             for row in range(rows)]
 
 
-def update(image_id: int, frame: Frame, px_w: int, px_h: int, cols: int, rows: int,
+def update(image_id: int, frame: Frame, px_w: int, px_h: int, cols: int = 0, rows: int = 0,
            frame_edits: bool = True) -> str:
-    """The frame's changes for image `image_id` (already sent at px_w x px_h and placed over
-    cols x rows cells): its damaged rectangles edited in place, or (a size change, much
-    damage, or a terminal without frame edits) the whole picture sent and placed again."""
-    boxes = damaged_boxes(frame, px_w, px_h) if frame_edits else None
-    if boxes is None:
+    """The frame's changes for image `image_id`, already sent at px_w x px_h (a new size
+    needs `transmit` + `place_virtual`). With frame edits (kitty) the damaged rectangles, or
+    the whole picture when much changed, are written into the image in place, so its
+    placement stays; without (Ghostty) the whole picture is sent again and placed again over
+    cols x rows cells."""
+    if not frame_edits:
         return transmit(image_id, frame, px_w, px_h) + place_virtual(image_id, cols, rows)
+    boxes = damaged_boxes(frame, px_w, px_h)
+    if boxes is None:
+        boxes = [(0, 0, px_w, px_h)]
     return "".join(edit(image_id, frame, px_w, px_h, box) for box in boxes)
 
 

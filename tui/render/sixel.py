@@ -19,7 +19,7 @@ import re
 from PIL import Image
 
 from ..backend.model import Frame, Rect
-from .picture_support import scaled_rect
+from .picture_support import scaled, scaled_rect, scaled_region
 
 START = "\x1bP0;1;0q"
 END = "\x1b\\"
@@ -43,6 +43,23 @@ def quantize(image: Image.Image, colors: int = 256) -> Image.Image:
 def encode(image: Image.Image, colors: int = 256) -> str:
     """The image (RGB) as one sixel sequence, quantized to `colors` colours."""
     return encode_indexed(quantize(image, colors))
+
+
+def encode_frame(frame: Frame, px_w: int, px_h: int, colors: int = 256) -> str:
+    """The whole frame scaled to px_w x px_h as one sixel sequence."""
+    return encode(scaled(frame, px_w, px_h), colors)
+
+
+def encode_damage(frame: Frame, px_w: int, px_h: int, cell_w: int, cell_h: int,
+                  colors: int = 256) -> list[tuple[int, int, str]]:
+    """What the frame's damage changes in its picture scaled to px_w x px_h: (col, row,
+    sixel sequence) a box of whole cells, to be written with the cursor at cell (col, row)
+    from the picture's top-left cell. Only the boxes are resampled."""
+    out = []
+    for box in damaged_cells(frame, px_w, px_h, cell_w, cell_h):
+        pixels = cell_box_pixels(box, cell_w, cell_h, px_w, px_h)
+        out.append((box[0], box[1], encode(scaled_region(frame, pixels, px_w, px_h), colors)))
+    return out
 
 
 def encode_region(image: Image.Image, box: Rect, colors: int = 256) -> str:
