@@ -216,10 +216,22 @@ def _picture(frame: Frame, place: Placement, zoom: bool) -> tuple[Sequence[int],
     return _fitted(frame, place.cols, 2 * place.rows), place.cols, 2 * place.rows
 
 
-@lru_cache(maxsize=2)
 def _fitted(frame: Frame, width: int, height: int) -> Sequence[int]:
+    """The frame scaled to width x height by area (box filter), remembered for the last two
+    (frame bytes, size): a widget renders a frame's rows in several calls."""
+    key = (id(frame.pixels), frame.width, frame.height, width, height)
+    cached = _FITTED.get(key)
+    if cached is not None and cached[0] is frame.pixels:
+        return cached[1]
     image = frame_image(frame).resize((width, height), Image.Resampling.BOX)
-    return _ints(bytearray(image.tobytes()))
+    pixels = _ints(bytearray(image.tobytes()))
+    if len(_FITTED) >= 2:
+        del _FITTED[next(iter(_FITTED))]
+    _FITTED[key] = (frame.pixels, pixels)  # the bytes kept alive, so their id is not reused
+    return pixels
+
+
+_FITTED: dict[tuple[int, int, int, int, int], tuple[bytes, Sequence[int]]] = {}
 
 
 def _cut(pixels: bytes, frame_w: int, x: int, y: int, width: int, height: int) -> Sequence[int]:
