@@ -145,7 +145,7 @@ class RfbClient:
     from the server). `encodings` may be replaced before `start()`.
 
     `compress_level` (0-9, None for the server's default) is Zlib's level on the
-    server: QEMU's default, 9, costs it far more CPU than 1 for little gain."""
+    server: QEMU's default, 9, costs the server far more CPU than 1."""
 
     def __init__(
         self,
