@@ -58,6 +58,8 @@ def test_the_config_setting_wins():
     assert detect({"TERM": "xterm-kitty"}, "kitty") == ("kitty", "kitty graphics: set in the config", True)
     assert detect({"TERM": "xterm-kitty"}, "sixel") == ("sixel", "sixel: set in the config", False)
     assert detect({"TERM": "xterm-kitty"}, "blocks").kind == "blocks"
+    assert detect({"TERM": "foot"}, " Kitty ").kind == "kitty"
+    assert detect({"TERM": "foot"}, "nonsense") == detect({"TERM": "foot"}, "auto")  # unknown: as auto
     detected = detect({"TERM": "foot"}, "blocks")
     assert (detected.kind, detected.reason) == ("blocks", "block characters: set in the config")
 

@@ -43,6 +43,7 @@ def detect(environ: Mapping[str, str], setting: str = "auto") -> Detected:
     """The picture this terminal can show, from its environment, unless `setting` names one.
     Kitty pictures need Unicode placeholders (kitty, Ghostty); inside tmux or screen
     pictures need a passthrough that is unreliable, so those get block characters."""
+    setting = setting.strip().lower()
     term = environ.get("TERM", "")
     program = environ.get("TERM_PROGRAM", "")
     kitty = term == "xterm-kitty" or bool(environ.get("KITTY_WINDOW_ID"))
