@@ -27,6 +27,7 @@ DEFAULT_CELL = (8, 16)
 # with -ti vt340 or decTerminalID set, so it is not here).
 _SIXEL_TERMS = ("foot", "foot-extra", "mlterm", "contour", "yaft-256color")
 _KONSOLE_SIXEL = 220400  # Konsole 22.04 draws sixel
+_NAMES = {"kitty": "kitty graphics", "sixel": "sixel", "blocks": "block characters"}
 
 
 class Detected(NamedTuple):
@@ -73,9 +74,6 @@ def detect(environ: Mapping[str, str], setting: str = "auto") -> Detected:
         return Detected("sixel", "sixel: Windows Terminal (WT_SESSION is set)")
     said = f"TERM={term}" if term else "no TERM"
     return Detected("blocks", f"block characters: no picture protocol known for {said}")
-
-
-_NAMES = {"kitty": "kitty graphics", "sixel": "sixel", "blocks": "block characters"}
 
 
 def cell_pixels(fd: int, default: tuple[int, int] = DEFAULT_CELL) -> tuple[int, int]:
