@@ -7,6 +7,7 @@ the App only what `owner.Owner` names."""
 from __future__ import annotations
 
 from .consoles import ConsoleActions
+from .displays import DisplayActions
 from .guest_detail import GuestDetailActions
 from .guests import GuestActions
 from .hosts import HostActions
@@ -30,3 +31,4 @@ class Actions:
         self.new_guest = NewGuestActions(owner)
         self.xml = XmlActions(owner)
         self.consoles = ConsoleActions(owner)
+        self.displays = DisplayActions(owner)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,7 @@ from ..config import state_dir
 from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
 from ..forms.console_choice import ConsoleChoiceScreen
+from ..forms.display_prompts import DisplayPasswordScreen, KeyCombosScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
 from ..forms.job import JobScreen, run_for_form
 from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
@@ -22,7 +25,10 @@ from ..forms.host_options import host_options
 from ..forms.new_guest import Created, NewGuestScreen
 from ..forms.rename_guest import RenameGuestScreen
 from ..render.columns import GUEST_COLUMNS, guest_live_cells, guest_static_cells, live_ids, merge_guest_cells
+from ..backend.keysyms import COMBOS
+from ..render.picture_support import detect as detect_pictures
 from ..widgets.console_pane import CONSOLE_BINDINGS, CONSOLE_STATES, ConsoleDeck, ConsolePane
+from ..widgets.display_pane import DisplayPane
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from .base import InventoryScreen
@@ -132,6 +138,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         for widget in super().compose():
             if isinstance(widget, InventoryTable):
                 deck = ConsoleDeck(self.ctx.actions.consoles.session, self.ctx.inventory, state_dir() / "consoles",
+                                   open_display=self.ctx.actions.displays.session,
+                                   picture=detect_pictures(os.environ, self.ctx.settings.config.pictures),
                                    id="consoles")
                 widget = Horizontal(widget, deck, id="guests-body")
             yield widget
@@ -151,6 +159,21 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     @on(ConsoleDeck.Left)
     def _console_left(self, _event: ConsoleDeck.Left) -> None:
         self.table.focus()
+
+    @on(DisplayPane.PasswordAsked)
+    def _display_password(self, event: DisplayPane.PasswordAsked) -> None:
+        self.app.push_screen(DisplayPasswordScreen(event.title, event.reason), event.answer)
+
+    @on(ConsoleDeck.KeysAsked)
+    def _display_keys(self, event: ConsoleDeck.KeysAsked) -> None:
+        pane = event.pane
+
+        def chosen(chord: tuple[int, ...] | None) -> None:
+            if chord is not None and pane.is_attached:
+                pane.combo(chord)
+                pane.view.focus()
+
+        self.app.push_screen(KeyCombosScreen(f"{pane.guest_name} @ {pane.host_name}", COMBOS), chosen)
 
     def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
         super().refresh_view(kinds)
@@ -201,9 +224,31 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     # save) or wakes a guest suspended to memory; `r` reboots, or restarts a crashed guest.
     LIFECYCLE_VERBS = {"start": ("start", "wakeup"), "reboot": ("reboot", "restart")}
 
+    def display_target(self):
+        """The selected guest, if its graphical console can be opened."""
+        return self._selected_guest() if self.why_no_display() is None else None
+
+    def why_no_display(self) -> str | None:
+        """Why the selected guest's graphical console cannot be opened now (None: it can)."""
+        guest = self._selected_guest()
+        if guest is None:
+            return "no guest is selected"
+        inventory = self.ctx.inventory
+        host = inventory.hosts.get(guest.conn_id)
+        host_name = inventory.host_name(guest.conn_id)
+        if host is None or host.state != ConnState.CONNECTED:
+            return f"{host_name} is not connected"
+        if host.read_only:
+            return f"{host_name}: read-only connection (its displays take keys; open it read-write)"
+        if guest.state not in CONSOLE_STATES:
+            return f"{guest.name} is {guest.state}: start it first"
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":
             return True if self.why_no_console() is None else None
+        if action == "display":
+            return True if self.why_no_display() is None else None
         if action == "lifecycle" or action in self.ACTION_VERBS or action == "new_guest":
             return True if self.why_disabled(action, parameters) is None else None
         return super().check_action(action, parameters)
@@ -212,6 +257,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         """None when the action applies to a guest it would act on, else why not."""
         if action == "console":
             return self.why_no_console()
+        if action == "display":
+            return self.why_no_display()
         if action == "new_guest":
             return None if host_options(self.ctx.inventory) else "no connected host that is not read-only"
         if action == "lifecycle":
@@ -434,6 +481,12 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     @on(DataTable.RowHighlighted)
     def _console_key_follows_cursor(self) -> None:
         self.refresh_bindings()
+
+    async def action_display(self) -> None:
+        guest = self.display_target()
+        if guest is not None:
+            await self.consoles.open_graphics(guest.conn_id, guest.uuid, guest.name,
+                                              self.ctx.inventory.host_name(guest.conn_id))
 
     async def action_console(self) -> None:
         guest = self.console_target()

@@ -37,6 +37,9 @@ from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
 from ..backend.model import ConnState, ConsoleState
 from .console_view import ConsoleView
+from .display_pane import DisplayPane, OpenDisplay
+from ..render.picture_support import Detected
+from .display_view import BLOCKS, DisplayView
 from .hosts_and_guests import HostsAndGuests
 
 # guest states in which QEMU runs and a console can be opened
@@ -48,7 +51,10 @@ def pane_id(conn_id: str, uuid: str) -> str:
     return "console-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{conn_id}-{uuid}")
 
 
-CONSOLE_BINDINGS = [Binding("c", "console", "Console", id="console")]
+CONSOLE_BINDINGS = [
+    Binding("c", "console", "Console", id="console"),
+    Binding("v", "display", "Display", id="display"),
+]
 
 
 class Session(Protocol):
@@ -333,13 +339,21 @@ class ConsolePane(TabPane):
 
 
 class ConsoleDeck(Vertical):
-    """The open consoles, as tabs. Hidden while none is open.
+    """The open consoles, serial and graphical, as tabs. Hidden while none is open.
 
-    `open_session` opens a pane's session, `inventory` holds the hosts and guests the panes
-    follow, `log_dir` is where `l` writes a console's log."""
+    `open_session` opens a serial pane's session and `open_display` a graphical one's,
+    `inventory` holds the hosts and guests the panes follow, `log_dir` is where `l` writes
+    a console's log, `picture` how a graphical console is drawn (blocks, kitty or sixel) and why."""
 
     class Left(Message):
         """The focus leaves the consoles: the hosting screen takes it (to its list)."""
+
+    class KeysAsked(Message):
+        """Ask which key combination to send to `pane`'s guest (the hosting screen answers)."""
+
+        def __init__(self, pane: DisplayPane) -> None:
+            super().__init__()
+            self.pane = pane
 
     BINDINGS = [
         Binding("enter,i", "enter_terminal", "Terminal", id="console.enter"),
@@ -355,6 +369,12 @@ class ConsoleDeck(Vertical):
         Binding("end", "scroll('live')", "Live", show=False, id="console.scroll.live"),
         Binding("l", "log", "Log to file", id="console.log"),
         Binding("y", "copy", "Copy", id="console.copy"),
+        Binding("s", "send_keys", "Send keys", id="display.keys"),
+        Binding("z", "picture_zoom", "Zoom 1:1", id="display.zoom"),
+        Binding("h", "pan(-1, 0)", "Pan left", show=False, id="display.pan.left"),
+        Binding("l", "pan(1, 0)", "Pan right", show=False, id="display.pan.right"),
+        Binding("k", "pan(0, -1)", "Pan up", show=False, id="display.pan.up"),
+        Binding("j", "pan(0, 1)", "Pan down", show=False, id="display.pan.down"),
     ]
     DEFAULT_CSS = """
     ConsoleDeck { display: none; width: 1fr; height: 1fr; border-left: vkey $panel; }
@@ -363,11 +383,14 @@ class ConsoleDeck(Vertical):
     ConsoleDeck > TabbedContent > ContentSwitcher { height: 1fr; }
     """
 
-    def __init__(self, open_session: OpenSession, inventory: HostsAndGuests, log_dir: Path, **kwargs) -> None:
+    def __init__(self, open_session: OpenSession, inventory: HostsAndGuests, log_dir: Path,
+                 open_display: OpenDisplay | None = None, picture: Detected = BLOCKS, **kwargs) -> None:
         super().__init__(**kwargs)
         self.open_session = open_session
+        self.open_display = open_display
         self.inventory = inventory
         self.log_dir = log_dir
+        self.picture = picture
 
     def compose(self) -> ComposeResult:
         yield TabbedContent()
@@ -381,9 +404,40 @@ class ConsoleDeck(Vertical):
         return list(self.query(ConsolePane))
 
     @property
+    def display_panes(self) -> list[DisplayPane]:
+        return list(self.query(DisplayPane))
+
+    @property
     def active(self) -> ConsolePane | None:
         pane = self.tabs.active_pane
         return pane if isinstance(pane, ConsolePane) else None
+
+    @property
+    def active_display(self) -> DisplayPane | None:
+        pane = self.tabs.active_pane
+        return pane if isinstance(pane, DisplayPane) else None
+
+    def display_for(self, conn_id: str, uuid: str) -> DisplayPane | None:
+        for pane in self.display_panes:
+            if (pane.conn_id, pane.uuid) == (conn_id, uuid):
+                return pane
+        return None
+
+    async def open_graphics(self, conn_id: str, uuid: str, guest_name: str, host_name: str) -> DisplayPane | None:
+        """Show the graphical console of a guest (opening it if needed) and focus its picture."""
+        if self.open_display is None:
+            return None
+        pane = self.display_for(conn_id, uuid)
+        self.add_class("-open")
+        if pane is None:
+            pane = DisplayPane(conn_id, uuid, guest_name, host_name, open_display=self.open_display,
+                               inventory=self.inventory, picture=self.picture)
+            await self.tabs.add_pane(pane)
+        elif pane.detail in ("closed", "failed"):
+            pane.reattach()
+        self.tabs.active = pane.id or ""
+        pane.view.focus()
+        return pane
 
     def pane_for(self, conn_id: str, uuid: str) -> ConsolePane | None:
         for pane in self.panes:
@@ -405,11 +459,12 @@ class ConsoleDeck(Vertical):
         pane.view.focus()
         return pane
 
-    def close_pane(self, pane: ConsolePane) -> None:
+    def close_pane(self, pane: ConsolePane | DisplayPane) -> None:
         pane.close_session()
-        pane.view.stop_log()
+        if isinstance(pane, ConsolePane):
+            pane.view.stop_log()
         was_focused = self.has_focus_within
-        remaining = [p for p in self.panes if p is not pane]
+        remaining = [p for p in (*self.panes, *self.display_panes) if p is not pane]
         self.tabs.remove_pane(pane.id or "")
         if not remaining:
             self.remove_class("-open")
@@ -419,16 +474,18 @@ class ConsoleDeck(Vertical):
             self.call_after_refresh(self.focus_tabs)
 
     def follow(self, inventory: HostsAndGuests) -> None:
-        for pane in self.panes:
+        for pane in (*self.panes, *self.display_panes):
             pane.follow(inventory)
 
     def close_all(self) -> None:
         for pane in self.panes:
             pane.close_session()
             pane.view.stop_log()
+        for display in self.display_panes:
+            display.close_session()
 
     def focus_tabs(self) -> None:
-        if self.panes:
+        if self.panes or self.display_panes:
             self.tabs.query_one(Tabs).focus()
 
     def _leave(self) -> None:
@@ -437,20 +494,47 @@ class ConsoleDeck(Vertical):
     # -- from the terminal ---------------------------------------------------------
 
     @on(ConsoleView.Left)
-    def _left(self, event: ConsoleView.Left) -> None:
+    @on(DisplayView.Left)
+    def _left(self, event: Message) -> None:
         event.stop()
         self.focus_tabs()
+
+    @on(DisplayPane.Failed)
+    def _display_failed(self, event: DisplayPane.Failed) -> None:
+        event.stop()
+        self.close_pane(event.pane)
 
     # -- actions (focus on the tab strip) ----------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "enter_terminal" or action == "back":
             return True
-        return True if self.active is not None else None
+        if action in ("zoom", "close"):
+            return True if self.tabs.active_pane is not None else None
+        if action in ("send_keys", "picture_zoom", "pan"):
+            display = self.active_display
+            if display is None:
+                return False
+            return True if action == "send_keys" or display.view.picture == "blocks" else None
+        return True if self.active is not None else False
 
     def action_enter_terminal(self) -> None:
-        if (pane := self.active) is not None:
+        pane = self.tabs.active_pane
+        if isinstance(pane, (ConsolePane, DisplayPane)):
             pane.view.focus()
+
+    def action_send_keys(self) -> None:
+        if (display := self.active_display) is not None:
+            self.post_message(self.KeysAsked(display))
+
+    def action_picture_zoom(self) -> None:
+        if (display := self.active_display) is not None:
+            display.view.toggle_zoom()
+            display.refresh_status()
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        if (display := self.active_display) is not None:
+            display.view.pan(dx, dy)
 
     def action_back(self) -> None:
         self.screen.remove_class(ZOOM_CLASS)
@@ -460,7 +544,8 @@ class ConsoleDeck(Vertical):
         self.screen.toggle_class(ZOOM_CLASS)
 
     def action_close(self) -> None:
-        if (pane := self.active) is not None:
+        pane = self.tabs.active_pane
+        if isinstance(pane, (ConsolePane, DisplayPane)):
             self.close_pane(pane)
 
     def action_search(self) -> None:

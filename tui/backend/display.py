@@ -1,0 +1,544 @@
+"""Graphical console sessions: a guest's screen and keyboard, for a pane.
+
+A session reads the guest's live XML on the connection's worker (with the
+display password where the connection may see it) and picks a way in:
+
+- VNC, spoken by our RFB client (`rfb.py`) on the SSH loop's thread: straight
+  to the display for a local host, through virtdeck's own SSH connection for a
+  `qemu+ssh://` host it carries (a direct-tcpip channel to the address and port
+  the display listens on, seen from the host, or a stream-local channel to its
+  UNIX socket), straight to the host's name for other remote URIs when the
+  display listens beyond the host's loopback;
+- otherwise (SPICE only, no way to reach the display, the display refusing
+  us): `virDomainScreenshot` a few times a second and `virDomainSendKey`, on
+  the connection's worker, and the mouse through QEMU's `input-send-event`
+  where the host takes monitor commands.
+
+`how` says which is in use and why. Frames are handed over as immutable
+`Frame`s: the newest waits in the session (older undrawn damage folded in)
+and `notify(session, "frame")` is called once until the UI takes it, so a fast
+screen becomes one message per UI drain. `notify(session, "state")` follows
+every state change. Nothing here blocks the UI or imports Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import libvirt
+
+from . import keysyms
+from .errors import error_text
+from .frame_damage import damage_between, folded, whole
+from .model import DisplayState, Frame
+from .ops.common import is_local
+from .rfb import RfbAuthFailed, RfbClient, RfbError, RfbPasswordNeeded, open_tcp, open_unix
+from .ssh import SshTransport, owned_target
+from .ssh import loop as ssh_loop
+from .xml.graphics import GraphicsDevice, graphics_devices, has_video
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+log = logging.getLogger(__name__)
+
+OPEN_TIMEOUT = 15.0
+SHOT_INTERVAL = 0.5  # seconds between screenshots on the fallback path ...
+SHOT_AFTER_INPUT = 0.12  # ... and after a key or click, so what it did shows soon
+KEY_HOLD_MS = 20
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+LINUX_LEFTSHIFT = 42  # KEY_LEFTSHIFT
+
+Notify = Callable[["DisplaySession", str], None]
+
+
+class DisplaySession:
+    """The graphical console of one guest over one connection.
+
+    `notify(session, kind)` is called from backend threads with kind "frame" (call `take()`)
+    or "state" (read `state`, `message`, `how`). It must be thread-safe."""
+
+    def __init__(self, connection: Connection, uuid: str, notify: Notify) -> None:
+        self.connection = connection
+        self.uuid = uuid
+        self._notify = notify
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._frame: Frame | None = None
+        self._announced = False
+        self._path: _VncPath | _ScreenshotPath | None = None
+        self.state = DisplayState.CLOSED
+        self.message = ""
+        self.how = ""
+        self.frames = 0  # frames received, for tests and benchmarks
+        self.password_from_definition = False
+
+    # -- UI thread -----------------------------------------------------------
+
+    def open(self, password: str | None = None) -> None:
+        """Open (again); `password` is one the user typed."""
+        generation = self._retire()
+        self._set_state(DisplayState.OPENING, "opening the display")
+        self.connection.call(
+            lambda conn: self._choose(conn, generation, password),
+            lambda result, error: self._chosen(generation, result, error),
+            action="open display",
+        )
+
+    def close(self) -> None:
+        """Detach for good (the pane closed)."""
+        self._retire()
+        self._set_state(DisplayState.CLOSED, "closed", announce=False)
+
+    def detach(self, reason: str) -> None:
+        """The connection or the guest is gone: stop and say why (a new open reattaches)."""
+        if self._path is None:
+            return
+        self._retire()
+        self._set_state(DisplayState.CLOSED, reason)
+
+    def take(self) -> Frame | None:
+        """The newest frame (with the damage of every frame since the last take)."""
+        with self._lock:
+            frame, self._frame = self._frame, None
+            self._announced = False
+        return frame
+
+    def key(self, key: str, character: str | None) -> bool:
+        """A key typed in the pane; False when it means nothing to a keyboard."""
+        chord = keysyms.keysyms_for(key, character)
+        if not chord or self._path is None or self.state != DisplayState.OPEN:
+            return bool(chord)
+        self._path.press(chord)
+        return True
+
+    def combo(self, chord: tuple[int, ...]) -> None:
+        """Keys held together and let go (ctrl+alt+del ...), by keysym."""
+        if self._path is not None and self.state == DisplayState.OPEN:
+            self._path.press(chord)
+
+    def pointer(self, x: int, y: int, buttons: int) -> None:
+        """The mouse at framebuffer pixel (x, y) with `buttons` held (bit 0 left, 1 middle,
+        2 right, 3/4 wheel up/down)."""
+        if self._path is not None and self.state == DisplayState.OPEN:
+            self._path.pointer(x, y, buttons)
+
+    def refresh(self) -> None:
+        """Send the whole picture again with the next frame (the pane was resized or redrawn)."""
+        with self._lock:
+            if self._frame is not None:
+                self._frame = whole(self._frame)
+        if self._path is not None:
+            self._path.refresh()
+
+    # -- worker thread ---------------------------------------------------------
+
+    def _choose(self, conn: libvirt.virConnect, generation: int, password: str | None) -> _VncPath | _ScreenshotPath:
+        dom = conn.lookupByUUIDString(self.uuid)
+        if not dom.isActive():
+            raise _NotRunning("the guest is not running")
+        secure = not self.connection.read_only
+        try:
+            xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE if secure else 0)
+        except libvirt.libvirtError:
+            xml = dom.XMLDesc(0)
+        if conn.getType().lower() == "test":
+            return _ScreenshotPath(self, generation, "libvirt's test driver runs no display server")
+        devices = graphics_devices(xml)
+        vnc = next((d for d in devices if d.kind == "vnc" and d.listens), None)
+        if vnc is not None:
+            reach, why_not = self._reach(vnc)
+            if reach is not None:
+                if password is None and vnc.password:
+                    password = vnc.password
+                    self.password_from_definition = True
+                else:
+                    self.password_from_definition = False
+                return _VncPath(self, generation, vnc, reach, password)
+            reason = why_not
+        elif any(d.kind == "vnc" for d in devices):
+            reason = "its VNC display does not listen anywhere virtdeck can reach"
+        elif devices:
+            kinds = ", ".join(sorted({d.kind.upper() for d in devices}))
+            reason = f"its display is {kinds}, which virtdeck does not speak"
+        elif has_video(xml):
+            reason = "it has a video card but no display server"
+        else:
+            raise _NoScreen("the guest has no video card: use its serial console (c)")
+        return _ScreenshotPath(self, generation, reason)
+
+    def _reach(self, device: GraphicsDevice) -> tuple[_Reach | None, str]:
+        uri = self.connection.uri
+        transport = self.connection.transport
+        if is_local(uri):
+            where = "this machine"
+            if device.socket:
+                return _Reach("unix", device.socket, 0, None, f"VNC on {device.socket} ({where})", True), ""
+            return _Reach("tcp", device.connect_address, device.port or 0, None,
+                          f"VNC on {device.label.split(' on ', 1)[1]} ({where})", True), ""
+        target = owned_target(uri)
+        if isinstance(transport, SshTransport) and target is not None:
+            via = f"through virtdeck's SSH to {target.where}"
+            if device.socket:
+                return _Reach("ssh-unix", device.socket, 0, transport, f"VNC on {device.socket}, {via}", False), ""
+            return _Reach("ssh-tcp", device.connect_address, device.port or 0, transport,
+                          f"VNC on {device.label.split(' on ', 1)[1]}, {via}", False), ""
+        host = urlsplit(uri).hostname
+        if device.socket:
+            return None, "its VNC display is a UNIX socket on the host and virtdeck does not carry this connection"
+        address = device.connect_address
+        if address in LOOPBACK:
+            if host:
+                return None, (f"its VNC display listens only on {host}'s loopback, and this connection "
+                              "does not go through virtdeck's SSH")
+            return None, "its VNC display listens only on the host's loopback"
+        return _Reach("tcp", address if device.address not in (None, "0.0.0.0", "::") else host or address,
+                      device.port or 0, None, f"VNC on {address}:{device.port}, directly", False), ""
+
+    def _chosen(self, generation: int, path: Any, error: BaseException | None) -> None:
+        if generation != self._generation:
+            if path is not None:
+                path.stop()
+            return
+        if error is not None:
+            if isinstance(error, _NotRunning):
+                self._set_state(DisplayState.CLOSED, str(error))
+            else:
+                self._set_state(DisplayState.FAILED, error_text(error))
+            return
+        self._path = path
+        path.start()
+
+    # -- from a path (any thread) ----------------------------------------------------
+
+    def _retire(self) -> int:
+        with self._lock:
+            self._generation += 1
+            path, self._path = self._path, None
+            self._frame = None
+            self._announced = False
+            generation = self._generation
+        if path is not None:
+            path.stop()
+        return generation
+
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    def _framed(self, generation: int, frame: Frame) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._frame = folded(self._frame, frame)
+            self.frames += 1
+            fresh = not self._announced
+            self._announced = True
+        if fresh:
+            self._notify(self, "frame")
+
+    def _path_state(self, generation: int, state: DisplayState, message: str, how: str | None = None) -> None:
+        if generation != self._generation:
+            return
+        if how is not None:
+            self.how = how
+        if state in (DisplayState.CLOSED, DisplayState.FAILED, DisplayState.PASSWORD):
+            with self._lock:
+                if generation == self._generation:
+                    self._path = None
+        self._set_state(state, message)
+
+    def _set_state(self, state: DisplayState, message: str, announce: bool = True) -> None:
+        self.state = state
+        self.message = message
+        if announce:
+            self._notify(self, "state")
+
+
+class _NotRunning(Exception):
+    pass
+
+
+class _NoScreen(Exception):
+    pass
+
+
+class _Reach:
+    """How to get to a VNC display: `kind` tcp / unix (from here), ssh-tcp / ssh-unix (a channel)."""
+
+    def __init__(self, kind: str, address: str, port: int, transport: SshTransport | None, how: str,
+                 local: bool) -> None:
+        self.kind = kind
+        self.address = address
+        self.port = port
+        self.transport = transport
+        self.how = how
+        self.local = local
+
+
+class _VncPath:
+    """VNC over a stream made on the SSH loop's thread; the RFB client runs there."""
+
+    def __init__(self, session: DisplaySession, generation: int, device: GraphicsDevice, reach: _Reach,
+                 password: str | None) -> None:
+        self.session = session
+        self.generation = generation
+        self.device = device
+        self.reach = reach
+        self.password = password
+        self.loop = ssh_loop()
+        self.client: RfbClient | None = None
+        self.task: asyncio.Task | None = None
+        self.stopped = False
+        self.serial = 0
+
+    def start(self) -> None:
+        def begin() -> None:
+            if not self.stopped:
+                self.task = self.loop.create_task(self._run())
+        self.loop.call_soon_threadsafe(begin)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+        def end() -> None:
+            if self.task is not None:
+                self.task.cancel()
+        self.loop.call_soon_threadsafe(end)
+
+    def refresh(self) -> None:
+        pass  # the frames we hand over are whole pictures: the UI redraws from the last one
+
+    def press(self, chord: tuple[int, ...]) -> None:
+        def send() -> None:
+            if self.client is not None:
+                self.client.press(chord)
+        self.loop.call_soon_threadsafe(send)
+
+    def pointer(self, x: int, y: int, buttons: int) -> None:
+        def send() -> None:
+            if self.client is not None:
+                self.client.pointer(x, y, buttons)
+        self.loop.call_soon_threadsafe(send)
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reach = self.reach
+        if reach.kind == "unix":
+            return await open_unix(reach.address)
+        if reach.kind == "tcp":
+            return await open_tcp(reach.address, reach.port)
+        assert reach.transport is not None
+        conn = await reach.transport.session_for(self.session.connection.uri)
+        if reach.kind == "ssh-unix":
+            return await conn.open_unix_connection(reach.address)
+        return await conn.open_connection(reach.address, reach.port)
+
+    async def _run(self) -> None:
+        session, generation = self.session, self.generation
+        how = self.reach.how
+        if self.password is not None and session.password_from_definition:
+            how += "; password from the guest's definition"
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(self._open(), OPEN_TIMEOUT)
+            client = RfbClient(reader, writer, password=self.password, local=self.reach.local,
+                               on_frame=self._framed)
+            await asyncio.wait_for(client.start(), OPEN_TIMEOUT)
+            self.client = client
+            session._path_state(generation, DisplayState.OPEN, f"{client.width}x{client.height}", how)
+            await client.run()
+            session._path_state(generation, DisplayState.CLOSED, "the display closed")
+        except asyncio.CancelledError:
+            pass
+        except RfbPasswordNeeded:
+            session._path_state(generation, DisplayState.PASSWORD, "the display asks for a password", how)
+        except RfbAuthFailed as exc:
+            session._path_state(generation, DisplayState.PASSWORD, f"password refused: {exc}", how)
+        except asyncio.TimeoutError:
+            session._path_state(generation, DisplayState.FAILED, f"no answer from the display within "
+                                f"{OPEN_TIMEOUT:g} s ({how})", how)
+        except (RfbError, OSError, EOFError, asyncio.IncompleteReadError) as exc:
+            session._path_state(generation, DisplayState.CLOSED if self.client else DisplayState.FAILED,
+                                _reason(exc), how)
+        except Exception as exc:  # asyncssh's channel errors and the like
+            log.debug("display: %s", exc, exc_info=True)
+            session._path_state(generation, DisplayState.CLOSED if self.client else DisplayState.FAILED,
+                                _reason(exc), how)
+        finally:
+            self.client = None
+            if writer is not None:
+                try:
+                    writer.close()
+                except Exception:
+                    pass
+
+    def _framed(self, frame: Frame) -> None:
+        self.session._framed(self.generation, frame)
+
+
+class _ScreenshotPath:
+    """Screenshots on the connection's worker, keys by `virDomainSendKey`, the mouse by
+    QEMU's `input-send-event` where the host takes it."""
+
+    def __init__(self, session: DisplaySession, generation: int, reason: str) -> None:
+        self.session = session
+        self.generation = generation
+        self.how = f"screenshots and send-key, because {reason}"
+        self.last: Frame | None = None
+        self.timer: threading.Timer | None = None
+        self.timer_lock = threading.Lock()
+        self.stopped = False
+        self.shooting = False
+        self.serial = 0
+        self.mouse_ok: bool | None = None
+        self.want_whole = False
+
+    def start(self) -> None:
+        self.session._path_state(self.generation, DisplayState.OPEN, "screenshots", self.how)
+        self._shoot_soon(0)
+
+    def stop(self) -> None:
+        self.stopped = True
+        with self.timer_lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+
+    def refresh(self) -> None:
+        self.want_whole = True
+
+    def _shoot_soon(self, delay: float) -> None:
+        with self.timer_lock:
+            if self.stopped:
+                return
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = threading.Timer(delay, self._queue)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _queue(self) -> None:
+        if self.stopped or self.shooting:
+            return
+        self.shooting = True
+        self.session.connection.call(self._shoot, self._shot, action="screenshot")
+
+    def _shoot(self, conn: libvirt.virConnect) -> Frame:
+        dom = conn.lookupByUUIDString(self.session.uuid)
+        stream = conn.newStream(0)
+        chunks: list[bytes] = []
+        try:
+            dom.screenshot(stream, 0, 0)
+            stream.recvAll(lambda _st, data, acc: acc.append(data) or len(data), chunks)
+            stream.finish()
+        except libvirt.libvirtError:
+            try:
+                stream.abort()
+            except libvirt.libvirtError:
+                pass
+            raise
+        from PIL import Image
+
+        with Image.open(io.BytesIO(b"".join(chunks))) as image:
+            width, height = image.size
+            pixels = image.convert("RGBX").tobytes()
+        self.serial += 1
+        last = self.last
+        if last is None or (last.width, last.height) != (width, height) or self.want_whole:
+            self.want_whole = False
+            damage = ((0, 0, width, height),)
+        else:
+            damage = damage_between(last.pixels, pixels, width, height)
+        return Frame(width, height, pixels, damage, self.serial)
+
+    def _shot(self, frame: Frame | None, error: BaseException | None) -> None:
+        self.shooting = False
+        if self.stopped:
+            return
+        if error is not None:
+            reason = error_text(error)
+            self.session._path_state(self.generation, DisplayState.CLOSED, f"screenshot failed: {reason}")
+            return
+        assert frame is not None
+        self.last = frame
+        if frame.damage:
+            self.session._framed(self.generation, frame)
+        self._shoot_soon(SHOT_INTERVAL)
+
+    def press(self, chord: tuple[int, ...]) -> None:
+        codes: list[int] = []
+        for keysym in chord:
+            found = keysyms.linux_keycode(keysym)
+            if found is None:
+                continue
+            code, shift = found
+            if shift and LINUX_LEFTSHIFT not in codes:
+                codes.append(LINUX_LEFTSHIFT)
+            if code not in codes:
+                codes.append(code)
+        if not codes:
+            return
+        uuid = self.session.uuid
+
+        def send(conn: libvirt.virConnect) -> None:
+            conn.lookupByUUIDString(uuid).sendKey(libvirt.VIR_KEYCODE_SET_LINUX, KEY_HOLD_MS, codes, len(codes), 0)
+
+        self.session.connection.call(send, self._sent, action="send key")
+
+    def _sent(self, _result: Any, error: BaseException | None) -> None:
+        if error is not None:
+            log.debug("send key: %s", error_text(error))
+        self._shoot_soon(SHOT_AFTER_INPUT)
+
+    def pointer(self, x: int, y: int, buttons: int) -> None:
+        if self.mouse_ok is False:
+            return
+        last = self.last
+        if last is None or last.width <= 1 or last.height <= 1:
+            return
+        events = [
+            {"type": "abs", "data": {"axis": "x", "value": round(x * 32767 / (last.width - 1))}},
+            {"type": "abs", "data": {"axis": "y", "value": round(y * 32767 / (last.height - 1))}},
+        ]
+        for bit, name in ((0, "left"), (1, "middle"), (2, "right")):
+            events.append({"type": "btn", "data": {"button": name, "down": bool(buttons & (1 << bit))}})
+        for bit, name in ((3, "wheel-up"), (4, "wheel-down")):
+            if buttons & (1 << bit):
+                events.append({"type": "btn", "data": {"button": name, "down": True}})
+                events.append({"type": "btn", "data": {"button": name, "down": False}})
+        command = json.dumps({"execute": "input-send-event", "arguments": {"events": events}})
+        uuid = self.session.uuid
+
+        def send(conn: libvirt.virConnect) -> None:
+            import libvirt_qemu
+
+            libvirt_qemu.qemuMonitorCommand(conn.lookupByUUIDString(uuid), command, 0)
+
+        def sent(_result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                if self.mouse_ok is None:
+                    self.mouse_ok = False
+                    self.how += f"; no mouse ({error_text(error)})"
+                    self.session._path_state(self.generation, DisplayState.OPEN, "screenshots", self.how)
+                return
+            if self.mouse_ok is None:
+                self.mouse_ok = True
+                self.how += "; mouse through QEMU's monitor"
+            self._shoot_soon(SHOT_AFTER_INPUT)
+
+        self.session.connection.call(send, sent, action="send mouse")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, asyncio.IncompleteReadError) or isinstance(exc, EOFError):
+        return "the display closed the connection"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"the display refused the connection ({text})"
+    return text
