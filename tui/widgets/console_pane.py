@@ -53,7 +53,7 @@ def pane_id(conn_id: str, uuid: str) -> str:
 
 CONSOLE_BINDINGS = [
     Binding("c", "console", "Console", id="console"),
-    Binding("v", "display", "Display", id="display"),
+    Binding("v", "display", "Display", show=False, id="display"),
 ]
 
 
