@@ -19,6 +19,8 @@ class SaysWhyDisabled:
             return
         for namespace, bindings in self.screen._modal_binding_chain:
             if namespace is not self:
+                if _applies(namespace, bindings, event.key):
+                    return  # a node nearer the focus takes this key
                 continue
             for binding in bindings.key_to_bindings.get(event.key, ()):
                 _target, name, params = parse_action(binding.action)
@@ -28,3 +30,12 @@ class SaysWhyDisabled:
                     self.notify(reason, title=f"{binding.description}: not now", severity="warning",
                                 markup=False, timeout=4)
                     return
+
+
+def _applies(namespace, bindings, key: str) -> bool:
+    """Whether one of `namespace`'s bindings for `key` is enabled now."""
+    for binding in bindings.key_to_bindings.get(key, ()):
+        _target, name, params = parse_action(binding.action)
+        if namespace.check_action(name, params):
+            return True
+    return False
