@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import ctypes
 import logging
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .backend.validate import check_uri
-from .config import ConfigError, load, state_dir
+from .config import PICTURES, ConfigError, load, state_dir
+from .render.picture_support import detect as detect_pictures
 from .settings import Settings, resolve_targets
 
 
@@ -52,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", type=Path, default=None, help="config file to use")
     parser.add_argument("--demo", action="store_true", help="open only the built-in demo host")
+    parser.add_argument(
+        "--pictures", choices=PICTURES, default=None,
+        help="how graphical consoles are drawn: kitty graphics, sixel or block characters "
+             "(default: the config's pictures, auto: from the terminal's environment)",
+    )
     parser.add_argument("--version", action="version", version=f"virtdeck {__version__}")
     return parser
 
@@ -63,6 +70,8 @@ def settings_from(argv: list[str] | None = None) -> Settings:
         config = load(args.config)
     except ConfigError as exc:
         parser.exit(2, f"virtdeck: {exc}\n")
+    if args.pictures:
+        config.pictures = args.pictures
     uris = list(args.connect)
     if args.demo:
         from .demo import demo_uri
@@ -100,6 +109,9 @@ M_ARENA_MAX = -8  # glibc's malloc.h
 def main(argv: list[str] | None = None) -> int:
     settings = settings_from(argv)
     few_malloc_arenas()
+    if detect_pictures(os.environ, settings.config.pictures).kind == "kitty":
+        # the picture's cells name their image by colour: 256 colours would change the name
+        os.environ.setdefault("COLORTERM", "truecolor")
     from .app import VirtdeckApp
     from .terminal import TerminalWatch, isolate
 
