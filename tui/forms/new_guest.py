@@ -46,6 +46,7 @@ class Created:
     conn_id: str
     outcome: ops.Outcome
     open_console: bool
+    graphical: bool = False  # it has a display: its console is the graphical one
 
 
 def preview_steps(plan: ops.NewGuestPlan, host: str) -> Text:
@@ -202,7 +203,8 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             yield _row("virtio-win", "virtio-win ISO (optional)",
                        Input(placeholder="/var/lib/libvirt/images/virtio-win.iso", id="virtio-win"))
             yield _row("start", "", Checkbox("Start it after creating", id="start"))
-            yield _row("console", "", Checkbox("Open its console once started", value=True, id="console"))
+            yield _row("console", "", Checkbox("Open its console once started (the graphical one with graphics)", value=True,
+                                             id="console"))
             yield Static(id="form-error", classes="error")
             with Horizontal(id="buttons"):
                 yield Button("Create", variant="primary", id="create")
@@ -538,7 +540,8 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             if outcome is None or error is not None:
                 finish(f"Not finished: {error}")
             elif outcome.error is None:
-                finish(None, Created(self.conn_id or "", outcome, bool(self._value("console"))))
+                finish(None, Created(self.conn_id or "", outcome, bool(self._value("console")),
+                                     graphical=plan.spec.graphics not in ("", "none")))
             else:
                 finish(self._show_failure(outcome))
 

@@ -459,8 +459,11 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             note = f"; libvirt changed: {'; '.join(outcome.differences)}" if outcome.differences else ""
             self.notify(f"{outcome.name}: {state}{note}", title="New guest", markup=False, timeout=8)
             if outcome.started and result.open_console and outcome.uuid:
-                await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name,
-                                                 self.ctx.inventory.host_name(result.conn_id))
+                host_name = self.ctx.inventory.host_name(result.conn_id)
+                if result.graphical:
+                    await self.consoles.open_graphics(result.conn_id, outcome.uuid, outcome.name, host_name)
+                else:
+                    await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name, host_name)
 
         actions = self.ctx.actions
         self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, actions.new_guest,
