@@ -68,6 +68,7 @@ def tiny_guest_xml(
     vnc_password: str | None = None,
     video: str | None = None,
     gfxdemo: bool = False,
+    gfxdemo_fps: int = GFXDEMO_FPS,
 ) -> str:
     """Return the XML of a tiny direct-kernel-boot guest.
 
@@ -83,7 +84,8 @@ def tiny_guest_xml(
     and puts ``console=tty0`` before the command line's own consoles, so the
     kernel log still reaches ttyS0 and ``/dev/console`` stays ttyS0.
     ``gfxdemo``: VNC, a VGA with 16 MiB of video memory and ``vd.gfxdemo``
-    (the moving 1024x768 picture instead of the tty1 shell).
+    (the moving 1024x768 picture instead of the tty1 shell), drawn
+    ``gfxdemo_fps`` times a second (0: one still picture).
     """
     if gfxdemo:
         graphics = graphics or "vnc"
@@ -98,7 +100,7 @@ def tiny_guest_xml(
         raise ValueError("vnc_password needs graphics='vnc' or 'vnc-socket'")
     words = cmdline.split()
     if gfxdemo:
-        words += ["consoleblank=0", "vd.gfxdemo"]
+        words += ["consoleblank=0", f"vd.gfxdemo={gfxdemo_fps}"]
     elif video != "none":
         words = ["console=tty0", *words, "consoleblank=0", "vd.vt"]
     if agent:

@@ -2,6 +2,9 @@
  *
  *   gfxdemo [FPS]        (default 20; runs until killed)
  *
+ * FPS 0 draws frame 0 and then nothing: a still screen. Killing gfxdemo
+ * leaves its last frame on the screen.
+ *
  * The test guest's kernel has no driver for the VGA's linear framebuffer, so
  * this program sets the mode itself: it programs the Bochs VBE ("dispi")
  * registers of the VGA (PCI 1234:1111) through I/O ports 0x1CE (index) and
@@ -188,14 +191,19 @@ static int before(const struct timespec *a, const struct timespec *b)
 int main(int argc, char **argv)
 {
     long fps = argc > 1 ? strtol(argv[1], NULL, 10) : 20;
-    if (fps < 1 || fps > 1000) {
-        fprintf(stderr, "usage: gfxdemo [FPS]   (1-1000, default 20)\n");
+    if (fps < 0 || fps > 1000) {
+        fprintf(stderr, "usage: gfxdemo [FPS]   (0-1000, default 20)\n");
         return 2;
     }
-    long period_ns = 1000000000L / fps;
     set_mode();
     uint32_t *fb = map_framebuffer((size_t)WIDTH * HEIGHT * sizeof(uint32_t));
     make_strip();
+    if (fps == 0) {
+        draw(fb, 0);
+        for (;;)
+            pause();
+    }
+    long period_ns = 1000000000L / fps;
 
     struct timespec next, now;
     clock_gettime(CLOCK_MONOTONIC, &next);
