@@ -28,6 +28,7 @@ import io
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -53,6 +54,10 @@ OPEN_TIMEOUT = 15.0
 SHOT_INTERVAL = 0.5  # seconds between screenshots on the fallback path ...
 SHOT_AFTER_INPUT = 0.12  # ... and after a key or click, so what it did shows soon
 KEY_HOLD_MS = 20
+# Keys go out at most this often: QEMU's PS/2 keyboard queues 16 bytes (two or three keys
+# with their shifts), and a guest that is slow to take them (TCG, a busy boot) loses the rest
+# of a burst, such as a pasted line or a word that arrived over SSH in one read.
+KEY_GAP = 0.015
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 LINUX_LEFTSHIFT = 42  # KEY_LEFTSHIFT
 
@@ -297,6 +302,9 @@ class _VncPath:
         self.task: asyncio.Task | None = None
         self.stopped = False
         self.serial = 0
+        self.keys: deque[tuple[int, ...]] = deque()  # touched on the loop's thread only
+        self.typing: asyncio.Task | None = None
+        self.next_key_at = 0.0
 
     def start(self) -> None:
         def begin() -> None:
@@ -316,10 +324,22 @@ class _VncPath:
         pass  # the frames we hand over are whole pictures: the UI redraws from the last one
 
     def press(self, chord: tuple[int, ...]) -> None:
-        def send() -> None:
-            if self.client is not None:
-                self.client.press(chord)
-        self.loop.call_soon_threadsafe(send)
+        def queue() -> None:
+            self.keys.append(chord)
+            if self.typing is None or self.typing.done():
+                self.typing = self.loop.create_task(self._type())
+        self.loop.call_soon_threadsafe(queue)
+
+    async def _type(self) -> None:
+        while self.keys and self.client is not None:
+            wait = self.next_key_at - self.loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                if self.client is None:
+                    break
+            self.client.press(self.keys.popleft())
+            self.next_key_at = self.loop.time() + KEY_GAP
+        self.keys.clear()
 
     def pointer(self, x: int, y: int, buttons: int) -> None:
         def send() -> None:

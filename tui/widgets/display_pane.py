@@ -275,8 +275,8 @@ class DisplayPane(TabPane):
         frame = self.view.frame
         if frame is not None:
             line.append(f" {frame.width}x{frame.height}")
-        line.append(f"  {text}")
         line.append(f"  [{self.view.mode_label}]")
+        line.append(f"  {text}")
         self.status.update(line)
         self.status.set_class(state == "attached", "-attached")
 
