@@ -500,6 +500,23 @@ async def host_down(pilot: Pilot) -> None:
     await pilot.pause(0.5)
 
 
+async def display(pilot: Pilot, zoom: bool = False) -> None:
+    """web-01's screen (the test driver's screenshot) in a pane, fitted or 1:1."""
+    await guests(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+    _select_guest(app, "web-01")
+    await pilot.press("v")
+    deck = app.screen.consoles  # type: ignore[attr-defined]
+
+    def shown() -> bool:
+        return bool(deck.display_panes) and deck.display_panes[0].view.frame is not None
+
+    await wait_for(pilot, shown, lambda: "web-01's screen in a pane")
+    if zoom:
+        await pilot.press("ctrl+right_square_bracket", "z")
+    await pilot.pause(0.3)
+
+
 # Screenshots taken at another size than SIZE.
 SIZES: dict[str, tuple[int, int]] = {"stats-paused-80": (80, 24)}
 
@@ -532,4 +549,6 @@ SCREENSHOTS: dict[str, Step] = {
     "stats-paused-80": _after_live(paused_narrow),
     "empty-view": empty_view,
     "host-down": host_down,
+    "display": display,
+    "display-zoom": lambda pilot: display(pilot, zoom=True),
 }

@@ -86,7 +86,7 @@ class DisplayPane(TabPane):
 
     DEFAULT_CSS = """
     DisplayPane { padding: 0; height: 1fr; }
-    DisplayPane > .display-status { height: 1; background: $panel; color: $text-muted; }
+    DisplayPane > .display-status { height: 2; background: $panel; color: $text-muted; }
     DisplayPane > .display-status.-attached { color: $text; }
     """
 
@@ -274,9 +274,9 @@ class DisplayPane(TabPane):
         line.append(f" {self.guest_name} @ {self.host_name}", style="bold")
         frame = self.view.frame
         if frame is not None:
-            line.append(f" {frame.width}x{frame.height}")
-        line.append(f"  [{self.view.mode_label}]")
-        line.append(f"  {text}")
+            line.append(f"  {frame.width}x{frame.height}")
+        line.append(f"  {self.view.mode_label}")
+        line.append(f"\n {text}")
         self.status.update(line)
         self.status.set_class(state == "attached", "-attached")
 
