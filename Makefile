@@ -64,10 +64,12 @@ bench: setup
 	fi
 
 ## screenshots: SVGs of the main screens into screenshots/ (the console one
-## needs a real guest, so this starts the test bed)
+## needs a real guest, so this starts the test bed), and the kitty graphics
+## picture as a kitty terminal draws it (PNG)
 screenshots: testbed
 	$(PY) -m tests.snapshots.make_screenshots
 	$(PY) -m tests.snapshots.console_screenshot
+	$(PY) -m tests.snapshots.kitty_screenshot
 
 ## clean: caches, build metadata and the test bed's sshd + state dir
 clean:
