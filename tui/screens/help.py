@@ -51,7 +51,7 @@ def purpose(node: DOMNode, binding: Binding) -> str:
     words = set(re.split(r"[._]", ident)) | set(name.split("_"))
     if name in VIEW_ACTIONS or ident.startswith("view."):
         return VIEWS
-    if ident.startswith("console") or name in CONSOLE_ACTIONS:
+    if ident.startswith(("console", "display")) or name in CONSOLE_ACTIONS:
         return CONSOLES if not ident.startswith(("console.search", "console.scroll")) else MOVE
     if name in MOVE_ACTIONS or name.startswith(MOVE_PREFIXES) or ident.startswith(("filter", "sort.")):
         return MOVE
