@@ -46,6 +46,14 @@ Figures, on a generated node with N guests (libvirt test driver, temp dir):
     demo host, stats paused (memory_bench.py, in-process). Baseline: a plain
     Textual app pushing and popping a screen with a Header and Footer as often.
 
+12. graphical console (display_bench.py, TCG guests with a VGA): frames shown
+    per second and bytes on the VNC socket for a changing 1024x768 picture,
+    locally and through virtdeck's own SSH, next to the guest's own rate and a
+    bare RFB client; key -> changed pixels; CPU with the pane on a still screen.
+    Skipped without root or `make testbed`.
+
+VIRTDECK_BENCH_SECTIONS=8,12 runs only those sections (by their leading number).
+
     python tests/benchmarks/run.py [--guests N] [--runs R] [--keep]
 """
 
@@ -76,6 +84,7 @@ from gen_node import generate_node_xml  # noqa: E402
 from ptyharness import HarnessError, PtyApp  # noqa: E402
 
 import console_bench  # noqa: E402
+import display_bench  # noqa: E402
 import memory_bench  # noqa: E402
 import scale_bench  # noqa: E402
 
@@ -166,6 +175,9 @@ class Bench:
 
     def guarded(self, name: str, fn: Callable[[], None]) -> None:
         """Run one section; a failure is recorded and the others still run."""
+        only = os.environ.get("VIRTDECK_BENCH_SECTIONS")
+        if only and name.split()[0] not in only.split(","):
+            return
         print(f"  {name} ...", file=sys.stderr, flush=True)
         try:
             fn()
@@ -352,6 +364,21 @@ def section_console(bench: Bench) -> None:
         bench.results["console"] = {"skipped": reason}
         return
     bench.results["console"] = console_bench.measure(bench.spawn, bench.env)
+
+
+# -- 12: graphical console --------------------------------------------------------------
+
+
+def section_display(bench: Bench) -> None:
+    reason = display_bench.unavailable()
+    if reason is not None:
+        bench.results["display"] = {"skipped": reason}
+        return
+    argv = [PYTHON, str(HERE / "display_bench.py")]
+    done = subprocess.run(argv, env=bench.env, capture_output=True, text=True, timeout=900, cwd=str(ROOT))
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(f"display_bench exited {done.returncode}:\n{done.stderr.strip()[-2000:]}")
+    bench.results["display"] = json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # -- 6: idle CPU ------------------------------------------------------------------------
@@ -568,6 +595,7 @@ def report(bench: Bench) -> None:
     console_bench.report(r.get("console", {}), add)
     memory_bench.report(r.get("memory", {}), add)
     scale_bench.report(r.get("scale", {}), add)
+    display_bench.report(r.get("display", {}), add)
 
     widths = [max(len(row[i]) for row in rows + [("figure", "virtdeck", "baseline (same run)", "goal")])
               for i in range(4)]
@@ -628,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.guarded("11 memory after 200 guest detail + XML opens", lambda: section_memory(bench))
         bench.guarded("9 + 10 a big real host, through a 10 ms relay; fleets",
                       lambda: bench.results.__setitem__("scale", scale_bench.measure(bench.started, bench.env)))
+        bench.guarded("12 graphical console (TCG guests with a VGA)", lambda: section_display(bench))
     finally:
         left = leftovers(bench)
         if left:
