@@ -103,6 +103,25 @@ def test_the_demo_guests_screen_in_kitty_graphics(start, installed):
     app.quit()
 
 
+SIXEL = re.compile(rb"\x1b7\x1b\[(\d+);(\d+)H\x1bP0;1;0q\"1;1;(\d+);(\d+)")
+
+
+def test_the_demo_guests_screen_in_sixel(start, installed):
+    shot = demo_screenshot("web-01")
+    app = start([installed, "--demo", "--pictures", "sixel"])
+    app.wait_for(lambda a: a.contains("backup-vault"), "the demo guests", deadline=STARTUP)
+    open_on(app, "web-01")
+    app.wait_for(lambda a: SIXEL.search(bytes(a.raw)) is not None, "a sixel picture over the pane", deadline=20)
+    row, column, width, height = map(int, SIXEL.search(bytes(app.raw)).groups())
+    assert abs(width / height - shot.width / shot.height) < 0.02
+    # it is drawn where the pane's picture is: right of the list, below the pane's status lines
+    lines = app.lines_text()
+    status = next(i for i, line in enumerate(lines) if "sixel" in line and "web-01 @" in line)
+    assert row - 1 > status and column > 1
+    assert lines[status].index("web-01 @") <= column
+    app.quit()
+
+
 @pytest.mark.system
 @pytest.mark.parametrize("speed", ["human", "burst"])
 def test_a_line_typed_into_the_pane_reaches_the_guest(start, installed, testbed: Testbed,  # noqa: F811

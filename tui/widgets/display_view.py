@@ -78,6 +78,7 @@ class DisplayView(Widget, can_focus=True):
         self._image_id = next(_image_ids)
         self._sent_size: tuple[int, int, int, int] | None = None  # kitty: (cols, rows, px_w, px_h) sent
         self._sixel_whole = False
+        self._sixel_scheduled = False
 
     # -- frames ------------------------------------------------------------------
 
@@ -180,6 +181,7 @@ class DisplayView(Widget, can_focus=True):
         return f"\x1b[{region.y + row + 1};{region.x + col + 1}H"
 
     def _sixel_whole_frame(self) -> None:
+        self._sixel_scheduled = False
         frame = self.frame
         if frame is None or not self._sixel_whole or self.dimmed:
             return
@@ -217,8 +219,9 @@ class DisplayView(Widget, can_focus=True):
             return self._strips.get(y) or Strip.blank(cols)
         if self.picture == "sixel" and not self.dimmed:
             # Textual paints over the picture here: draw it again once the paint is out
-            if not self._sixel_whole:
-                self._sixel_whole = True
+            self._sixel_whole = True
+            if not self._sixel_scheduled:
+                self._sixel_scheduled = True
                 self.call_after_refresh(self._sixel_whole_frame)
             return Strip.blank(cols)
         strip = self._strips.get(y)
