@@ -170,3 +170,14 @@ async def test_a_read_only_host_says_why_v_does_nothing(tmp_path):
         await wait_for(pilot, lambda: any("read-only" in str(n.message) for n in app._notifications),
                        what="why not")
         assert not app.screen.consoles.display_panes
+
+
+async def test_a_click_where_the_host_takes_no_monitor_commands_says_there_is_no_mouse(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 50)) as pilot:
+        pane = await open_display(pilot, app, "web-01")
+        assert "mouse" not in pane.status_text
+        await pilot.click(pane.view, offset=(10, 10))
+        await wait_for(pilot, lambda: "no mouse (" in pane.status_text, what=lambda: pane.status_text)
+        assert "virDomainQemuMonitorCommand" in pane.status_text  # libvirt's own words
+        assert pane.detail == "attached"  # keys still go to the guest

@@ -418,6 +418,9 @@ class _ScreenshotPath:
         self.serial = 0
         self.mouse_ok: bool | None = None
         self.want_whole = False
+        self.pointer_at = (0, 0, 0)
+        self.pointer_queued = False
+        self.buttons_sent = 0
 
     def start(self) -> None:
         self.session._path_state(self.generation, DisplayState.OPEN, "screenshots", self.how)
@@ -522,25 +525,24 @@ class _ScreenshotPath:
         last = self.last
         if last is None or last.width <= 1 or last.height <= 1:
             return
-        events = [
-            {"type": "abs", "data": {"axis": "x", "value": round(x * 32767 / (last.width - 1))}},
-            {"type": "abs", "data": {"axis": "y", "value": round(y * 32767 / (last.height - 1))}},
-        ]
-        for bit, name in ((0, "left"), (1, "middle"), (2, "right")):
-            events.append({"type": "btn", "data": {"button": name, "down": bool(buttons & (1 << bit))}})
-        for bit, name in ((3, "wheel-up"), (4, "wheel-down")):
-            if buttons & (1 << bit):
-                events.append({"type": "btn", "data": {"button": name, "down": True}})
-                events.append({"type": "btn", "data": {"button": name, "down": False}})
-        command = json.dumps({"execute": "input-send-event", "arguments": {"events": events}})
+        moved_only = buttons == self.buttons_sent and buttons < 8
+        self.pointer_at = (x, y, buttons)
+        if moved_only and self.pointer_queued:
+            return  # the queued call sends the newest position
+        self.pointer_queued = True
+        self.buttons_sent = buttons
         uuid = self.session.uuid
 
         def send(conn: libvirt.virConnect) -> None:
             import libvirt_qemu
 
-            libvirt_qemu.qemuMonitorCommand(conn.lookupByUUIDString(uuid), command, 0)
+            self.pointer_queued = False
+            px, py, held = self.pointer_at
+            libvirt_qemu.qemuMonitorCommand(conn.lookupByUUIDString(uuid), self._pointer_command(px, py, held, last),
+                                            0)
 
         def sent(_result: Any, error: BaseException | None) -> None:
+            self.pointer_queued = False
             if error is not None:
                 if self.mouse_ok is None:
                     self.mouse_ok = False
@@ -553,6 +555,20 @@ class _ScreenshotPath:
             self._shoot_soon(SHOT_AFTER_INPUT)
 
         self.session.connection.call(send, sent, action="send mouse")
+
+    @staticmethod
+    def _pointer_command(x: int, y: int, buttons: int, last: Frame) -> str:
+        events = [
+            {"type": "abs", "data": {"axis": "x", "value": round(x * 32767 / (last.width - 1))}},
+            {"type": "abs", "data": {"axis": "y", "value": round(y * 32767 / (last.height - 1))}},
+        ]
+        for bit, name in ((0, "left"), (1, "middle"), (2, "right")):
+            events.append({"type": "btn", "data": {"button": name, "down": bool(buttons & (1 << bit))}})
+        for bit, name in ((3, "wheel-up"), (4, "wheel-down")):
+            if buttons & (1 << bit):
+                events.append({"type": "btn", "data": {"button": name, "down": True}})
+                events.append({"type": "btn", "data": {"button": name, "down": False}})
+        return json.dumps({"execute": "input-send-event", "arguments": {"events": events}})
 
 
 def _reason(exc: BaseException) -> str:

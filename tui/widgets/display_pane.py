@@ -207,6 +207,7 @@ class DisplayPane(TabPane):
     def ask_password(self, reason: str) -> None:
         def answered(password: str | None) -> None:
             if password is not None:
+                self.asked_password = False  # refused again: ask again
                 self.open(password)
             else:
                 self._show("password", "no password given; enter: type it")

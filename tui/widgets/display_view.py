@@ -318,7 +318,8 @@ class DisplayView(Widget, can_focus=True):
             self.send_pointer(point[0], point[1], buttons)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        self._mouse(event, self.buttons)
+        if self.has_focus or self.buttons:  # passing over the pane does not move the guest's pointer
+            self._mouse(event, self.buttons)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self.focus()
