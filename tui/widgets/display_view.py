@@ -270,19 +270,29 @@ class DisplayView(Widget, can_focus=True):
         self._strips.clear()
         self.refresh()
 
-    def frame_point(self, col: int, row: int) -> tuple[int, int] | None:
-        """The framebuffer pixel under a cell of this view."""
+    def frame_point(self, col: float, row: float) -> tuple[int, int] | None:
+        """The framebuffer pixel under a point of this view, in cells (fractions where the
+        terminal reports the mouse in pixels)."""
         frame = self.frame
         if frame is None:
             return None
         cols, rows = self.size
         if self.picture == "blocks":
-            return picture_blocks.cell_to_pixel(self.bview, frame.width, frame.height, cols, rows, col, row)
-        pic_cols, pic_rows, _, _ = self._pixel_size()
-        if not (0 <= col < pic_cols and 0 <= row < pic_rows):
+            place = picture_blocks.view_region(self.bview, frame.width, frame.height, cols, rows)
+            left, top, used_cols, used_rows = place.col, place.row, place.cols, place.rows
+        else:
+            used_cols, used_rows, _, _ = self._pixel_size()
+            left = top = 0
+        dc, dr = col - left, row - top
+        if not (0 <= dc < used_cols and 0 <= dr < used_rows):
             return None
-        return (min(frame.width - 1, (2 * col + 1) * frame.width // (2 * pic_cols)),
-                min(frame.height - 1, (2 * row + 1) * frame.height // (2 * pic_rows)))
+        if self.picture == "blocks" and self.zoomed:
+            x, y = place.x + int(dc), place.y + int(2 * dr)
+        else:
+            if float(dc).is_integer() and float(dr).is_integer():
+                dc, dr = dc + 0.5, dr + 0.5  # a whole cell: its centre
+            x, y = int(dc * frame.width / used_cols), int(dr * frame.height / used_rows)
+        return min(frame.width - 1, max(0, x)), min(frame.height - 1, max(0, y))
 
     # -- keys and mouse -----------------------------------------------------------------
 
@@ -313,7 +323,7 @@ class DisplayView(Widget, can_focus=True):
         event.stop()
         if not self.attached or self.send_pointer is None:
             return
-        point = self.frame_point(event.x, event.y)
+        point = self.frame_point(event.pointer_x, event.pointer_y)
         if point is not None:
             self.send_pointer(point[0], point[1], buttons)
 
