@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 
 import pytest
 from PIL import Image, ImageChops
@@ -199,3 +198,30 @@ async def test_a_password_display_and_a_restarted_guest(tmp_path, testbed: Testb
             await type_in_pane(pilot, "echo gfx-$((6*7))-again > /dev/ttyS0")
             await wait_for(pilot, lambda: serial_shows(testbed, guest.name, "gfx-42-again"), timeout=30,
                            what="gfx-42-again on the guest's serial port")
+
+
+async def test_the_pane_says_a_lost_host_and_attaches_again_when_it_heals(tmp_path, testbed: Testbed,
+                                                                        graphics_guest: GraphicsGuest):
+    from tui.backend.model import ConnState
+
+    from .test_app_on_libvirtd import host_state
+
+    app = app_for(tmp_path, testbed.system_uri)
+    async with app.run_test(size=(200, 60)) as pilot:
+        pane = await open_display(pilot, app, graphics_guest.name, testbed.system_uri)
+        drawn = pane.view.frames_drawn
+        testbed.kill_libvirtd()
+        try:
+            await wait_for(pilot, lambda: pane.detail == "lost", timeout=20,
+                           what=lambda: f"the pane saying the host is lost ({pane.detail}: {pane.status_text})")
+            assert "reattaches when it is back" in pane.status_text
+            assert pane.view.dimmed  # the last picture stays, dimmed
+        finally:
+            testbed.start_libvirtd()
+        await wait_for(pilot, lambda: host_state(app, testbed.system_uri) == ConnState.CONNECTED, timeout=30)
+        await wait_for(pilot, lambda: pane.detail == "attached" and pane.view.frames_drawn > drawn, timeout=30,
+                       what=lambda: f"attached again ({pane.detail}: {pane.status_text})")
+        await pilot.press("ctrl+u")
+        await type_in_pane(pilot, "echo gfx-$((6*7))-healed > /dev/ttyS0")
+        await wait_for(pilot, lambda: serial_shows(testbed, graphics_guest.name, "gfx-42-healed"), timeout=30,
+                       what="gfx-42-healed on the guest's serial port")

@@ -37,7 +37,7 @@ import libvirt
 
 from . import keysyms
 from .errors import error_text
-from .frame_damage import damage_between, folded, whole
+from .frame_damage import damage_between, folded
 from .model import DisplayState, Frame
 from .ops.common import is_local
 from .rfb import RfbAuthFailed, RfbClient, RfbError, RfbPasswordNeeded, open_tcp, open_unix
@@ -82,7 +82,6 @@ class DisplaySession:
         self.state = DisplayState.CLOSED
         self.message = ""
         self.how = ""
-        self.frames = 0  # frames received, for tests and benchmarks
         self.password_from_definition = False
 
     # -- UI thread -----------------------------------------------------------
@@ -134,14 +133,6 @@ class DisplaySession:
         2 right, 3/4 wheel up/down)."""
         if self._path is not None and self.state == DisplayState.OPEN:
             self._path.pointer(x, y, buttons)
-
-    def refresh(self) -> None:
-        """Send the whole picture again with the next frame (the pane was resized or redrawn)."""
-        with self._lock:
-            if self._frame is not None:
-                self._frame = whole(self._frame)
-        if self._path is not None:
-            self._path.refresh()
 
     # -- worker thread ---------------------------------------------------------
 
@@ -242,7 +233,6 @@ class DisplaySession:
             if generation != self._generation:
                 return
             self._frame = folded(self._frame, frame)
-            self.frames += 1
             fresh = not self._announced
             self._announced = True
         if fresh:
@@ -319,9 +309,6 @@ class _VncPath:
             if self.task is not None:
                 self.task.cancel()
         self.loop.call_soon_threadsafe(end)
-
-    def refresh(self) -> None:
-        pass  # the frames we hand over are whole pictures: the UI redraws from the last one
 
     def press(self, chord: tuple[int, ...]) -> None:
         def queue() -> None:
@@ -417,7 +404,6 @@ class _ScreenshotPath:
         self.shooting = False
         self.serial = 0
         self.mouse_ok: bool | None = None
-        self.want_whole = False
         self.pointer_at = (0, 0, 0)
         self.pointer_queued = False
         self.buttons_sent = 0
@@ -432,9 +418,6 @@ class _ScreenshotPath:
             if self.timer is not None:
                 self.timer.cancel()
                 self.timer = None
-
-    def refresh(self) -> None:
-        self.want_whole = True
 
     def _shoot_soon(self, delay: float) -> None:
         with self.timer_lock:
@@ -473,8 +456,7 @@ class _ScreenshotPath:
             pixels = image.convert("RGBX").tobytes()
         self.serial += 1
         last = self.last
-        if last is None or (last.width, last.height) != (width, height) or self.want_whole:
-            self.want_whole = False
+        if last is None or (last.width, last.height) != (width, height):
             damage = ((0, 0, width, height),)
         else:
             damage = damage_between(last.pixels, pixels, width, height)

@@ -55,8 +55,6 @@ class DisplaySessionLike(Protocol):
 
     def pointer(self, x: int, y: int, buttons: int) -> None: ...
 
-    def refresh(self) -> None: ...
-
 
 # (conn_id, uuid, notify, current) -> the session on the host's connection now (see
 # tui/actions/displays.py); None while the host is not connected.
