@@ -39,7 +39,3 @@ def folded(older: Frame | None, newer: Frame) -> Frame:
         return newer
     return Frame(newer.width, newer.height, newer.pixels, older.damage + newer.damage, newer.serial)
 
-
-def whole(frame: Frame) -> Frame:
-    """The same picture with all of it marked as changed."""
-    return Frame(frame.width, frame.height, frame.pixels, ((0, 0, frame.width, frame.height),), frame.serial)
