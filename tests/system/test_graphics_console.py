@@ -136,17 +136,22 @@ async def test_the_display_through_virtdecks_own_ssh(tmp_path, testbed: Testbed,
         assert len(own_ssh.sessions()) == 1  # the display rode on the one SSH session
 
 
-async def test_a_guest_without_vnc_is_shown_by_screenshots_and_typed_by_send_key(tmp_path, testbed: Testbed):
-    with running_graphics_guest(testbed, "vd-gfx-shots", graphics="none", video="vga") as guest:
+@pytest.mark.parametrize("graphics, why", [
+    ("none", "it has a video card but no display server"),
+    ("spice", "its display is SPICE, which virtdeck does not speak"),
+])
+async def test_a_guest_without_vnc_is_shown_by_screenshots_and_typed_by_send_key(tmp_path, testbed: Testbed,
+                                                                                 graphics: str, why: str):
+    with running_graphics_guest(testbed, f"vd-gfx-shots-{graphics}", graphics=graphics, video="vga") as guest:
         app = app_for(tmp_path, testbed.system_uri)
         async with app.run_test(size=(200, 60)) as pilot:
             pane = await open_display(pilot, app, guest.name, testbed.system_uri)
-            assert "screenshots and send-key, because it has a video card but no display server" \
-                in pane.status_text
+            assert f"screenshots and send-key, because {why}" in pane.status_text
             await shows_what_qemu_shows(pilot, pane, testbed, guest.name)
-            await type_in_pane(pilot, "echo gfx-$((6*7))-shot > /dev/ttyS0")
-            await wait_for(pilot, lambda: serial_shows(testbed, guest.name, "gfx-42-shot"), timeout=60,
-                           what="gfx-42-shot on the guest's serial port")
+            token = f"gfx-42-shot-{graphics}"
+            await type_in_pane(pilot, f"echo gfx-$((6*7))-shot-{graphics} > /dev/ttyS0")
+            await wait_for(pilot, lambda: serial_shows(testbed, guest.name, token), timeout=60,
+                           what=f"{token} on the guest's serial port")
             # the next screenshot shows what was typed
             await shows_what_qemu_shows(pilot, pane, testbed, guest.name)
 
