@@ -119,6 +119,18 @@ def test_the_demo_guests_screen_in_sixel(start, installed):
     status = next(i for i, line in enumerate(lines) if "sixel" in line and "web-01 @" in line)
     assert row - 1 > status and column > 1
     assert lines[status].index("web-01 @") <= column
+
+    # a dialog over the pane: no picture is drawn over it; closed, the picture is drawn again
+    app.send(CTRL_RBRACKET)
+    app.drain(1.5)
+    written = len(SIXEL.findall(bytes(app.raw)))
+    app.send("s")
+    app.wait_for(lambda a: a.contains("Send keys:") and a.contains("Ctrl+Alt+Del"), "the key menu", deadline=10)
+    app.drain(1.5)
+    assert len(SIXEL.findall(bytes(app.raw))) == written, "a sixel picture was drawn over the dialog"
+    app.send("\x1b")
+    app.wait_for(lambda a: not a.contains("Send keys:"), "the menu closed", deadline=10)
+    app.wait_for(lambda a: len(SIXEL.findall(bytes(a.raw))) > written, "the picture drawn again", deadline=10)
     app.quit()
 
 

@@ -79,6 +79,7 @@ class DisplayView(Widget, can_focus=True):
         self._sent_size: tuple[int, int, int, int] | None = None  # kitty: (cols, rows, px_w, px_h) sent
         self._sixel_whole = False
         self._sixel_scheduled = False
+        self._kitty_scheduled = False
 
     # -- frames ------------------------------------------------------------------
 
@@ -105,6 +106,12 @@ class DisplayView(Widget, can_focus=True):
         if resized:
             self.bview = picture_blocks.clamp(self.bview, frame.width, frame.height, cols, rows)
             self.post_message(self.SizeChanged())
+        if self.picture in ("kitty", "sixel") and not self._on_screen():
+            # hidden (another view, a dialog over it): written now, the picture would land on
+            # what covers it; the whole picture goes out again when Textual draws the pane
+            self._sent_size = None
+            self._sixel_whole = True
+            return
         if self.picture == "kitty":
             self._kitty(frame)
             if self._layout != self._layout_key() or was_dim:
@@ -157,6 +164,14 @@ class DisplayView(Widget, can_focus=True):
         return (max(1, min(width, math.ceil(px_w / cell_w))), max(1, min(height, math.ceil(px_h / cell_h))),
                 px_w, px_h)
 
+    def _on_screen(self) -> bool:
+        return self.is_attached and self.screen.is_current and self.display and self.region.area > 0
+
+    def _kitty_again(self) -> None:
+        self._kitty_scheduled = False
+        if self.frame is not None and self._sent_size is None and self._on_screen():
+            self._kitty(self.frame)
+
     def _write(self, data: str) -> None:
         driver = self.app._driver
         if driver is not None and data:
@@ -183,7 +198,7 @@ class DisplayView(Widget, can_focus=True):
     def _sixel_whole_frame(self) -> None:
         self._sixel_scheduled = False
         frame = self.frame
-        if frame is None or not self._sixel_whole or self.dimmed:
+        if frame is None or not self._sixel_whole or self.dimmed or not self._on_screen():
             return
         self._sixel_whole = False
         _cols, _rows, px_w, px_h = self._pixel_size()
@@ -195,6 +210,15 @@ class DisplayView(Widget, can_focus=True):
         parts = [self._at(col, row) + seq for col, row, seq in sixel.encode_damage(frame, px_w, px_h, cell_w, cell_h)]
         if parts:
             self._write("\x1b7" + "".join(parts) + "\x1b8")
+
+    def on_mount(self) -> None:
+        if self.picture in ("kitty", "sixel"):
+            self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen) -> None:
+        if screen is self.screen:  # uncovered: Textual repaints it, the picture goes out after
+            self._strips.clear()
+            self.refresh()
 
     def on_unmount(self) -> None:
         if self.picture == "kitty" and self._sent_size is not None:
@@ -212,6 +236,9 @@ class DisplayView(Widget, can_focus=True):
             self._strips.clear()
             self._layout = layout
         if self.picture == "kitty" and not self.dimmed:
+            if self._sent_size is None and not self._kitty_scheduled:
+                self._kitty_scheduled = True
+                self.call_after_refresh(self._kitty_again)
             if not self._strips:
                 pic_cols, pic_rows, _, _ = self._pixel_size()
                 lines = kitty_graphics.placeholder_lines(self._image_id, pic_cols, pic_rows)
