@@ -9,14 +9,13 @@ line typed into the pane at a person's pace and as one burst reaches the guest's
 from __future__ import annotations
 
 import base64
-import io
 import re
 import zlib
 
-import libvirt
 import pytest
 from PIL import Image
 
+from tests.app.test_display_demo import screenshot
 from tests.ptyharness import PtyApp
 from tests.system.conftest import GraphicsGuest, Testbed, graphics_guest, testbed  # noqa: F401  (fixtures)
 
@@ -29,16 +28,7 @@ APC = re.compile(rb"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
 def demo_screenshot(name: str) -> Image.Image:
     from tui.demo import demo_uri
 
-    conn = libvirt.open(demo_uri())
-    try:
-        stream = conn.newStream(0)
-        conn.lookupByName(name).screenshot(stream, 0, 0)
-        chunks: list[bytes] = []
-        stream.recvAll(lambda _s, data, acc: acc.append(data) or len(data), chunks)
-        stream.finish()
-    finally:
-        conn.close()
-    return Image.open(io.BytesIO(b"".join(chunks))).convert("RGB")
+    return screenshot(demo_uri(), name)
 
 
 def open_on(app: PtyApp, name: str) -> None:

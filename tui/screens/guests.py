@@ -186,8 +186,9 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         """The selected guest, if its console can be opened."""
         return self._selected_guest() if self.why_no_console() is None else None
 
-    def why_no_console(self) -> str | None:
-        """Why the selected guest's serial console cannot be opened now (None: it can)."""
+    def _why_no_pane(self, read_only: str) -> str | None:
+        """Why no console of either kind opens on the selected guest now (None: one may);
+        `read_only` says why not on a read-only connection."""
         guest = self._selected_guest()
         if guest is None:
             return "no guest is selected"
@@ -197,9 +198,19 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if host is None or host.state != ConnState.CONNECTED:
             return f"{host_name} is not connected"
         if host.read_only:
-            return f"{host_name}: read-only connection (libvirt opens consoles on read-write ones only)"
+            return f"{host_name}: read-only connection ({read_only})"
         if guest.state not in CONSOLE_STATES:
             return f"{guest.name} is {guest.state}: start it first"
+        return None
+
+    def why_no_console(self) -> str | None:
+        """Why the selected guest's serial console cannot be opened now (None: it can)."""
+        if (why := self._why_no_pane("libvirt opens consoles on read-write ones only")) is not None:
+            return why
+        guest = self._selected_guest()
+        inventory = self.ctx.inventory
+        host = inventory.hosts[guest.conn_id]
+        host_name = inventory.host_name(guest.conn_id)
         if host.demo:
             return "the demo host has no consoles (libvirt's test driver cannot open one)"
         if (host.hypervisor or "").lower() == "test":
@@ -230,19 +241,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
     def why_no_display(self) -> str | None:
         """Why the selected guest's graphical console cannot be opened now (None: it can)."""
-        guest = self._selected_guest()
-        if guest is None:
-            return "no guest is selected"
-        inventory = self.ctx.inventory
-        host = inventory.hosts.get(guest.conn_id)
-        host_name = inventory.host_name(guest.conn_id)
-        if host is None or host.state != ConnState.CONNECTED:
-            return f"{host_name} is not connected"
-        if host.read_only:
-            return f"{host_name}: read-only connection (its displays take keys; open it read-write)"
-        if guest.state not in CONSOLE_STATES:
-            return f"{guest.name} is {guest.state}: start it first"
-        return None
+        return self._why_no_pane("its displays take keys; open it read-write")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "console":

@@ -33,17 +33,17 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, Static, TabbedContent, Tabs
 
 from ..backend.model import ConnState, ConsoleState
 from .console_view import ConsoleView
 from .display_pane import DisplayPane, OpenDisplay
 from ..render.picture_support import Detected
 from .display_view import BLOCKS, DisplayView
+from .guest_pane import RUNNING_STATES, GuestPane
 from .hosts_and_guests import HostsAndGuests
 
-# guest states in which QEMU runs and a console can be opened
-CONSOLE_STATES = frozenset({"running", "paused", "blocked", "shutting down", "suspended"})
+CONSOLE_STATES = RUNNING_STATES  # a console can be opened
 ZOOM_CLASS = "-console-zoom"
 
 
@@ -90,7 +90,7 @@ class ConsoleEvent(Message):
         self.kind = kind
 
 
-class ConsolePane(TabPane):
+class ConsolePane(GuestPane):
     """One console: a status line and the terminal."""
 
     class TakeOverAsked(Message):
@@ -120,21 +120,16 @@ class ConsolePane(TabPane):
 
     def __init__(self, conn_id: str, uuid: str, guest_name: str, host_name: str, device: str | None = None, *,
                  open_session: OpenSession, inventory: HostsAndGuests) -> None:
-        super().__init__(Content(f"{guest_name} @ {host_name}"), id=pane_id(conn_id, uuid))
-        self.conn_id = conn_id
-        self.uuid = uuid
-        self.guest_name = guest_name
-        self.host_name = host_name
+        super().__init__(Content(f"{guest_name} @ {host_name}"), pane_id(conn_id, uuid), conn_id, uuid, guest_name,
+                         host_name, inventory)
         self.device = device
         self.open_session = open_session
-        self.inventory = inventory
         self.session: Session | None = None
         self.view = ConsoleView(self._send)
         self.status = Static(classes="console-status")
         self.search_box = Input(placeholder="search the scrollback (enter: find older, escape: close)")
         self.ever_attached = False
         self.user_opened = True  # the next BUSY/FAILED comes from the user's own `c`
-        self.opened_marker: tuple | None = None  # (guest id, host changed_at) at the last open
         self.detail = "opening"
         self.status_text = ""
         self.attached_at: float | None = None
@@ -159,11 +154,6 @@ class ConsolePane(TabPane):
     def _send(self, data: bytes) -> None:
         if self.session is not None:
             self.session.write(data)
-
-    def _marker(self) -> tuple:
-        guest = self.inventory.guests.get((self.conn_id, self.uuid))
-        host = self.inventory.hosts.get(self.conn_id)
-        return (guest.id if guest else None, host.changed_at if host else None)
 
     def open(self, force: bool = False) -> None:
         session = self.open_session(self.conn_id, self.uuid, self.device, self._notify, self.session)
@@ -243,19 +233,6 @@ class ConsolePane(TabPane):
         self.post_message(self.ChoiceAsked(f"Consoles of {self.guest_name} @ {self.host_name}", session.devices,
                                            chosen))
 
-    def _closed_status(self) -> None:
-        guest = self.inventory.guests.get((self.conn_id, self.uuid))
-        host = self.inventory.hosts.get(self.conn_id)
-        if host is not None and host.state != ConnState.CONNECTED:
-            self._show("lost", f"host {host.state.value}: reattaches when it is back")
-        elif guest is None:
-            self._show("closed", "the guest is gone")
-        elif guest.state not in CONSOLE_STATES:
-            self._show("closed", f"guest {guest.state}: reattaches when it runs again")
-        else:
-            reason = self.session.message if self.session else "closed"
-            self._show("closed", f"console closed ({reason}); enter: attach again")
-
     def follow(self, inventory: HostsAndGuests) -> None:
         """The inventory changed: show the guest's and host's state, reattach when they are back."""
         session = self.session
@@ -264,16 +241,13 @@ class ConsolePane(TabPane):
         host = inventory.hosts.get(self.conn_id)
         if session.state == ConsoleState.OPEN and (host is None or host.state != ConnState.CONNECTED):
             # the stream dies with the connection; libvirt need not say so on the stream itself
-            session.detach(f"connection lost: {host.last_error}" if host and host.last_error else "connection lost")
+            session.detach(self._lost(inventory) or "connection lost")
             return
         if session.state in (ConsoleState.OPEN, ConsoleState.OPENING, ConsoleState.CHOOSE):
             return
         if session.state == ConsoleState.BUSY or (session.state == ConsoleState.FAILED and not self.ever_attached):
             return
-        guest = inventory.guests.get((self.conn_id, self.uuid))
-        up = (guest is not None and guest.state in CONSOLE_STATES
-              and host is not None and host.state == ConnState.CONNECTED)
-        if up and self._marker() != self.opened_marker:
+        if self._guest_up(inventory) and self._marker() != self.opened_marker:
             self.open()
         else:
             self._closed_status()

@@ -20,14 +20,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static, TabPane
+from textual.widgets import Static
 
-from ..backend.model import ConnState, DisplayState, Frame
+from ..backend.model import DisplayState, Frame
 from ..render.picture_support import Detected
 from .display_view import BLOCKS, DisplayView
+from .guest_pane import GuestPane
 from .hosts_and_guests import HostsAndGuests
 
-DISPLAY_STATES = frozenset({"running", "paused", "blocked", "shutting down", "suspended"})
 
 
 def display_pane_id(conn_id: str, uuid: str) -> str:
@@ -70,7 +70,7 @@ class DisplayEvent(Message):
         self.kind = kind
 
 
-class DisplayPane(TabPane):
+class DisplayPane(GuestPane):
     """One guest's graphical console: a status line (what is in use and why) and the picture."""
 
     class PasswordAsked(Message):
@@ -82,6 +82,7 @@ class DisplayPane(TabPane):
             self.reason = reason
             self.answer = answer
 
+    KIND = "display"
     DEFAULT_CSS = """
     DisplayPane { padding: 0; height: 1fr; }
     DisplayPane > .display-status { height: 2; background: $panel; color: $text-muted; }
@@ -90,19 +91,14 @@ class DisplayPane(TabPane):
 
     def __init__(self, conn_id: str, uuid: str, guest_name: str, host_name: str, *, open_display: OpenDisplay,
                  inventory: HostsAndGuests, picture: Detected = BLOCKS) -> None:
-        super().__init__(Content(f"{guest_name} @ {host_name} ▣"), id=display_pane_id(conn_id, uuid))
-        self.conn_id = conn_id
-        self.uuid = uuid
-        self.guest_name = guest_name
-        self.host_name = host_name
+        super().__init__(Content(f"{guest_name} @ {host_name} ▣"), display_pane_id(conn_id, uuid), conn_id, uuid,
+                         guest_name, host_name, inventory)
         self.open_display = open_display
-        self.inventory = inventory
         self.session: DisplaySessionLike | None = None
         self.view = DisplayView(self._key, self._pointer, picture=picture)
         self.status = Static(classes="display-status")
         self.ever_attached = False
         self.user_opened = True
-        self.opened_marker: tuple | None = None
         self.detail = "opening"
         self.status_text = ""
         self.asked_password = False
@@ -133,11 +129,6 @@ class DisplayPane(TabPane):
     def combo(self, chord: tuple[int, ...]) -> None:
         if self.session is not None:
             self.session.combo(chord)
-
-    def _marker(self) -> tuple:
-        guest = self.inventory.guests.get((self.conn_id, self.uuid))
-        host = self.inventory.hosts.get(self.conn_id)
-        return (guest.id if guest else None, host.changed_at if host else None)
 
     def open(self, password: str | None = None) -> None:
         session = self.open_display(self.conn_id, self.uuid, self._notify, self.session)
@@ -212,41 +203,23 @@ class DisplayPane(TabPane):
 
         self.post_message(self.PasswordAsked(f"Display of {self.guest_name} @ {self.host_name}", reason, answered))
 
-    def _closed_status(self) -> None:
-        guest = self.inventory.guests.get((self.conn_id, self.uuid))
-        host = self.inventory.hosts.get(self.conn_id)
-        if host is not None and host.state != ConnState.CONNECTED:
-            self._show("lost", f"host {host.state.value}: reattaches when it is back")
-        elif guest is None:
-            self._show("closed", "the guest is gone")
-        elif guest.state not in DISPLAY_STATES:
-            self._show("closed", f"guest {guest.state}: reattaches when it runs again")
-        else:
-            reason = self.session.message if self.session else "closed"
-            self._show("closed", f"display closed ({reason}); enter: attach again")
-
     def follow(self, inventory: HostsAndGuests) -> None:
         """The inventory changed: show the guest's and host's state, reattach when they are back."""
         session = self.session
         if session is None:
             return
-        host = inventory.hosts.get(self.conn_id)
-        guest = inventory.guests.get((self.conn_id, self.uuid))
         if session.state == DisplayState.OPEN:
-            if host is None or host.state != ConnState.CONNECTED:
-                session.detach(f"connection lost: {host.last_error}" if host and host.last_error else "connection lost")
-            elif guest is None or guest.state not in DISPLAY_STATES:
-                session.detach(f"guest {guest.state}" if guest else "the guest is gone")
-            elif self.opened_marker is not None and guest.id != self.opened_marker[0]:
+            lost = self._lost(inventory)
+            if lost is not None:
+                session.detach(lost)
+            elif self.opened_marker is not None and self._marker()[0] != self.opened_marker[0]:
                 self.open()  # the guest started again under a new id: its display is a new one
             return
         if session.state in (DisplayState.OPENING, DisplayState.PASSWORD):
             return
         if session.state == DisplayState.FAILED and not self.ever_attached:
             return
-        up = (guest is not None and guest.state in DISPLAY_STATES
-              and host is not None and host.state == ConnState.CONNECTED)
-        if up and self._marker() != self.opened_marker:
+        if self._guest_up(inventory) and self._marker() != self.opened_marker:
             self.open()
         else:
             self._closed_status()

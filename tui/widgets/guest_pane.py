@@ -1,0 +1,71 @@
+"""What a console pane, serial or graphical, shares: the guest and host it follows.
+
+A pane remembers which run of the guest and which connection to its host it opened
+(`opened_marker`); when either changed and both are up again, it opens again. While they
+are not, its status line says why and when it comes back.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import TabPane
+
+from ..backend.model import ConnState
+from .hosts_and_guests import HostsAndGuests
+
+# guest states in which QEMU runs, so its consoles and display can be opened
+RUNNING_STATES = frozenset({"running", "paused", "blocked", "shutting down", "suspended"})
+
+
+class GuestPane(TabPane):
+    """A tab of the console deck on one guest of one host. A subclass has `session` (its
+    `message` says why it closed), `_show(state, text)` and `KIND` ("console", "display")."""
+
+    KIND = "console"
+
+    def __init__(self, title, pane_id: str, conn_id: str, uuid: str, guest_name: str, host_name: str,
+                 inventory: HostsAndGuests) -> None:
+        super().__init__(title, id=pane_id)
+        self.conn_id = conn_id
+        self.uuid = uuid
+        self.guest_name = guest_name
+        self.host_name = host_name
+        self.inventory = inventory
+        self.opened_marker: tuple | None = None  # (guest id, host changed_at) at the last open
+
+    def _marker(self) -> tuple:
+        guest = self.inventory.guests.get((self.conn_id, self.uuid))
+        host = self.inventory.hosts.get(self.conn_id)
+        return (guest.id if guest else None, host.changed_at if host else None)
+
+    def _guest_up(self, inventory: HostsAndGuests) -> bool:
+        guest = inventory.guests.get((self.conn_id, self.uuid))
+        host = inventory.hosts.get(self.conn_id)
+        return (guest is not None and guest.state in RUNNING_STATES
+                and host is not None and host.state == ConnState.CONNECTED)
+
+    def _lost(self, inventory: HostsAndGuests) -> str | None:
+        """Why the session must end now that the inventory changed (host gone, guest stopped)."""
+        host = inventory.hosts.get(self.conn_id)
+        if host is None or host.state != ConnState.CONNECTED:
+            return f"connection lost: {host.last_error}" if host and host.last_error else "connection lost"
+        guest = inventory.guests.get((self.conn_id, self.uuid))
+        if guest is None or guest.state not in RUNNING_STATES:
+            return f"guest {guest.state}" if guest else "the guest is gone"
+        return None
+
+    def _closed_status(self) -> None:
+        guest = self.inventory.guests.get((self.conn_id, self.uuid))
+        host = self.inventory.hosts.get(self.conn_id)
+        if host is not None and host.state != ConnState.CONNECTED:
+            self._show("lost", f"host {host.state.value}: reattaches when it is back")
+        elif guest is None:
+            self._show("closed", "the guest is gone")
+        elif guest.state not in RUNNING_STATES:
+            self._show("closed", f"guest {guest.state}: reattaches when it runs again")
+        else:
+            session = getattr(self, "session", None)
+            reason = session.message if session else "closed"
+            self._show("closed", f"{self.KIND} closed ({reason}); enter: attach again")
+
+    def _show(self, state: str, text: str) -> None:
+        raise NotImplementedError
