@@ -267,21 +267,12 @@ class ConsolePane(GuestPane):
 
     # -- status line ------------------------------------------------------------
 
-    def _show(self, state: str, text: str) -> None:
-        self.detail = state
-        self.status_text = text
-        line = Text()
-        line.append(f" {self.guest_name} @ {self.host_name}", style="bold")
+    def _status_line(self, line: Text, text: str) -> None:
         if self.device:
             line.append(f" ({self.device})")
         line.append(f"  {text}")
         if self.view.logging and self.view.log_path is not None:
             line.append(f"  logging to {self.view.log_path}")
-        self.status.update(line)
-        self.status.set_class(state == "attached", "-attached")
-
-    def refresh_status(self) -> None:
-        self._show(self.detail, self.status_text)
 
     def on_unmount(self) -> None:
         self.close_session()

@@ -239,21 +239,12 @@ class DisplayPane(GuestPane):
 
     # -- status line ------------------------------------------------------------
 
-    def _show(self, state: str, text: str) -> None:
-        self.detail = state
-        self.status_text = text
-        line = Text()
-        line.append(f" {self.guest_name} @ {self.host_name}", style="bold")
+    def _status_line(self, line: Text, text: str) -> None:
         frame = self.view.frame
         if frame is not None:
             line.append(f"  {frame.width}x{frame.height}")
         line.append(f"  {self.view.mode_label}")
         line.append(f"\n {text}")
-        self.status.update(line)
-        self.status.set_class(state == "attached", "-attached")
-
-    def refresh_status(self) -> None:
-        self._show(self.detail, self.status_text)
 
     @on(DisplayView.SizeChanged)
     def _size_changed(self, event: DisplayView.SizeChanged) -> None:

@@ -7,6 +7,7 @@ are not, its status line says why and when it comes back.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import TabPane
 
 from ..backend.model import ConnState
@@ -18,7 +19,8 @@ RUNNING_STATES = frozenset({"running", "paused", "blocked", "shutting down", "su
 
 class GuestPane(TabPane):
     """A tab of the console deck on one guest of one host. A subclass has `session` (its
-    `message` says why it closed), `_show(state, text)` and `KIND` ("console", "display")."""
+    `message` says why it closed), `status` (its status line), `KIND` ("console", "display")
+    and what its status line adds (`_status_line`)."""
 
     KIND = "console"
 
@@ -67,5 +69,20 @@ class GuestPane(TabPane):
             reason = session.message if session else "closed"
             self._show("closed", f"{self.KIND} closed ({reason}); enter: attach again")
 
+    # -- status line ------------------------------------------------------------
+
     def _show(self, state: str, text: str) -> None:
-        raise NotImplementedError
+        """The status line (`self.status`): the guest, what the kind adds, and `text`."""
+        self.detail = state
+        self.status_text = text
+        line = Text()
+        line.append(f" {self.guest_name} @ {self.host_name}", style="bold")
+        self._status_line(line, text)
+        self.status.update(line)
+        self.status.set_class(state == "attached", "-attached")
+
+    def refresh_status(self) -> None:
+        self._show(self.detail, self.status_text)
+
+    def _status_line(self, line: Text, text: str) -> None:
+        line.append(f"  {text}")
