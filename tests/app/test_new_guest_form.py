@@ -226,3 +226,37 @@ async def test_read_only_host_disables_n(tmp_path, fresh_default):
         await pilot.pause()
         assert screen_name(app) == "GuestsScreen"
         assert any("read-only" in str(n.message) for n in app._notifications)
+
+
+async def test_a_new_guest_with_graphics_opens_its_graphical_console(tmp_path, fresh_default):
+    name = "vd-h8-gfx"
+    app = make_app(tmp_path, "-c", "test:///default")
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            form = await open_form(pilot, app)
+            form.query_one("#name").value = name
+            form.query_one("#source").value = "kernel"
+            form.query_one("#kernel").value = "/boot/vd-h8-vmlinuz"
+            form.query_one("#disk").value = "none"
+            form.query_one("#graphics").value = "vnc"
+            assert form.query_one("#console").value  # "open its console once started", the default
+            await pilot.pause()
+            form.query_one("#create-start").press()
+            await wait_for(pilot, lambda: screen_name(app) == "XmlPreviewScreen")
+            await pilot.press("y")
+            await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen", what="the form closed")
+            deck = app.screen.consoles
+            await wait_for(pilot, lambda: any(p.guest_name == name for p in deck.display_panes),
+                           what="the new guest's graphical console")
+            assert not deck.panes  # not its serial console
+            pane = deck.display_panes[0]
+            await wait_for(pilot, lambda: pane.view.frame is not None, what="its screen")
+            assert app.focused is pane.view
+        assert fresh_default.lookupByName(name).isActive()
+    finally:
+        try:
+            dom = fresh_default.lookupByName(name)
+            dom.destroy()
+            dom.undefine()
+        except libvirt.libvirtError:
+            pass
