@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import groupby
 
-from PIL import Image
 from rich.color import Color, ColorType
 from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
@@ -223,6 +222,8 @@ def _fitted(frame: Frame, width: int, height: int) -> Sequence[int]:
     cached = _FITTED.get(key)
     if cached is not None and cached[0] is frame.pixels:
         return cached[1]
+    from PIL import Image
+
     image = frame_image(frame).resize((width, height), Image.Resampling.BOX)
     pixels = _ints(bytearray(image.tobytes()))
     if len(_FITTED) >= 2:

@@ -13,11 +13,13 @@ import math
 import struct
 import termios
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from PIL import Image
 
 from ..backend.model import Frame, Rect
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 KINDS = ("kitty", "sixel", "blocks")
 SETTINGS = ("auto", *KINDS)
@@ -93,6 +95,8 @@ def cell_pixels(fd: int, default: tuple[int, int] = DEFAULT_CELL) -> tuple[int, 
 
 def frame_image(frame: Frame) -> Image.Image:
     """The frame as an RGBX Pillow image sharing the frame's bytes (no copy)."""
+    from PIL import Image
+
     return Image.frombuffer("RGBX", (frame.width, frame.height), frame.pixels, "raw", "RGBX", 0, 1)
 
 
@@ -112,6 +116,8 @@ def fit_pixels(frame_w: int, frame_h: int, max_w: int, max_h: int, upscale: bool
 
 def scaled(frame: Frame, width: int, height: int) -> Image.Image:
     """The frame as an RGB image of width x height (bilinear; the frame itself at its own size)."""
+    from PIL import Image
+
     image = frame_image(frame)
     if (width, height) != (frame.width, frame.height):
         image = image.resize((width, height), Image.Resampling.BILINEAR)
@@ -138,6 +144,8 @@ def scaled_rect(rect: Rect, frame_w: int, frame_h: int, width: int, height: int)
 def scaled_region(frame: Frame, box: Rect, width: int, height: int) -> Image.Image:
     """The part `box` (x, y, w, h in the scaled picture) of the frame scaled to width x height,
     resampling only around that part."""
+    from PIL import Image
+
     x, y, w, h = box
     image = frame_image(frame)
     if (width, height) == (frame.width, frame.height):

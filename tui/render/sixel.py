@@ -15,11 +15,14 @@ installers) keep them exactly; others go through the fast octree.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from PIL import Image
 
 from ..backend.model import Frame, Rect
 from .picture_support import scaled, scaled_rect, scaled_region
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 START = "\x1bP0;1;0q"
 END = "\x1b\\"
@@ -36,6 +39,8 @@ def quantize(image: Image.Image, colors: int = 256) -> Image.Image:
     more (median cut keeps each colour), otherwise the fast octree's."""
     image = image if image.mode == "RGB" else image.convert("RGB")
     exact = image.getcolors(colors) is not None
+    from PIL import Image
+
     method = Image.Quantize.MEDIANCUT if exact else Image.Quantize.FASTOCTREE
     return image.quantize(colors, method=method, dither=Image.Dither.NONE)
 
