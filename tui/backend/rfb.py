@@ -22,9 +22,6 @@ import struct
 import zlib
 from collections.abc import Callable
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
-
 from . import keysyms
 from .model import Frame, Rect
 
@@ -101,6 +98,10 @@ def vnc_auth_response(password: str, challenge: bytes) -> bytes:
     with the password (8 bytes, truncated or zero-padded; each byte's bits reversed)."""
     raw = password.encode("utf-8")[:8].ljust(8, b"\0")
     key = bytes(int(f"{b:08b}"[::-1], 2) for b in raw)
+    # imported here: cryptography costs megabytes of memory a session without displays never uses
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
     # TripleDES with one key three times is single DES
     encryptor = Cipher(TripleDES(key * 3), modes.ECB()).encryptor()
     return encryptor.update(challenge) + encryptor.finalize()
