@@ -148,9 +148,9 @@ async def test_the_pane_follows_its_guest_off_and_on_again(tmp_path):
         await pilot.press("y")
         await wait_for(pilot, lambda: pane.detail == "closed", timeout=15, what=lambda: f"closed, not {pane.detail}")
         assert "guest shut off: reattaches when it runs again" in pane.status_text
-        drawn = pane.view.frames_drawn
+        shown = pane.view.frame
         await pilot.press("s")
-        await wait_for(pilot, lambda: pane.detail == "attached" and pane.view.frames_drawn > drawn, timeout=15,
+        await wait_for(pilot, lambda: pane.detail == "attached" and pane.view.frame is not shown, timeout=15,
                        what=lambda: f"attached again, not {pane.detail}: {pane.status_text}")
         assert pane.session is first  # the same host connection: the session opened again
 

@@ -214,7 +214,7 @@ async def test_the_pane_says_a_lost_host_and_attaches_again_when_it_heals(tmp_pa
     app = app_for(tmp_path, testbed.system_uri)
     async with app.run_test(size=(200, 60)) as pilot:
         pane = await open_display(pilot, app, graphics_guest.name, testbed.system_uri)
-        drawn = pane.view.frames_drawn
+        shown = pane.view.frame
         testbed.kill_libvirtd()
         try:
             await wait_for(pilot, lambda: pane.detail == "lost", timeout=20,
@@ -224,9 +224,54 @@ async def test_the_pane_says_a_lost_host_and_attaches_again_when_it_heals(tmp_pa
         finally:
             testbed.start_libvirtd()
         await wait_for(pilot, lambda: host_state(app, testbed.system_uri) == ConnState.CONNECTED, timeout=30)
-        await wait_for(pilot, lambda: pane.detail == "attached" and pane.view.frames_drawn > drawn, timeout=30,
+        await wait_for(pilot, lambda: pane.detail == "attached" and pane.view.frame is not shown, timeout=30,
                        what=lambda: f"attached again ({pane.detail}: {pane.status_text})")
         await pilot.press("ctrl+u")
         await type_in_pane(pilot, "echo gfx-$((6*7))-healed > /dev/ttyS0")
         await wait_for(pilot, lambda: serial_shows(testbed, graphics_guest.name, "gfx-42-healed"), timeout=30,
                        what="gfx-42-healed on the guest's serial port")
+
+
+@pytest.fixture
+def no_forwarding_ssh(tmp_path, monkeypatch):
+    """An sshd in front of the system libvirtd that refuses every forwarded channel (virtdeck
+    then runs libvirt over an exec channel), and a client HOME that trusts it."""
+    from pathlib import Path
+
+    from tests.testbed.ssh_hosts import SshHost, keygen
+
+    root = tmp_path / "sshd"
+    root.mkdir()
+    key = keygen(root / "id_ed25519", comment="vd-gfx-client")
+    authorized = root / "authorized_keys"
+    authorized.write_text(Path(f"{key}.pub").read_text())
+    host = SshHost("vd-gfx-nofwd", root, authorized, ["AllowTcpForwarding no", "AllowStreamLocalForwarding no"])
+    host.start()
+    home = root / "home"
+    (home / ".ssh").mkdir(parents=True, mode=0o700)
+    for suffix in ("", ".pub"):
+        (home / ".ssh" / f"id_ed25519{suffix}").write_bytes(Path(f"{key}{suffix}").read_bytes())
+    (home / ".ssh" / "id_ed25519").chmod(0o600)
+    (home / ".ssh" / "known_hosts").write_text(f"[127.0.0.1]:{host.port} {host.public_host_key()}\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    try:
+        yield f"qemu+ssh://root@127.0.0.1:{host.port}/system"
+    finally:
+        host.stop()
+
+
+async def test_a_display_the_host_will_not_forward_to_is_shown_by_screenshots(
+        tmp_path, testbed: Testbed, graphics_guest: GraphicsGuest, no_forwarding_ssh: str):
+    app = app_for(tmp_path, no_forwarding_ssh)
+    async with app.run_test(size=(200, 60)) as pilot:
+        pane = await open_display(pilot, app, graphics_guest.name, no_forwarding_ssh)
+        # the SSH server refused the channel to the VNC port: the guest's screen comes by screenshots
+        assert "screenshots and send-key, because VNC on 127.0.0.1:" in pane.status_text
+        assert "through virtdeck's SSH" in pane.status_text
+        assert "failed: the SSH server does not forward to it" in pane.status_text
+        await shows_what_qemu_shows(pilot, pane, testbed, graphics_guest.name)
+        await pilot.press("ctrl+u")
+        await type_in_pane(pilot, "echo gfx-$((6*7))-nofwd > /dev/ttyS0")
+        await wait_for(pilot, lambda: serial_shows(testbed, graphics_guest.name, "gfx-42-nofwd"), timeout=60,
+                       what="gfx-42-nofwd on the guest's serial port")

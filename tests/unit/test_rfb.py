@@ -509,16 +509,13 @@ async def test_rect_outside_the_screen_is_an_error():
     await viewer.client.close()
 
 
-async def test_run_returns_when_the_server_closes_and_counts_bytes():
+async def test_run_returns_when_the_server_closes():
     viewer, _ = await started(2, 2)
     viewer.peer.update(rect(0, 0, 2, 2, 0, bytes(16)))
     await viewer.frame()
-    before = viewer.client.bytes_read
     viewer.peer.writer.close()
     await asyncio.wait_for(viewer.task, TIMEOUT)
     assert viewer.task.exception() is None
-    # what the update carried: 4 bytes of header, 12 of rect header, 16 of pixels
-    assert before >= 4 + 12 + 16
     await viewer.client.close()
 
 

@@ -28,6 +28,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -40,10 +41,10 @@ from .errors import error_text
 from .frame_damage import damage_between, folded
 from .model import DisplayState, Frame
 from .ops.common import is_local
-from .rfb import RfbAuthFailed, RfbClient, RfbError, RfbPasswordNeeded, open_tcp, open_unix
+from .rfb import RfbAuthFailed, RfbClient, RfbPasswordNeeded, open_tcp, open_unix
 from .ssh import SshTransport, owned_target
 from .ssh import loop as ssh_loop
-from .xml.graphics import GraphicsDevice, graphics_devices, has_video
+from .xml.graphics import ANY_ADDRESS, GraphicsDevice, graphics_devices, has_video
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -82,7 +83,6 @@ class DisplaySession:
         self.state = DisplayState.CLOSED
         self.message = ""
         self.how = ""
-        self.password_from_definition = False
 
     # -- UI thread -----------------------------------------------------------
 
@@ -153,11 +153,8 @@ class DisplaySession:
             reach, why_not = self._reach(vnc)
             if reach is not None:
                 if password is None and vnc.password:
-                    password = vnc.password
-                    self.password_from_definition = True
-                else:
-                    self.password_from_definition = False
-                return _VncPath(self, generation, vnc, reach, password)
+                    reach.how += "; password from the guest's definition"
+                return _VncPath(self, generation, reach, password or vnc.password)
             reason = why_not
         elif any(d.kind == "vnc" for d in devices):
             reason = "its VNC display does not listen anywhere virtdeck can reach"
@@ -174,29 +171,26 @@ class DisplaySession:
         uri = self.connection.uri
         transport = self.connection.transport
         if is_local(uri):
-            where = "this machine"
-            if device.socket:
-                return _Reach("unix", device.socket, 0, None, f"VNC on {device.socket} ({where})", True), ""
-            return _Reach("tcp", device.connect_address, device.port or 0, None,
-                          f"VNC on {device.label.split(' on ', 1)[1]} ({where})", True), ""
+            kind = "unix" if device.socket else "tcp"
+            return _Reach(kind, device.socket or device.connect_address, device.port or 0, None,
+                          f"VNC on {device.where} (this machine)", True), ""
         target = owned_target(uri)
         if isinstance(transport, SshTransport) and target is not None:
-            via = f"through virtdeck's SSH to {target.where}"
-            if device.socket:
-                return _Reach("ssh-unix", device.socket, 0, transport, f"VNC on {device.socket}, {via}", False), ""
-            return _Reach("ssh-tcp", device.connect_address, device.port or 0, transport,
-                          f"VNC on {device.label.split(' on ', 1)[1]}, {via}", False), ""
-        host = urlsplit(uri).hostname
+            kind = "ssh-unix" if device.socket else "ssh-tcp"
+            return _Reach(kind, device.socket or device.connect_address, device.port or 0, transport,
+                          f"VNC on {device.where}, through virtdeck's SSH to {target.where}", False), ""
+        host = urlsplit(uri).hostname or "the host"
         if device.socket:
             return None, "its VNC display is a UNIX socket on the host and virtdeck does not carry this connection"
-        address = device.connect_address
-        if address in LOOPBACK:
-            if host:
-                return None, (f"its VNC display listens only on {host}'s loopback, and this connection "
-                              "does not go through virtdeck's SSH")
-            return None, "its VNC display listens only on the host's loopback"
-        return _Reach("tcp", address if device.address not in (None, "0.0.0.0", "::") else host or address,
-                      device.port or 0, None, f"VNC on {address}:{device.port}, directly", False), ""
+        if device.address in ANY_ADDRESS or device.address is None:
+            address = host  # listening everywhere: the host's own name reaches it
+        elif device.connect_address in LOOPBACK:
+            return None, (f"its VNC display listens only on {host}'s loopback, and this connection "
+                          "does not go through virtdeck's SSH")
+        else:
+            address = device.connect_address
+        return _Reach("tcp", address, device.port or 0, None, f"VNC on {address}:{device.port}, directly",
+                      False), ""
 
     def _chosen(self, generation: int, path: Any, error: BaseException | None) -> None:
         if generation != self._generation:
@@ -225,9 +219,6 @@ class DisplaySession:
             path.stop()
         return generation
 
-    def _current(self, generation: int) -> bool:
-        return generation == self._generation
-
     def _framed(self, generation: int, frame: Frame) -> None:
         with self._lock:
             if generation != self._generation:
@@ -237,6 +228,14 @@ class DisplaySession:
             self._announced = True
         if fresh:
             self._notify(self, "frame")
+
+    def _fall_back(self, generation: int, reason: str) -> None:
+        """The VNC display cannot be reached: screenshots and send-key instead."""
+        with self._lock:
+            if generation != self._generation:
+                return
+            path = self._path = _ScreenshotPath(self, generation, reason)
+        path.start()
 
     def _path_state(self, generation: int, state: DisplayState, message: str, how: str | None = None) -> None:
         if generation != self._generation:
@@ -280,18 +279,15 @@ class _Reach:
 class _VncPath:
     """VNC over a stream made on the SSH loop's thread; the RFB client runs there."""
 
-    def __init__(self, session: DisplaySession, generation: int, device: GraphicsDevice, reach: _Reach,
-                 password: str | None) -> None:
+    def __init__(self, session: DisplaySession, generation: int, reach: _Reach, password: str | None) -> None:
         self.session = session
         self.generation = generation
-        self.device = device
         self.reach = reach
         self.password = password
         self.loop = ssh_loop()
         self.client: RfbClient | None = None
         self.task: asyncio.Task | None = None
         self.stopped = False
-        self.serial = 0
         self.keys: deque[tuple[int, ...]] = deque()  # touched on the loop's thread only
         self.typing: asyncio.Task | None = None
         self.next_key_at = 0.0
@@ -349,8 +345,6 @@ class _VncPath:
     async def _run(self) -> None:
         session, generation = self.session, self.generation
         how = self.reach.how
-        if self.password is not None and session.password_from_definition:
-            how += "; password from the guest's definition"
         writer = None
         try:
             reader, writer = await asyncio.wait_for(self._open(), OPEN_TIMEOUT)
@@ -368,15 +362,10 @@ class _VncPath:
         except RfbAuthFailed as exc:
             session._path_state(generation, DisplayState.PASSWORD, f"password refused: {exc}", how)
         except asyncio.TimeoutError:
-            session._path_state(generation, DisplayState.FAILED, f"no answer from the display within "
-                                f"{OPEN_TIMEOUT:g} s ({how})", how)
-        except (RfbError, OSError, EOFError, asyncio.IncompleteReadError) as exc:
-            session._path_state(generation, DisplayState.CLOSED if self.client else DisplayState.FAILED,
-                                _reason(exc), how)
-        except Exception as exc:  # asyncssh's channel errors and the like
+            self._failed(f"no answer within {OPEN_TIMEOUT:g} s")
+        except Exception as exc:  # socket, RFB and asyncssh channel errors
             log.debug("display: %s", exc, exc_info=True)
-            session._path_state(generation, DisplayState.CLOSED if self.client else DisplayState.FAILED,
-                                _reason(exc), how)
+            self._failed(_reason(exc))
         finally:
             self.client = None
             if writer is not None:
@@ -388,6 +377,14 @@ class _VncPath:
     def _framed(self, frame: Frame) -> None:
         self.session._framed(self.generation, frame)
 
+    def _failed(self, reason: str) -> None:
+        """Once attached, the display went away; before, it could not be reached: the guest's
+        screen is still there by screenshots."""
+        if self.client is not None:
+            self.session._path_state(self.generation, DisplayState.CLOSED, reason)
+        else:
+            self.session._fall_back(self.generation, f"{self.reach.how} failed: {reason}")
+
 
 class _ScreenshotPath:
     """Screenshots on the connection's worker, keys by `virDomainSendKey`, the mouse by
@@ -398,10 +395,11 @@ class _ScreenshotPath:
         self.generation = generation
         self.how = f"screenshots and send-key, because {reason}"
         self.last: Frame | None = None
-        self.timer: threading.Timer | None = None
+        self.timer: int | None = None  # a libvirt event-loop timeout
         self.timer_lock = threading.Lock()
         self.stopped = False
         self.shooting = False
+        self.took = 0.0  # seconds the last screenshot took, to pace a slow host
         self.serial = 0
         self.mouse_ok: bool | None = None
         self.pointer_at = (0, 0, 0)
@@ -416,26 +414,32 @@ class _ScreenshotPath:
         self.stopped = True
         with self.timer_lock:
             if self.timer is not None:
-                self.timer.cancel()
+                libvirt.virEventRemoveTimeout(self.timer)
                 self.timer = None
 
     def _shoot_soon(self, delay: float) -> None:
+        """The next screenshot in `delay` seconds, or twice as long as the last one took (a slow
+        link or a busy host is not kept busy by pictures: actions share its worker)."""
+        delay = max(delay, 2 * self.took)
         with self.timer_lock:
             if self.stopped:
                 return
             if self.timer is not None:
-                self.timer.cancel()
-            self.timer = threading.Timer(delay, self._queue)
-            self.timer.daemon = True
-            self.timer.start()
+                libvirt.virEventRemoveTimeout(self.timer)
+            self.timer = libvirt.virEventAddTimeout(int(delay * 1000), self._queue, None)
 
-    def _queue(self) -> None:
+    def _queue(self, timer: int, _opaque: object) -> None:
+        with self.timer_lock:
+            libvirt.virEventRemoveTimeout(timer)
+            if self.timer == timer:
+                self.timer = None
         if self.stopped or self.shooting:
             return
         self.shooting = True
         self.session.connection.call(self._shoot, self._shot, action="screenshot")
 
     def _shoot(self, conn: libvirt.virConnect) -> Frame:
+        started = time.monotonic()
         dom = conn.lookupByUUIDString(self.session.uuid)
         stream = conn.newStream(0)
         chunks: list[bytes] = []
@@ -449,6 +453,7 @@ class _ScreenshotPath:
             except libvirt.libvirtError:
                 pass
             raise
+        self.took = time.monotonic() - started
         from PIL import Image
 
         with Image.open(io.BytesIO(b"".join(chunks))) as image:
@@ -559,4 +564,7 @@ def _reason(exc: BaseException) -> str:
         return "the display closed the connection"
     if isinstance(exc, ConnectionRefusedError):
         return f"the display refused the connection ({text})"
+    if type(exc).__name__ == "ChannelOpenError" and getattr(exc, "code", None) == 1:
+        # SSH_OPEN_ADMINISTRATIVELY_PROHIBITED: sshd's AllowTcpForwarding / AllowStreamLocalForwarding
+        return f"the SSH server does not forward to it ({text})"
     return text

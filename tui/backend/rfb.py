@@ -142,8 +142,8 @@ class RfbClient:
     After `start()`: `name`, `width`, `height`, `version` (3.3, 3.7 or 3.8). While it
     runs: `extended_keys` (QEMU acknowledged its extended key event), `absolute_pointer`
     (None until the server says), `leds` (QEMU's LED state, asked for with `report_leds`:
-    bit 0 scroll, 1 num, 2 caps lock; None until it says), `bytes_read` (every byte read
-    from the server). `encodings` may be replaced before `start()`.
+    bit 0 scroll, 1 num, 2 caps lock; None until it says). `encodings` may be replaced
+    before `start()`.
 
     `compress_level` (0-9, None for the server's default) is Zlib's level on the
     server: QEMU's default, 9, costs the server far more CPU than 1."""
@@ -174,7 +174,6 @@ class RfbClient:
         self.height = 0
         self.pixels = bytearray()
         self.serial = 0
-        self.bytes_read = 0
         self.extended_keys = False
         self.absolute_pointer: bool | None = None
         self.leds: int | None = None
@@ -182,9 +181,7 @@ class RfbClient:
 
     # ------------------------------------------------------------ reading
     async def _read(self, n: int) -> bytes:
-        data = await self._reader.readexactly(n)
-        self.bytes_read += n
-        return data
+        return await self._reader.readexactly(n)
 
     async def _unpack(self, fmt: str) -> tuple:
         return struct.unpack(fmt, await self._read(struct.calcsize(fmt)))
@@ -274,7 +271,6 @@ class RfbClient:
                 kind = await self._reader.read(1)
                 if not kind:
                     return
-                self.bytes_read += 1
                 await self._message(kind[0])
         except (asyncio.IncompleteReadError, ConnectionError):
             return

@@ -71,8 +71,6 @@ class DisplayView(Widget, can_focus=True):
         self.dimmed = False
         self.bview = View()
         self.buttons = 0
-        self.frames_drawn = 0
-        self.written = 0  # bytes of picture escapes written to the terminal
         self._strips: dict[int, Strip] = {}
         self._layout: tuple | None = None  # what the cached strips were drawn for
         self._image_id = next(_image_ids)
@@ -98,7 +96,6 @@ class DisplayView(Widget, can_focus=True):
         old = self.frame
         self.frame = frame
         was_dim, self.dimmed = self.dimmed, False
-        self.frames_drawn += 1
         cols, rows = self.size
         if cols <= 0 or rows <= 0:
             return
@@ -175,7 +172,6 @@ class DisplayView(Widget, can_focus=True):
     def _write(self, data: str) -> None:
         driver = self.app._driver
         if driver is not None and data:
-            self.written += len(data)
             driver.write(data)
 
     def _kitty(self, frame: Frame) -> None:

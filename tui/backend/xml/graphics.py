@@ -35,15 +35,18 @@ class GraphicsDevice:
         return self.address.strip("[]")
 
     @property
-    def label(self) -> str:
+    def where(self) -> str:
+        """Where it listens, seen from its host: the socket, or address:port."""
         if self.socket:
-            return f"{self.kind.upper()} on {self.socket}"
+            return self.socket
         if self.port and self.port > 0:
             host = self.connect_address
-            host = f"[{host}]" if ":" in host else host
-            return f"{self.kind.upper()} on {host}:{self.port}"
-        return f"{self.kind.upper()} (not listening)"
+            return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+        return ""
 
+    @property
+    def label(self) -> str:
+        return f"{self.kind.upper()} on {self.where}" if self.where else f"{self.kind.upper()} (not listening)"
 
 def graphics_devices(xml: str) -> list[GraphicsDevice]:
     """Every `<graphics>` of a domain XML, in its order."""
