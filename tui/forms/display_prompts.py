@@ -5,40 +5,30 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..widgets.footer import KeyFooter
 from .dialog import DialogScreen
 from .frame import Escape
+from .ssh_prompts import SecretScreen
 
 
-class DisplayPasswordScreen(DialogScreen):
-    """Dismisses with the password typed, or None."""
+class DisplayPasswordScreen(SecretScreen):
+    """The display's (VNC) password; dismisses with what was typed, or None."""
 
     ESCAPE = Escape("Cancel", id="display.password.cancel")
-    WIDTH, PADDED = 76, True
-    DEFAULT_CSS = """
-    DisplayPasswordScreen Input { margin-top: 1; }
-    """
+    HINT = "enter: connect    escape: cancel"
 
     def __init__(self, title: str, reason: str) -> None:
-        super().__init__()
-        self.title_text, self.reason = title, reason
+        super().__init__(title, "password", reason)
 
-    def compose(self) -> ComposeResult:
-        with self.frame(f"Password: {self.title_text}"):
-            yield Static(Text(self.reason))
-            yield Input(password=True, placeholder="the display's (VNC) password", id="display-password")
-            yield Static(Text("enter: connect    escape: cancel", style="dim"))
-        yield KeyFooter()
+    @property
+    def reason(self) -> str:
+        return self.prompt
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value)
+    def heading(self) -> str:
+        return f"Password: {self.host}"
 
 
 class KeyCombosScreen(DialogScreen):

@@ -62,11 +62,16 @@ class SecretScreen(DialogScreen):
         super().__init__()
         self.host, self.kind, self.prompt = host, kind, prompt
 
+    HINT = "enter: send    escape: cancel (this host stays disconnected)"
+
+    def heading(self) -> str:
+        return f"{KINDS.get(self.kind, 'SSH')} for {self.host}"
+
     def compose(self) -> ComposeResult:
-        with self.frame(f"{KINDS.get(self.kind, 'SSH')} for {self.host}"):
+        with self.frame(self.heading()):
             yield Static(Text(self.prompt))
             yield Input(password=self.kind != "kbdint" or "password" in self.prompt.lower(), id="secret")
-            yield Static(Text("enter: send    escape: cancel (this host stays disconnected)", style="dim"))
+            yield Static(Text(self.HINT, style="dim"))
         yield KeyFooter()
 
     def on_mount(self) -> None:
