@@ -40,7 +40,7 @@ from .console_view import ConsoleView
 from .display_pane import DisplayPane, OpenDisplay
 from ..render.picture_support import Detected
 from .display_view import BLOCKS, DisplayView
-from .guest_pane import RUNNING_STATES, GuestPane
+from .guest_pane import RUNNING_STATES, GuestPane, SessionEvent
 from .hosts_and_guests import HostsAndGuests
 
 CONSOLE_STATES = RUNNING_STATES  # a console can be opened
@@ -80,14 +80,6 @@ class Session(Protocol):
 # `current` while it is still on it, else a new one (`current` closed); None while the host
 # is not connected. `notify(session, kind)` is called from backend threads.
 OpenSession = Callable[[str, str, "str | None", Callable[[Any, str], None], "Session | None"], "Session | None"]
-
-
-class ConsoleEvent(Message):
-    """A console session reported something (posted from backend threads)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
 
 
 class ConsolePane(GuestPane):
@@ -146,11 +138,6 @@ class ConsolePane(GuestPane):
 
     # -- session --------------------------------------------------------------
 
-    def _notify(self, session: Session, kind: str) -> None:
-        """Backend threads: hand over only."""
-        if session is self.session:
-            self.post_message(ConsoleEvent(kind))
-
     def _send(self, data: bytes) -> None:
         if self.session is not None:
             self.session.write(data)
@@ -169,8 +156,8 @@ class ConsolePane(GuestPane):
             self.session.close()
         self.view.attached = False
 
-    @on(ConsoleEvent)
-    def _session_event(self, event: ConsoleEvent) -> None:
+    @on(SessionEvent)
+    def _session_event(self, event: SessionEvent) -> None:
         event.stop()
         session = self.session
         if session is None:

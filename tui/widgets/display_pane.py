@@ -25,7 +25,7 @@ from textual.widgets import Static
 from ..backend.model import DisplayState, Frame
 from ..render.picture_support import Detected
 from .display_view import BLOCKS, DisplayView
-from .guest_pane import GuestPane
+from .guest_pane import GuestPane, SessionEvent
 from .hosts_and_guests import HostsAndGuests
 
 
@@ -60,14 +60,6 @@ class DisplaySessionLike(Protocol):
 # tui/actions/displays.py); None while the host is not connected.
 OpenDisplay = Callable[[str, str, Callable[[Any, str], None], "DisplaySessionLike | None"],
                        "DisplaySessionLike | None"]
-
-
-class DisplayEvent(Message):
-    """A display session reported something (posted from backend threads)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
 
 
 class DisplayPane(GuestPane):
@@ -114,11 +106,6 @@ class DisplayPane(GuestPane):
 
     # -- session --------------------------------------------------------------
 
-    def _notify(self, session: Any, kind: str) -> None:
-        """Backend threads: hand over only."""
-        if session is self.session:
-            self.post_message(DisplayEvent(kind))
-
     def _key(self, key: str, character: str | None) -> bool:
         return self.session.key(key, character) if self.session is not None else False
 
@@ -144,8 +131,8 @@ class DisplayPane(GuestPane):
             self.session.close()
         self.view.attached = False
 
-    @on(DisplayEvent)
-    def _session_event(self, event: DisplayEvent) -> None:
+    @on(SessionEvent)
+    def _session_event(self, event: SessionEvent) -> None:
         event.stop()
         session = self.session
         if session is None:

@@ -8,6 +8,7 @@ are not, its status line says why and when it comes back.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import TabPane
 
 from ..backend.model import ConnState
@@ -15,6 +16,15 @@ from .hosts_and_guests import HostsAndGuests
 
 # guest states in which QEMU runs, so its consoles and display can be opened
 RUNNING_STATES = frozenset({"running", "paused", "blocked", "shutting down", "suspended"})
+
+
+class SessionEvent(Message):
+    """A pane's session reported something: `kind` "data", "frame" or "state" (posted from
+    backend threads)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
 
 
 class GuestPane(TabPane):
@@ -33,6 +43,11 @@ class GuestPane(TabPane):
         self.host_name = host_name
         self.inventory = inventory
         self.opened_marker: tuple | None = None  # (guest id, host changed_at) at the last open
+
+    def _notify(self, session: object, kind: str) -> None:
+        """Backend threads: hand over only."""
+        if session is getattr(self, "session", None):
+            self.post_message(SessionEvent(kind))
 
     def _marker(self) -> tuple:
         guest = self.inventory.guests.get((self.conn_id, self.uuid))
