@@ -112,12 +112,15 @@ async def test_disk_sizes_agree_between_the_disks_tab_and_the_pool(tmp_path):
 
 
 async def test_the_host_sheet_names_the_demo_not_this_machine(tmp_path):
-    app = make_app(tmp_path, "--demo", "--refresh", "0.2")
+    app = make_app(tmp_path, "--demo", "--refresh", "1")
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_for(pilot, lambda: demo_loaded(app), what="the demo host")
         await pilot.press("4")
         await wait_for(pilot, lambda: app.current_mode == "hosts" and app.screen.table.row_count == 1)
         await pilot.press("enter")
+        # Opened before the Hosts view's first host sample: the sheet fills in as figures arrive.
+        await wait_for(pilot, lambda: "Hostname" in screen_text(app), what=lambda: screen_text(app))
+        assert "next tick" in screen_text(app)
         await wait_for(pilot, lambda: "Hostname" in screen_text(app) and "CPU busy" in screen_text(app)
                        and "next tick" not in screen_text(app), timeout=15, what=lambda: screen_text(app))
         facts = {line.split("│")[1].strip()[:24].strip(): line.split("│")[1].strip()[24:].strip()

@@ -274,7 +274,7 @@ async def guest_detail(pilot: Pilot, name: str = "db-primary") -> None:
 async def host_detail(pilot: Pilot) -> None:
     await hosts(pilot)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "DetailsScreen", lambda: "the host sheet")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "HostSheet", lambda: "the host sheet")
     await pilot.pause()
 
 

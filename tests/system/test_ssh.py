@@ -180,7 +180,7 @@ async def test_key_auth_unknown_host_key_accepted_then_remembered(tmp_path, test
         assert facts.load is not None and facts.ksm.get("run") == int(Path("/sys/kernel/mm/ksm/run").read_text())
         assert any("QEMU: Checking" in line for line in facts.validate)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "DetailsScreen", what="the host sheet")
+        await wait_for(pilot, lambda: screen_name(app) == "HostSheet", what="the host sheet")
         sheet = "\n".join(_screen_text(app))
         assert "Load average" in sheet and "/dev/kvm" in sheet and "Disk under pool vd-h5-pool" in sheet
         # Exactly one SSH login carried the libvirt connection, the tunnel probe and the facts;

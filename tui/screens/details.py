@@ -1,6 +1,8 @@
-"""A read-only sheet of facts about one object."""
+"""A read-only sheet of facts about one object; a live one follows the inventory."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from rich.table import Table
 from rich.text import Text
@@ -21,12 +23,25 @@ class DetailsScreen(DialogScreen):
     ESCAPE = Escape("Close", id="details.close", action="dismiss")
     WIDTH, MAX_HEIGHT, BORDER, SCROLLS = 90, "90%", "round", True
 
-    def __init__(self, title: str, facts: list[tuple[str, str | None]]) -> None:
+    def __init__(
+        self, title: str, facts: list[tuple[str, str | None]],
+        facts_of: Callable[[], list[tuple[str, str | None]] | None] | None = None,
+        watches: frozenset[str] = frozenset(),
+    ) -> None:
+        """`facts_of`, when given, reads the facts again whenever the app reports a
+        change of a kind in `watches` (None: the object is gone; the last facts stay)."""
         super().__init__()
         self.sheet_title = title
         self.facts = facts
+        self._facts_of = facts_of
+        self._watches = watches
 
     def compose(self) -> ComposeResult:
+        with self.frame(self.sheet_title):
+            yield Static(self._table(), id="facts")
+        yield KeyFooter()
+
+    def _table(self) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
@@ -35,9 +50,15 @@ class DetailsScreen(DialogScreen):
                 table.add_row(Text(""), Text(""))
                 continue
             table.add_row(Text(label), Text(value) if value not in (None, "") else Text("—", style="dim"))
-        with self.frame(self.sheet_title):
-            yield Static(table)
-        yield KeyFooter()
+        return table
+
+    def refresh_view(self, kinds: frozenset[str] | None = None) -> None:
+        if self._facts_of is None or (kinds is not None and not kinds & self._watches):
+            return
+        facts = self._facts_of()
+        if facts is not None and facts != self.facts:
+            self.facts = facts
+            self.query_one("#facts", Static).update(self._table())
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

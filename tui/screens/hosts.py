@@ -67,7 +67,8 @@ class HostsScreen(InventoryScreen):
         self.ctx.actions.hosts.sample_hosts(True)
 
     def on_screen_suspend(self) -> None:
-        self.ctx.actions.hosts.sample_hosts(False)
+        if not isinstance(self.app.screen, HostSheet):
+            self.ctx.actions.hosts.sample_hosts(False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reconnect", "remove_connection", "details"):
@@ -82,9 +83,14 @@ class HostsScreen(InventoryScreen):
         host = self.ctx.inventory.hosts.get(key) if key else None
         if host is None:
             return
-        facts = host_sheet(self.ctx.inventory, key, self.ctx.settings.config.thresholds,
-                           shell=self.ctx.shell_facts.get(key))
-        self.app.push_screen(DetailsScreen(f"host {host.name}", facts))
+
+        def facts():
+            if key not in self.ctx.inventory.hosts:
+                return None
+            return host_sheet(self.ctx.inventory, key, self.ctx.settings.config.thresholds,
+                              shell=self.ctx.shell_facts.get(key))
+
+        self.app.push_screen(HostSheet(f"host {host.name}", facts(), facts, watches=self.WATCHES | {"pools"}))
 
     def action_add_connection(self) -> None:
         def added(result: NewConnection | None) -> None:
@@ -109,3 +115,7 @@ class HostsScreen(InventoryScreen):
                 self.ctx.remove_connection(host.conn_id)
 
         self.app.push_screen(ConfirmScreen(f"Remove the connection {host.name} ({host.uri})?"), confirmed)
+
+
+class HostSheet(DetailsScreen):
+    """A host's facts, kept current: the Hosts view keeps its figures sampled under it."""
