@@ -60,7 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
              "(default: the config's pictures, auto: from the terminal's environment)",
     )
     parser.add_argument("--version", action="version", version=f"virtdeck {__version__}")
+    exports = parser.add_argument_group(
+        "export a table without the UI",
+        "Connects to the same hosts, waits until every host has listed (or failed: said on stderr, "
+        "exit status 1) and, for tables with live figures (guests, hosts), one stats interval more "
+        "(--refresh sets it; --no-stats skips it), prints the table and exits.")
+    exports.add_argument("--export", metavar="TABLE", choices=EXPORT_TABLES, default=None,
+                         help=f"the table to print: {', '.join(EXPORT_TABLES)}")
+    exports.add_argument("--format", choices=("csv", "json"), default=None, help="csv (default) or json")
+    exports.add_argument("--output", "-o", metavar="FILE", type=Path, default=None,
+                         help="write the table to FILE instead of stdout")
+    exports.add_argument("--no-stats", action="store_true", help="do not wait for live figures")
+    exports.add_argument("--timeout", metavar="SECONDS", type=positive_seconds, default=20.0,
+                         help="seconds the hosts have to list (default 20)")
     return parser
+
+
+EXPORT_TABLES = ("guests", "hosts", "networks", "pools", "volumes", "events", "triage")
 
 
 def settings_from(argv: list[str] | None = None) -> Settings:
@@ -78,7 +94,7 @@ def settings_from(argv: list[str] | None = None) -> Settings:
 
         uris.append(demo_uri())
     targets, source = resolve_targets(uris, config)
-    return Settings(
+    settings = Settings(
         targets=targets,
         source=source,
         config=config,
@@ -86,6 +102,17 @@ def settings_from(argv: list[str] | None = None) -> Settings:
         refresh=args.refresh or config.refresh,
         resync=config.resync,
     )
+    if args.export is None:
+        if args.format or args.output or args.no_stats:
+            parser.error("--format, --output and --no-stats go with --export TABLE")
+    else:
+        from .export_cli import ExportRequest, output_problem
+
+        if args.output is not None and (problem := output_problem(args.output)):
+            parser.error(f"--output: {problem}")
+        settings.extra["export"] = ExportRequest(args.export, args.format or "csv", args.output,
+                                                 stats=not args.no_stats, timeout=args.timeout)
+    return settings
 
 
 def few_malloc_arenas(arenas: int = 2) -> None:
@@ -108,6 +135,10 @@ M_ARENA_MAX = -8  # glibc's malloc.h
 
 def main(argv: list[str] | None = None) -> int:
     settings = settings_from(argv)
+    if "export" in settings.extra:
+        from .export_cli import run
+
+        return run(settings, settings.extra["export"])
     few_malloc_arenas()
     if detect_pictures(os.environ, settings.config.pictures).kind == "kitty":
         # the picture's cells name their image by colour: 256 colours would change the name

@@ -105,3 +105,40 @@ def test_the_hosts_cpu_model_sorts_as_text_and_its_load_as_a_figure():
     by_id = {column.id: column for column in HOST_COLUMNS}
     assert not by_id["cpu"].highest_first and by_id["cpu_pct"].highest_first
     assert columns.sort_cycle(HOST_COLUMNS).index("cpu") > columns.sort_cycle(HOST_COLUMNS).index("cpu_pct")
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_column_says_what_an_export_holds(view):
+    """`raw` sits next to `cell`: every column has one, and it gives plain data (JSON's types)."""
+    import json
+
+    listed = VIEWS[view]
+    assert all(column.raw is not None for column in listed), [c.id for c in listed if c.raw is None]
+    inputs = ROW_INPUTS[view]()
+    values = {column.id: column.raw(inputs) for column in listed}
+    assert json.loads(json.dumps(values)) == {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+# Each view's row inputs (what ROWS renders), for the raw values.
+ROW_INPUTS = {
+    "guests": lambda: columns.GuestRow(GUEST, "kvm01", BUSY, (("10.0.0.5", ("lease",)),)),
+    "networks": lambda: columns.NetworkRow(Network("c", "n", "default", True, "nat", bridge="virbr0"), "kvm01"),
+    "storage": lambda: columns.PoolRow(Pool("c", "p", "default", "dir", "active", capacity=100, allocation=40,
+                                            available=60), "kvm01", 0.5),
+    "volumes": lambda: Volume("c", "p", "/v/a.qcow2", "a.qcow2", "qcow2", 10 << 30, 1 << 30, "/v/a.qcow2"),
+    "hosts": lambda: columns.HostRow(HOST, LOAD, 100.0, HostStats("c", 12.5, 128 << 30, 64 << 30)),
+    "events": lambda: columns.EventRow(Event("c", "guest", "web-01", "started", at=100.0), 3, "kvm01"),
+    "triage": lambda: Problem(0, "guests", "c|u", "kvm01", "web-01", "crashed"),
+}
+
+
+def test_raw_values_are_figures_in_the_units_the_readme_names():
+    guest = {c.id: c.raw(ROW_INPUTS["guests"]()) for c in GUEST_COLUMNS}
+    assert guest["memory"] == 1 << 30 and guest["cpu"] == 150.0 and guest["state"] == "running"
+    assert guest["disk"] == (5_000_000, 1_000_000) and guest["ip"] == ("10.0.0.5",)
+    pool = {c.id: c.raw(ROW_INPUTS["storage"]()) for c in POOL_COLUMNS}
+    assert pool["used"] == 40.0 and pool["provisioned"] == 50.0 and pool["capacity"] == 100
+    inactive = columns.PoolRow(Pool("c", "p", "x", "dir", "inactive", capacity=100), "h")
+    assert {c.id: c.raw(inactive) for c in POOL_COLUMNS}["capacity"] is None
+    host = {c.id: c.raw(ROW_INPUTS["hosts"]()) for c in HOST_COLUMNS}
+    assert host["memory"] == 64 << 30 and host["guests"] == (5, 9) and host["state"] == "connected"

@@ -21,8 +21,10 @@ from ..backend.stats import GuestStats
 from ..backend.triage import SEVERITY_NAMES, Problem
 from . import cells
 from .cells import Cell
+from . import raw_values as raw
 from .rows import (
     addresses,
+    available_is_underflow,
     event_style,
     frozen,
     guest_memory,
@@ -51,6 +53,10 @@ class Column(Generic[R]):
     figure: int | None = None
     newest_first: bool = False  # a time: sorts newest first, but `o` reaches it as text
     live: bool = False  # a stats tick changes it: a tick rebuilds only these cells of a row
+    # The row's inputs -> what an export holds for this column: the figure itself (bytes,
+    # bytes/s, a percentage as a number), the word, the name as libvirt has it; None where the
+    # cell shows nothing; several values as a tuple (see render/export.py).
+    raw: Callable[[R], Any] | None = None
 
     @property
     def highest_first(self) -> bool:
@@ -101,20 +107,25 @@ class GuestRow(NamedTuple):
 
 
 GUEST_COLUMNS: list[Column[GuestRow]] = [
-    Column("name", "Name", lambda r: guest_name(r.guest, r.marked)),
-    Column("host", "Host", lambda r: cells.shared(r.host_name)),
-    Column("state", "State", lambda r: guest_state(r.guest)),
+    Column("name", "Name", lambda r: guest_name(r.guest, r.marked), raw=lambda r: r.guest.name),
+    Column("host", "Host", lambda r: cells.shared(r.host_name), raw=lambda r: r.host_name),
+    Column("state", "State", lambda r: guest_state(r.guest), raw=lambda r: guest_state(r.guest).plain),
     Column("cpu", "CPU %", _missing_without_stats(
-        lambda r: cells.cpu(r.stats.cpu_percent, r.stats.vcpus or r.guest.vcpus)), figure=1, live=True),
-    Column("vcpus", "vCPUs", lambda r: cells.number(r.guest.vcpus), figure=5),
-    Column("memory", "Memory", lambda r: guest_memory(r.guest, r.stats), figure=2, live=True),
+        lambda r: cells.cpu(r.stats.cpu_percent, r.stats.vcpus or r.guest.vcpus)), figure=1, live=True,
+        raw=lambda r: raw.number(r.stats and r.stats.cpu_percent)),
+    Column("vcpus", "vCPUs", lambda r: cells.number(r.guest.vcpus), figure=5, raw=lambda r: r.guest.vcpus),
+    Column("memory", "Memory", lambda r: guest_memory(r.guest, r.stats), figure=2, live=True,
+           raw=lambda r: raw.guest_memory(r.guest, r.stats)),
     Column("disk", "Disk R/W /s", _missing_without_stats(
-        lambda r: cells.pair(r.stats.disk_read_bps, r.stats.disk_write_bps)), figure=3, live=True),
+        lambda r: cells.pair(r.stats.disk_read_bps, r.stats.disk_write_bps)), figure=3, live=True,
+        raw=lambda r: raw.rates(r.stats, "disk_read_bps", "disk_write_bps")),
     Column("net", "Net RX/TX /s", _missing_without_stats(
-        lambda r: cells.pair(r.stats.net_rx_bps, r.stats.net_tx_bps)), figure=4, live=True),
-    Column("ip", "IP", lambda r: addresses(r.ips)),
-    Column("autostart", "Autostart", lambda r: cells.flag(r.guest.autostart)),
-    Column("persistent", "Persistent", lambda r: cells.flag(r.guest.persistent, no="transient")),
+        lambda r: cells.pair(r.stats.net_rx_bps, r.stats.net_tx_bps)), figure=4, live=True,
+        raw=lambda r: raw.rates(r.stats, "net_rx_bps", "net_tx_bps")),
+    Column("ip", "IP", lambda r: addresses(r.ips), raw=lambda r: tuple(address for address, _ in r.ips)),
+    Column("autostart", "Autostart", lambda r: cells.flag(r.guest.autostart), raw=lambda r: r.guest.autostart),
+    Column("persistent", "Persistent", lambda r: cells.flag(r.guest.persistent, no="transient"),
+           raw=lambda r: r.guest.persistent),
 ]
 
 # A stats tick rebuilds only the live cells of a guest row: the others are
@@ -158,18 +169,22 @@ class NetworkRow(NamedTuple):
 
 
 NETWORK_COLUMNS: list[Column[NetworkRow]] = [
-    Column("name", "Name", lambda r: Cell(r.net.name)),
-    Column("host", "Host", lambda r: cells.shared(r.host_name)),
-    Column("active", "State", lambda r: cells.flag(r.net.active, "active", "inactive")),
-    Column("mode", "Mode", lambda r: Cell(network_mode(r.net))),
-    Column("bridge", "Bridge", lambda r: cells.text(r.net.bridge)),
+    Column("name", "Name", lambda r: Cell(r.net.name), raw=lambda r: r.net.name),
+    Column("host", "Host", lambda r: cells.shared(r.host_name), raw=lambda r: r.host_name),
+    Column("active", "State", lambda r: cells.flag(r.net.active, "active", "inactive"),
+           raw=lambda r: "active" if r.net.active else "inactive"),
+    Column("mode", "Mode", lambda r: Cell(network_mode(r.net)), raw=lambda r: r.net.mode),
+    Column("bridge", "Bridge", lambda r: cells.text(r.net.bridge), raw=lambda r: r.net.bridge or None),
     Column("forward", "Forward device",
-           lambda r: cells.text(r.net.forward_dev.replace(",", ", ") if r.net.forward_dev else None)),
-    Column("subnet", "IPv4 subnet", lambda r: cells.text(r.net.ipv4_subnet)),
-    Column("subnet6", "IPv6 subnet", lambda r: cells.text(r.net.ipv6_subnet)),
-    Column("dhcp", "DHCP range", lambda r: cells.text(r.net.dhcp_range)),
-    Column("autostart", "Autostart", lambda r: cells.flag(r.net.autostart)),
-    Column("persistent", "Persistent", lambda r: cells.flag(r.net.persistent, no="transient")),
+           lambda r: cells.text(r.net.forward_dev.replace(",", ", ") if r.net.forward_dev else None),
+           raw=lambda r: tuple(r.net.forward_dev.split(",")) if r.net.forward_dev else None),
+    Column("subnet", "IPv4 subnet", lambda r: cells.text(r.net.ipv4_subnet), raw=lambda r: r.net.ipv4_subnet or None),
+    Column("subnet6", "IPv6 subnet", lambda r: cells.text(r.net.ipv6_subnet),
+           raw=lambda r: r.net.ipv6_subnet or None),
+    Column("dhcp", "DHCP range", lambda r: cells.text(r.net.dhcp_range), raw=lambda r: r.net.dhcp_range or None),
+    Column("autostart", "Autostart", lambda r: cells.flag(r.net.autostart), raw=lambda r: r.net.autostart),
+    Column("persistent", "Persistent", lambda r: cells.flag(r.net.persistent, no="transient"),
+           raw=lambda r: r.net.persistent),
 ]
 
 
@@ -193,18 +208,24 @@ def _when_active(cell: Callable[[PoolRow], Cell]) -> Callable[[PoolRow], Cell]:
 
 
 POOL_COLUMNS: list[Column[PoolRow]] = [
-    Column("name", "Name", lambda r: Cell(r.pool.name)),
-    Column("host", "Host", lambda r: cells.shared(r.host_name)),
-    Column("type", "Type", lambda r: Cell(r.pool.type)),
-    Column("state", "State", lambda r: Cell(r.pool.state, style="green" if r.pool.state == "active" else "dim")),
-    Column("capacity", "Capacity", _when_active(lambda r: cells.size(r.pool.capacity)), figure=3),
-    Column("allocation", "Allocation", _when_active(lambda r: cells.size(r.pool.allocation)), figure=2),
-    Column("available", "Available", _when_active(lambda r: pool_available(r.pool)), figure=4),
+    Column("name", "Name", lambda r: Cell(r.pool.name), raw=lambda r: r.pool.name),
+    Column("host", "Host", lambda r: cells.shared(r.host_name), raw=lambda r: r.host_name),
+    Column("type", "Type", lambda r: Cell(r.pool.type), raw=lambda r: r.pool.type),
+    Column("state", "State", lambda r: Cell(r.pool.state, style="green" if r.pool.state == "active" else "dim"),
+           raw=lambda r: r.pool.state),
+    Column("capacity", "Capacity", _when_active(lambda r: cells.size(r.pool.capacity)), figure=3,
+           raw=raw.when_active(lambda r: r.pool.capacity)),
+    Column("allocation", "Allocation", _when_active(lambda r: cells.size(r.pool.allocation)), figure=2,
+           raw=raw.when_active(lambda r: r.pool.allocation)),
+    Column("available", "Available", _when_active(lambda r: pool_available(r.pool)), figure=4,
+           raw=raw.when_active(lambda r: None if available_is_underflow(r.pool) else r.pool.available)),
     Column("used", "Used", _when_active(lambda r: cells.percent(
-        r.pool.used_fraction, warn=r.thresholds.pool_used * 0.9, alarm=r.thresholds.pool_used)), figure=1),
+        r.pool.used_fraction, warn=r.thresholds.pool_used * 0.9, alarm=r.thresholds.pool_used)), figure=1,
+        raw=raw.when_active(lambda r: raw.percent(r.pool.used_fraction))),
     Column("provisioned", "Provisioned",
-           _when_active(lambda r: ratio(r.provisioned, r.thresholds.pool_provisioned, percent=True)), figure=5),
-    Column("autostart", "Autostart", lambda r: cells.flag(r.pool.autostart)),
+           _when_active(lambda r: ratio(r.provisioned, r.thresholds.pool_provisioned, percent=True)), figure=5,
+           raw=raw.when_active(lambda r: raw.percent(r.provisioned))),
+    Column("autostart", "Autostart", lambda r: cells.flag(r.pool.autostart), raw=lambda r: r.pool.autostart),
 ]
 
 
@@ -215,11 +236,11 @@ def pool_row(
 
 
 VOLUME_COLUMNS: list[Column[Volume]] = [
-    Column("name", "Name", lambda v: Cell(v.name)),
-    Column("format", "Format", lambda v: cells.text(v.format)),
-    Column("capacity", "Capacity", lambda v: cells.size(v.capacity), figure=2),
-    Column("allocation", "Allocation", lambda v: cells.size(v.allocation), figure=1),
-    Column("path", "Path", lambda v: cells.text(v.path)),
+    Column("name", "Name", lambda v: Cell(v.name), raw=lambda v: v.name),
+    Column("format", "Format", lambda v: cells.text(v.format), raw=lambda v: v.format or None),
+    Column("capacity", "Capacity", lambda v: cells.size(v.capacity), figure=2, raw=lambda v: v.capacity),
+    Column("allocation", "Allocation", lambda v: cells.size(v.allocation), figure=1, raw=lambda v: v.allocation),
+    Column("path", "Path", lambda v: cells.text(v.path), raw=lambda v: v.path or None),
 ]
 
 
@@ -239,24 +260,32 @@ class HostRow(NamedTuple):
 
 
 HOST_COLUMNS: list[Column[HostRow]] = [
-    Column("name", "Name", lambda r: Cell(host_name(r.host))),
-    Column("uri", "URI", lambda r: Cell(host_uri(r.host))),
-    Column("state", "State", lambda r: host_state(r.host, r.now)),
-    Column("hostname", "Hostname", lambda r: cells.text(r.host.hostname)),
-    Column("hypervisor", "Hypervisor", lambda r: cells.text(hypervisor_text(r.host))),
-    Column("libvirt", "libvirt", lambda r: cells.text(r.host.libvirt_version)),
-    Column("cpu", "CPU", lambda r: cells.text(r.host.cpu_model)),  # the model's name: A to Z
-    Column("cpus", "CPUs", lambda r: cells.number(r.host.cpus), figure=4),
+    Column("name", "Name", lambda r: Cell(host_name(r.host)), raw=lambda r: r.host.name),
+    Column("uri", "URI", lambda r: Cell(host_uri(r.host)), raw=lambda r: r.host.uri),
+    Column("state", "State", lambda r: host_state(r.host, r.now), raw=lambda r: r.host.state.value),
+    Column("hostname", "Hostname", lambda r: cells.text(r.host.hostname), raw=lambda r: r.host.hostname or None),
+    Column("hypervisor", "Hypervisor", lambda r: cells.text(hypervisor_text(r.host)),
+           raw=lambda r: hypervisor_text(r.host)),
+    Column("libvirt", "libvirt", lambda r: cells.text(r.host.libvirt_version),
+           raw=lambda r: r.host.libvirt_version or None),
+    Column("cpu", "CPU", lambda r: cells.text(r.host.cpu_model),  # the model's name: A to Z
+           raw=lambda r: r.host.cpu_model or None),
+    Column("cpus", "CPUs", lambda r: cells.number(r.host.cpus), figure=4, raw=lambda r: r.host.cpus),
     Column("cpu_pct", "CPU %", _missing_without_stats(lambda r: cells.cpu(r.stats.cpu_percent, None)),
-           figure=2, live=True),
-    Column("memory", "Memory used", lambda r: host_memory(r.host, r.stats), figure=3, live=True),
+           figure=2, live=True, raw=lambda r: raw.number(r.stats and r.stats.cpu_percent)),
+    Column("memory", "Memory used", lambda r: host_memory(r.host, r.stats), figure=3, live=True,
+           raw=lambda r: raw.host_memory_used(r.stats)),
     Column("guests", "Guests run/all", lambda r: Cell(
-        f"{r.load.by_state.get('running', 0)}/{r.load.guests}", sort_key=r.load.guests, justify="right"), figure=5),
-    Column("vcpu_ratio", "vCPU:CPU", lambda r: ratio(r.load.vcpu_ratio, r.thresholds.vcpu_ratio), figure=6),
+        f"{r.load.by_state.get('running', 0)}/{r.load.guests}", sort_key=r.load.guests, justify="right"), figure=5,
+        raw=lambda r: (r.load.by_state.get("running", 0), r.load.guests)),
+    Column("vcpu_ratio", "vCPU:CPU", lambda r: ratio(r.load.vcpu_ratio, r.thresholds.vcpu_ratio), figure=6,
+           raw=lambda r: raw.number(r.load.vcpu_ratio)),
     Column("mem_ratio", "Mem commit",
-           lambda r: ratio(r.load.memory_ratio, r.thresholds.memory_ratio, percent=True), figure=7),
+           lambda r: ratio(r.load.memory_ratio, r.thresholds.memory_ratio, percent=True), figure=7,
+           raw=lambda r: raw.percent(r.load.memory_ratio)),
     Column("ksm", "KSM saved", lambda r: cells.size(ksm_saved_bytes(r.stats.ksm))
-           if r.stats is not None and r.stats.ksm else cells.missing(), figure=8, live=True),
+           if r.stats is not None and r.stats.ksm else cells.missing(), figure=8, live=True,
+           raw=lambda r: ksm_saved_bytes(r.stats.ksm) if r.stats is not None and r.stats.ksm else None),
 ]
 
 
@@ -285,11 +314,13 @@ class EventRow(NamedTuple):
 
 EVENT_COLUMNS: list[Column[EventRow]] = [
     Column("time", "Time", lambda r: Cell(time.strftime("%H:%M:%S", time.localtime(r.event.at)),
-                                          sort_key=(r.event.at, r.seq)), newest_first=True),
-    Column("host", "Host", lambda r: cells.shared(r.host_name)),
-    Column("kind", "Kind", lambda r: Cell(r.event.kind)),
-    Column("subject", "Object", lambda r: Cell(r.event.subject)),
-    Column("detail", "What happened", lambda r: Cell(r.event.detail, style=event_style(r.event))),
+                                          sort_key=(r.event.at, r.seq)), newest_first=True,
+           raw=lambda r: raw.timestamp(r.event.at)),
+    Column("host", "Host", lambda r: cells.shared(r.host_name), raw=lambda r: r.host_name),
+    Column("kind", "Kind", lambda r: Cell(r.event.kind), raw=lambda r: r.event.kind),
+    Column("subject", "Object", lambda r: Cell(r.event.subject), raw=lambda r: r.event.subject),
+    Column("detail", "What happened", lambda r: Cell(r.event.detail, style=event_style(r.event)),
+           raw=lambda r: r.event.detail),
 ]
 
 
@@ -301,10 +332,11 @@ _SEVERITY_STYLES = {0: "bold red", 1: "yellow", 2: ""}
 
 TRIAGE_COLUMNS: list[Column[Problem]] = [
     Column("severity", "Severity", lambda p: Cell(SEVERITY_NAMES[p.severity], sort_key=p.severity,
-                                                  style=_SEVERITY_STYLES[p.severity])),
-    Column("host", "Host", lambda p: Cell(p.host)),
-    Column("object", "Object", lambda p: Cell(p.subject)),
-    Column("problem", "Problem", lambda p: Cell(p.text)),
+                                                  style=_SEVERITY_STYLES[p.severity]),
+           raw=lambda p: SEVERITY_NAMES[p.severity]),
+    Column("host", "Host", lambda p: Cell(p.host), raw=lambda p: p.host),
+    Column("object", "Object", lambda p: Cell(p.subject), raw=lambda p: p.subject),
+    Column("problem", "Problem", lambda p: Cell(p.text), raw=lambda p: p.text),
 ]
 
 

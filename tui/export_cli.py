@@ -1,0 +1,115 @@
+"""`virtdeck --export TABLE`: the hosts the command line names, read without a UI, one table
+printed as CSV or JSON. No Textual here: it runs without a terminal (a pipe, cron).
+
+Exit status: 0 every host listed, 1 some host failed (each one said on stderr, and in the
+JSON's `hosts`), 2 bad arguments (argparse's)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import demo
+from .backend.collector import Collector
+from .config import state_dir
+from .demo import activity
+from .render import export
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    table: str  # one of export.TABLES
+    form: str = "csv"  # "csv" or "json"
+    output: Path | None = None  # None: stdout
+    stats: bool = True  # wait one stats interval for the live figures
+    timeout: float = 20.0  # seconds every host has to list
+
+
+def output_problem(path: Path) -> str | None:
+    """Why `--output` cannot be written, or None."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return f"{path} is a folder"
+    if not folder.is_dir():
+        return f"no folder {folder}"
+    if not os.access(folder, os.W_OK):
+        return f"cannot write in {folder}"
+    return None
+
+
+def write_file(path: Path, content: str) -> None:
+    """Write `content` whole or not at all: a temporary file beside it, renamed over it."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(content)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def run(settings: Settings, request: ExportRequest) -> int:
+    log_path = state_dir() / "virtdeck.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_path, level=logging.INFO,
+                        format="%(asctime)s %(threadName)s %(name)s: %(message)s")
+    table = request.table
+    collector = Collector(read_only=settings.read_only, refresh=settings.refresh, timeout=request.timeout)
+    try:
+        for target in settings.targets:
+            if target.demo:
+                collector.add(target.uri, target.name, demo=True, prepare=demo.prepare,
+                              augment_stats=activity.augment, augment_host=activity.host_stats)
+            else:
+                collector.add(target.uri, target.name)
+        outcome = collector.collect(volumes=table == "volumes", host_stats=table == "hosts",
+                                    stats=request.stats and table in export.LIVE_TABLES)
+    finally:
+        collector.close()
+    inventory = outcome.inventory
+    for conn_id, reason in outcome.failed.items():
+        host = inventory.hosts.get(conn_id)
+        where = f"{host.name} ({host.uri})" if host else conn_id
+        print(f"virtdeck: {where}: {reason}", file=sys.stderr)
+    rows = export.ordered(table, export.rows(table, inventory, settings.config.thresholds))
+    hosts = []
+    for conn_id, host in inventory.hosts.items():
+        entry = export.host_entry(host)
+        entry["listed"] = conn_id not in outcome.failed
+        if conn_id in outcome.failed:
+            entry["error"] = outcome.failed[conn_id]
+        hosts.append(entry)
+    content = export.text(table, request.form, rows, hosts)
+    status = 1 if outcome.failed else 0
+    if request.output is not None:
+        try:
+            write_file(request.output, content)
+        except OSError as exc:
+            print(f"virtdeck: cannot write {request.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        return status
+    try:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left (`| head`): what it wanted it has; Python must not complain at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
