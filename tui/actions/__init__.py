@@ -15,6 +15,7 @@ from .jobs import JobActions
 from .new_guest import NewGuestActions
 from .objects import NetworkActions, PoolActions
 from .owner import Owner
+from .tuning import TuningActions
 from .volumes import VolumeActions
 from .xml import XmlActions
 
@@ -32,3 +33,4 @@ class Actions:
         self.xml = XmlActions(owner)
         self.consoles = ConsoleActions(owner)
         self.displays = DisplayActions(owner)
+        self.tuning = TuningActions(owner)

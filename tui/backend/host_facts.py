@@ -13,6 +13,7 @@ from typing import Any
 
 import libvirt
 
+from .host_topology import read_topology
 from .model import HostStats, VirtChecks
 from .stats import HostCpuSample, host_cpu_percent
 from .xml.capabilities import parse_capabilities, parse_domain_capabilities
@@ -23,7 +24,8 @@ PAGE_SIZE = 4096
 
 def read_virt_checks(conn: libvirt.virConnect) -> VirtChecks:
     try:
-        caps = parse_capabilities(conn.getCapabilities())
+        caps_xml = conn.getCapabilities()
+        caps = parse_capabilities(caps_xml)
     except (libvirt.libvirtError, ValueError):
         return VirtChecks(None, None, None, None)
     features = caps.cpu_features
@@ -43,7 +45,7 @@ def read_virt_checks(conn: libvirt.virConnect) -> VirtChecks:
             if domcaps.iommu is not None:
                 iommu = domcaps.iommu if iommu is None else (iommu or domcaps.iommu)
             machines = (domcaps.machine,) if domcaps.machine else ()
-    return VirtChecks(hardware, kvm, nested, iommu, caps.domain_types, machines)
+    return VirtChecks(hardware, kvm, nested, iommu, caps.domain_types, machines, read_topology(conn, caps_xml))
 
 
 def read_provisioned(conn: libvirt.virConnect, only: str | None = None) -> dict[str, int]:

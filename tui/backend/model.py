@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .xml.host_topology import Topology
+
 
 class ConnState(enum.StrEnum):
     CONNECTING = "connecting"
@@ -198,6 +200,7 @@ class VirtChecks:
     iommu: bool | None  # domain capabilities offer an IOMMU device
     domain_types: tuple[str, ...] = ()
     machines: tuple[str, ...] = ()
+    topology: Topology | None = None  # NUMA cells, pages, CPUs (host_topology.read_topology)
 
 
 # Updates a connection reports. The UI folds them into its inventory.

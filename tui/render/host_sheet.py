@@ -7,6 +7,7 @@ from ..backend.inventory import Inventory
 from ..backend.overcommit import Thresholds, host_load, provisioned_ratio
 from ..backend.ssh_facts import ShellFacts, findings
 from .cells import size_text
+from .host_topology import topology_lines
 from ..backend.units import count_text
 
 Facts = list[tuple[str, str | None]]
@@ -116,6 +117,8 @@ def host_sheet(inventory: Inventory, conn_id: str, thresholds: Thresholds,
             ("Domain types", ", ".join(checks.domain_types) or None),
             ("Default machine", ", ".join(checks.machines) or None),
         ]
+        facts.append(("", None))
+        facts += topology_lines(checks.topology)
     else:
         facts.append(("Virtualization checks", "n/a"))
     pools = [pool for key, pool in inventory.pools.items() if key[0] == conn_id]

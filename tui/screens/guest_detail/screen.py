@@ -1,5 +1,5 @@
 """One guest, in tabs: overview with five minutes of live figures, then devices,
-hardware, snapshots and backup (each tab a `GuestTab` of its own module)."""
+hardware, tuning, snapshots and backup (each tab a `GuestTab` of its own module)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Sparkline, Static, TabbedContent, TabPane, Tabs
 
-from . import backup, devices, hardware, snapshots
+from . import backup, devices, hardware, snapshots, tuning
 from .tab import GuestTab
 
 from ...calls import AnswersCalls
@@ -41,7 +41,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
         Binding("x", "xml", "XML", id="xml"),
     ]
     TABS: list[type[GuestTab]] = [
-        *devices.TABS, *hardware.TABS, *snapshots.TABS, *backup.TABS,
+        *devices.TABS, *hardware.TABS, *tuning.TABS, *snapshots.TABS, *backup.TABS,
     ]
     DEFAULT_CSS = """
     GuestDetailScreen #guest-tabs { height: 1fr; }
