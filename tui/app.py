@@ -32,6 +32,7 @@ from .forms import recovery_forms
 from .messages import BackendUpdated, GuestActionFinished, StatsArrived
 from .screens.context import ScreenContext
 from .screens.events import EventsScreen
+from .screens.export_table import export_commands
 from .screens.guests import GuestsScreen
 from .screens.help import HelpScreen
 from .screens.hosts import HostsScreen
@@ -397,6 +398,7 @@ class VirtdeckApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from sort_commands(screen)
+        yield from export_commands(screen)
         for key, mode, label in VIEWS:
             yield SystemCommand(f"View: {label}", f"Switch to the {label} view (key {key})",
                                 lambda mode=mode: self.switch_mode(mode))

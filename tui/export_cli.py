@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import demo
 from .backend.collector import Collector
+from .backend.files import write_whole
 from .config import state_dir
 from .demo import activity
 from .render import export
@@ -42,28 +42,6 @@ def output_problem(path: Path) -> str | None:
     if not os.access(folder, os.W_OK):
         return f"cannot write in {folder}"
     return None
-
-
-def write_file(path: Path, content: str) -> None:
-    """Write `content` whole or not at all: a temporary file beside it, renamed over it."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(content)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run(settings: Settings, request: ExportRequest) -> int:
@@ -101,7 +79,7 @@ def run(settings: Settings, request: ExportRequest) -> int:
     status = 1 if outcome.failed else 0
     if request.output is not None:
         try:
-            write_file(request.output, content)
+            write_whole(request.output, content)
         except OSError as exc:
             print(f"virtdeck: cannot write {request.output}: {exc.strerror or exc}", file=sys.stderr)
             return 1

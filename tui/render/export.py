@@ -37,7 +37,7 @@ from .columns import (
     PoolRow,
 )
 from .columns import row as columns_row
-from .cells import HAS_FIGURE
+from .cells import HAS_FIGURE, NO_FIGURE
 
 # What `--export` takes -> the view's columns (the Storage view's table is the pools).
 TABLES: dict[str, list[Column]] = {
@@ -66,8 +66,17 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 
 
 class ExportRow(NamedTuple):
-    inputs: Any  # what the view's columns read (GuestRow, Volume, Problem ...)
+    inputs: Any  # what the view's columns read (GuestRow, Volume, Problem ...); None: see `shown`
     extra: Mapping[str, Any]  # EXTRAS' values
+    shown: tuple | None = None  # a row the inventory does not hold: its cells, exported as they read
+
+
+def raw_values(columns: Iterable[Column], row: ExportRow) -> list[Any]:
+    """Each column's value for the row: its `raw`, or for a row known only by its cells their
+    text (None where a cell shows nothing)."""
+    if row.inputs is None and row.shown is not None:
+        return [None if cell.sort_key[0] == NO_FIGURE and cell.plain == "—" else cell.plain for cell in row.shown]
+    return [column.raw(row.inputs) for column in columns]
 
 
 def table_of(view: str) -> str:
@@ -76,7 +85,8 @@ def table_of(view: str) -> str:
 
 def record(columns: Iterable[Column], row: ExportRow) -> dict[str, Any]:
     """One row as JSON has it: every column's raw value by id, then the extras."""
-    found = {column.id: json_value(column.raw(row.inputs)) for column in columns}
+    columns = list(columns)
+    found = {column.id: json_value(value) for column, value in zip(columns, raw_values(columns, row))}
     found.update((key, json_value(value)) for key, value in row.extra.items() if key not in found)
     return found
 
@@ -104,7 +114,7 @@ def csv_text(table: str, rows: Iterable[ExportRow]) -> str:
     writer = csv.writer(out)  # RFC 4180: lines end in CRLF, and a CR or LF in a name is quoted
     writer.writerow([column.header for column in columns] + extras)
     for row in rows:
-        writer.writerow([csv_value(column.raw(row.inputs)) for column in columns]
+        writer.writerow([csv_value(value) for value in raw_values(columns, row)]
                         + [csv_value(row.extra.get(key)) for key in extras])
     return out.getvalue()
 
