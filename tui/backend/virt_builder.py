@@ -244,7 +244,8 @@ class VirtBuilder:
 
     async def _run(self, uri: str, argv: list[str], stdin: bytes, on_line: Callable[[str], None] | None,
                    cancel: threading.Event | None) -> tuple[int, str, str]:
-        """Run `argv` on the host; `stdin` is written and held open until the end or a cancel."""
+        """Run `argv` on the host; `stdin` (if any) is written and held open until the end or a
+        cancel (the build wrapper takes its end for a cancel, so a virtdeck that dies stops it too)."""
         if self._remote(uri):
             assert self.transport is not None
             try:
@@ -278,7 +279,7 @@ class VirtBuilder:
                 return await local.wait()
 
         writer.write(stdin)
-        if not stdin or cancel is None:
+        if not stdin:
             writer.write_eof()
         out_parts: list[bytes] = []
         err_parts: list[bytes] = []

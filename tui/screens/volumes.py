@@ -31,11 +31,12 @@ from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from ..widgets.status_bar import StatusBar
 from .context import ScreenContext
+from .builder_actions import BuilderActions
 from .image_actions import IMAGE_ACTIONS, ImageActions
 from ..widgets.footer import KeyFooter
 
 
-class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
+class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls, Screen):
     """The volumes of one pool, and what can be done to them."""
 
     BINDINGS = [
@@ -52,6 +53,7 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
         Binding("I", "image_info", "qemu-img info", id="image.info"),
         Binding("c", "image_check", "qemu-img check", id="image.check"),
         Binding("K", "image_convert", "Convert", id="image.convert"),
+        Binding("b", "build_image", "virt-builder", id="volume.build"),
     ]
     WATCHES = frozenset({"volumes", "pools"})
     ON_VOLUME = frozenset({"info", "delete", "wipe", "resize", "clone", "download"})
@@ -123,6 +125,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, AnswersCalls, Screen):
     def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         if action in IMAGE_ACTIONS:
             return self.image_why_disabled(action)
+        if action == "build_image":
+            return self.builder_why_disabled()
         if action not in self.ON_VOLUME | self.WRITES:
             return None
         host = self.ctx.inventory.hosts.get(self.conn_id)
