@@ -15,22 +15,29 @@ from .jobs import JobActions
 from .new_guest import NewGuestActions
 from .objects import NetworkActions, PoolActions
 from .owner import Owner
+from .recorder import Recorder
 from .tuning import TuningActions
 from .volumes import VolumeActions
 from .xml import XmlActions
 
 
 class Actions:
-    def __init__(self, owner: Owner) -> None:
-        self.guests = GuestActions(owner)
-        self.guest_detail = GuestDetailActions(owner)
-        self.networks = NetworkActions(owner)
-        self.pools = PoolActions(owner)
-        self.volumes = VolumeActions(owner)
-        self.hosts = HostActions(owner)
-        self.jobs = JobActions(owner)
-        self.new_guest = NewGuestActions(owner)
-        self.xml = XmlActions(owner)
-        self.consoles = ConsoleActions(owner)
-        self.displays = DisplayActions(owner)
-        self.tuning = TuningActions(owner)
+    def __init__(self, owner: Owner, recorder: Recorder | None = None) -> None:
+        """`recorder`: where what the verbs did is logged (default: the state directory's
+        action log, its last records shown at once)."""
+        if recorder is None:
+            recorder = Recorder.in_state_dir(owner)
+            recorder.load()
+        self.recorder = recorder
+        self.guests = GuestActions(owner, recorder)
+        self.guest_detail = GuestDetailActions(owner, recorder)
+        self.networks = NetworkActions(owner, recorder)
+        self.pools = PoolActions(owner, recorder)
+        self.volumes = VolumeActions(owner, recorder)
+        self.hosts = HostActions(owner, recorder)
+        self.jobs = JobActions(owner, recorder)
+        self.new_guest = NewGuestActions(owner, recorder)
+        self.xml = XmlActions(owner, recorder)
+        self.consoles = ConsoleActions(owner, recorder)
+        self.displays = DisplayActions(owner, recorder)
+        self.tuning = TuningActions(owner, recorder)

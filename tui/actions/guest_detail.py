@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..backend import commands
+from ..backend.commands import CommandLine
 from ..backend.ops import guest_info, jobs, recovery
 from ..backend.ops import guests as guest_ops
 from ..backend.ops import hardware, snapshots
@@ -23,6 +25,7 @@ from ..backend.ops.snapshots import check_name as check_snapshot_name
 from ..calls import Then
 from .jobs import JobWork
 from .owner import OwnedActions
+from .recorder import Did
 
 __all__ = [
     "Agent", "Command", "Disk", "DiskRequest", "EXTERNAL_DISK", "GuestDetailActions", "HardwareView", "INTERNAL_MEMORY",
@@ -40,6 +43,23 @@ READERS: dict[str, Callable[[Any, str], Any]] = {  # a devices tab's id -> what 
 
 
 class GuestDetailActions(OwnedActions):
+    # -- what a change does, as command lines (the sheet's and the log's) ----------------
+
+    def commands(self, conn_id: str, uuid: str, build: Callable[[str, str], list[CommandLine]]) -> list[CommandLine]:
+        """`build(uri, the guest's name)`: the command lines of a change to the guest `uuid`."""
+        return build(self.uri(conn_id), self.name_of("guests", conn_id, uuid))
+
+    def _did(self, conn_id: str, uuid: str, what: str, build: Callable[[str, str], list[CommandLine]]) -> Did:
+        return Did("guest", self.name_of("guests", conn_id, uuid), what, tuple(self.commands(conn_id, uuid, build)))
+
+    @staticmethod
+    def cpu_memory_commands(vcpus: int | None, memory_kib: int | None, live: bool, config: bool):
+        """A `build(uri, name)` for setting the vCPUs and the memory."""
+        def build(uri: str, name: str) -> list[CommandLine]:
+            lines = commands.setvcpus(uri, name, vcpus, live, config) if vcpus is not None else []
+            return lines + (commands.setmem(uri, name, memory_kib, live, config) if memory_kib is not None else [])
+        return build
+
     # -- the connection --------------------------------------------------------
 
     def sample_vcpus(self, conn_id: str, on: bool) -> None:
@@ -89,10 +109,12 @@ class GuestDetailActions(OwnedActions):
     # -- the agent ---------------------------------------------------------------
 
     def fs_freeze(self, target, conn_id: str, uuid: str, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: guest_info.fs_freeze(conn, uuid), then, "freeze filesystems")
+        self._ask(target, conn_id, lambda conn: guest_info.fs_freeze(conn, uuid), then, "freeze filesystems",
+                  did=self._did(conn_id, uuid, "freeze filesystems", commands.fs_freeze))
 
     def fs_thaw(self, target, conn_id: str, uuid: str, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: guest_info.fs_thaw(conn, uuid), then, "thaw filesystems")
+        self._ask(target, conn_id, lambda conn: guest_info.fs_thaw(conn, uuid), then, "thaw filesystems",
+                  did=self._did(conn_id, uuid, "thaw filesystems", commands.fs_thaw))
 
     # -- hardware ----------------------------------------------------------------
 
@@ -107,31 +129,45 @@ class GuestDetailActions(OwnedActions):
                 outcomes.append(hardware.set_memory(conn, uuid, memory_kib, live, config))
             return outcomes
 
-        self._ask(target, conn_id, work, then, "set vCPUs / memory")
+        self._ask(target, conn_id, work, then, "set vCPUs / memory",
+                  did=self._did(conn_id, uuid, "set vCPUs / memory",
+                                self.cpu_memory_commands(vcpus, memory_kib, live, config)))
 
     def insert_media(self, target, conn_id: str, uuid: str, drive: str, path: str | None, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, path), then, "insert media")
+        self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, path), then, "insert media",
+                  did=self._did(conn_id, uuid, f"insert media into {drive}",
+                                lambda uri, name: commands.change_media(uri, name, drive, path)))
 
     def eject(self, target, conn_id: str, uuid: str, drive: str, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, None), then, "eject")
+        self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, None), then, "eject",
+                  did=self._did(conn_id, uuid, f"eject {drive}",
+                                lambda uri, name: commands.change_media(uri, name, drive, None)))
 
     def add_cdrom(self, target, conn_id: str, uuid: str, bus: str, path: str | None, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: hardware.add_cdrom(conn, uuid, bus, path), then, "add a CD-ROM drive")
+        self._ask(target, conn_id, lambda conn: hardware.add_cdrom(conn, uuid, bus, path), then, "add a CD-ROM drive",
+                  did=self._did(conn_id, uuid, "add a CD-ROM drive",
+                                lambda uri, name: commands.attach_device(uri, name, "cdrom.xml", False, True)))
 
     def attach_disk(self, target, conn_id: str, uuid: str, request: DiskRequest, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.attach_disk(conn, uuid, request), then, "attach a disk",
-                  long=True)
+                  long=True, did=self._did(conn_id, uuid, "attach a disk", self.attach_disk_commands(request)))
 
     def attach_nic(self, target, conn_id: str, uuid: str, kind: str, source: str, model: str, mac: str | None, mode,
                    then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.attach_nic(conn, uuid, kind, source, model, mac, mode), then,
-                  "attach a NIC")
+                  "attach a NIC", did=self._did(conn_id, uuid, "attach a NIC", self.attach_nic_commands(kind, source,
+                                                                                                         model, mac)))
 
     def detach(self, target, conn_id: str, uuid: str, ident: str, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: hardware.detach(conn, uuid, ident), then, "detach", long=True)
+        self._ask(target, conn_id, lambda conn: hardware.detach(conn, uuid, ident), then, "detach", long=True,
+                  did=self._did(conn_id, uuid, f"detach {ident}",
+                                lambda uri, name: commands.detach_device(uri, name, f"{ident}.xml")))
 
     def set_boot_order(self, target, conn_id: str, uuid: str, order, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: hardware.set_boot_order(conn, uuid, order), then, "boot order")
+        self._ask(target, conn_id, lambda conn: hardware.set_boot_order(conn, uuid, order), then, "boot order",
+                  did=self._did(conn_id, uuid, "set the boot order",
+                                lambda uri, name: commands.guest_define(uri, "guest.xml",
+                                                                        "guest.xml: the definition with the new boot order")))
 
     # -- snapshots ---------------------------------------------------------------
 
@@ -147,33 +183,48 @@ class GuestDetailActions(OwnedActions):
                         then: Then) -> None:
         """Saving the memory takes as long as the guest is big: that runs on a long-call thread."""
         self._ask(target, conn_id, lambda conn: snapshots.create(conn, uuid, name, description, kind), then,
-                  "take a snapshot", long=kind == INTERNAL_MEMORY)
+                  "take a snapshot", long=kind == INTERNAL_MEMORY,
+                  did=self._did(conn_id, uuid, f"take snapshot {name}",
+                                self.snapshot_commands(name, description, kind)))
 
     def revert_snapshot(self, target, conn_id: str, uuid: str, name: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: snapshots.revert(conn, uuid, name), then, "revert to a snapshot",
-                  long=True)
+                  long=True, did=self._did(conn_id, uuid, f"revert to snapshot {name}",
+                                           lambda uri, guest: commands.snapshot_revert(uri, guest, name)))
 
     def delete_snapshot(self, target, conn_id: str, uuid: str, name: str, with_children: bool, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: snapshots.delete(conn, uuid, name, with_children), then,
-                  "delete a snapshot", long=True)
+                  "delete a snapshot", long=True,
+                  did=self._did(conn_id, uuid, f"delete snapshot {name}",
+                                lambda uri, guest: commands.snapshot_delete(uri, guest, name, with_children)))
 
     def snapshot_children(self, target, conn_id: str, uuid: str, name: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: snapshots.children_of(conn, uuid, name), then, "list child snapshots")
 
     # -- save, export, back up, restore, import ------------------------------------
 
+    def guest_conn(self, uuid: str) -> str:
+        return next((conn_id for conn_id, key in self.owner.inventory.guests if key == uuid), "")
+
     def save(self, uuid: str, path: str) -> JobWork:
-        return lambda conn, progress: recovery.save(conn, uuid, path, progress)
+        conn_id = self.guest_conn(uuid)
+        did = self._did(conn_id, uuid, f"save to {path}", lambda uri, name: commands.save(uri, name, path))
+        return self.logged(conn_id, did, lambda conn, progress: recovery.save(conn, uuid, path, progress))
 
     def push_backup(self, uuid: str, directory: str) -> JobWork:
-        return lambda conn, progress: recovery.push_backup(conn, uuid, directory, progress)
+        conn_id = self.guest_conn(uuid)
+        did = self._did(conn_id, uuid, f"back up into {directory}",
+                        lambda uri, name: commands.backup(uri, name, directory))
+        return self.logged(conn_id, did, lambda conn, progress: recovery.push_backup(conn, uuid, directory, progress))
 
     def abort_job(self, uuid: str) -> Callable[[Any], None]:
         """The abort (conn) of a job on the guest `uuid`."""
         return lambda conn: jobs.abort(conn, uuid)
 
     def export(self, target, conn_id: str, uuid: str, path: str, replace: bool, then: Then) -> None:
-        self._ask(target, conn_id, lambda conn: recovery.export(conn, uuid, path, replace), then, "export definition")
+        self._ask(target, conn_id, lambda conn: recovery.export(conn, uuid, path, replace), then, "export definition",
+                  did=self._did(conn_id, uuid, f"export the definition to {path}",
+                                lambda uri, name: commands.export(uri, name, path)))
 
     def default_backup_dir(self, target, conn_id: str, uuid: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: recovery.default_backup_dir(conn, uuid), then, "read disks",
@@ -182,9 +233,40 @@ class GuestDetailActions(OwnedActions):
     def restore(self, target, conn_id: str, path: str, then: Then) -> None:
         """`then(the guest's name, error)`."""
         self._ask(target, conn_id, lambda conn: recovery.restore(conn, path), then, "Restore a guest from a saved file",
-                  long=True)
+                  long=True, did=Did("guest", path, "restore from a saved file",
+                                     tuple(self.restore_commands(conn_id, path))))
+
+    def restore_commands(self, conn_id: str, path: str) -> list[CommandLine]:
+        return commands.restore(self.uri(conn_id), path)
+
+    def import_commands(self, conn_id: str, path: str) -> list[CommandLine]:
+        return commands.import_definition(self.uri(conn_id), path)
 
     def import_definition(self, target, conn_id: str, path: str, then: Then) -> None:
         """`then(the guest's name, error)`."""
         self._ask(target, conn_id, lambda conn: recovery.import_definition(conn, path), then,
-                  "Import a guest definition")
+                  "Import a guest definition", did=Did("guest", path, "import a definition",
+                                                       tuple(self.import_commands(conn_id, path))))
+
+    # -- builders the forms' sheets share with the verbs above -----------------------
+
+    @staticmethod
+    def attach_disk_commands(request: DiskRequest) -> Callable[[str, str], list[CommandLine]]:
+        def build(uri: str, name: str) -> list[CommandLine]:
+            new = getattr(request, "new", None)
+            made = commands.volume_create(uri, new.pool, new.name, new.capacity, new.format) if new else []
+            return made + commands.attach_device(uri, name, "disk.xml",
+                                                 note=f"disk.xml: a <disk> on the {request.bus} bus")
+        return build
+
+    @staticmethod
+    def attach_nic_commands(kind: str, source: str, model: str, mac: str | None
+                            ) -> Callable[[str, str], list[CommandLine]]:
+        if kind == "direct":
+            return lambda uri, name: commands.attach_device(uri, name, "interface.xml",
+                                                            note=f"interface.xml: a macvtap <interface> on {source}")
+        return lambda uri, name: commands.attach_interface(uri, name, kind, source, model, mac)
+
+    @staticmethod
+    def snapshot_commands(name: str, description: str, kind: str) -> Callable[[str, str], list[CommandLine]]:
+        return lambda uri, guest: commands.snapshot_create(uri, guest, name, description, kind == EXTERNAL_DISK)

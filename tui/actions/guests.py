@@ -5,8 +5,11 @@ helpers they need (`why_not`, `name_problem`, the plans' types) from here."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 
+from ..backend import commands
+from ..backend.commands import CommandLine
 from ..backend.errors import error_text
 from ..backend.model import Guest
 from ..backend.ops import clone, jobs, migrate
@@ -18,6 +21,7 @@ from ..calls import Then
 from ..messages import GuestActionFinished
 from .batch import Batch
 from .owner import OwnedActions, Owner
+from .recorder import Did, Recorder
 
 __all__ = ["VERBS", "Batch", "ClonePlan", "DiskFile", "GuestActions", "MigrationRequest", "choose", "finished", "launch",
            "name_problem", "new_volume_name", "why_not"]
@@ -31,13 +35,25 @@ def choose(verbs: tuple[str, ...], guest: Guest) -> str | None:
     return next((verb for verb in verbs if ops.why_not(verb, guest) is None), None)
 
 
+def uri_of(owner: Owner, conn_id: str) -> str:
+    host = owner.inventory.hosts.get(conn_id)
+    return host.uri if host else ""
+
+
+def verb_commands(owner: Owner, verb: str, guest: Guest) -> list[CommandLine]:
+    """The command lines of the lifecycle verb `verb` (`ops.run`'s) on `guest`."""
+    return commands.guest_verb(uri_of(owner, guest.conn_id), verb, guest.name)
+
+
 def launch(owner: Owner, verb: str | tuple[str, ...], targets: list[Guest],
-           work: Callable[[object, Guest], str | None] | None = None) -> int | None:
+           work: Callable[[object, Guest], str | None] | None = None, recorder: Recorder | None = None,
+           describe: Callable[[Guest, str], Did] | None = None) -> int | None:
     """Start `verb` on every target it applies to; returns the batch id (None: nothing to do).
 
     `verb` may be a tuple: each guest gets the first of them that applies to it (`p` pauses
     the running and resumes the paused). `work(conn, guest)` does it (default: `ops.run`);
-    what it returns is noted in the report.
+    what it returns is noted in the report. `recorder` logs each guest's outcome, as
+    `describe(guest, verb)` says (default: the verb and its virsh command).
     """
     verbs = verb if isinstance(verb, tuple) else (verb,)
     chosen = {g.key: v for g in targets if (v := choose(verbs, g)) is not None}
@@ -68,12 +84,17 @@ def launch(owner: Owner, verb: str | tuple[str, ...], targets: list[Guest],
         def job(conn, guest=guest, verb=verb):
             return work(conn, guest) if work is not None else ops.run(conn, guest.uuid, verb)
 
-        def done(result, error, guest=guest, connection=connection, verb=verb):
+        did = describe(guest, verb) if describe is not None else Did(
+            "guest", guest.name, ops.VERBS[verb].label, tuple(verb_commands(owner, verb, guest)))
+
+        def done(result, error, guest=guest, connection=connection, verb=verb, did=did):
             text = None
             if error is not None:
                 text = error_text(error)
             elif verb.startswith("autostart"):
                 connection.refresh_guest(guest.uuid)
+            if recorder is not None:
+                recorder.record(guest.conn_id, did, text, None if text else result if isinstance(result, str) else None)
             owner.post_message(GuestActionFinished(batch_id, guest.name, text, result if isinstance(result, str) else None))
 
         # Saving or restoring memory takes as long as the guest is big: off the worker,
@@ -107,7 +128,36 @@ class GuestActions(OwnedActions):
 
     def launch(self, verb: str | tuple[str, ...], targets: list[Guest],
                work: Callable[[object, Guest], str | None] | None = None) -> int | None:
-        return launch(self.owner, verb, targets, work)
+        return launch(self.owner, verb, targets, work, self.recorder)
+
+    def commands(self, verb: str | tuple[str, ...], targets: list[Guest]) -> list[CommandLine]:
+        """What `launch(verb, targets)` would run, as command lines (each guest's chosen verb)."""
+        verbs = verb if isinstance(verb, tuple) else (verb,)
+        return [line for guest in targets if (chosen := choose(verbs, guest)) is not None
+                for line in verb_commands(self.owner, chosen, guest)]
+
+    def delete_commands(self, guest: Guest, volumes: tuple = ()) -> list[CommandLine]:
+        """Deleting `guest` with `volumes` (their paths, or anything with a `path`)."""
+        paths = [getattr(v, "path", v) for v in volumes]
+        return commands.guest_delete(self.uri(guest.conn_id), guest.name, guest.state != "shut off",
+                                     paths)
+
+    def rename_commands(self, guest: Guest, new_name: str) -> list[CommandLine]:
+        return commands.guest_rename(self.uri(guest.conn_id), guest.name, new_name)
+
+    def clone_commands(self, guest: Guest, new_name: str, plan: ClonePlan | None = None) -> list[CommandLine]:
+        """virt-clone, with the new disks' paths as `clone.plan` names them (none: virt-clone's own)."""
+        files = tuple(os.path.join(os.path.dirname(c.source), new_volume_name(c.volume, guest.name, new_name, c.target,
+                                                                              set()))
+                      for c in (plan.copies if plan is not None else ()))
+        return commands.guest_clone(self.uri(guest.conn_id), guest.name, new_name, files)
+
+    def migrate_commands(self, guest: Guest, target_conn_id: str, request: MigrationRequest) -> list[CommandLine]:
+        running = guest.state in ("running", "paused")
+        return commands.guest_migrate(self.uri(guest.conn_id), guest.name, self.uri(target_conn_id),
+                                      live=running and guest.state != "paused", persistent=True,
+                                      undefine_source=request.undefine_source,
+                                      copy_storage=request.copy_storage and running, address=request.address)
 
     def finished(self, message: GuestActionFinished) -> None:
         finished(self.owner, message)
@@ -126,18 +176,22 @@ class GuestActions(OwnedActions):
                 return "deleted, but " + "; ".join(problems)
             return f"its {len(chosen)} volume(s) deleted too" if chosen else None
 
-        launch(self.owner, "delete", guests, work=work)
+        launch(self.owner, "delete", guests, work=work, recorder=self.recorder,
+               describe=lambda guest, _verb: Did("guest", guest.name, "delete",
+                                                 tuple(self.delete_commands(guest, volumes.get(guest.key, ())))))
 
     def rename(self, target, guest: Guest, new_name: str, then: Then) -> None:
-        self._ask(target, guest.conn_id, lambda conn: ops.rename(conn, guest.uuid, new_name), then, "rename")
+        self._ask(target, guest.conn_id, lambda conn: ops.rename(conn, guest.uuid, new_name), then, "rename",
+                  did=Did("guest", guest.name, f"rename to {new_name}", tuple(self.rename_commands(guest, new_name))))
 
     def plan_clone(self, target, guest: Guest, then: Then) -> None:
         self._ask(target, guest.conn_id, lambda conn: clone.plan(conn, guest.uuid, f"{guest.name}-clone"), then,
                   "plan clone", opens="clone")
 
-    def clone_work(self, guest: Guest, new_name: str):
-        """The job (conn, progress) that clones `guest` to `new_name`."""
-        return lambda conn, progress: clone.clone(conn, guest.uuid, new_name, progress)
+    def clone_work(self, guest: Guest, new_name: str, plan: ClonePlan | None = None):
+        """The job (conn, progress) that clones `guest` to `new_name` (`plan`: for its command)."""
+        did = Did("guest", guest.name, f"clone to {new_name}", tuple(self.clone_commands(guest, new_name, plan)))
+        return self.logged(guest.conn_id, did, lambda conn, progress: clone.clone(conn, guest.uuid, new_name, progress))
 
     def migrate_work(self, guest: Guest, target_conn_id: str, target_name: str, request: MigrationRequest):
         """The job (conn, progress) that moves `guest` to the host `target_conn_id`."""
@@ -149,7 +203,9 @@ class GuestActions(OwnedActions):
                 raise ConnectionError(f"{target_name} is not connected")
             return migrate.migrate(conn, guest.uuid, dest, request, progress)
 
-        return work
+        did = Did("guest", guest.name, f"migrate to {target_name}",
+                  tuple(self.migrate_commands(guest, target_conn_id, request)))
+        return self.logged(guest.conn_id, did, work)
 
     def abort_job(self, guest: Guest):
         """The abort (conn) of a job on `guest`."""

@@ -15,6 +15,7 @@ from ..backend.fleet import Fleet
 from ..backend.inventory import Inventory
 from ..calls import Then, ask
 from .batch import Batch
+from .recorder import Did, Recorder
 
 
 class Owner(Protocol):
@@ -33,10 +34,23 @@ class Owner(Protocol):
 
 
 class OwnedActions:
-    """A group of verbs on its owner's hosts; each answer comes back on the UI loop."""
+    """A group of verbs on its owner's hosts; each answer comes back on the UI loop. A verb
+    that changes something says what it does (`Did`, with its command lines, from the same
+    arguments it runs with): the recorder logs how it ended."""
 
-    def __init__(self, owner: Owner) -> None:
+    def __init__(self, owner: Owner, recorder: Recorder | None = None) -> None:
         self.owner = owner
+        self.recorder = recorder if recorder is not None else Recorder(owner, None)
+
+    def uri(self, conn_id: str | None) -> str:
+        """The host's URI, as `virsh -c` takes it."""
+        host = self.owner.inventory.hosts.get(conn_id) if conn_id else None
+        return host.uri if host else ""
+
+    def name_of(self, table: str, conn_id: str, uuid: str) -> str:
+        """The name of a guest, network or pool (`table`: the inventory's dict) by its key."""
+        found = getattr(self.owner.inventory, table).get((conn_id, uuid))
+        return found.name if found is not None else uuid
 
     def connection(self, conn_id: str | None) -> Connection | None:
         """`conn_id`'s connection (None: not connected, and asking it says so)."""
@@ -44,7 +58,13 @@ class OwnedActions:
         return fleet.get(conn_id) if conn_id and fleet is not None else None
 
     def _ask(self, target: MessagePump, conn_id: str | None, fn: Callable, then: Then, action: str,
-             long: bool = False, opens: str | None = None) -> None:
+             long: bool = False, opens: str | None = None, did: Did | None = None) -> None:
         """`fn(conn)` off the UI loop on `conn_id`'s connection; `then(result, error)` back on it
-        (`target` mixes in `calls.AnswersCalls`; `opens`: see `calls.ask`)."""
-        ask(target, self.connection(conn_id), fn, then, action, long=long, opens=opens)
+        (`target` mixes in `calls.AnswersCalls`; `opens`: see `calls.ask`; `did`: what it does,
+        logged when it ends)."""
+        ask(target, self.connection(conn_id), self.recorder.wrap(conn_id, did, fn), then, action, long=long,
+            opens=opens)
+
+    def logged(self, conn_id: str | None, did: Did, work: Callable) -> Callable:
+        """A job's `work(conn, progress)` that logs how it ended."""
+        return self.recorder.wrap(conn_id, did, work)

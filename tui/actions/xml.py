@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from ..backend import commands
+from ..backend.commands import CommandLine
 from ..backend.ops import xml_edit
 from ..backend.ops.xml_edit import EditProblem, EditScope, check_edit, unified_diff, with_reason, without_reason
 from ..calls import Then
 from .owner import OwnedActions
+from .recorder import Did
 
 __all__ = ["EditProblem", "EditScope", "XmlActions", "check_edit", "unified_diff", "with_reason", "without_reason"]
 
@@ -22,4 +25,12 @@ class XmlActions(OwnedActions):
                then: Then) -> None:
         """`then(what it did, error)`; refused if the object changed since `before` was read."""
         self._ask(target, conn_id, lambda conn: xml_edit.define_edit(conn, kind, uuid, before, after, how), then,
-                  "define XML")
+                  "define XML", did=Did(kind, self.object_name(kind, conn_id, uuid), "define edited XML",
+                                        tuple(self.define_commands(kind, conn_id))))
+
+    def object_name(self, kind: str, conn_id: str, uuid: str) -> str:
+        return self.name_of({"guest": "guests", "network": "networks", "pool": "pools"}.get(kind, "guests"),
+                            conn_id, uuid)
+
+    def define_commands(self, kind: str, conn_id: str) -> list[CommandLine]:
+        return commands.define_xml(self.uri(conn_id), kind if kind in ("guest", "network", "pool") else "guest")

@@ -13,6 +13,8 @@ from typing import Any
 
 from .model import (
     ActionFailed,
+    ActionLogged,
+    ActionRecord,
     AgentChanged,
     Event,
     GuestAddressesRead,
@@ -52,6 +54,7 @@ class Inventory:
     pools: dict[Key, Pool] = field(default_factory=dict)
     volumes: dict[Key, tuple[Volume, ...]] = field(default_factory=dict)
     events: deque[tuple[int, Event]] = field(default_factory=lambda: deque(maxlen=5000))
+    actions: deque[tuple[int, ActionRecord]] = field(default_factory=lambda: deque(maxlen=2000))  # virtdeck's own
     _event_seq: int = 0
     stats: dict[Key, Any] = field(default_factory=dict)  # GuestStats of running guests
     host_stats: dict[str, HostStats] = field(default_factory=dict)
@@ -200,6 +203,10 @@ class Inventory:
                 return self._bump("guests")
             case EventHappened(event):
                 return self._log(event)
+            case ActionLogged(record):
+                self._event_seq += 1
+                self.actions.append((self._event_seq, record))
+                return self._bump("events")
             case ActionFailed(conn_id, action, error):
                 host = self.hosts.get(conn_id)
                 return self._log(Event(conn_id, "error", host.name if host else conn_id, f"{action}: {error}"))

@@ -331,6 +331,28 @@ class ActionFailed:
     error: str
 
 
+@dataclass(frozen=True)
+class ActionRecord:
+    """One thing virtdeck did, for the action log: when, on which host, to what, the command
+    line that does the same (secrets redacted) and how it ended."""
+
+    at: float
+    host: str  # its name
+    uri: str
+    kind: str  # guest, network, pool, volume, snapshot ...
+    name: str
+    what: str  # a short phrase: "start", "delete volume"
+    command: str  # shell lines, one a line
+    outcome: str  # "ok", "started", or the error in libvirt's words
+    failed: bool = False
+    conn_id: str = ""
+
+
+@dataclass(frozen=True)
+class ActionLogged:
+    record: ActionRecord
+
+
 Update = (
     HostChanged
     | HostRemoved
@@ -344,6 +366,7 @@ Update = (
     | VolumesListed
     | EventHappened
     | ActionFailed
+    | ActionLogged
     | StatsSampled
     | GuestNicsRead
     | LeasesRead

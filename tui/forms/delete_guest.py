@@ -103,13 +103,20 @@ class DeleteGuestScreen(DialogScreen):
                     return f"Type {entry.guest.name} exactly, then enter, to delete it with its ticked volumes.", box
         return None
 
+    def request(self) -> DeleteRequest:
+        return DeleteRequest({entry.guest.key: self.chosen(g) for g, entry in enumerate(self.doomed)})
+
+    def command(self) -> list | None:
+        """`describing`'s `describe(the request as ticked now)`."""
+        return self.describe(self.request()) if self.describe is not None else None
+
     def action_submit(self) -> None:
         problem = self.problem()
         if problem:
             self.say(problem[0])
             problem[1].focus()
             return
-        self.dismiss(DeleteRequest({entry.guest.key: self.chosen(g) for g, entry in enumerate(self.doomed)}))
+        self.dismiss(self.request())
 
     def action_explain_keys(self) -> None:
         self.say(KEYS_HINT)

@@ -4,7 +4,10 @@ it matches. `enter` anywhere else says which keys answer, so it never answers by
 
 A dialog asks yes or no (`ConfirmScreen`, the delete dialogs), for a typed name
 (`TypedName`), for a choice (one key per answer, or a list), for a line of text (a
-prompt), or shows a sheet to close."""
+prompt), or shows a sheet to close.
+
+`F2` in every form and dialog that does something opens the `CommandSheet`: the command
+lines that do the same (`ModalFrame.command`), to copy with `c`."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
+from ..backend.commands import CommandLine, rendered
 from .frame import Escape, ModalFrame
+from ..widgets.footer import KeyFooter
 
 YES_NO_HINT = "y: yes    n / escape: no"
 
@@ -74,3 +79,73 @@ class DialogScreen(ModalFrame):
     def say(self, text: str) -> None:
         """The dialog's line (`#error`) saying why it does not go on yet, or which keys answer."""
         self.query_one("#error", Static).update(Text(text))
+
+    def action_show_command(self) -> None:
+        show_command_sheet(self)
+
+
+def show_command_sheet(modal: ModalFrame) -> None:
+    """`F2`: the sheet with the command lines of what `modal` does (or what to fix first)."""
+    if not modal.has_command():
+        return
+    title = modal.border_title_text()
+    problem = modal.command_problem()
+    if problem:
+        modal.app.push_screen(CommandSheet(title, [], problem=problem))
+    else:
+        modal.app.push_screen(CommandSheet(title, modal.command() or [], xml=modal.command_xml()))
+
+
+NOTHING = "no command line: virtdeck does this with libvirt's API alone"
+
+
+class CommandSheet(DialogScreen):
+    BINDINGS = [
+        Binding("c", "copy", "Copy", id="command.copy"),
+        Binding("enter", "cancel", "Close", show=False),
+    ]
+    ESCAPE = Escape("Close", id="command.close")
+    WIDTH = 110
+    MAX_HEIGHT = "90%"
+    SCROLLS = True
+    DEFAULT_CSS = """
+    CommandSheet #command-lines { height: auto; }
+    CommandSheet #command-xml { height: auto; margin-top: 1; color: $text-muted; }
+    CommandSheet #command-problem { height: auto; color: $warning; }
+    CommandSheet #command-outcome { height: auto; margin-top: 1; color: $text-muted; }
+    """
+
+    def __init__(self, title: str, commands: list[CommandLine], xml: str | None = None,
+                 problem: str | None = None, text: str | None = None, outcome: str | None = None) -> None:
+        """`text`: the lines as already rendered (the action log's); `outcome`: how it ended."""
+        super().__init__()
+        self.title_text = title
+        self.text = text if text is not None else rendered(commands)  # what `c` copies
+        self.xml = xml
+        self.problem = problem
+        self.outcome = outcome
+
+    def compose(self) -> ComposeResult:
+        with self.frame(f"The command: {self.title_text}" if self.title_text else "The command"):
+            if self.problem:
+                yield Static(Text(self.problem), id="command-problem")
+            else:
+                yield Static(Text(self.text or NOTHING), id="command-lines")
+            if self.outcome:
+                yield Static(Text(self.outcome), id="command-outcome")
+            if self.xml:
+                yield Static(Text(self.xml), id="command-xml")
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy":
+            return bool(self.text)
+        return super().check_action(action, parameters)
+
+    def has_command(self) -> bool:
+        return False
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("copied to the clipboard (OSC 52)", timeout=3)
+

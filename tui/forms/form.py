@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
+from .dialog import show_command_sheet
 from .frame import Escape, ModalFrame
 
 # finish(error) or finish(None, answer): the operation's error in libvirt's words, or None: done
@@ -80,7 +81,22 @@ class FormScreen(ModalFrame):
 
     @classmethod
     def frame_bindings(cls) -> list[Binding]:
-        return [Binding("ctrl+s", "submit", cls.SUBMIT, id="form.submit")]
+        return [Binding("ctrl+s", "submit", cls.SUBMIT, id="form.submit"), *super().frame_bindings()]
+
+    def command_problem(self) -> str | None:
+        """A form's command is the one its answers make: none until they have no problem."""
+        errors = self.errors()
+        return "Fix the form first: " + "; ".join(errors.values()) if errors else None
+
+    def command(self) -> list | None:
+        """`describing`'s `describe(result())`: the command lines of what the form submits."""
+        return self.describe(self.result()) if self.describe is not None else None
+
+    def has_command(self) -> bool:
+        return self.describe is not None or type(self).command is not FormScreen.command
+
+    def action_show_command(self) -> None:
+        show_command_sheet(self)
 
     def performing(self, perform: Perform) -> FormScreen:
         self.perform = perform

@@ -7,6 +7,7 @@ the box with `self.frame(title)`, and says what escape does with `ESCAPE`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -78,8 +79,44 @@ class ModalFrame(ModalScreen):
 
     @classmethod
     def frame_bindings(cls) -> list[Binding]:
-        """The frame's keys besides escape."""
-        return []
+        """The frame's keys besides escape: `f2` shows the command line of what the modal does
+        (hidden where it does nothing a command line does)."""
+        return [Binding("f2", "show_command", "Command", id="command.show")]
+
+    # -- the command behind the modal (F2) ------------------------------------------
+
+    describe: Callable[[], list] | None = None  # given by whoever opens it (`describing`)
+
+    def describing(self, describe: Callable[[], list]) -> ModalFrame:
+        """`describe()`: the command lines (backend.commands.CommandLine) of what this does."""
+        self.describe = describe
+        return self
+
+    def command(self) -> list | None:
+        """The command lines of what this modal does (None: it does nothing one does). A form
+        or dialog that knows them itself overrides this; others are handed `describing`."""
+        return self.describe() if self.describe is not None else None
+
+    def command_xml(self) -> str | None:
+        """XML the command lines name (shown under them)."""
+        return None
+
+    def command_problem(self) -> str | None:
+        """Why there is no command yet (a form with problems to fix first)."""
+        return None
+
+    def has_command(self) -> bool:
+        return self.describe is not None or type(self).command is not ModalFrame.command
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_command":
+            return self.has_command()
+        return True
+
+    def border_title_text(self) -> str:
+        frames = self.query(".frame")
+        title = frames.first().border_title if frames else None
+        return str(title.plain if isinstance(title, Text) else title or "")
 
     def frame(self, title: str | Text = "", **kwargs) -> Widget:
         """The box every modal's content goes in (`with self.frame(title):` in compose)."""

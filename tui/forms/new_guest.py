@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backend import osinfo
+from ..backend.commands import CommandLine
 from ..actions import new_guest as ops
 from ..actions.jobs import JobActions
 from ..backend.osinfo import OsVariant
@@ -520,11 +521,17 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     def result(self) -> ops.NewGuestPlan:
         return self.plan
 
+    def command(self) -> list[CommandLine] | None:
+        return self.actions.create_commands(self.conn_id, self.plan)
+
+    def command_xml(self) -> str | None:
+        return self.plan.xml
+
     def confirm(self, plan: ops.NewGuestPlan, go) -> None:
         """The exact XML and what is made before it: `y` creates it."""
         host = dict((c, label) for label, c in self.hosts).get(self.conn_id, "")
         self.app.push_screen(XmlPreviewScreen(f"Create this guest on {host}?", plan.xml,
-                                              steps=preview_steps(plan, host), plan=plan),
+                                              steps=preview_steps(plan, host), plan=plan).describing(self.command),
                              lambda yes: go() if yes else None)
 
     def _field_order(self) -> list[str]:
@@ -533,7 +540,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     def _create(self, plan: ops.NewGuestPlan, finish) -> None:
         """The job that makes the guest, with its progress and abort; a failure leaves the form with
         what was removed again and libvirt's words next to the answer that caused it."""
-        work = self.actions.create_work(plan, type(self).define_xml)
+        work = self.actions.create_work(plan, type(self).define_xml, self.conn_id)
 
         def ended(result) -> None:
             outcome, error = result if result is not None else (None, "cancelled")

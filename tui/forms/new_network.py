@@ -505,13 +505,21 @@ class NewNetworkScreen(AnswersCalls, FormScreen):
         return NewNetwork(self.conn_id, spec, pretty(build_network_xml(spec)), self.checked("start"),
                           self.checked("autostart"))
 
+    def command(self) -> list | None:
+        request = self.result()
+        return self.actions.create_commands(request.conn_id, request.spec, request.start, request.autostart)
+
+    def command_xml(self) -> str | None:
+        return self.result().xml
+
     def confirm(self, request: NewNetwork, go) -> None:
         """The XML first: `y` defines it."""
         steps = ["then start it" if request.start else "it stays inactive",
                  "autostart it" if request.autostart else ""]
         host = self.inventory.host_name(request.conn_id)
         self.app.push_screen(XmlPreviewScreen(f"Define network {request.spec.name} on {host}?", request.xml,
-                                              "Defines this network, " + ", ".join(s for s in steps if s) + "."),
+                                              "Defines this network, " + ", ".join(s for s in steps if s) + ".",
+                                              ).describing(self.command),
                              lambda yes: go() if yes else None)
 
     def define(self, request: NewNetwork, finish) -> None:

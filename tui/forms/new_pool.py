@@ -293,6 +293,14 @@ class NewPoolScreen(AnswersCalls, FormScreen):
         return NewPool(self.conn_id, spec, pretty(build_pool_xml(spec)), self.checked("build") and spec.type != "iscsi",
                        self.checked("start"), self.checked("autostart"))
 
+    def command(self) -> list | None:
+        request = self.result()
+        return self.actions.create_commands(request.conn_id, request.spec, request.build, request.start,
+                                            request.autostart)
+
+    def command_xml(self) -> str | None:
+        return self.result().xml
+
     def confirm(self, request: NewPool, go) -> None:
         """The XML first: `y` defines it."""
         spec = request.spec
@@ -300,7 +308,8 @@ class NewPoolScreen(AnswersCalls, FormScreen):
                  "start it" if request.start else "it stays inactive", "autostart it" if request.autostart else ""]
         host = self.inventory.host_name(request.conn_id)
         self.app.push_screen(XmlPreviewScreen(f"Define pool {spec.name} on {host}?", request.xml,
-                                              "Defines this pool, then " + ", ".join(s for s in steps if s) + "."),
+                                              "Defines this pool, then " + ", ".join(s for s in steps if s) + ".",
+                                              ).describing(self.command),
                              lambda yes: go() if yes else None)
 
     def define(self, request: NewPool, finish) -> None:

@@ -164,7 +164,7 @@ class HostPathScreen(AnswersCalls, FormScreen):
         self.say(error)
 
 
-def _open(app: App, inventory: Inventory, title: str, label: str, default: str, work, said) -> None:
+def _open(app: App, inventory: Inventory, title: str, label: str, default: str, work, said, describe) -> None:
     hosts = host_options(inventory)
     if not hosts:
         app.notify("No connected host that may be written to (read-only hosts cannot).", title=title,
@@ -175,14 +175,15 @@ def _open(app: App, inventory: Inventory, title: str, label: str, default: str, 
         if answer is not None:
             app.notify(said(*answer), title=title, markup=False)
 
-    app.push_screen(HostPathScreen(title, hosts, label, default, work), done)
+    app.push_screen(HostPathScreen(title, hosts, label, default, work).describing(lambda chosen: describe(*chosen)),
+                    done)
 
 
 def restore_from_file(app: App, inventory: Inventory, actions: GuestDetailActions) -> None:
     _open(app, inventory, "Restore a guest from a saved file", "Saved file on the host", SAVE_DIR + "/",
-          actions.restore, lambda host, name: f"{name} restored on {host}")
+          actions.restore, lambda host, name: f"{name} restored on {host}", actions.restore_commands)
 
 
 def import_definition(app: App, inventory: Inventory, actions: GuestDetailActions) -> None:
     _open(app, inventory, "Import a guest definition", "Definition file (XML) on this machine", "~/",
-          actions.import_definition, lambda host, name: f"{name} defined on {host}")
+          actions.import_definition, lambda host, name: f"{name} defined on {host}", actions.import_commands)

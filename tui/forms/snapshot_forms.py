@@ -136,8 +136,15 @@ class DeleteSnapshotScreen(DialogScreen):
             selects.first().focus()
 
     def action_submit(self) -> None:
+        self.dismiss(self.with_children())
+
+    def with_children(self) -> bool:
         selects = self.query(Select)
-        self.dismiss(bool(selects) and selects.first().value == WITH_CHILDREN)
+        return bool(selects) and selects.first().value == WITH_CHILDREN
+
+    def command(self) -> list | None:
+        """`describing`'s `describe(with_children)`, as chosen now."""
+        return self.describe(self.with_children()) if self.describe is not None else None
 
     def action_explain_keys(self) -> None:
         self.notify("y deletes the snapshot; n or escape cancels", timeout=3)

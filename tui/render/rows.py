@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ..backend.model import ConnState, Event, Guest, Host, HostStats, Network, Pool
+from ..backend.model import ActionRecord, ConnState, Event, Guest, Host, HostStats, Network, Pool
 from ..backend.stats import GuestStats
 from . import cells
 from .cells import Cell
@@ -175,6 +175,18 @@ def hypervisor_text(host: Host) -> str | None:
     return f"{host.hypervisor} {host.hypervisor_version or ''}".strip()
 
 
+ACTION_KIND = "virtdeck"  # the Kind of an action virtdeck took, in the Events view
+
+
+def action_event(record: ActionRecord) -> Event:
+    """An action from virtdeck's log as a row of the Events view."""
+    how = f"failed: {record.outcome}" if record.failed else record.outcome
+    return Event(record.conn_id or record.host, ACTION_KIND, f"{record.kind} {record.name}",
+                 f"{ACTION_KIND}: {record.what} — {how}", at=record.at)
+
+
 def event_style(event: Event) -> str:
     """An error, a crash or a lost connection stands out in the event log."""
+    if event.kind == ACTION_KIND:  # virtdeck's own action: red only when it failed
+        return "bold red" if event.detail.startswith(f"{ACTION_KIND}: ") and " failed: " in event.detail else ""
     return "bold red" if event.kind == "error" or "crash" in event.detail or "lost" in event.detail else ""

@@ -305,7 +305,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 self.ctx.actions.guests.launch(verbs, targets)
 
         self.app.push_screen(ConfirmScreen(f"Restart {names}? It crashed: it is forced off (what the crash "
-                                           "left in memory is lost) and started again."), answered)
+                                           "left in memory is lost) and started again.").describing(
+            lambda: self.ctx.actions.guests.commands(verbs, targets)), answered)
 
     def action_pause_resume(self) -> None:
         """Pauses the running and resumes the paused among the targets, reporting each."""
@@ -326,7 +327,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             if yes:
                 self.ctx.actions.guests.launch(verb, targets)
 
-        self.app.push_screen(ConfirmScreen(question.format(names=names)), answered)
+        self.app.push_screen(ConfirmScreen(question.format(names=names)).describing(
+            lambda: self.ctx.actions.guests.commands(verb, targets)), answered)
 
     def action_force_off(self) -> None:
         self._confirm_then("force_off", "Force off {names}? Like pulling the power cord: unsaved data is lost.")
@@ -373,7 +375,10 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             if request is not None:
                 self.ctx.actions.guests.delete([entry.guest for entry in doomed], request.volumes)
 
-        self.app.push_screen(DeleteGuestScreen(doomed), answered)
+        guests = self.ctx.actions.guests
+        self.app.push_screen(DeleteGuestScreen(doomed).describing(lambda request: [
+            line for entry in doomed
+            for line in guests.delete_commands(entry.guest, request.volumes.get(entry.guest.key, ()))]), answered)
 
     def action_rename(self) -> None:
         guest = self._selected_guest()
@@ -389,7 +394,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             self.ctx.actions.guests.rename(self, guest, new_name, done)
 
         self.app.push_screen(RenameGuestScreen(guest, self.ctx.inventory.host_name(guest.conn_id),
-                                               self._taken_names(guest.conn_id)).performing(rename))
+                                               self._taken_names(guest.conn_id)).performing(rename).describing(
+            lambda new_name: self.ctx.actions.guests.rename_commands(guest, new_name)))
 
     def action_clone(self) -> None:
         guest = self._selected_guest()
@@ -409,7 +415,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
 
                 run_for_form(self.app, JobScreen(actions.jobs, f"Clone {guest.name} to {new_name}",
                                                  actions.jobs.connection(guest.conn_id),
-                                                 actions.guests.clone_work(guest, new_name)),
+                                                 actions.guests.clone_work(guest, new_name, plan)),
                              finish, ended)
 
             inventory = self.ctx.inventory
@@ -418,7 +424,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             self.app.push_screen(CloneGuestScreen(guest, inventory.host_name(guest.conn_id),
                                                   self._taken_names(guest.conn_id), plan, available,
                                                   allocates_in_full=bool(host and (host.hypervisor or "").lower()
-                                                                         == "test")).performing(perform))
+                                                                         == "test")).performing(perform).describing(
+                lambda new_name: actions.guests.clone_commands(guest, new_name, plan)))
 
         actions.guests.plan_clone(self, guest, planned)
 
@@ -442,7 +449,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             run_for_form(self.app, JobScreen(actions.jobs, f"Migrate {guest.name} to {target_name}", source, work,
                                              abort=actions.guests.abort_job(guest)), finish, ended)
 
-        self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets).performing(perform))
+        self.app.push_screen(MigrateGuestScreen(guest, inventory.host_name(guest.conn_id), targets).performing(
+            perform).describing(lambda choice: actions.guests.migrate_commands(guest, choice.target, choice.request)))
 
     def action_new_guest(self) -> None:
         hosts = host_options(self.ctx.inventory)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from ..backend import commands
 from ..backend.model import ConnState
 from ..backend.overcommit import host_load
 from ..forms.add_connection import AddConnectionScreen, NewConnection
@@ -97,7 +98,7 @@ class HostsScreen(InventoryScreen):
             if result is not None:
                 self.ctx.add_connection(result)
 
-        self.app.push_screen(AddConnectionScreen(), added)
+        self.app.push_screen(AddConnectionScreen().describing(lambda new: commands.connect(new.uri)), added)
 
     def action_reconnect(self) -> None:
         key = self.table.selected_key
@@ -114,7 +115,9 @@ class HostsScreen(InventoryScreen):
             if yes:
                 self.ctx.remove_connection(host.conn_id)
 
-        self.app.push_screen(ConfirmScreen(f"Remove the connection {host.name} ({host.uri})?"), confirmed)
+        self.app.push_screen(ConfirmScreen(f"Remove the connection {host.name} ({host.uri})?").describing(
+            lambda: [commands.no_equivalent("virConnectClose", "and takes the host out of its config file")]),
+            confirmed)
 
 
 class HostSheet(DetailsScreen):

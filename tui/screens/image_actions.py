@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 
 from ..backend.ssh import owned_target
-from ..backend.ssh_images import DiskImages
+from ..backend.commands import on_host
+from ..backend.ssh_images import DiskImages, convert_command, convert_target
 from ..backend.uri import is_remote
 from ..forms.image_forms import ConvertImageScreen, ConvertRequest
 from ..forms.job import JobScreen, run_for_form
@@ -134,4 +135,9 @@ class ImageActions:
             run_for_form(self.app, JobScreen(self.ctx.actions.jobs, f"Convert {vol.name} to {request.target_format}",
                                              self.connection, work, abort=lambda _conn: cancel.set()), finish, ended)
 
-        self.app.push_screen(ConvertImageScreen(vol.name, getattr(vol, "format", None), taken).performing(perform))
+        def describe(request: ConvertRequest):
+            target = convert_target(vol.path, request.name)
+            return on_host(convert_command(vol.path, target, request.target_format, request.compress), uri)
+
+        self.app.push_screen(ConvertImageScreen(vol.name, getattr(vol, "format", None), taken).performing(
+            perform).describing(describe))

@@ -45,7 +45,8 @@ class NetworkActions(ObjectActions):
         if verb not in QUESTIONS:
             go()
             return
-        self.app.push_screen(ConfirmScreen(QUESTIONS[verb].format(name=net.name)), lambda yes: yes and go())
+        self.app.push_screen(ConfirmScreen(QUESTIONS[verb].format(name=net.name)).describing(
+            lambda: self.verbs().commands(verb, net)), lambda yes: yes and go())
 
     # -- details -----------------------------------------------------------------
 

@@ -54,4 +54,4 @@ class PoolActions(ObjectActions):
         else:
             go()
             return
-        self.app.push_screen(question, lambda yes: yes and go())
+        self.app.push_screen(question.describing(lambda: self.verbs().commands(verb, pool)), lambda yes: yes and go())

@@ -205,7 +205,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
                                              {vol.name for vol in self.volumes}, list(self.volumes),
                                              available=None if available_is_underflow(pool) else pool.available,
                                              allocates_in_full=bool(host and (host.hypervisor or "").lower()
-                                                                    == "test")).performing(create))
+                                                                    == "test")).performing(create).describing(
+            lambda spec: self.actions.create_commands(self.conn_id, self.pool_uuid, spec)))
 
     def _guarded(self, vol, action: str, title: str, go, refused=None) -> None:
         """Ask the worker who needs `vol` and what that allows for `action`; a refusal is said
@@ -242,7 +243,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
                                         self._done("Delete", f"{vol.name} deleted"))
 
             self.app.push_screen(ConfirmScreen(self._question(
-                f"Delete the volume {vol.name} ({size_text(vol.capacity)})? Its data is lost.", warnings)), answered)
+                f"Delete the volume {vol.name} ({size_text(vol.capacity)})? Its data is lost.", warnings)).describing(
+                lambda: self.actions.delete_commands(self.conn_id, self.pool_uuid, vol.name)), answered)
 
         self._guarded(vol, DELETE, "Delete", go)
 
@@ -259,7 +261,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
                                       self._done("Wipe", f"{vol.name} wiped"))
 
             self.app.push_screen(ConfirmScreen(self._question(
-                f"Wipe {vol.name}? Every byte of it is overwritten with zeros.", warnings)), answered)
+                f"Wipe {vol.name}? Every byte of it is overwritten with zeros.", warnings)).describing(
+                lambda: self.actions.wipe_commands(self.conn_id, self.pool_uuid, vol.name)), answered)
 
         self._guarded(vol, WIPE, "Wipe", go)
 
@@ -286,11 +289,15 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
 
                 self.app.push_screen(ConfirmScreen(self._question(
                     f"Shrink {vol.name} from {size_text(vol.capacity)} to {size_text(request.capacity)}? "
-                    "Whatever lies past the new end is lost.", warnings)), answered)
+                    "Whatever lies past the new end is lost.", warnings)).describing(
+                    lambda: self.actions.resize_commands(self.conn_id, self.pool_uuid, vol.name, request.capacity,
+                                                         True)), answered)
 
             self._guarded(vol, SHRINK, "Shrink", go, refused=lambda why: finish(f"not shrunk: {why}"))
 
-        self.app.push_screen(ResizeVolumeScreen(vol).performing(resize))
+        self.app.push_screen(ResizeVolumeScreen(vol).performing(resize).describing(
+            lambda request: self.actions.resize_commands(self.conn_id, self.pool_uuid, vol.name, request.capacity,
+                                                         request.shrink)))
 
     def action_clone(self) -> None:
         vol = self.selected()
@@ -315,7 +322,8 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
                 self.ctx.actions.jobs, f"Clone {vol.name} to {request.name}", self.connection,
                 self.actions.clone(self.pool_uuid, vol.name, request.pool_uuid, request.name)), finish, ended)
 
-        self.app.push_screen(CloneVolumeScreen(vol, pools, taken).performing(perform))
+        self.app.push_screen(CloneVolumeScreen(vol, pools, taken).performing(perform).describing(
+            lambda request: self.actions.clone_commands(self.pool_uuid, vol.name, request.pool_uuid, request.name)))
 
     def action_upload(self) -> None:
         pool = self.pool
@@ -341,7 +349,9 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
                 self.actions.canceller(cancel)), finish, ended)
 
         self.app.push_screen(UploadVolumeScreen(pool.name, self.ctx.inventory.host_name(self.conn_id),
-                                                list(self.volumes)).performing(perform))
+                                                list(self.volumes)).performing(perform).describing(
+            lambda request: self.actions.upload_commands(self.pool_uuid, request.name, request.local_path, request.new,
+                                                         request.image.capacity, request.image.format)))
 
     def action_download(self) -> None:
         vol = self.selected()
@@ -364,4 +374,5 @@ class VolumesScreen(SaysWhyDisabled, ImageActions, BuilderActions, AnswersCalls,
                 self.actions.download(self.pool_uuid, vol.name, request.local_path, cancel),
                 self.actions.canceller(cancel)), finish, ended)
 
-        self.app.push_screen(DownloadVolumeScreen(vol).performing(perform))
+        self.app.push_screen(DownloadVolumeScreen(vol).performing(perform).describing(
+            lambda request: self.actions.download_commands(self.pool_uuid, vol.name, request.local_path)))

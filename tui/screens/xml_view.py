@@ -133,7 +133,8 @@ class XmlScreen(AnswersCalls, Screen):
                 else:
                     self.notify("Edit dropped: nothing changed.")
 
-            self.app.push_screen(XmlTransientScreen(self.object_name, scope.choices, diff), chosen)
+            self.app.push_screen(XmlTransientScreen(self.object_name, scope.choices, diff).describing(
+                lambda: self.ctx.actions.xml.define_commands(self.kind, self.conn_id)), chosen)
             return
 
         def answered(yes: bool | None) -> None:
@@ -142,8 +143,8 @@ class XmlScreen(AnswersCalls, Screen):
             else:
                 self.notify("Edit dropped: nothing defined.")
 
-        self.app.push_screen(XmlDiffScreen(f"Define this change to {self.kind} {self.object_name}?", diff),
-                             answered)
+        self.app.push_screen(XmlDiffScreen(f"Define this change to {self.kind} {self.object_name}?", diff).describing(
+            lambda: self.ctx.actions.xml.define_commands(self.kind, self.conn_id)), answered)
 
     def refused(self, after: str, problem: xml_edit.EditProblem) -> None:
         """Offer the edit back to the editor, as the user left it, with the reason on top."""

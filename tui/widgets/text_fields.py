@@ -9,8 +9,9 @@ from textual.widgets import Input, TextArea
 if TYPE_CHECKING:
     from textual.app import App
 
-# While a text field has focus only these keys act beyond it.
-TEXT_FIELD_PASS = frozenset({"enter", "escape", "tab", "shift+tab", "ctrl+s", "ctrl+q"})
+# While a text field has focus only these keys act beyond it (`f2`, the command behind a
+# form, types nothing).
+TEXT_FIELD_PASS = frozenset({"enter", "escape", "tab", "shift+tab", "ctrl+s", "ctrl+q", "f2"})
 
 
 def in_text_field(app: App) -> bool:

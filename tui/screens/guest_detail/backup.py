@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ...actions import guest_detail as recovery
+from ...backend import commands
 from ...forms.job import JobScreen, run_for_form
 from ...forms.recovery_forms import ChosenPath, PathScreen
 from .tab import GuestTab
@@ -113,7 +114,8 @@ class BackupTab(GuestTab):
             "Save memory to a file", self._intro("Write the memory of ", name, " to a file on the host ",
                                                  self.ctx.inventory.host_name(self.key[0]),
                                                  ". The guest stops; restore it from the palette."),
-            "File on the host", recovery.default_save_path(name), "Save", work=save))
+            "File on the host", recovery.default_save_path(name), "Save", work=save).describing(
+            lambda answer: self.actions.commands(*self.key, lambda uri, g: commands.save(uri, g, answer.path))))
 
     def _saved(self, name: str, path: str, error: str | None) -> None:
         if error is not None:
@@ -140,7 +142,8 @@ class BackupTab(GuestTab):
             "Export the definition", self._intro("Write the definition of ", name,
                                                  " (inactive XML) to a file on this machine."),
             "File here", recovery.default_export_path(name), "Export", offer_replace=True, local=True,
-            work=export))
+            work=export).describing(
+            lambda answer: self.actions.commands(*self.key, lambda uri, g: commands.export(uri, g, answer.path))))
 
     # -- B: push-mode backup ---------------------------------------------------------
 
@@ -156,7 +159,8 @@ class BackupTab(GuestTab):
                                                  " into qcow2 files in a directory on the host ",
                                                  self.ctx.inventory.host_name(self.key[0]),
                                                  " while it runs."),
-                "Directory on the host", directory, "Back up", work=back_up))
+                "Directory on the host", directory, "Back up", work=back_up).describing(
+                lambda answer: self.actions.commands(*self.key, lambda uri, g: commands.backup(uri, g, answer.path))))
 
         def back_up(answer: ChosenPath, finish) -> None:
             work = self.actions.push_backup(uuid, answer.path)

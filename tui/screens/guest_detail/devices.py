@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...actions import guest_detail as info
+from ...backend import commands
 from ...forms.confirm import ConfirmScreen
 from ...backend.model import GuestAddressesRead
 from ...messages import BackendUpdated
@@ -324,7 +325,8 @@ class AgentTab(ReadingTab):
             if yes:
                 self.actions.fs_freeze(self, self.key[0], guest.uuid, lambda n, error: self._done("frozen", n, error))
 
-        self.app.push_screen(ConfirmScreen(f"Freeze the filesystems of {guest.name}? Writes block until thawed (t)."),
+        self.app.push_screen(ConfirmScreen(f"Freeze the filesystems of {guest.name}? Writes block until thawed (t).")
+                             .describing(lambda: self.actions.commands(self.key[0], guest.uuid, commands.fs_freeze)),
                              answered)
 
     def action_thaw(self) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from ...backend import validate
+from ...backend import commands, validate
 from ...actions import guest_detail as ops
 from ...backend.xml import devices as dx
 from ...forms.confirm import ConfirmScreen
@@ -292,7 +292,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
         def opened(max_vcpus: int | None, _error: str | None) -> None:
             form = CpuMemoryScreen(view, warn, max_vcpus, memory_limit)
-            self.app.push_screen(form.performing(self._cpu_memory_chosen))
+            self.app.push_screen(form.performing(self._cpu_memory_chosen).describing(
+                lambda r: self.actions.commands(*self.key, self.actions.cpu_memory_commands(
+                    r.vcpus, r.memory_kib, r.live, r.config))))
 
         self.actions.vcpu_maximum(self, *self.key, opened)
 
@@ -321,7 +323,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
                     if yes:
                         self._cpu_memory_chosen(CpuMemoryRequest(request.vcpus, request.memory_kib, False, True))
 
-                self.app.push_screen(ConfirmScreen(question), answered)
+                self.app.push_screen(ConfirmScreen(question).describing(
+                    lambda: self.actions.commands(*self.key, self.actions.cpu_memory_commands(
+                        request.vcpus, request.memory_kib, False, True))), answered)
 
         self.actions.set_cpu_memory(self, *self.key, request.vcpus, request.memory_kib, request.live, request.config,
                                     self._reported(after, finish))
@@ -345,7 +349,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             def inserted(request: MediaRequest, finish) -> None:
                 self.actions.insert_media(self, *self.key, cdrom.target, request.path, self._reported(finish=finish))
 
-            self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target).performing(inserted))
+            self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target).performing(inserted).describing(
+                lambda r: self.actions.commands(*self.key, lambda uri, name: commands.change_media(
+                    uri, name, cdrom.target, r.path))))
             return
 
         def added(request: MediaRequest, finish) -> None:
@@ -353,7 +359,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.push_screen(MediaScreen(self.volume_choices(), True).performing(added))
+                self.app.push_screen(MediaScreen(self.volume_choices(), True).performing(added).describing(
+                    lambda _r: self.actions.commands(*self.key, lambda uri, name: commands.attach_device(
+                        uri, name, "cdrom.xml", False, True))))
 
         question = "This guest has no CD-ROM drive. Add one? (for the next boot; QEMU does not hot-plug IDE or SATA CD-ROMs)"
         self.app.push_screen(ConfirmScreen(question), answered)
@@ -375,7 +383,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
             self.actions.attach_disk(self, *self.key, request, self._reported(after, finish))
 
-        self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken).performing(chosen))
+        self.app.push_screen(AttachDiskScreen(self.volume_choices(), pools, taken).performing(chosen).describing(
+            lambda r: self.actions.commands(*self.key, self.actions.attach_disk_commands(r))))
 
     def action_attach_nic(self) -> None:
         inventory = self.ctx.inventory
@@ -385,7 +394,9 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             self.actions.attach_nic(self, *self.key, request.kind, request.source, request.model, request.mac,
                                     request.mode, self._reported(finish=finish))
 
-        self.app.push_screen(AttachNicScreen(networks).performing(chosen))
+        self.app.push_screen(AttachNicScreen(networks).performing(chosen).describing(
+            lambda r: self.actions.commands(*self.key, self.actions.attach_nic_commands(r.kind, r.source, r.model,
+                                                                                        r.mac))))
 
     def action_detach(self) -> None:
         device = self.selected()
@@ -406,7 +417,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
 
             self.actions.detach(self, *self.key, device.ident, self._reported(after))
 
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(ConfirmScreen(question).describing(lambda: self.actions.commands(
+            *self.key, lambda uri, name: commands.detach_device(uri, name, f"{device.ident}.xml"))), answered)
 
     # -- boot order ------------------------------------------------------------
 

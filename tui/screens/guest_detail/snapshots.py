@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import Static, Tree
 
 from ...actions import guest_detail as ops
+from ...backend import commands
 from ...forms.confirm import ConfirmScreen
 from ...forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
 from ...backend.units import count_text
@@ -164,7 +165,9 @@ class SnapshotsTab(GuestTab):
                 self.notify(f"{self._guest_name()}: no snapshot possible: {plan.internal_problem}",
                             severity="warning", markup=False)
                 return
-            self.app.push_screen(CreateSnapshotScreen(self._guest_name(), plan, kind), self._create)
+            self.app.push_screen(CreateSnapshotScreen(self._guest_name(), plan, kind).describing(
+                lambda r: self.actions.commands(*self.key, self.actions.snapshot_commands(r.name, r.description,
+                                                                                          r.kind))), self._create)
 
         self.actions.snapshot_plan(self, self.key[0], uuid, planned)
 
@@ -186,7 +189,9 @@ class SnapshotsTab(GuestTab):
 
                 self.app.push_screen(ConfirmScreen(
                     f"libvirt refused the internal snapshot: {error}\n"
-                    "Take a disk-only external snapshot instead (new overlay files take the writes)?"), fallback)
+                    "Take a disk-only external snapshot instead (new overlay files take the writes)?").describing(
+                    lambda: self.actions.commands(*self.key, self.actions.snapshot_commands(
+                        request.name, request.description, ops.EXTERNAL_DISK))), fallback)
 
         self.actions.create_snapshot(self, self.key[0], uuid, request.name, request.description, request.kind, done)
 
@@ -216,7 +221,8 @@ class SnapshotsTab(GuestTab):
 
         self.app.push_screen(ConfirmScreen(
             f"Revert {guest} to snapshot {name}? Its current state is lost unless you snapshot it first. "
-            f"It will be {after} afterwards, as it was when the snapshot was taken."), answered)
+            f"It will be {after} afterwards, as it was when the snapshot was taken.").describing(
+            lambda: self.actions.commands(*self.key, lambda uri, g: commands.snapshot_revert(uri, g, name))), answered)
 
     # -- D: delete -----------------------------------------------------------------
 
@@ -230,7 +236,9 @@ class SnapshotsTab(GuestTab):
             if error is not None:
                 self.notify(f"{guest}: {error}", severity="error", markup=False)
                 return
-            self.app.push_screen(DeleteSnapshotScreen(guest, name, descendants), answered)
+            self.app.push_screen(DeleteSnapshotScreen(guest, name, descendants).describing(
+                lambda children: self.actions.commands(*self.key, lambda uri, g: commands.snapshot_delete(
+                    uri, g, name, children))), answered)
 
         def answered(with_children: bool | None) -> None:
             if with_children is None:
