@@ -123,3 +123,26 @@ async def test_a_bad_path_is_said_at_the_field_and_writes_nothing(tmp_path):
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportTableScreen), what="the form to close")
         assert existing.read_text().startswith("Name,Host,Type,State")
         assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+async def test_copy_this_table_as_csv_on_a_pools_volumes(tmp_path):
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(pilot, lambda: demo_loaded(app), what="the demo")
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 2, what="the demo's pools")
+        await pilot.press("enter")  # the first pool's volumes
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "VolumesScreen" and app.screen.table.row_count > 0,
+                       what="the volumes")
+        table = app.screen.table
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"Copy this table as CSV")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(app.clipboard), what="the clipboard")
+        lines = list(csv.reader(app.clipboard.splitlines()))
+        assert lines[0][:5] == ["Name", "Format", "Capacity", "Allocation", "Path"]
+        assert [line[0] for line in lines[1:]] == plain(column_cells(table, "name"))
+        volumes = {v.name: v for vols in app.inventory.volumes.values() for v in vols}
+        assert all(int(line[2]) == volumes[line[0]].capacity for line in lines[1:])  # bytes
