@@ -23,10 +23,14 @@ esac
 RUN_PKGS=(libvirt-dev pkg-config gcc python3-dev python3-venv osinfo-db xorriso)
 TEST_PKGS=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
            openssh-server busybox-static tmux xorriso libc6-dev)
+# virt-builder and virt-cat; libguestfs builds its appliance (supermin) from a kernel in
+# /boot, which a container has none of: the cloud kernel is the smallest that works.
+TEST_PKGS+=(libguestfs-tools linux-image-cloud-amd64)
 # The same set on Fedora-like systems (for the hint printed to non-root users).
 DNF_RUN_PKGS=(libvirt-devel pkgconf-pkg-config gcc python3 python3-devel osinfo-db xorriso)
 DNF_TEST_PKGS=(libvirt-daemon-kvm libvirt-client qemu-system-x86 qemu-img
                openssh-server busybox tmux glibc-static)
+DNF_TEST_PKGS+=(guestfs-tools kernel-core)
 
 pkgs=("${RUN_PKGS[@]}")
 dnf_pkgs=("${DNF_RUN_PKGS[@]}")
