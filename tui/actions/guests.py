@@ -153,11 +153,10 @@ class GuestActions(OwnedActions):
         return commands.guest_clone(self.uri(guest.conn_id), guest.name, new_name, files)
 
     def migrate_commands(self, guest: Guest, target_conn_id: str, request: MigrationRequest) -> list[CommandLine]:
-        running = guest.state in ("running", "paused")
         return commands.guest_migrate(self.uri(guest.conn_id), guest.name, self.uri(target_conn_id),
-                                      live=running and guest.state != "paused", persistent=True,
-                                      undefine_source=request.undefine_source,
-                                      copy_storage=request.copy_storage and running, address=request.address)
+                                      active=guest.state != "shut off", paused=guest.state == "paused",
+                                      persistent=guest.persistent, undefine_source=request.undefine_source,
+                                      copy_storage=request.copy_storage, address=request.address)
 
     def finished(self, message: GuestActionFinished) -> None:
         finished(self.owner, message)

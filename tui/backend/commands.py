@@ -105,18 +105,22 @@ def guest_clone(uri: str, name: str, new_name: str, files: Iterable[str] = ()) -
     return [CommandLine(tuple(argv))]
 
 
-def guest_migrate(uri: str, name: str, target_uri: str, live: bool, persistent: bool, undefine_source: bool,
-                  copy_storage: bool, address: str = "") -> list[CommandLine]:
+def guest_migrate(uri: str, name: str, target_uri: str, active: bool, paused: bool, persistent: bool,
+                  undefine_source: bool, copy_storage: bool, address: str = "") -> list[CommandLine]:
+    """As `ops.migrate.flags_for` sets the flags: live unless paused, offline when shut off."""
     words = ["migrate"]
-    words += ["--live"] if live else ["--offline"]
-    if persistent:
+    if active and not paused:
+        words.append("--live")
+    if not active:
+        words.append("--offline")
+    if persistent or not active:
         words.append("--persistent")
-    if undefine_source:
+    if undefine_source and persistent:
         words.append("--undefinesource")
-    if copy_storage:
+    if copy_storage and active:
         words.append("--copy-storage-all")
     words += ["--verbose", name, target_uri]
-    if address:
+    if address and active:
         words.append(address)
     return [virsh(uri, *words)]
 
@@ -188,7 +192,7 @@ def import_definition(uri: str, path: str) -> list[CommandLine]:
 
 
 def backup(uri: str, name: str, directory: str) -> list[CommandLine]:
-    return [virsh(uri, "backup-begin", name, "backup.xml",
+    return [virsh(uri, "backup-begin", name, "--backupxml", "backup.xml",
                   note=f"backup.xml: a push backup of every disk into {directory} (qcow2)")]
 
 
@@ -275,10 +279,10 @@ def volume_create(uri: str, pool: str, name: str, capacity: int, format: str, al
         words += ["--backing-vol", backing_path]
         if backing_format:
             words += ["--backing-vol-format", backing_format]
-    if allocation:
+    if allocation:  # ops.volumes.create_flags: qcow2 takes an allocation only with this flag
         words += ["--allocation", str(allocation)]
-    elif format == "qcow2" and not backing_path:
-        words.append("--prealloc-metadata")
+        if format == "qcow2" and not backing_path:
+            words.append("--prealloc-metadata")
     return [virsh(uri, *words)]
 
 

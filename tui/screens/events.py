@@ -56,10 +56,7 @@ class EventsScreen(SaysWhyDisabled, InventoryScreen):
         return event_row(event, seq, inventory.host_name(event.conn_id))
 
     def selected_action(self):
-        table = self.table
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = self.table.selected_key
         if not key or not key.startswith(ACTION_KEY):
             return None
         seq = int(key[1:])
@@ -71,7 +68,7 @@ class EventsScreen(SaysWhyDisabled, InventoryScreen):
         return True
 
     def why_disabled(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
-        if action == "command":
+        if action == "command" and self.selected_action() is None:
             return "enter shows the command of one of virtdeck's own actions (kind virtdeck)"
         return None
 

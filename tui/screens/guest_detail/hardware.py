@@ -364,7 +364,8 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
                         uri, name, "cdrom.xml", False, True))))
 
         question = "This guest has no CD-ROM drive. Add one? (for the next boot; QEMU does not hot-plug IDE or SATA CD-ROMs)"
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(ConfirmScreen(question).describing(lambda: self.actions.commands(
+            *self.key, lambda uri, name: commands.attach_device(uri, name, "cdrom.xml", False, True))), answered)
 
     def action_eject(self) -> None:
         cdrom = self.target_cdrom()
