@@ -300,3 +300,18 @@ async def test_host_devices_checks_and_attach(tmp_path, node):
         await pilot.press("y")
         await wait_for(pilot, lambda: "hostdev:pci:0000:02:00.1" not in tab.table.rows, what="the device gone")
         assert [h.get("type") for h in definition(app, NAME).findall("devices/hostdev")] == ["usb"]
+
+
+async def test_the_host_sheet_shows_numa_cells_hugepages_and_cpu_topology(tmp_path):
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.screen.table.row_count == 1, what="the host listed")
+        await wait_for(pilot, lambda: any(c.topology for c in app.inventory.checks.values()), what="host facts read")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HostSheet", what="the host sheet")
+        lines = dict(app.screen.facts)  # what the sheet's table shows, label by label
+        assert lines["NUMA cell 0"] == "2 GiB, 2 MiB free"  # the test driver's figures (bytes, as it says)
+        assert lines["NUMA cell 1"] == "4 GiB, 4 MiB free"
+        assert lines["Cell 1 CPUs"] == "socket 1: 8 cores, 1 thread per core, CPUs 8-15"
+        assert lines["Hugepages 2 MiB"] == "0 total, free n/a; cell 0: 0, cell 1: 0"

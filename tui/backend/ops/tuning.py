@@ -190,8 +190,10 @@ def set_hugepages(conn: libvirt.virConnect, uuid: str, size_kib: int | None) -> 
             raise ValueError(problem)
     what = f"memory on {size_text(size_kib * 1024)} hugepages" if size_kib else "memory on ordinary pages"
     outcome = Outcome(what)
-    _edit(conn, dom, lambda root: tx.with_hugepages(root, size_kib))
+    memfd = _edit(conn, dom, lambda root: tx.with_hugepages(root, size_kib))
     outcome.applied.append("set for next boot" + (": restart the guest for it to apply" if dom.isActive() else ""))
+    if memfd:
+        outcome.applied.append("from a memfd (<source type='memfd'/>): no hugetlbfs mount needed on the host")
     return outcome
 
 

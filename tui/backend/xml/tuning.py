@@ -286,35 +286,40 @@ def with_numatune(root: ET.Element, mode: str | None, placement: str = "static",
         memory.set("nodeset", nodeset or "0")
 
 
-def with_hugepages(root: ET.Element, size_kib: int | None) -> None:
+def with_hugepages(root: ET.Element, size_kib: int | None) -> bool:
     """Back the memory by hugepages of `size_kib` (0: the host's default size), or not (None).
-    The rest of `<memoryBacking>` (source, access, locked ...) stays."""
+    Hugepages come from a memfd (`<source type='memfd'/>`, added when there is no source),
+    which needs no hugetlbfs mount on the host. The rest of `<memoryBacking>` (access,
+    locked ...) stays. True when the memfd source was added."""
     backing = _child(root, "memoryBacking")
     huge = backing.find("hugepages")
     if huge is not None:
         backing.remove(huge)
+    added = False
     if size_kib is not None:
         huge = ET.Element("hugepages")
         if size_kib:
             ET.SubElement(huge, "page", {"size": str(size_kib), "unit": "KiB"})
         backing.insert(0, huge)
+        if backing.find("source") is None:
+            ET.SubElement(backing, "source", {"type": "memfd"})
+            added = True
     _drop_if_empty(root, backing)
+    return added
 
 
 def with_shared_memory(root: ET.Element) -> bool:
     """The shared memory virtiofs needs: `<access mode='shared'/>`, and `<source type='memfd'/>`
-    unless the memory is hugepage-backed (hugepages are file-backed and shareable already).
-    True when anything was added."""
+    unless the memory is hugepage-backed (from hugetlbfs files or a memfd: shareable either
+    way). True when anything was added."""
     backing = _child(root, "memoryBacking")
     added = False
-    if backing.find("hugepages") is None:
-        source = backing.find("source")
+    source = backing.find("source")
+    if backing.find("hugepages") is None and (source is None or source.get("type") != "memfd"):
         if source is None:
-            ET.SubElement(backing, "source", {"type": "memfd"})
-            added = True
-        elif source.get("type") != "memfd":
-            source.set("type", "memfd")
-            added = True
+            source = ET.SubElement(backing, "source")
+        source.set("type", "memfd")
+        added = True
     access = backing.find("access")
     if access is None:
         ET.SubElement(backing, "access", {"mode": "shared"})
