@@ -66,7 +66,6 @@ class ExportTableScreen(FormScreen):
     SUBMIT = "Export"
     DEFAULT_CSS = """
     ExportTableScreen Checkbox { margin-top: 0; }
-    ExportTableScreen Select { margin-bottom: 1; }
     """
 
     def __init__(self, table: str, rows_shown: int, rows_all: int, filtered: str = "",
@@ -84,12 +83,12 @@ class ExportTableScreen(FormScreen):
         with self.frame(f"Export the {self.table} table"):
             yield Static(Text("Every column as the table has it, in its current order; figures as plain "
                               "numbers (bytes, bytes/s, percent)."), classes="note")
-            yield Label("Format")
-            yield Select(FORMATS, value="csv", allow_blank=False, id="format")
             yield Label("File here")
             yield Input(value=self._default, id="path")
             yield Static(classes="error", id="path-error")
             yield Checkbox("Replace the file if it exists", value=False, id="replace")
+            yield Label("Format")
+            yield Select(FORMATS, value="csv", allow_blank=False, id="format")
             if self.filtered:
                 yield Checkbox(f"Only the {self.rows_shown} rows shown (filter: {self.filtered}), "
                                f"not all {self.rows_all}", value=True, id="only-shown")

@@ -36,7 +36,6 @@ from .columns import (
     NetworkRow,
     PoolRow,
 )
-from .columns import row as columns_row
 from .cells import HAS_FIGURE, NO_FIGURE
 
 # What `--export` takes -> the view's columns (the Storage view's table is the pools).
@@ -198,7 +197,7 @@ DEFAULT_SORT = {"events": ("time", True), "triage": ("severity", False)}
 
 
 def ordered(table: str, found: Mapping[str, ExportRow], sort_column: str | None = None,
-            reverse: bool | None = None, paused: bool = False) -> list[ExportRow]:
+            reverse: bool | None = None) -> list[ExportRow]:
     """The rows in the order the view shows them sorted by `sort_column` (`reverse`: the
     other way round; both default to how the view opens): rows without a figure last
     either way, ties by the first column."""
@@ -208,12 +207,15 @@ def ordered(table: str, found: Mapping[str, ExportRow], sort_column: str | None 
     reverse = default_reverse if reverse is None else reverse
     index = [column.id for column in columns].index(sort_column)
 
+    by, first = columns[index], columns[0]
+
     def key(row: ExportRow) -> tuple:
-        cells = columns_row(columns, row.inputs, paused)
-        rank, value = cells[index].sort_key
+        # Only the two cells the order reads (paused figures dim, and sort the same).
+        rank, value = by.cell(row.inputs).sort_key
+        first_key = first.cell(row.inputs).sort_key
         if rank != HAS_FIGURE:
-            return (rank, 0, cells[0].sort_key)
-        return (rank, _Reversed(value) if reverse else value, cells[0].sort_key)
+            return (rank, 0, first_key)
+        return (rank, _Reversed(value) if reverse else value, first_key)
 
     return sorted(found.values(), key=key)
 

@@ -38,7 +38,7 @@ def table_rows(screen: Screen, only_shown: bool) -> tuple[str, list[ExportRow], 
     hosts = [{**export.host_entry(host), "listed": host.state == ConnState.CONNECTED}
              for host in ctx.inventory.hosts.values()]
     if not only_shown and name != "volumes":
-        return name, export.ordered(name, found, table.sort_column, table.sort_reverse, ctx.stats_paused), hosts
+        return name, export.ordered(name, found, table.sort_column, table.sort_reverse), hosts
     rows = []
     for row in table.ordered_rows:
         key = row.key.value
