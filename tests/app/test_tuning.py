@@ -145,6 +145,13 @@ async def test_pinning_live_and_next_boot_with_problems_at_the_field(tmp_path, n
         pinning.query_one("#vcpu-0").value = "0-3,^2"
         pinning.query_one("#vcpu-1").value = ""
         pinning.query_one("#emulator").value = "7"
+        await pilot.press("f2")  # the command lines that do the same
+        await wait_for(pilot, lambda: app.screen is not pinning, what="the command sheet")
+        lines = app.screen.query_one("#command-lines").render().plain
+        assert "virsh -c test:///" in lines and "vcpupin runner 0 0,1,3 --live --config" in lines
+        assert "vcpupin runner 1" not in lines and "emulatorpin runner 7 --live --config" in lines  # only what changed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is pinning, what="back in the form")
         await pilot.press("ctrl+s")
         await closed(app, pilot)
         await wait_for(pilot, lambda: "vCPU 0→0-1,3" in summary(tab), what="the pin shown",)

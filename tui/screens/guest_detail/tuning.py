@@ -257,15 +257,17 @@ class TuningTab(SaysWhyDisabled, GuestTab):
                 self.app.notify("Nothing changed", severity="information")
                 finish(None)
                 return
-            self.tuning.set_pinning(self, *self.key, request, self._reported(finish))
+            self.tuning.set_pinning(self, *self.key, request, self.view.host_cpus, self._reported(finish))
 
-        self.app.push_screen(PinningScreen(self.view).performing(chosen))
+        self.app.push_screen(PinningScreen(self.view).performing(chosen).describing(
+            lambda r: self.tuning.commands(*self.key, ops.pinning_commands(r, self.view.host_cpus))))
 
     def action_numa(self) -> None:
         def chosen(request: ops.NumaRequest, finish) -> None:
             self.tuning.set_numa(self, *self.key, request, self._reported(finish))
 
-        self.app.push_screen(NumaScreen(self.view).performing(chosen))
+        self.app.push_screen(NumaScreen(self.view).performing(chosen).describing(
+            lambda r: self.tuning.commands(*self.key, ops.numa_commands(r))))
 
     def action_hugepages(self) -> None:
         def chosen(size_kib: int | None, finish) -> None:
@@ -275,7 +277,8 @@ class TuningTab(SaysWhyDisabled, GuestTab):
         def read(view: ops.TuningView | None, error: str | None) -> None:
             if view is not None:
                 self.view = view
-            self.app.push_screen(HugepagesScreen(self.view).performing(chosen))
+            self.app.push_screen(HugepagesScreen(self.view).performing(chosen).describing(
+                lambda size: self.tuning.commands(*self.key, ops.hugepages_commands(size))))
 
         self.tuning.read(self, *self.key, read)
 
@@ -283,7 +286,8 @@ class TuningTab(SaysWhyDisabled, GuestTab):
         def chosen(request: ShareRequest, finish) -> None:
             self.tuning.add_share(self, *self.key, request.source, request.tag, self._reported(finish))
 
-        self.app.push_screen(ShareScreen(self.view).performing(chosen))
+        self.app.push_screen(ShareScreen(self.view).performing(chosen).describing(
+            lambda r: self.tuning.commands(*self.key, ops.share_commands(r.source, r.tag))))
 
     def action_hostdev(self) -> None:
         name = self.guest.name if self.guest else "the guest"
@@ -304,12 +308,12 @@ class TuningTab(SaysWhyDisabled, GuestTab):
 
                 def attach(yes: bool | None = True) -> None:
                     if yes:
-                        self.tuning.attach_hostdev(self, *self.key, choice.device.name, choice.by_id,
-                                                   self._reported())
+                        self.tuning.attach_hostdev(self, *self.key, choice.device, choice.by_id, self._reported())
 
                 if checks.warnings:
                     question = "\n".join(checks.warnings) + f"\n\nAssign {choice.device.description} to {name} anyway?"
-                    self.app.push_screen(ConfirmScreen(question), attach)
+                    self.app.push_screen(ConfirmScreen(question).describing(lambda: self.tuning.commands(
+                        *self.key, ops.hostdev_commands(choice.device, choice.by_id))), attach)
                 else:
                     attach()
 
