@@ -132,3 +132,10 @@ async def test_the_form_lists_templates_and_checks_each_field(tmp_path, pool, te
         assert request.packages == ("vim", "openssh-server")
         assert request.firstboot == ("echo 'first boot' > /root/fb",)
         assert request.directory == pool.XMLDesc(0).split("<path>")[1].split("</path>")[0]
+
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandSheet", what="the command sheet")
+        sheet = app.screen.query_one("#command-lines").render().plain
+        assert sheet.startswith(f"virt-builder vd-small -o {request.directory}/vd-vb-new.qcow2 --format qcow2")
+        assert "--hostname vm1.example.org" in sheet and "--install vim,openssh-server" in sheet
+        assert "--root-password file:ROOT_PASSWORD_FILE" in sheet and "quotes" not in sheet

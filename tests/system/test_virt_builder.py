@@ -16,6 +16,8 @@ import pytest
 
 from tests.app.conftest import wait_for
 
+from tui.config import state_dir
+
 from .conftest import Testbed, missing, wait_until
 from .test_ssh import client_keys, main_host, make_home, private_home, ssh_root, sshd_factory, trust, uri_for  # noqa: F401
 from .test_stats import app_for
@@ -114,6 +116,8 @@ async def test_build_a_template_into_a_dir_pool(tmp_path, testbed: Testbed, pool
         assert "not built" not in notices(app), notices(app)
         await wait_for(pilot, lambda: app.screen.table.row_count == 1, timeout=30, what="the new volume listed")
     assert not seen_password  # never on a command line
+    log = (state_dir() / "actions.jsonl").read_text()
+    assert "virt-builder vd-tiny -o" in log and "file:ROOT_PASSWORD_FILE" in log and PASSWORD not in log
     assert any(step.startswith("Setting the hostname") for step in steps), steps
     image = pool_dir / name
     info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(image)], capture_output=True,

@@ -161,6 +161,12 @@ def build_arguments(request: BuildRequest) -> list[str]:
     return argv
 
 
+def shown_arguments(request: BuildRequest) -> list[str]:
+    """virt-builder's arguments as a user would type them: the password as the file that holds it."""
+    password = ["--root-password", "file:ROOT_PASSWORD_FILE"] if request.root_password else []
+    return build_arguments(request) + password
+
+
 def build_command(request: BuildRequest) -> list[str]:
     """The whole command run on the host: the wrapper, the output file, virt-builder's arguments."""
     return ["sh", "-c", BUILD_SCRIPT, "sh", request.output, *build_arguments(request)[1:]]

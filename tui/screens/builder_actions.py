@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 
+from ..actions.recorder import Did
+from ..backend.commands import on_host
 from ..backend.ssh import owned_target
 from ..backend.uri import is_remote
-from ..backend.virt_builder import POOL_TYPES, BuilderError, BuildRequest, NotInstalled, VirtBuilder
+from ..backend.virt_builder import POOL_TYPES, BuilderError, BuildRequest, NotInstalled, VirtBuilder, shown_arguments
 from ..forms.builder_form import BuildImageScreen
 from ..forms.job import JobScreen, run_for_form
 from ..render.rows import available_is_underflow
@@ -57,7 +59,8 @@ class BuilderActions:
             self.app.push_screen(BuildImageScreen(
                 pool.name, where, pool.target_path or "", templates or [], {vol.name for vol in self.volumes},
                 available=None if available_is_underflow(current) else current.available,
-                unavailable=unavailable).performing(self._build_in_job))
+                unavailable=unavailable).performing(self._build_in_job).describing(
+                lambda request: on_host(shown_arguments(request), uri)))
 
         def ask():
             try:
@@ -78,8 +81,13 @@ class BuilderActions:
         uri = self.connection.uri
         cancel = threading.Event()
 
-        def work(_conn, progress):
+        def build(_conn, progress):
             return self._builder().build(uri, request, progress, cancel)
+
+        did = Did("volume", request.name, f"build from the virt-builder template {request.template}",
+                  tuple(on_host(shown_arguments(request), uri)),
+                  secrets=(request.root_password,) if request.root_password else ())
+        work = self.ctx.actions.volumes.logged(self.conn_id, did, build)
 
         def ended(path, error: str | None) -> None:
             connection = self.connection
