@@ -250,7 +250,7 @@ async def test_help_on_detail_screens_volumes_and_xml(tmp_path):
         await wait_for(pilot, lambda: app.screen.table.row_count == 1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
-        for tab in range(8):  # every tab of the guest, with its own keys
+        for tab in range(9):  # every tab of the guest, with its own keys
             await pilot.press("question_mark")
             await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
             entries = help_entries(app)
@@ -258,6 +258,8 @@ async def test_help_on_detail_screens_volumes_and_xml(tmp_path):
             if tab == 5:
                 assert "Attach disk" in entries, entries  # the hardware tab's keys
             if tab == 6:
+                assert "Pinning" in entries and "Host device" in entries, entries  # the tuning tab's
+            if tab == 7:
                 assert "Revert" in entries, entries  # the snapshots tab's
             await pilot.press("escape")
             await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
