@@ -128,3 +128,19 @@ def test_an_answer_that_reports_failure_is_logged_as_failed():
 
     assert outcome_of(Outcome()) == "live: Requested operation is not valid"
     assert outcome_of("its 2 volume(s) deleted too") is None and outcome_of(None) is None
+
+
+def test_a_cancelled_job_is_logged_as_aborted(tmp_path):
+    from tui.backend.ops.volumes import Cancelled
+
+    owner = Owner()
+    recorder = Recorder(owner, ActionLog(tmp_path / "actions.jsonl"))
+    did = Did("volume", "default/a.img", "upload /tmp/a.img", (CommandLine(("virsh", "vol-upload")),))
+
+    def work(_conn, _progress):
+        raise Cancelled("Upload cancelled")
+
+    with pytest.raises(Cancelled):
+        recorder.wrap("c1", did, work)(None, None)
+    saved = json.loads((tmp_path / "actions.jsonl").read_text())
+    assert saved["outcome"] == "aborted: Upload cancelled" and saved["failed"] is True

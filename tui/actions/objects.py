@@ -44,7 +44,7 @@ class ObjectVerbs(OwnedActions):
             fn = lambda conn: self.OPS.set_autostart(conn, conn_id, uuid, on)  # noqa: E731
         else:
             fn = lambda conn: getattr(self.OPS, verb)(conn, conn_id, uuid)  # noqa: E731
-        what = f"{'turn autostart ' + ('on' if not obj.autostart else 'off') if verb == 'autostart' else verb} {self.KIND}"
+        what = f"autostart {'off' if obj.autostart else 'on'}" if verb == "autostart" else f"{verb} {self.KIND}"
         self._ask(target, conn_id, fn, then, f"{verb} {self.KIND}", long=verb in self.LONG,
                   did=Did(self.KIND, obj.name, what, tuple(self.commands(verb, obj))))
 

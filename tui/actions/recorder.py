@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import libvirt
+
 from ..backend.action_log import FILE_NAME, ActionLog, redact
 from ..backend.commands import CommandLine, rendered
 from ..backend.errors import error_text
@@ -34,6 +36,12 @@ class Did:
     @property
     def command_text(self) -> str:
         return redact(rendered(self.commands), self.secrets)
+
+
+def aborted(exc: BaseException) -> bool:
+    """Whether `exc` ends a job the user aborted (a transfer cancelled, libvirt's job aborted)."""
+    code = exc.get_error_code() if isinstance(exc, libvirt.libvirtError) else None
+    return code == libvirt.VIR_ERR_OPERATION_ABORTED or type(exc).__name__ == "Cancelled"
 
 
 def outcome_of(result: Any) -> str | None:
@@ -88,7 +96,8 @@ class Recorder:
             try:
                 result = fn(*args)
             except BaseException as exc:
-                self.record(conn_id, did, error_text(exc) if isinstance(exc, Exception) else "aborted")
+                text = error_text(exc) if isinstance(exc, Exception) else "aborted"
+                self.record(conn_id, did, f"aborted: {text}" if aborted(exc) else text)
                 raise
             problem = outcome_of(result)
             self.record(conn_id, did, problem)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from ..backend.ssh import owned_target
+from ..actions.recorder import Did
 from ..backend.commands import on_host
 from ..backend.ssh_images import DiskImages, convert_command, convert_target
 from ..backend.uri import is_remote
@@ -132,8 +133,12 @@ class ImageActions:
                 else:
                     self.notify(f"{vol.name} converted to {target}", title="qemu-img convert", markup=False)
 
+            pool = self.ctx.actions.volumes.pool_host(self.pool_uuid, self.conn_id)[2]
+            did = Did("volume", f"{pool}/{vol.name}", f"convert to {request.name} ({request.target_format})",
+                      tuple(describe(request)))
             run_for_form(self.app, JobScreen(self.ctx.actions.jobs, f"Convert {vol.name} to {request.target_format}",
-                                             self.connection, work, abort=lambda _conn: cancel.set()), finish, ended)
+                                             self.connection, self.ctx.actions.volumes.logged(self.conn_id, did, work),
+                                             abort=lambda _conn: cancel.set()), finish, ended)
 
         def describe(request: ConvertRequest):
             target = convert_target(vol.path, request.name)

@@ -134,7 +134,7 @@ class XmlScreen(AnswersCalls, Screen):
                     self.notify("Edit dropped: nothing changed.")
 
             self.app.push_screen(XmlTransientScreen(self.object_name, scope.choices, diff).describing(
-                lambda: self.ctx.actions.xml.define_commands(self.kind, self.conn_id)), chosen)
+                lambda: self.ctx.actions.xml.transient_commands(self.conn_id, self.uuid)), chosen)
             return
 
         def answered(yes: bool | None) -> None:
