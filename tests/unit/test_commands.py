@@ -179,3 +179,10 @@ def test_no_secret_in_the_new_guests_command():
 def test_connect_names_no_secret():
     lines = commands.connect("qemu+ssh://admin@kvm01/system")
     assert lines[0].argv == ("virsh", "-c", "qemu+ssh://admin@kvm01/system", "uri")
+
+
+def test_virt_install_doubles_commas_inside_its_option_lists():
+    spec = GuestSpec(name="a", disks=(DiskSpec(path="/srv/a,b.img", format="raw"),),
+                     nics=(NicSpec("network", "lab,1"),), boot=("hd",))
+    argv = commands.virt_install(URI, spec, start=True)[0].argv
+    assert "path=/srv/a,,b.img,bus=virtio,format=raw" in argv and "network=lab,,1,model=virtio" in argv

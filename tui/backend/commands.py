@@ -328,6 +328,11 @@ def connect(uri: str) -> list[CommandLine]:
 
 # -- a new guest ----------------------------------------------------------------------
 
+def _sub(value: str) -> str:
+    """A value inside a virt-install sub-option list (`vol=...,bus=...`): a comma doubled."""
+    return value.replace(",", ",,")
+
+
 def virt_install(uri: str, spec, volumes=(), seed=None, start: bool = False) -> list[CommandLine]:
     """virt-install with the options the new-guest form chose (`spec`: xml.new_guest.GuestSpec;
     `volumes`: the ops.new_guest.NewVolume it makes first; `seed`: the cloud-init seed, whose
@@ -351,13 +356,14 @@ def virt_install(uri: str, spec, volumes=(), seed=None, start: bool = False) -> 
     argv += ["--cpu", spec.cpu_model if spec.cpu_mode == "custom" and spec.cpu_model else spec.cpu_mode]
     argv += ["--osinfo", spec.os_id or "detect=on,require=off"]
     for disk in spec.disks:
-        where = f"vol={disk.pool}/{disk.volume}" if disk.pool and disk.volume else f"path={disk.path}"
+        where = f"vol={_sub(disk.pool)}/{_sub(disk.volume)}" if disk.pool and disk.volume else f"path={_sub(disk.path)}"
         argv += ["--disk", f"{where},bus={disk.bus},format={disk.format}"]
     if spec.kernel:
-        boot = f"kernel={spec.kernel}" + (f",initrd={spec.initrd}" if spec.initrd else "")
-        argv += ["--boot", boot + (f",kernel_args={spec.cmdline}" if spec.cmdline else "")]
+        boot = f"kernel={_sub(spec.kernel)}" + (f",initrd={_sub(spec.initrd)}" if spec.initrd else "")
+        argv += ["--boot", boot + (f",kernel_args={_sub(spec.cmdline)}" if spec.cmdline else "")]
     for number, iso in enumerate(spec.cdroms):
-        argv += ["--cdrom", iso] if number == 0 and spec.boot[:1] == ("cdrom",) else ["--disk", f"path={iso},device=cdrom"]
+        argv += (["--cdrom", iso] if number == 0 and spec.boot[:1] == ("cdrom",)
+                 else ["--disk", f"path={_sub(iso)},device=cdrom"])
     if spec.boot[:1] == ("network",):
         argv.append("--pxe")
     elif not spec.cdroms and not spec.kernel and spec.disks:
@@ -365,11 +371,11 @@ def virt_install(uri: str, spec, volumes=(), seed=None, start: bool = False) -> 
     if seed is not None:
         argv += ["--cloud-init", "user-data=user-data.yaml"]
     for nic in spec.nics:
-        value = f"{nic.kind}={nic.source},model={nic.model}"
+        value = f"{nic.kind}={_sub(nic.source)},model={nic.model}"
         if nic.mac:
             value += f",mac={nic.mac}"
         if nic.kind == "direct" and nic.mode:
-            value = f"type=direct,source={nic.source},source.mode={nic.mode},model={nic.model}" + (
+            value = f"type=direct,source={_sub(nic.source)},source.mode={nic.mode},model={nic.model}" + (
                 f",mac={nic.mac}" if nic.mac else "")
         argv += ["--network", value]
     if not spec.nics:
