@@ -144,3 +144,13 @@ def test_a_cancelled_job_is_logged_as_aborted(tmp_path):
         recorder.wrap("c1", did, work)(None, None)
     saved = json.loads((tmp_path / "actions.jsonl").read_text())
     assert saved["outcome"] == "aborted: Upload cancelled" and saved["failed"] is True
+
+
+def test_the_demo_hosts_actions_are_shown_but_not_written(tmp_path):
+    owner = Owner()
+    owner.inventory.apply(HostChanged(Host("c2", "test:///demo", "demo", ConnState.CONNECTED, demo=True)))
+    recorder = Recorder(owner, ActionLog(tmp_path / "actions.jsonl"))
+    recorder.record("c2", Did("guest", "web", "start"), None)
+    recorder.record("c1", Did("guest", "db", "start"), None)
+    assert [r.name for r in ActionLog(tmp_path / "actions.jsonl").last(10)] == ["db"]
+    assert [m.update.record.name for m in owner.posted] == ["web", "db"]

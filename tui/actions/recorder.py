@@ -75,14 +75,15 @@ class Recorder:
                 self.owner.inventory.apply(ActionLogged(record))
 
     def record(self, conn_id: str | None, did: Did, error: str | None, outcome: str | None = None) -> ActionRecord:
-        """One record, from any thread."""
+        """One record, from any thread (the demo host's are shown, not written: they are not a
+        host's history)."""
         host = self.owner.inventory.hosts.get(conn_id) if conn_id else None
         record = ActionRecord(
             at=time.time(), host=host.name if host else (conn_id or ""), uri=host.uri if host else "",
             kind=did.kind, name=did.name, what=did.what, command=did.command_text,
             outcome=redact(outcome or ("ok" if error is None else error), did.secrets), failed=error is not None,
             conn_id=conn_id or "")
-        if self.log is not None:
+        if self.log is not None and not (host is not None and host.demo):
             self.log.append(record)
         self.owner.post_message(BackendUpdated(ActionLogged(record)))
         return record
