@@ -139,3 +139,37 @@ async def test_the_form_lists_templates_and_checks_each_field(tmp_path, pool, te
         assert sheet.startswith(f"virt-builder vd-small -o {request.directory}/vd-vb-new.qcow2 --format qcow2")
         assert "--hostname vm1.example.org" in sheet and "--install vim,openssh-server" in sheet
         assert "--root-password file:ROOT_PASSWORD_FILE" in sheet and "quotes" not in sheet
+
+
+async def test_the_new_guest_form_offers_a_template_build_for_import(tmp_path, fresh_default, monkeypatch):
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    os.symlink(shutil.which("sh"), bare / "sh")
+    monkeypatch.setenv("PATH", str(bare))
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(160, 60)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count >= 1, what="the guest list")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NewGuestScreen", what="the new-guest form")
+        form = app.screen
+        await wait_for(pilot, lambda: form.choices is not None, what="the host's offers")
+        assert not form.query_one("#row-import-build").display
+        form.query_one("#name").value = "vd-vb-guest"
+        form.query_one("#source").value = "import"
+        form.query_one("#import-from").value = "builder"
+        await pilot.pause()
+        assert form.query_one("#row-import-build").display and form.query_one("#row-disk-pool").display
+        assert not form.query_one("#row-import-volume").display
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NewGuestScreen"
+        assert "Build the volume first" in error_of(form, "import-build")
+        form.query_one("#import-build").press()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "BuildImageScreen", timeout=30,
+                       what="the virt-builder form")
+        builder = app.screen
+        assert "Into pool default-pool" in builder.query_one("Static").render().plain
+        assert "apt install libguestfs-tools" in builder.query_one("#template-note").render().plain
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is form, what="back to the new-guest form")
+        assert form.query_one("#import-from").value == "builder"

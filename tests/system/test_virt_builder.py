@@ -1,7 +1,8 @@
 """virt-builder for real: the test bed's local template repository (tests/testbed/builder_repo.sh,
 no internet), libguestfs under TCG, a dir pool on qemu:///system. A build through the UI is
-checked with qemu-img info and virt-cat; a cancelled one leaves no file and no process; over
-virtdeck's own SSH the template list and a cancel reach the host."""
+checked with qemu-img info and virt-cat; a cancelled one leaves no file and no process; the
+new-guest form builds a volume and imports it; over virtdeck's own SSH the template list and a
+cancel reach the host."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests.app.conftest import wait_for
 
+from tui.backend.xml.new_guest import parse_guest_spec
 from tui.config import state_dir
 
 from .conftest import Testbed, missing, wait_until
@@ -193,3 +195,48 @@ def test_list_and_cancel_over_virtdecks_own_ssh(tmp_path, testbed: Testbed, buil
                    what="the remote virt-builder gone")
     finally:
         transport.close()
+
+
+async def test_new_guest_from_a_template_build(tmp_path, testbed: Testbed, pool_dir: Path):
+    """The new-guest form's "a new volume from a virt-builder template": the build, then the
+    guest defined importing what it built."""
+    guest, volume = "vd-vb-imported", "vd-vb-imported.qcow2"
+    app = app_for(tmp_path, testbed.system_uri, refresh="60")
+    try:
+        async with app.run_test(size=(160, 60)) as pilot:
+            await wait_for(pilot, lambda: any(p.name == POOL for p in app.inventory.pools.values()), timeout=30)
+            await pilot.press("n")
+            await wait_for(pilot, lambda: screen_name(app) == "NewGuestScreen", what="the new-guest form")
+            form = app.screen
+            await wait_for(pilot, lambda: form.choices is not None, timeout=30, what="the host's offers")
+            form.query_one("#name").value = guest
+            form.query_one("#source").value = "import"
+            form.query_one("#import-from").value = "builder"
+            form.query_one("#disk-pool").value = POOL
+            form.query_one("#net").value = "none"
+            form.query_one("#console").value = False
+            await pilot.pause()
+            form.query_one("#import-build").press()
+            await wait_for(pilot, lambda: screen_name(app) == "BuildImageScreen", timeout=120,
+                           what=lambda: f"the virt-builder form ({notices(app)})")
+            builder = app.screen
+            builder.query_one("#name").value = volume
+            builder.query_one("#hostname").value = "vd-imported"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is form and form.query_one("#import-from").value == "volume",
+                           timeout=300, what=lambda: f"the built volume chosen ({screen_name(app)}: {notices(app)})")
+            chosen = form.query_one("#import-volume").value
+            assert (chosen.pool, chosen.name) == (POOL, volume)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: screen_name(app) == "XmlPreviewScreen", timeout=30,
+                           what=lambda: f"the preview ({form.errors()})")
+            await pilot.press("y")
+            await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen", timeout=60, what="the guest made")
+        disks = parse_guest_spec(testbed.virsh("dumpxml", "--inactive", guest)).disks
+        assert [(d.pool, d.volume, d.format) for d in disks] == [(POOL, volume, "qcow2")]
+        assert (pool_dir / volume).exists()
+    finally:
+        try:
+            testbed.virsh("undefine", guest)
+        except Exception:
+            pass

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -71,6 +72,10 @@ def preview_steps(plan: ops.NewGuestPlan, host: str) -> Text:
     return text
 
 
+# (conn_id, pool, its volume names, built(request or None)): the virt-builder form for that pool
+BuildImage = Callable[[str, str, set[str], Callable], None]
+
+
 def _row(field: str, label: str, widget: Widget) -> Vertical:
     """A label left of its field, the field's problem under both."""
     if hasattr(widget, "compact"):
@@ -106,8 +111,11 @@ class NewGuestScreen(AnswersCalls, FormScreen):
     define_xml: Callable[[str], str] | None = None
 
     def __init__(self, hosts: list[tuple[str, str]], conn_id: str | None, actions: ops.NewGuestActions,
-                 jobs: JobActions, inventory: Inventory, thresholds: Thresholds) -> None:
+                 jobs: JobActions, inventory: Inventory, thresholds: Thresholds,
+                 build_image: BuildImage | None = None) -> None:
         super().__init__()
+        self.build_image = build_image  # opens the virt-builder form for a pool (None: not offered)
+        self._built: tuple[str, str] | None = None  # (pool, volume) built for import: chosen once listed
         self.hosts = hosts  # (label, conn_id) of connected writable hosts
         self.actions = actions  # reads what the host offers, makes the guest
         self.jobs = jobs  # runs the making, with its progress
@@ -151,6 +159,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             yield _row("import-path", "Disk image path on the host", Input(id="import-path"))
             yield _row("import-format", "Its format", Select(FORMAT_OPTIONS, value="qcow2", allow_blank=False,
                                                              id="import-format"))
+            yield _row("import-build", "", Button("Build the volume… (then Create imports it)", id="import-build"))
             yield _row("kernel", "Kernel path on the host", Input(placeholder="/boot/vmlinuz", id="kernel"))
             yield _row("initrd", "Initrd path (optional)", Input(id="initrd"))
             yield _row("cmdline", "Kernel command line (optional)", Input(placeholder="console=ttyS0", id="cmdline"))
@@ -312,6 +321,8 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         self._fill_type()
         notes = "; ".join(choices.notes)
         self._note(Text(notes, style="dim"))
+        if self._built is not None:
+            self._choose_built(choices)
         self.check()
 
     def _fill_type(self) -> None:
@@ -387,6 +398,11 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         if self.choices is None:
             self.plan = None
             return {"host": "Still reading what this host offers"}
+        if self._value("source") == "import" and self._value("import-from") == "builder":
+            self.plan = None
+            if self.build_image is None:
+                return {"import-from": "virt-builder is offered from the Guests view only"}
+            return {"import-build": "Build the volume first: it is then imported"}
         answers = ops.GuestAnswers(**{ANSWERS[f]: value for f, value in self.values().items() if f in ANSWERS})
         plan, problems = ops.plan_guest(answers, self.choices, self.variant, start=self._value("start"))
         problems = by_field(problems)
@@ -487,6 +503,35 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         if field == "virt-type":
             self._fill_type()
         self.check()
+
+    @on(Button.Pressed, "#import-build")
+    def build_for_import(self, event: Button.Pressed) -> None:
+        """The virt-builder form for the chosen pool; what it builds becomes the image to import."""
+        event.stop()
+        pool = self._value("disk-pool")
+        if self.build_image is None or self.conn_id is None or self.choices is None or not pool:
+            return
+        taken = {v.name for v in self.choices.volumes if v.pool == pool}
+
+        def built(request) -> None:
+            if request is not None:
+                self._built = (str(pool), request.name)
+                self.read_host()  # the pool now holds it
+
+        self.build_image(self.conn_id, str(pool), taken, built)
+
+    def _choose_built(self, choices: ops.HostChoices) -> None:
+        """The volume just built becomes the disk image to import."""
+        pool, name = self._built
+        found = next((v for v in choices.volumes if (v.pool, v.name) == (pool, name)), None)
+        if found is None:
+            return
+        self._built = None
+        self._filling = True
+        self.query_one("#import-from", Select).value = "volume"
+        self.query_one("#import-volume", Select).value = found
+        self._filling = False
+        self.update_rows()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()

@@ -15,7 +15,8 @@ SOURCE_OPTIONS = [
 ]
 ISO_FROM_OPTIONS = [("a volume of a pool", "volume"), ("a path on the host", "path"),
                     ("a file on this machine, uploaded into a pool", "upload")]
-IMPORT_FROM_OPTIONS = [("a volume of a pool", "volume"), ("a path on the host", "path")]
+IMPORT_FROM_OPTIONS = [("a volume of a pool", "volume"), ("a path on the host", "path"),
+                       ("a new volume from a virt-builder template", "builder")]
 CLOUD_MODE_OPTIONS = [("a new qcow2 overlay on it (thin)", "overlay"), ("a full copy of it", "copy")]
 DISK_OPTIONS = [("a new volume", "new"), ("an existing volume", "existing"), ("no disk", "none")]
 DISK_FORMAT_OPTIONS = [("qcow2 (thin)", "qcow2"), ("raw (preallocated)", "raw")]
@@ -66,7 +67,8 @@ def visible_rows(values: dict[str, object], variant: OsVariant | None) -> set[st
             str(values.get("iso-from")), set())
     elif source == "import":
         shown |= {"import-from", "disk-bus"}
-        shown |= {"import-path", "import-format"} if values.get("import-from") == "path" else {"import-volume"}
+        shown |= {"path": {"import-path", "import-format"}, "builder": {"disk-pool", "import-build"}}.get(
+            str(values.get("import-from")), {"import-volume"})
     elif source == "kernel":
         shown |= {"kernel", "initrd", "cmdline"}
     elif source == "cloud":

@@ -1,9 +1,11 @@
-"""`b` on the Volumes screen: a new volume built from a virt-builder template, on the pool's
-host (over virtdeck's own SSH connection for a remote host, locally for a local one)."""
+"""A new volume built from a virt-builder template, on the pool's host (over virtdeck's own SSH
+connection for a remote host, locally for a local one): `b` on the Volumes screen, and the
+new-guest form's "a new volume from a virt-builder template"."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from ..actions.recorder import Did
 from ..backend.commands import on_host
@@ -13,6 +15,9 @@ from ..backend.virt_builder import POOL_TYPES, BuilderError, BuildRequest, NotIn
 from ..forms.builder_form import BuildImageScreen
 from ..forms.job import JobScreen, run_for_form
 from ..render.rows import available_is_underflow
+from .context import ScreenContext
+
+Built = Callable[[BuildRequest | None], None]  # the request that was built (None: nothing was)
 
 
 def pool_problem(pool) -> str | None:
@@ -25,14 +30,111 @@ def pool_problem(pool) -> str | None:
     return None
 
 
+def transport_problem(uri: str) -> str | None:
+    if is_remote(uri) and owned_target(uri) is None:
+        return "virt-builder runs over virtdeck's own SSH connection; this host uses libvirt's ssh transport"
+    return None
+
+
+def build_into_pool(screen, ctx: ScreenContext, conn_id: str, pool_uuid: str, taken: set[str],
+                    built: Built | None = None) -> None:
+    """Ask the pool's host for its templates, then open the form over `screen`; a build runs as a
+    job, the pool is refreshed after it, and `built(request or None)` says how it ended (None
+    too when the form is cancelled)."""
+    pool = ctx.inventory.pools.get((conn_id, pool_uuid))
+    connection = ctx.actions.volumes.connection(conn_id)
+    if pool is None or connection is None:
+        screen.notify("the pool or its host is gone", title="virt-builder", severity="error", markup=False)
+        if built is not None:
+            built(None)
+        return
+    uri = connection.uri
+    where = ctx.inventory.host_name(conn_id)
+    screen.notify(f"asking virt-builder on {where} for its templates…", title="virt-builder", markup=False,
+                  timeout=3)
+
+    def listed(templates, error) -> None:
+        current = ctx.inventory.pools.get((conn_id, pool_uuid)) or pool
+        form = BuildImageScreen(pool.name, where, pool.target_path or "", templates or [], taken,
+                                available=None if available_is_underflow(current) else current.available,
+                                unavailable=transport_problem(uri) or pool_problem(pool) or error)
+        outcome: list[BuildRequest] = []
+
+        def perform(request: BuildRequest, finish) -> None:
+            def done(error: str | None, *answer) -> None:
+                if error is None:
+                    outcome.append(request)
+                finish(error, *answer)
+
+            _run_build(screen, ctx, conn_id, pool_uuid, uri, request, done)
+
+        screen.app.push_screen(form.performing(perform).describing(
+            lambda request: on_host(shown_arguments(request), uri)),
+            lambda _answer: built(outcome[0] if outcome else None) if built is not None else None)
+
+    def run() -> None:
+        if problem := transport_problem(uri):
+            templates, error = None, problem
+        else:
+            try:
+                templates, error = VirtBuilder(ctx.ssh).templates(uri, where), None
+            except NotInstalled as exc:
+                templates, error = None, str(exc)
+            except Exception as exc:  # virt-builder's or SSH's words
+                templates, error = None, f"virt-builder --list failed on {where}: {exc}"
+        screen.app.call_from_thread(listed, templates, error)
+
+    threading.Thread(target=run, name="virt-builder list", daemon=True).start()
+
+
+def build_into_named_pool(screen, ctx: ScreenContext, conn_id: str, pool_name: str, taken: set[str],
+                          built: Built) -> None:
+    """`build_into_pool` for the new-guest form, which knows its pools by name."""
+    found = next((p for p in ctx.inventory.pools.values() if p.conn_id == conn_id and p.name == pool_name), None)
+    if found is None:
+        screen.notify(f"the pool {pool_name} is not known here", title="virt-builder", severity="error",
+                      markup=False)
+        built(None)
+        return
+    build_into_pool(screen, ctx, conn_id, found.uuid, taken, built)
+
+
+def _run_build(screen, ctx: ScreenContext, conn_id: str, pool_uuid: str, uri: str, request: BuildRequest,
+               finish) -> None:
+    cancel = threading.Event()
+
+    def build(_conn, progress):
+        return VirtBuilder(ctx.ssh).build(uri, request, progress, cancel)
+
+    did = Did("volume", request.name, f"build from the virt-builder template {request.template}",
+              tuple(on_host(shown_arguments(request), uri)),
+              secrets=(request.root_password,) if request.root_password else ())
+    volumes = ctx.actions.volumes
+    connection = volumes.connection(conn_id)
+
+    def ended(path, error: str | None) -> None:
+        # the new file becomes a volume of the pool (and a failed one is gone from it)
+        if connection is not None:
+            connection.call(lambda conn: conn.storagePoolLookupByUUIDString(pool_uuid).refresh(0),
+                            lambda _r, _e: connection.list_volumes(pool_uuid), "refresh pool")
+        if error is not None:
+            screen.notify(f"{request.name} not built: {error}", title="virt-builder", severity="error",
+                          markup=False, timeout=10)
+        else:
+            screen.notify(f"{request.template} built into {path}", title="virt-builder", markup=False)
+
+    run_for_form(screen.app, JobScreen(ctx.actions.jobs, f"virt-builder {request.template} → {request.name}",
+                                       connection, volumes.logged(conn_id, did, build),
+                                       abort=lambda _conn: cancel.set()), finish, ended)
+
+
 class BuilderActions:
     """Mixed into VolumesScreen (which has ctx, conn_id, pool, volumes, connection, pool_uuid)."""
 
     def builder_why_disabled(self) -> str | None:
         connection = self.connection
-        uri = connection.uri if connection is not None else ""
-        if is_remote(uri) and owned_target(uri) is None:
-            return "virt-builder runs over virtdeck's own SSH connection; this host uses libvirt's ssh transport"
+        if problem := transport_problem(connection.uri if connection is not None else ""):
+            return problem
         host = self.ctx.inventory.hosts.get(self.conn_id)
         if host is None or host.read_only:
             return f"{self.ctx.inventory.host_name(self.conn_id)} is a read-only connection"
@@ -41,67 +143,10 @@ class BuilderActions:
             return "the pool is not active"
         return None
 
-    def _builder(self) -> VirtBuilder:
-        return VirtBuilder(self.ctx.ssh)
-
     def action_build_image(self) -> None:
-        pool = self.pool
-        if pool is None or self.builder_why_disabled():
+        if self.pool is None or self.builder_why_disabled():
             return
-        uri = self.connection.uri
-        where = self.ctx.inventory.host_name(self.conn_id)
-        self.notify(f"asking virt-builder on {where} for its templates…", title="virt-builder", markup=False,
-                    timeout=3)
-
-        def listed(templates, error) -> None:
-            unavailable = pool_problem(pool) or error
-            current = self.pool or pool
-            self.app.push_screen(BuildImageScreen(
-                pool.name, where, pool.target_path or "", templates or [], {vol.name for vol in self.volumes},
-                available=None if available_is_underflow(current) else current.available,
-                unavailable=unavailable).performing(self._build_in_job).describing(
-                lambda request: on_host(shown_arguments(request), uri)))
-
-        def ask():
-            try:
-                return self._builder().templates(uri, where), None
-            except NotInstalled as exc:
-                return None, str(exc)
-
-        def run() -> None:
-            try:
-                templates, error = ask()
-            except Exception as exc:  # virt-builder's or SSH's words
-                templates, error = None, f"virt-builder --list failed on {where}: {exc}"
-            self.app.call_from_thread(listed, templates, error)
-
-        threading.Thread(target=run, name="virt-builder list", daemon=True).start()
-
-    def _build_in_job(self, request: BuildRequest, finish) -> None:
-        uri = self.connection.uri
-        cancel = threading.Event()
-
-        def build(_conn, progress):
-            return self._builder().build(uri, request, progress, cancel)
-
-        did = Did("volume", request.name, f"build from the virt-builder template {request.template}",
-                  tuple(on_host(shown_arguments(request), uri)),
-                  secrets=(request.root_password,) if request.root_password else ())
-        work = self.ctx.actions.volumes.logged(self.conn_id, did, build)
-
-        def ended(path, error: str | None) -> None:
-            connection = self.connection
-            if connection is not None:  # the new file becomes a volume of the pool
-                connection.call(lambda conn: conn.storagePoolLookupByUUIDString(self.pool_uuid).refresh(0),
-                                lambda _r, _e: connection.list_volumes(self.pool_uuid), "refresh pool")
-            if error is not None:
-                self.notify(f"{request.name} not built: {error}", title="virt-builder", severity="error",
-                            markup=False, timeout=10)
-            else:
-                self.notify(f"{request.template} built into {path}", title="virt-builder", markup=False)
-
-        run_for_form(self.app, JobScreen(self.ctx.actions.jobs, f"virt-builder {request.template} → {request.name}",
-                                         self.connection, work, abort=lambda _conn: cancel.set()), finish, ended)
+        build_into_pool(self, self.ctx, self.conn_id, self.pool_uuid, {vol.name for vol in self.volumes})
 
 
-__all__ = ["BuilderActions", "BuilderError", "pool_problem"]
+__all__ = ["BuilderActions", "BuilderError", "build_into_named_pool", "build_into_pool", "pool_problem"]

@@ -32,6 +32,7 @@ from ..widgets.display_pane import DisplayPane
 from ..widgets.inventory_table import InventoryTable
 from ..widgets.says_why import SaysWhyDisabled
 from .base import InventoryScreen
+from .builder_actions import build_into_named_pool
 from .context import ScreenContext
 from .guest_detail import GuestDetailScreen
 from .xml_view import XmlScreen
@@ -473,8 +474,13 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                     await self.consoles.open_console(result.conn_id, outcome.uuid, outcome.name, host_name)
 
         actions = self.ctx.actions
+
+        def build_image(conn_id: str, pool: str, taken: set[str], built) -> None:
+            build_into_named_pool(self, self.ctx, conn_id, pool, taken, built)
+
         self.app.push_screen(NewGuestScreen(hosts, selected.conn_id if selected else None, actions.new_guest,
-                                            actions.jobs, self.ctx.inventory, self.ctx.settings.config.thresholds),
+                                            actions.jobs, self.ctx.inventory, self.ctx.settings.config.thresholds,
+                                            build_image=build_image),
                              created)
 
     def action_mark(self) -> None:
