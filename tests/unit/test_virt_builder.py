@@ -8,6 +8,7 @@ import json
 import os
 import shlex
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,7 @@ echo "[   0.0] Downloading: file:///x"
 echo "writing" > "$out"
 echo "[   1.0] Setting the hostname: x"
 case "$*" in *slow*) echo $$ > "$REPORT.pid"; sleep 60 ;; esac
+case "$*" in *stubborn*) trap '' TERM; echo $$ > "$REPORT.pid"; sleep 60 ;; esac
 echo "[   2.0] Finishing off"
 """
 
@@ -179,3 +181,20 @@ def test_a_cancelled_build_leaves_no_file_and_no_process(stand_in):
     assert not (stand_in / "vm1.qcow2").exists()
     pid = int((stand_in / "report.pid").read_text())
     assert not Path(f"/proc/{pid}").exists()  # virt-builder's stand-in was stopped, and reaped
+
+
+def test_a_build_that_ignores_sigterm_is_killed_after_the_grace(stand_in, monkeypatch):
+    monkeypatch.setattr(vb, "STOP_GRACE", 1.0)
+    cancel = threading.Event()
+    built = request(directory=str(stand_in), firstboot=("stubborn",))
+
+    def cancel_once_running(_done, _total, what: str) -> None:
+        if what.startswith("Setting the hostname"):
+            cancel.set()
+
+    started = time.monotonic()
+    with pytest.raises(vb.BuilderError, match="cancelled"):
+        vb.VirtBuilder(None).build("qemu:///system", built, cancel_once_running, cancel)
+    assert time.monotonic() - started < 20  # not the 60 s it would sleep
+    assert not (stand_in / "vm1.qcow2").exists()
+    assert not Path(f"/proc/{int((stand_in / 'report.pid').read_text())}").exists()

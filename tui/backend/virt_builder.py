@@ -4,8 +4,8 @@ Over the host's one SSH connection for hosts virtdeck carries, as a local subpro
 otherwise; both through the same shell wrapper (`BUILD_SCRIPT`), so the root password
 travels on the command's stdin into a 0600 file in a private directory that is removed
 afterwards, and never on a command line. Closing that stdin cancels the build: the
-wrapper kills virt-builder's process group (it runs under `setsid`) and removes the
-partial output. Calls block (run them off the UI loop, e.g. inside a JobScreen's work).
+wrapper sends SIGTERM to virt-builder's process group (it runs under `setsid`; SIGKILL
+follows after STOP_GRACE) and removes the partial output. Calls block (run them off the UI loop, e.g. inside a JobScreen's work).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ FORWARDED_PREFIXES = ("LIBGUESTFS_",)
 FORWARDED_NAMES = frozenset({"VIRT_BUILDER_DIRS"})
 STEP = re.compile(r"^\[\s*\d+(?:\.\d+)?\]\s+(.*\S)\s*$")
 PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_:@~-]*$")
-STOP_GRACE = 30.0  # seconds the wrapper gets to stop virt-builder and clean up after a cancel
+STOP_GRACE = 30.0  # seconds virt-builder gets to stop on SIGTERM after a cancel, before SIGKILL
+PGID_LINE = re.compile(rb"^virtdeck-builder-pgid (\d+)\n", re.M)
 
 LIST_SCRIPT = """
 command -v virt-builder >/dev/null 2>&1 || exit 127
@@ -59,7 +60,7 @@ secret=
 exec 3<&0
 setsid virt-builder "$@" </dev/null &
 pid=$!
-echo "$pid" > "$dir/pid"
+echo "virtdeck-builder-pgid $pid" >&2
 (while IFS= read -r _line; do :; done; env kill -s TERM -- "-$pid" 2>/dev/null || kill "$pid") <&3 &
 watch=$!
 exec 3<&-
@@ -263,8 +264,8 @@ class VirtBuilder:
                 raise BuilderError(f"SSH: {exc}") from None
             stdout, stderr, writer = process.stdout, process.stderr, process.stdin
 
-            def stop() -> None:
-                process.close()
+            async def stop(pgid: int) -> None:
+                await conn.run(shlex.join(["env", "kill", "-s", "KILL", "--", f"-{pgid}"]), check=False)
 
             async def wait() -> int:
                 result = await process.wait(check=False)
@@ -275,9 +276,9 @@ class VirtBuilder:
                                                          stderr=asyncio.subprocess.PIPE, start_new_session=True)
             stdout, stderr, writer = local.stdout, local.stderr, local.stdin
 
-            def stop() -> None:
+            async def stop(pgid: int) -> None:
                 try:
-                    os.killpg(local.pid, signal.SIGKILL)
+                    os.killpg(pgid, signal.SIGKILL)
                 except (OSError, ProcessLookupError):
                     pass
 
@@ -300,8 +301,13 @@ class VirtBuilder:
                     for text in lines:
                         on_line(text.decode(errors="replace"))
 
+        pgid: list[int] = []  # virt-builder's process group, as the wrapper reports it
+
         async def pump_err() -> None:
             while chunk := await stderr.read(4096):
+                if not pgid and (found := PGID_LINE.search(chunk)):
+                    pgid.append(int(found.group(1)))
+                    chunk = PGID_LINE.sub(b"", chunk)
                 err_parts.append(chunk)
 
         async def watch_cancel() -> None:
@@ -312,7 +318,8 @@ class VirtBuilder:
             except (OSError, BrokenPipeError):
                 pass
             await asyncio.sleep(STOP_GRACE)
-            stop()  # it did not end in time
+            if pgid:  # it did not end in time; the wrapper still cleans up after it
+                await stop(pgid[0])
 
         watcher = asyncio.get_running_loop().create_task(watch_cancel()) if cancel is not None else None
         try:
