@@ -154,3 +154,15 @@ def test_the_demo_hosts_actions_are_shown_but_not_written(tmp_path):
     recorder.record("c1", Did("guest", "db", "start"), None)
     assert [r.name for r in ActionLog(tmp_path / "actions.jsonl").last(10)] == ["db"]
     assert [m.update.record.name for m in owner.posted] == ["web", "db"]
+
+
+def test_an_events_export_holds_virtdecks_actions():
+    from tui.backend.model import ActionLogged
+    from tui.render import export
+
+    inventory = Inventory()
+    inventory.apply(ActionLogged(record(1, failed=True, outcome="Domain not found")))
+    rows = [export.record(export.TABLES["events"], row) for row in export.ordered("events", export.rows("events",
+                                                                                                     inventory))]
+    assert [(r["kind"], r["subject"], r["detail"], r["uri"]) for r in rows] == [
+        ("virtdeck", "guest g1", "virtdeck: start — failed: Domain not found", "qemu:///system")]

@@ -37,6 +37,7 @@ from .columns import (
     PoolRow,
 )
 from .cells import HAS_FIGURE, NO_FIGURE
+from .rows import action_event
 
 # What `--export` takes -> the view's columns (the Storage view's table is the pools).
 TABLES: dict[str, list[Column]] = {
@@ -184,6 +185,8 @@ def rows(table: str, inventory: Inventory, thresholds: Thresholds = Thresholds()
         for seq, event in inventory.events:
             found[str(seq)] = ExportRow(EventRow(event, seq, name(event.conn_id)),
                                         {"uri": _uri(inventory, event.conn_id)})
+        for seq, record in inventory.actions:  # virtdeck's own, keyed as the Events view keys them
+            found[f"a{seq}"] = ExportRow(EventRow(action_event(record), seq, record.host), {"uri": record.uri})
     elif table == "triage":
         for problem in problems(inventory, thresholds, now, shell_facts=shell_facts):
             found[problem.key + "|" + problem.text] = ExportRow(problem, {})
