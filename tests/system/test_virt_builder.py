@@ -120,7 +120,7 @@ async def test_build_a_template_into_a_dir_pool(tmp_path, testbed: Testbed, pool
     assert not seen_password  # never on a command line
     log = (state_dir() / "actions.jsonl").read_text()
     assert "virt-builder vd-tiny -o" in log and "file:ROOT_PASSWORD_FILE" in log and PASSWORD not in log
-    assert any(step.startswith("Setting the hostname") for step in steps), steps
+    assert any(step.startswith("step ") and "Setting the hostname: vd-built" in step for step in steps), steps
     image = pool_dir / name
     info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(image)], capture_output=True,
                                      text=True, check=True).stdout)

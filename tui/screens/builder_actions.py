@@ -104,7 +104,10 @@ def _run_build(screen, ctx: ScreenContext, conn_id: str, pool_uuid: str, uri: st
     cancel = threading.Event()
 
     def build(_conn, progress):
-        return VirtBuilder(ctx.ssh).build(uri, request, progress, cancel)
+        def step(done: int, total: int, what: str) -> None:  # steps, not bytes: said in the text
+            progress(0, 0, f"step {done} of about {total}: {what}")
+
+        return VirtBuilder(ctx.ssh).build(uri, request, step, cancel)
 
     did = Did("volume", request.name, f"build from the virt-builder template {request.template}",
               tuple(on_host(shown_arguments(request), uri)),
