@@ -206,3 +206,61 @@ async def test_the_previous_sessions_log_shows_on_start(tmp_path, fresh_default)
         assert sheet_text(app) == "virsh -c qemu+ssh://root@kvm01/system migrate --live 'db [1]' x"
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "EventsScreen")
+
+
+async def sheet_of(pilot, key: str, modal: str) -> str:
+    """Press `key`, then f2 in the modal it opens; the sheet's text; back to the modal and out."""
+    app = pilot.app
+    await pilot.press(key)
+    await wait_for(pilot, lambda: screen_name(app) == modal, what=modal)
+    opened = app.screen
+    await pilot.press("f2")
+    await wait_for(pilot, lambda: screen_name(app) == "CommandSheet", what=f"the sheet over {modal}")
+    text = sheet_text(app)
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: app.screen is opened)
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: app.screen is not opened)
+    return text
+
+
+async def test_sheets_of_the_hardware_tab_the_networks_and_the_pools(tmp_path, fresh_default):
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(220, 50)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count >= 1, what="the guests")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen", what="the detail screen")
+        app.screen.show_tab("hardware")
+        tab = app.screen.tab("hardware")
+        await wait_for(pilot, lambda: tab.view is not None and tab.table.row_count > 0, what="the hardware read")
+        assert await sheet_of(pilot, "v", "CpuMemoryScreen") == "nothing to run: as it stands, this changes nothing"
+        await pilot.press("v")
+        await wait_for(pilot, lambda: screen_name(app) == "CpuMemoryScreen")
+        app.screen.query_one("#vcpus").value = "1"
+        app.screen.query_one("#memory").value = "512M"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(app) == "CommandSheet")
+        assert sheet_text(app).splitlines() == ["virsh -c test:///default setvcpus test 1 --live --config",
+                                                "virsh -c test:///default setmem test 524288KiB --live --config"]
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
+        tab.table.move_cursor(row=tab.table.get_row_index("disk:vda"))
+        assert (await sheet_of(pilot, "D", "ConfirmScreen")).startswith(
+            "virsh -c test:///default detach-device test disk:vda.xml --live --config")
+        app.screen.show_tab("snapshots")
+        snapshots = app.screen.tab("snapshots")
+        await wait_for(pilot, lambda: snapshots.has_focus_within, what="the snapshots tab")
+        text = await sheet_of(pilot, "n", "CreateSnapshotScreen")
+        assert text.startswith("virsh -c test:///default snapshot-create-as test ")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen")
+
+        await pilot.press("2")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworksScreen" and app.screen.table.row_count >= 1)
+        assert await sheet_of(pilot, "d", "ConfirmScreen") == "virsh -c test:///default net-destroy default"
+        await pilot.press("3")
+        await wait_for(pilot, lambda: screen_name(app) == "StorageScreen" and app.screen.table.row_count >= 1)
+        assert (await sheet_of(pilot, "U", "ConfirmScreen")).splitlines() == [
+            "virsh -c test:///default pool-destroy default-pool", "virsh -c test:///default pool-undefine default-pool"]
+    assert fresh_default.networkLookupByName("default").isActive()  # the sheets did nothing
+    assert logged() == []

@@ -96,7 +96,7 @@ def show_command_sheet(modal: ModalFrame) -> None:
         modal.app.push_screen(CommandSheet(title, modal.command() or [], xml=modal.command_xml()))
 
 
-NOTHING = "no command line: virtdeck does this with libvirt's API alone"
+NOTHING = "nothing to run: as it stands, this changes nothing"
 
 
 class CommandSheet(DialogScreen):
