@@ -173,3 +173,26 @@ async def test_the_new_guest_form_offers_a_template_build_for_import(tmp_path, f
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is form, what="back to the new-guest form")
         assert form.query_one("#import-from").value == "builder"
+
+
+async def test_keys_typed_before_the_form_is_up_go_into_it(tmp_path, pool, monkeypatch):
+    """A host slow to list (a virt-builder that takes a second to fail, as one without a network
+    would): what is typed meanwhile goes into the form, not to the volumes screen."""
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    os.symlink(shutil.which("sh"), bare / "sh")
+    os.symlink(shutil.which("sleep"), bare / "sleep")
+    slow = bare / "virt-builder"
+    slow.write_text("#!/bin/sh\nsleep 1\necho 'virt-builder: error: no network' >&2\nexit 1\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bare))
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(160, 60)) as pilot:
+        await open_volumes(pilot)
+        await pilot.press("b", *"vd-vbD")  # one burst: D would be the volumes screen's delete
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "BuildImageScreen", timeout=30, what="the form")
+        form = app.screen
+        await wait_for(pilot, lambda: form.query_one("#name").value == "vd-vbD",
+                       what=lambda: f"the typed name (got {form.query_one('#name').value!r})")
+        assert "virt-builder --list failed" in form.query_one("#template-note").render().plain
+        assert "no network" in form.query_one("#template-note").render().plain

@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 from ..actions.recorder import Did
 from ..backend.commands import on_host
+from ..backend.transport import TransportError
 from ..backend.ssh import owned_target
 from ..backend.uri import is_remote
 from ..backend.virt_builder import POOL_TYPES, BuilderError, BuildRequest, NotInstalled, VirtBuilder, shown_arguments
+from ..calls import ask
 from ..forms.builder_form import BuildImageScreen
 from ..forms.job import JobScreen, run_for_form
 from ..render.rows import available_is_underflow
@@ -72,19 +74,18 @@ def build_into_pool(screen, ctx: ScreenContext, conn_id: str, pool_uuid: str, ta
             lambda request: on_host(shown_arguments(request), uri)),
             lambda _answer: built(outcome[0] if outcome else None) if built is not None else None)
 
-    def run() -> None:
+    def listing(_conn):
         if problem := transport_problem(uri):
-            templates, error = None, problem
-        else:
-            try:
-                templates, error = VirtBuilder(ctx.ssh).templates(uri, where), None
-            except NotInstalled as exc:
-                templates, error = None, str(exc)
-            except Exception as exc:  # virt-builder's or SSH's words
-                templates, error = None, f"virt-builder --list failed on {where}: {exc}"
-        screen.app.call_from_thread(listed, templates, error)
+            raise BuilderError(problem)
+        try:
+            return VirtBuilder(ctx.ssh).templates(uri, where)
+        except (NotInstalled, TransportError):
+            raise
+        except Exception as exc:  # virt-builder's or SSH's words
+            raise BuilderError(f"virt-builder --list failed on {where}: {exc}") from None
 
-    threading.Thread(target=run, name="virt-builder list", daemon=True).start()
+    # keys typed before the form is up wait for it (on a long-call thread: a list can take a while)
+    ask(screen, connection, listing, listed, "virt-builder templates", long=True, opens="virt-builder")
 
 
 def build_into_named_pool(screen, ctx: ScreenContext, conn_id: str, pool_name: str, taken: set[str],
