@@ -34,6 +34,8 @@ __all__ = [
     "default_save_path", "mixing_warning", "overcommit_warning", "parse_size",
 ]
 
+Build = Callable[[str, str], list[CommandLine]]  # (the host's URI, the guest's name) -> a change's command lines
+
 READERS: dict[str, Callable[[Any, str], Any]] = {  # a devices tab's id -> what it reads
     "disks": guest_info.read_disks,
     "nics": guest_info.read_nics,
@@ -136,17 +138,17 @@ class GuestDetailActions(OwnedActions):
     def insert_media(self, target, conn_id: str, uuid: str, drive: str, path: str | None, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, path), then, "insert media",
                   did=self._did(conn_id, uuid, f"insert media into {drive}",
-                                lambda uri, name: commands.change_media(uri, name, drive, path)))
+                                self.media_commands(drive, path)))
 
     def eject(self, target, conn_id: str, uuid: str, drive: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.change_media(conn, uuid, drive, None), then, "eject",
                   did=self._did(conn_id, uuid, f"eject {drive}",
-                                lambda uri, name: commands.change_media(uri, name, drive, None)))
+                                self.media_commands(drive, None)))
 
     def add_cdrom(self, target, conn_id: str, uuid: str, bus: str, path: str | None, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.add_cdrom(conn, uuid, bus, path), then, "add a CD-ROM drive",
                   did=self._did(conn_id, uuid, "add a CD-ROM drive",
-                                lambda uri, name: commands.attach_device(uri, name, "cdrom.xml", False, True)))
+                                self.add_cdrom_commands()))
 
     def attach_disk(self, target, conn_id: str, uuid: str, request: DiskRequest, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.attach_disk(conn, uuid, request), then, "attach a disk",
@@ -161,7 +163,7 @@ class GuestDetailActions(OwnedActions):
     def detach(self, target, conn_id: str, uuid: str, ident: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.detach(conn, uuid, ident), then, "detach", long=True,
                   did=self._did(conn_id, uuid, f"detach {ident}",
-                                lambda uri, name: commands.detach_device(uri, name, f"{ident}.xml")))
+                                self.detach_commands(ident)))
 
     def set_boot_order(self, target, conn_id: str, uuid: str, order, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: hardware.set_boot_order(conn, uuid, order), then, "boot order",
@@ -190,13 +192,13 @@ class GuestDetailActions(OwnedActions):
     def revert_snapshot(self, target, conn_id: str, uuid: str, name: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: snapshots.revert(conn, uuid, name), then, "revert to a snapshot",
                   long=True, did=self._did(conn_id, uuid, f"revert to snapshot {name}",
-                                           lambda uri, guest: commands.snapshot_revert(uri, guest, name)))
+                                           self.revert_commands(name)))
 
     def delete_snapshot(self, target, conn_id: str, uuid: str, name: str, with_children: bool, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: snapshots.delete(conn, uuid, name, with_children), then,
                   "delete a snapshot", long=True,
                   did=self._did(conn_id, uuid, f"delete snapshot {name}",
-                                lambda uri, guest: commands.snapshot_delete(uri, guest, name, with_children)))
+                                self.delete_snapshot_commands(name, with_children)))
 
     def snapshot_children(self, target, conn_id: str, uuid: str, name: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: snapshots.children_of(conn, uuid, name), then, "list child snapshots")
@@ -208,13 +210,13 @@ class GuestDetailActions(OwnedActions):
 
     def save(self, uuid: str, path: str) -> JobWork:
         conn_id = self.guest_conn(uuid)
-        did = self._did(conn_id, uuid, f"save to {path}", lambda uri, name: commands.save(uri, name, path))
+        did = self._did(conn_id, uuid, f"save to {path}", self.save_commands(path))
         return self.logged(conn_id, did, lambda conn, progress: recovery.save(conn, uuid, path, progress))
 
     def push_backup(self, uuid: str, directory: str) -> JobWork:
         conn_id = self.guest_conn(uuid)
         did = self._did(conn_id, uuid, f"back up into {directory}",
-                        lambda uri, name: commands.backup(uri, name, directory))
+                        self.backup_commands(directory))
         return self.logged(conn_id, did, lambda conn, progress: recovery.push_backup(conn, uuid, directory, progress))
 
     def abort_job(self, uuid: str) -> Callable[[Any], None]:
@@ -224,7 +226,7 @@ class GuestDetailActions(OwnedActions):
     def export(self, target, conn_id: str, uuid: str, path: str, replace: bool, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: recovery.export(conn, uuid, path, replace), then, "export definition",
                   did=self._did(conn_id, uuid, f"export the definition to {path}",
-                                lambda uri, name: commands.export(uri, name, path)))
+                                self.export_commands(path)))
 
     def default_backup_dir(self, target, conn_id: str, uuid: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: recovery.default_backup_dir(conn, uuid), then, "read disks",
@@ -266,6 +268,38 @@ class GuestDetailActions(OwnedActions):
             return lambda uri, name: commands.attach_device(uri, name, "interface.xml",
                                                             note=f"interface.xml: a macvtap <interface> on {source}")
         return lambda uri, name: commands.attach_interface(uri, name, kind, source, model, mac)
+
+    @staticmethod
+    def media_commands(drive: str, path: str | None) -> Build:
+        return lambda uri, name: commands.change_media(uri, name, drive, path)
+
+    @staticmethod
+    def add_cdrom_commands() -> Build:
+        return lambda uri, name: commands.attach_device(uri, name, "cdrom.xml", False, True)
+
+    @staticmethod
+    def detach_commands(ident: str) -> Build:
+        return lambda uri, name: commands.detach_device(uri, name, f"{ident}.xml")
+
+    @staticmethod
+    def revert_commands(snapshot: str) -> Build:
+        return lambda uri, name: commands.snapshot_revert(uri, name, snapshot)
+
+    @staticmethod
+    def delete_snapshot_commands(snapshot: str, with_children: bool) -> Build:
+        return lambda uri, name: commands.snapshot_delete(uri, name, snapshot, with_children)
+
+    @staticmethod
+    def save_commands(path: str) -> Build:
+        return lambda uri, name: commands.save(uri, name, path)
+
+    @staticmethod
+    def export_commands(path: str) -> Build:
+        return lambda uri, name: commands.export(uri, name, path)
+
+    @staticmethod
+    def backup_commands(directory: str) -> Build:
+        return lambda uri, name: commands.backup(uri, name, directory)
 
     @staticmethod
     def snapshot_commands(name: str, description: str, kind: str) -> Callable[[str, str], list[CommandLine]]:

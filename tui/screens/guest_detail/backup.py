@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ...actions import guest_detail as recovery
-from ...backend import commands
 from ...forms.job import JobScreen, run_for_form
 from ...forms.recovery_forms import ChosenPath, PathScreen
 from .tab import GuestTab
@@ -115,7 +114,7 @@ class BackupTab(GuestTab):
                                                  self.ctx.inventory.host_name(self.key[0]),
                                                  ". The guest stops; restore it from the palette."),
             "File on the host", recovery.default_save_path(name), "Save", work=save).describing(
-            lambda answer: self.actions.commands(*self.key, lambda uri, g: commands.save(uri, g, answer.path))))
+            lambda answer: self.actions.commands(*self.key, self.actions.save_commands(answer.path))))
 
     def _saved(self, name: str, path: str, error: str | None) -> None:
         if error is not None:
@@ -143,7 +142,7 @@ class BackupTab(GuestTab):
                                                  " (inactive XML) to a file on this machine."),
             "File here", recovery.default_export_path(name), "Export", offer_replace=True, local=True,
             work=export).describing(
-            lambda answer: self.actions.commands(*self.key, lambda uri, g: commands.export(uri, g, answer.path))))
+            lambda answer: self.actions.commands(*self.key, self.actions.export_commands(answer.path))))
 
     # -- B: push-mode backup ---------------------------------------------------------
 
@@ -160,7 +159,7 @@ class BackupTab(GuestTab):
                                                  self.ctx.inventory.host_name(self.key[0]),
                                                  " while it runs."),
                 "Directory on the host", directory, "Back up", work=back_up).describing(
-                lambda answer: self.actions.commands(*self.key, lambda uri, g: commands.backup(uri, g, answer.path))))
+                lambda answer: self.actions.commands(*self.key, self.actions.backup_commands(answer.path))))
 
         def back_up(answer: ChosenPath, finish) -> None:
             work = self.actions.push_backup(uuid, answer.path)

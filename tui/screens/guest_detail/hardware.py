@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from ...backend import commands, validate
+from ...backend import validate
 from ...actions import guest_detail as ops
 from ...backend.xml import devices as dx
 from ...forms.confirm import ConfirmScreen
@@ -350,8 +350,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
                 self.actions.insert_media(self, *self.key, cdrom.target, request.path, self._reported(finish=finish))
 
             self.app.push_screen(MediaScreen(self.volume_choices(), False, cdrom.target).performing(inserted).describing(
-                lambda r: self.actions.commands(*self.key, lambda uri, name: commands.change_media(
-                    uri, name, cdrom.target, r.path))))
+                lambda r: self.actions.commands(*self.key, self.actions.media_commands(cdrom.target, r.path))))
             return
 
         def added(request: MediaRequest, finish) -> None:
@@ -360,12 +359,11 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.app.push_screen(MediaScreen(self.volume_choices(), True).performing(added).describing(
-                    lambda _r: self.actions.commands(*self.key, lambda uri, name: commands.attach_device(
-                        uri, name, "cdrom.xml", False, True))))
+                    lambda _r: self.actions.commands(*self.key, self.actions.add_cdrom_commands())))
 
         question = "This guest has no CD-ROM drive. Add one? (for the next boot; QEMU does not hot-plug IDE or SATA CD-ROMs)"
         self.app.push_screen(ConfirmScreen(question).describing(lambda: self.actions.commands(
-            *self.key, lambda uri, name: commands.attach_device(uri, name, "cdrom.xml", False, True))), answered)
+            *self.key, self.actions.add_cdrom_commands())), answered)
 
     def action_eject(self) -> None:
         cdrom = self.target_cdrom()
@@ -419,7 +417,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
             self.actions.detach(self, *self.key, device.ident, self._reported(after))
 
         self.app.push_screen(ConfirmScreen(question).describing(lambda: self.actions.commands(
-            *self.key, lambda uri, name: commands.detach_device(uri, name, f"{device.ident}.xml"))), answered)
+            *self.key, self.actions.detach_commands(device.ident))), answered)
 
     # -- boot order ------------------------------------------------------------
 

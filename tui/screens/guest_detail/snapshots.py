@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.widgets import Static, Tree
 
 from ...actions import guest_detail as ops
-from ...backend import commands
 from ...forms.confirm import ConfirmScreen
 from ...forms.snapshot_forms import CreateSnapshotScreen, DeleteSnapshotScreen, NewSnapshot
 from ...backend.units import count_text
@@ -222,7 +221,7 @@ class SnapshotsTab(GuestTab):
         self.app.push_screen(ConfirmScreen(
             f"Revert {guest} to snapshot {name}? Its current state is lost unless you snapshot it first. "
             f"It will be {after} afterwards, as it was when the snapshot was taken.").describing(
-            lambda: self.actions.commands(*self.key, lambda uri, g: commands.snapshot_revert(uri, g, name))), answered)
+            lambda: self.actions.commands(*self.key, self.actions.revert_commands(name))), answered)
 
     # -- D: delete -----------------------------------------------------------------
 
@@ -237,8 +236,8 @@ class SnapshotsTab(GuestTab):
                 self.notify(f"{guest}: {error}", severity="error", markup=False)
                 return
             self.app.push_screen(DeleteSnapshotScreen(guest, name, descendants).describing(
-                lambda children: self.actions.commands(*self.key, lambda uri, g: commands.snapshot_delete(
-                    uri, g, name, children))), answered)
+                lambda children: self.actions.commands(*self.key, self.actions.delete_snapshot_commands(
+                    name, children))), answered)
 
         def answered(with_children: bool | None) -> None:
             if with_children is None:
