@@ -97,6 +97,8 @@ def notices(app) -> str:
 
 async def test_build_a_template_into_a_dir_pool(tmp_path, testbed: Testbed, pool_dir: Path):
     name = "vd-vb built é.qcow2"
+    key = tmp_path / "vd_vb_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vd-vb@test", "-f", str(key)], check=True)
     app = app_for(tmp_path, testbed.system_uri, refresh="60")
     seen_password: list[int] = []
     async with app.run_test(size=(160, 60)) as pilot:
@@ -105,6 +107,7 @@ async def test_build_a_template_into_a_dir_pool(tmp_path, testbed: Testbed, pool
         form.query_one("#size").value = "100M"
         form.query_one("#hostname").value = "vd-built"
         form.query_one("#root_password").value = PASSWORD
+        form.query_one("#ssh_key").value = f"{key}.pub"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen_name(app) == "JobScreen", timeout=20, what="the job")
         steps: set[str] = set()
@@ -134,6 +137,9 @@ async def test_build_a_template_into_a_dir_pool(tmp_path, testbed: Testbed, pool
     root = next(line for line in shadow.splitlines() if line.startswith("root:"))
     assert root.split(":")[1].startswith("$"), root  # a password hash where the template had '*'
     assert PASSWORD not in shadow
+    authorized = subprocess.run(["virt-cat", "-a", str(image), "/root/.ssh/authorized_keys"], capture_output=True,
+                                text=True, env=env, timeout=300).stdout
+    assert Path(f"{key}.pub").read_text().strip() in authorized
 
 
 async def test_a_cancelled_build_leaves_nothing(tmp_path, testbed: Testbed, pool_dir: Path):

@@ -69,6 +69,8 @@ def test_the_arguments_a_build_runs_with():
                     "--install", "vim,openssh-server", "--firstboot-command", "touch /root/first"]
     bare = vb.build_arguments(request(size=None, hostname="", ssh_key="", packages=(), firstboot=(), format="raw"))
     assert bare == ["virt-builder", "debian-12", "-o", "/var/lib/libvirt/images/vm1.qcow2", "--format", "raw"]
+    key_only = vb.build_arguments(request(root_password=""))
+    assert key_only[key_only.index("--root-password") + 1] == "disabled"
     with pytest.raises(vb.BuilderError):
         vb.build_arguments(request(format="vmdk"))
 
@@ -160,7 +162,7 @@ def test_the_wrapper_hands_the_password_over_in_a_private_file_it_removes(stand_
 
 
 def test_no_password_means_no_password_option_and_an_existing_file_is_kept(stand_in):
-    built = request(directory=str(stand_in), root_password="")
+    built = request(directory=str(stand_in), root_password="", ssh_key="")
     vb.VirtBuilder(None).build("qemu:///system", built)
     assert "--root-password" not in (stand_in / "report.argv").read_text()
     with pytest.raises(vb.BuilderError, match="already exists"):

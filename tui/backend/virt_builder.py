@@ -155,6 +155,8 @@ def build_arguments(request: BuildRequest) -> list[str]:
         argv += ["--hostname", request.hostname]
     if request.ssh_key:
         argv += ["--ssh-inject", f"root:string:{request.ssh_key}"]
+        if not request.root_password:  # the key alone lets root in: no password to guess
+            argv += ["--root-password", "disabled"]
     if request.packages:
         argv += ["--install", ",".join(request.packages)]
     for command in request.firstboot:

@@ -108,7 +108,7 @@ class BuildImageScreen(FormScreen):
             yield Label("Host name (empty: the template's)")
             yield Input(placeholder="vm1.example.org", id="hostname")
             yield Static(id="hostname-error", classes="error")
-            yield Label("Root password (empty: a random one, or none with an SSH key)")
+            yield Label("Root password (empty: none with an SSH key, else virt-builder picks a random one)")
             yield Input(password=True, id="root_password")
             yield Static(id="root_password-error", classes="error")
             yield Label("SSH public key for root (a local file)")
