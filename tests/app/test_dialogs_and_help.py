@@ -258,9 +258,9 @@ async def test_help_on_detail_screens_volumes_and_xml(tmp_path):
             if tab == 5:
                 assert "Attach disk" in entries, entries  # the hardware tab's keys
             if tab == 6:
-                assert "Pinning" in entries and "Host device" in entries, entries  # the tuning tab's
-            if tab == 7:
                 assert "Revert" in entries, entries  # the snapshots tab's
+            if tab == 8:
+                assert "Pinning" in entries and "Host device" in entries, entries  # the tuning tab's
             await pilot.press("escape")
             await wait_for(pilot, lambda: screen_name(app) == "GuestDetailScreen")
             await pilot.press("right_square_bracket")

@@ -1,5 +1,5 @@
 """One guest, in tabs: overview with five minutes of live figures, then devices,
-hardware, tuning, snapshots and backup (each tab a `GuestTab` of its own module)."""
+hardware, snapshots, backup and tuning (each tab a `GuestTab` of its own module)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class GuestDetailScreen(AnswersCalls, Screen):
         Binding("x", "xml", "XML", id="xml"),
     ]
     TABS: list[type[GuestTab]] = [
-        *devices.TABS, *hardware.TABS, *tuning.TABS, *snapshots.TABS, *backup.TABS,
+        *devices.TABS, *hardware.TABS, *snapshots.TABS, *backup.TABS, *tuning.TABS,
     ]
     DEFAULT_CSS = """
     GuestDetailScreen #guest-tabs { height: 1fr; }
