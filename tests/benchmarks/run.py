@@ -167,6 +167,12 @@ class Bench:
     def virtdeck(self) -> PtyApp:
         return self.spawn([PYTHON, "-m", "tui", "-c", self.uri], "virtdeck")
 
+    def virtdeck_served(self) -> PtyApp:
+        """The same node opened through libvirtd (`test+unix://`): the test driver's own
+        memory is then libvirtd's, as a real host's definitions are, not virtdeck's."""
+        return self.spawn([PYTHON, "-m", "tui", "-c", self.uri.replace("test://", "test+unix://", 1)],
+                          "virtdeck (served)")
+
     def table_app(self) -> PtyApp:
         return self.spawn([PYTHON, str(HERE / "table_app.py"), str(self.n)], "plain DataTable app")
 
@@ -249,6 +255,25 @@ def section_bare(bench: Bench) -> None:
     finally:
         ending = app.quit()
     bench.results["bare"] = {"rss_kib": [rss] if rss else [], "endings": [ending]}
+
+
+DRIVER_ALONE = """
+import sys, libvirt
+conn = libvirt.open(sys.argv[1])
+domains = conn.listAllDomains(0)
+conn.getAllDomainStats(0, 0)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+"""
+
+
+def section_driver_alone(bench: Bench) -> None:
+    """Peak RSS of a bare libvirt-python script that opens the node in-process and lists it:
+    what the in-process test driver itself holds of every figure above."""
+    done = subprocess.run([PYTHON, "-c", DRIVER_ALONE, bench.uri], env=bench.env, capture_output=True,
+                          text=True, timeout=DEADLINE, cwd=str(ROOT))
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(f"exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    bench.results["driver_alone_kib"] = int(done.stdout.split()[-1])
 
 
 # -- 3: keys -------------------------------------------------------------------
@@ -502,9 +527,19 @@ def report(bench: Bench) -> None:
         f"plain DataTable app {mib(median(ta.get('rss_kib', [])))}",
         f"< {GOAL_RSS_MB} MB: {verdict(None if rss is None else rss * 1024 / 1e6, GOAL_RSS_MB)}")
     rss_keys = kv.get("rss_kib")
-    add("2 peak RSS after the key session below", mib(rss_keys),
-        f"plain DataTable app {mib(kt.get('rss_kib'))}",
+    add("2 peak RSS after the key session below (in-process test driver)", mib(rss_keys),
+        f"plain DataTable app {mib(kt.get('rss_kib'))}; "
+        f"of which the test driver's {n} guests: a bare libvirt script on the node {mib(r.get('driver_alone_kib'))}",
         f"< {GOAL_RSS_MB} MB: {verdict(None if rss_keys is None else rss_keys * 1024 / 1e6, GOAL_RSS_MB)}")
+    served = r.get("keys_served", {}).get("rss_kib")
+    add("2   the same session, the node served by libvirtd (test+unix://)",
+        mib(served) if served else f"n/a: {scale_bench.host_unavailable() or 'not measured'}",
+        "(the guests' definitions live in libvirtd, as a real host's do)",
+        f"< {GOAL_RSS_MB} MB: {verdict(None if served is None else served * 1024 / 1e6, GOAL_RSS_MB)}")
+    sv = r.get("keys_served", {})
+    if sv:
+        add("3   served: '2' / '1' view switch (medians)",
+            f"{ms(median(sv.get('view2', [])))} / {ms(median(sv.get('view1', [])))}", "", "")
     for key, label in (("pagedown", "pagedown"), ("view2", "'2' guests -> networks"),
                        ("view1", "'1' networks -> guests"), ("open_filter", "'/' opens the filter box"),
                        ("last_key", "'9' after 'guest-0' (900 rows go)"),
@@ -611,7 +646,7 @@ def report(bench: Bench) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     print(line)
     endings = vd.get("endings", []) + ta.get("endings", []) + r.get("bare", {}).get("endings", [])
-    endings += [kv.get("ending"), kt.get("ending")] + r.get("idle", {}).get("endings", [])
+    endings += [kv.get("ending"), kt.get("ending"), r.get("keys_served", {}).get("ending")] + r.get("idle", {}).get("endings", [])
     endings = [e for e in endings if e]
     forced = [e for e in endings if e != "quit"]
     print(f"apps ended: {len(endings)} ({'all by q' if not forced else 'forced: ' + ', '.join(forced)})")
@@ -648,6 +683,10 @@ def main(argv: list[str] | None = None) -> int:
         bench.guarded("2 memory: bare Textual app", lambda: section_bare(bench))
         bench.guarded("3 keys: virtdeck", lambda: section_keys(bench, "virtdeck", bench.virtdeck, 5))
         bench.guarded("3 keys: plain DataTable app", lambda: section_keys(bench, "table", bench.table_app, 5))
+        bench.guarded("2 memory: the test driver alone", lambda: section_driver_alone(bench))
+        if scale_bench.host_unavailable() is None:
+            bench.guarded("3 keys: virtdeck served by libvirtd",
+                          lambda: section_keys(bench, "served", bench.virtdeck_served, 5))
         bench.guarded("4 refresh (in-process)", lambda: section_refresh(bench))
         bench.guarded("5 stats tick (in-process)", lambda: section_stats_tick(bench))
         bench.guarded(f"6 idle CPU, {IDLE_WINDOW:.0f} s: virtdeck and the bare app", lambda: section_idle(bench))
