@@ -529,7 +529,7 @@ def report(bench: Bench) -> None:
     rss_keys = kv.get("rss_kib")
     add("2 peak RSS after the key session below (in-process test driver)", mib(rss_keys),
         f"plain DataTable app {mib(kt.get('rss_kib'))}; "
-        f"of which the test driver's {n} guests: a bare libvirt script on the node {mib(r.get('driver_alone_kib'))}",
+        f"a bare libvirt-python script holding the same in-process node {mib(r.get('driver_alone_kib'))}",
         f"< {GOAL_RSS_MB} MB: {verdict(None if rss_keys is None else rss_keys * 1024 / 1e6, GOAL_RSS_MB)}")
     served = r.get("keys_served", {}).get("rss_kib")
     add("2   the same session, the node served by libvirtd (test+unix://)",
