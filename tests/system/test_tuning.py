@@ -6,14 +6,16 @@ and QEMU's command line.
 What this machine cannot do, checked as far as it goes: a host device is never
 started in a guest (no IOMMU here, and the PCI devices are this machine's own): the
 definition is checked with virt-xml-validate and `virsh define`, and the running
-guest's refusal. The tiny guest's initramfs has no fuse/virtiofs modules, so the share
-is shown up to QEMU's vhost-user-fs device and a running virtiofsd, not a mount."""
+guest's refusal. A virtiofs share is added in the app to a shut-off guest, which then
+mounts it over its serial console, reads a host file and writes one back."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import time
+import tty
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from tests.app.conftest import wait_for
 from tui.backend.ops import tuning
 from tui.backend.xml import tuning as tx
 
-from .conftest import Testbed
+from .conftest import LOGIN_PROMPT, Testbed, wait_until
 from .test_stats import app_for
 
 NAME = "vd-tune [x] <&>é"
@@ -167,20 +169,85 @@ def test_hugepages_refused_without_them_and_used_with_them(testbed, conn, shut_o
         HUGEPAGES.write_text(f"{before}\n")
 
 
-def test_a_virtiofs_share_starts_virtiofsd_and_a_vhost_user_fs_device(testbed, conn, shut_off):
-    SHARE_DIR.mkdir(parents=True, exist_ok=True)
-    (SHARE_DIR / "hello.txt").write_text("from the host\n")
+def type_line(testbed: Testbed, name: str, log: Path, line: str, timeout: float = 60) -> None:
+    """Type a line on the guest's serial console (its pty, opened raw) and return once the
+    guest echoed it on the serial log."""
+    pty = ET.fromstring(testbed.virsh("dumpxml", name)).find("devices/serial/source").get("path")
+    before = len(log.read_text(errors="replace"))
+    fd = os.open(pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     try:
-        outcome = tuning.add_share(conn, shut_off, str(SHARE_DIR), "vd share")
-        assert "the guest's memory is now shared (memfd)" in outcome.text()
+        tty.setraw(fd)
+        os.write(fd, line.encode() + b"\r")
+
+        def echoed() -> bool:
+            try:
+                os.read(fd, 65536)  # drain what the guest printed: a full pty would stall it
+            except BlockingIOError:
+                pass
+            return line in log.read_text(errors="replace")[before:]
+
+        wait_until(echoed, timeout, what=f"{line!r} echoed on the serial console of {name}")
+    finally:
+        os.close(fd)
+
+
+async def test_a_virtiofs_share_added_in_the_app_is_mounted_read_and_written_in_the_guest(
+        tmp_path, testbed, shut_off):
+    SHARE_DIR.mkdir(parents=True, exist_ok=True)
+    content = f"from-the-host-{secrets.token_hex(8)}"
+    (SHARE_DIR / "hello.txt").write_text(content + "\n")
+    written = f"guest-{secrets.token_hex(6)}"
+    tag = "vd share"
+    log = testbed.serial_log("vd-tune")
+    try:
+        app = app_for(tmp_path, testbed.system_uri)
+        async with app.run_test(size=(200, 50)) as pilot:
+            tab = await open_tuning(app, pilot, OFF)
+            await pilot.press("f")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ShareScreen", what="the share form")
+            app.screen.query_one("#source").value = str(SHARE_DIR)
+            app.screen.query_one("#tag").value = tag
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "GuestDetailScreen", timeout=30,
+                           what="the form closed")
+            await wait_for(pilot, lambda: any("the guest's memory is now shared (memfd)" in str(n.message)
+                                              for n in app._notifications), timeout=20, what="the outcome")
+            await wait_for(pilot, lambda: tab.table.row_count == 1, timeout=20, what="the share listed")
+            kind, source, target = tab.table.get_row_at(0)[:3]
+            assert (kind.plain, source.text, target.plain) == ("Shared folder", str(SHARE_DIR), tag)
+
         inactive = ET.fromstring(testbed.virsh("dumpxml", OFF, "--inactive"))
         assert inactive.find("memoryBacking/source").get("type") == "memfd"
+        assert inactive.find("memoryBacking/access").get("mode") == "shared"
+        fs = inactive.find("devices/filesystem")
+        assert (fs.get("accessmode"), fs.find("driver").get("type"), fs.find("source").get("dir"),
+                fs.find("target").get("dir")) == ("passthrough", "virtiofs", str(SHARE_DIR), tag)
+
+        log.unlink(missing_ok=True)
         testbed.virsh("start", OFF)
         pid = qemu_pid(testbed, OFF)
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        assert any(b"vhost-user-fs-pci" in word and b"vd share" in word for word in cmdline), cmdline
+        assert any(b"vhost-user-fs-pci" in word and tag.encode() in word for word in cmdline), cmdline
         daemons = subprocess.run(["pgrep", "-a", "-f", "virtiofsd"], capture_output=True, text=True).stdout
         assert any(str(SHARE_DIR) in line for line in daemons.splitlines()), daemons
+
+        # In the guest: mount the share, read the host's file, write one back.
+        def shown(text: str, what: str, timeout: float = 30) -> None:
+            try:
+                wait_until(lambda: text in log.read_text(errors="replace"), timeout, what=what)
+            except TimeoutError as exc:
+                pytest.fail(f"{exc}; the serial log ends:\n{log.read_text(errors='replace')[-1500:]}")
+
+        shown(LOGIN_PROMPT, "the login prompt", timeout=180)
+        type_line(testbed, OFF, log, "root")
+        type_line(testbed, OFF, log, f'mount -t virtiofs "{tag}" /mnt && echo mount-$((6*7))-ok')
+        shown("mount-42-ok", "the share mounted")
+        type_line(testbed, OFF, log, "cat /mnt/hello.txt")
+        shown(content, "the host's file read in the guest")
+        # short lines: the shell's line editor wraps one longer than the 80-column console
+        type_line(testbed, OFF, log, f"echo {written} > /mnt/out && sync && echo write-$((6*7))-ok")
+        shown("write-42-ok", "the guest's write")
+        assert (SHARE_DIR / "out").read_text() == written + "\n"
     finally:
         testbed.remove_domain(OFF)
         for child in SHARE_DIR.iterdir():

@@ -10,8 +10,9 @@
 # Skips the build when both files exist and this script did not change.
 #
 # The guest: /init mounts proc, sys, dev (devtmpfs), loads a few virtio/ACPI
-# modules when present, prints "virtdeck-tiny-guest booted" on the console and
-# hands over to busybox init, which loops a "tiny login: " prompt on ttyS0.
+# modules when present (and fuse + virtiofs, for `mount -t virtiofs TAG /mnt`),
+# prints "virtdeck-tiny-guest booted" on the console and hands over to busybox
+# init, which loops a "tiny login: " prompt on ttyS0.
 # Extras: /bin/burn [N] (N busy loops, for CPU tests), /bin/diskread DEV
 # (reads a block device in a loop, for disk I/O tests), acpid so that an
 # ACPI shutdown (virsh shutdown) powers the guest off, and Debian's
@@ -32,9 +33,10 @@ WORK="$STATE/guest"
 IMAGES=/var/lib/libvirt/images/virtdeck-test
 BUSYBOX=/bin/busybox
 MARKER="virtdeck-tiny-guest booted"
+# In load order (each after what it depends on; modinfo -F depends names them).
 MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
          virtio_blk failover net_failover virtio_net virtio_balloon virtio_console
-         button evdev)
+         button evdev fuse virtiofs)
 
 log() { echo "guest: $*" >&2; }
 die() { echo "guest: $*" >&2; exit 1; }
@@ -60,7 +62,9 @@ kernel_pkg() {
         awk '/Depends: linux-image-[0-9].*-cloud-amd64/ { print $2; exit }'
 }
 
-if [ ! -s "$WORK/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
+# $WORK/modules/.list names the modules last taken from the kernel package: a
+# changed MODULES takes them again.
+if [ ! -s "$WORK/vmlinuz" ] || [ "$(cat "$WORK/modules/.list" 2>/dev/null)" != "${MODULES[*]}" ]; then
     pkg="$(kernel_pkg || true)"
     if [ -z "$pkg" ]; then
         log "apt-get update (linux-image-cloud-amd64 unknown to apt)"
@@ -82,8 +86,9 @@ if [ ! -s "$WORK/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
     mkdir -p "$WORK/modules"
     for m in "${MODULES[@]}"; do
         f="$(find "$WORK/kernel-root/lib/modules" -name "$m.ko" -print -quit)"
-        [ -n "$f" ] && cp "$f" "$WORK/modules/"
+        if [ -n "$f" ]; then cp "$f" "$WORK/modules/"; else log "$pkg has no module $m.ko (built in?)"; fi
     done
+    echo "${MODULES[*]}" > "$WORK/modules/.list"
     rm -rf "$WORK/deb" "$WORK/kernel-root"
 fi
 
@@ -144,7 +149,7 @@ fi
 # --------------------------------------------------------------- initramfs
 ROOTFS="$WORK/rootfs"
 rm -rf "$ROOTFS"
-mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,proc,sys,dev,tmp,root,lib/modules,run,var}
+mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,proc,sys,dev,tmp,root,lib/modules,run,var,mnt}
 ln -s ../run "$ROOTFS/var/run"
 cp "$BUSYBOX" "$ROOTFS/bin/busybox"
 cp "$WORK"/modules/*.ko "$ROOTFS/lib/modules/" 2>/dev/null || true
@@ -170,7 +175,8 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 hostname tiny
 # Load what the cloud kernel has as modules (virtio disk/net/balloon, ACPI
-# power button). Order is not known here: retry until nothing more loads.
+# power button, fuse + virtiofs). Order is not known here: retry until
+# nothing more loads.
 for pass in 1 2 3; do
     for ko in /lib/modules/*.ko; do
         [ -e "\$ko" ] || continue
