@@ -11,11 +11,13 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable
 
 from ..actions.guests import choose, why_not
+from ..backend.commands import rendered
 from ..backend.model import ConnState
 from ..calls import AnswersCalls
 from ..config import state_dir
 from ..forms.clone_guest import CloneGuestScreen
 from ..forms.confirm import ConfirmScreen
+from ..forms.dialog import CommandSheet
 from ..forms.console_choice import ConsoleChoiceScreen
 from ..forms.display_prompts import DisplayPasswordScreen, KeyCombosScreen
 from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
@@ -60,6 +62,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         Binding("C", "clone", "Clone", id="guest.clone"),
         Binding("M", "migrate", "Migrate", id="guest.migrate"),
         Binding("x", "xml", "XML", id="xml"),
+        Binding("f2", "commands", "Commands", show=False, id="guest.commands"),
         Binding("space", "mark", "Mark", id="mark"),
     ]
 
@@ -308,6 +311,30 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         self.app.push_screen(ConfirmScreen(f"Restart {names}? It crashed: it is forced off (what the crash "
                                            "left in memory is lost) and started again.").describing(
             lambda: self.ctx.actions.guests.commands(verbs, targets)), answered)
+
+    # The keys whose verb runs at once (no form, no question): what `f2` lists for them.
+    COMMAND_KEYS = (("s", "Start", ("start", "wakeup")), ("d", "Shut down", ("shutdown",)),
+                    ("r", "Reboot", ("reboot", "restart")), ("F", "Force off", ("force_off",)),
+                    ("ctrl+r", "Reset", ("reset",)), ("p", "Pause/resume", ("pause", "resume")),
+                    ("m", "Save", ("managed_save",)))
+
+    def action_commands(self) -> None:
+        """The command lines the lifecycle keys would run on the guests they act on now."""
+        targets = self.targets()
+        if not targets:
+            self.notify("no guest selected", markup=False, timeout=3)
+            return
+        guests = self.ctx.actions.guests
+        lines = []
+        autostart = "autostart_off" if all(g.autostart for g in targets) else "autostart_on"
+        for key, label, verbs in (*self.COMMAND_KEYS, ("a", "Autostart", (autostart,))):
+            found = guests.commands(verbs, targets)
+            if found:
+                lines.append(f"# {key}: {label}")
+                lines.append(rendered(found))
+        names = ", ".join(g.name for g in targets)
+        text = "\n".join(lines) if lines else f"no lifecycle key acts on {names} as it is now"
+        self.app.push_screen(CommandSheet(f"the keys on {names}", [], text=text))
 
     def action_pause_resume(self) -> None:
         """Pauses the running and resumes the paused among the targets, reporting each."""
