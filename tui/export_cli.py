@@ -15,6 +15,7 @@ from pathlib import Path
 from . import demo
 from .backend.collector import Collector
 from .backend.files import write_whole
+from .backend.ssh import SshTransport, owned_target
 from .config import state_dir
 from .demo import activity
 from .render import export
@@ -30,6 +31,21 @@ class ExportRequest:
     output: Path | None = None  # None: stdout
     stats: bool = True  # wait one stats interval for the live figures
     timeout: float = 20.0  # seconds every host has to list
+
+
+class _NoOneToAsk:
+    """The SSH prompter of a run with nobody to answer: every question refused, and noted."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def ask_host_key(self, host: str, keytype: str, fingerprint: str) -> bool:
+        self.asked = True
+        return False
+
+    def ask_secret(self, host: str, kind: str, prompt: str) -> str | None:
+        self.asked = True
+        return None
 
 
 def output_problem(path: Path) -> str | None:
@@ -51,22 +67,33 @@ def run(settings: Settings, request: ExportRequest) -> int:
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")
     table = request.table
     collector = Collector(read_only=settings.read_only, refresh=settings.refresh, timeout=request.timeout)
+    # qemu+ssh hosts go through virtdeck's own SSH, as in the app, with keys and the agent only:
+    # nobody is there to accept a new host key or type a password, so those hosts fail and say why.
+    refused = _NoOneToAsk()
+    ssh = SshTransport(refused)
+    libvirt_ssh = {c.uri for c in settings.config.connections if c.ssh == "libvirt"}
     try:
         for target in settings.targets:
             if target.demo:
                 collector.add(target.uri, target.name, demo=True, prepare=demo.prepare,
                               augment_stats=activity.augment, augment_host=activity.host_stats)
+            elif owned_target(target.uri) is not None and target.uri not in libvirt_ssh:
+                collector.add(target.uri, target.name, transport=ssh)
             else:
                 collector.add(target.uri, target.name)
         outcome = collector.collect(volumes=table == "volumes", host_stats=table == "hosts",
                                     stats=request.stats and table in export.LIVE_TABLES)
     finally:
         collector.close()
+        ssh.close()
     inventory = outcome.inventory
     for conn_id, reason in outcome.failed.items():
         host = inventory.hosts.get(conn_id)
         where = f"{host.name} ({host.uri})" if host else conn_id
         print(f"virtdeck: {where}: {reason}", file=sys.stderr)
+    if refused.asked:
+        print("virtdeck: --export asks nothing: accept a new host key by connecting once with virtdeck "
+              "(or ssh), and log in with a key or the agent rather than a password", file=sys.stderr)
     rows = export.ordered(table, export.rows(table, inventory, settings.config.thresholds))
     hosts = []
     for conn_id, host in inventory.hosts.items():

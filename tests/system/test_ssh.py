@@ -626,3 +626,42 @@ async def test_two_hop_proxy_jump(tmp_path, testbed, sshd_factory, main_host, cl
     # Every hop logged in once (a last-hop-only jump would leave the first hop unused).
     assert len(first.accepted()) == 1 and len(second.accepted()) == 1
     assert len(main_host.accepted()) == main_before + 1
+
+
+def _export(tmp_path: Path, home: Path, uri: str) -> subprocess.CompletedProcess:
+    import sys
+
+    env = dict(os.environ, HOME=str(home), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.pop("SSH_AUTH_SOCK", None)
+    return subprocess.run([sys.executable, "-m", "tui", "--export", "guests", "--format", "json", "--no-stats",
+                           "--timeout", "30", "--connect", uri],
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                          start_new_session=True)
+
+
+def test_export_goes_through_virtdeck_own_ssh_and_never_asks(tmp_path, testbed, sshd_factory, client_keys):
+    """sshd's own log says how the rows came: a forwarded socket channel on one login (libvirt's
+    ssh transport would run `nc` or `virt-ssh-helper` in a session channel instead)."""
+    import json
+
+    host = sshd_factory("export", "LogLevel DEBUG1")
+    home = make_home(tmp_path, client_keys)
+    trust(home, host)
+    before = len(host.accepted())
+    done = _export(tmp_path, home, uri_for(host))
+    assert done.returncode == 0, done.stderr
+    names = [line for line in testbed.virsh("list", "--all", "--name").splitlines() if line.strip()]
+    assert sorted(row["name"] for row in json.loads(done.stdout)["rows"]) == sorted(names)
+    assert len(host.accepted()) == before + 1 and "publickey" in host.accepted()[-1]
+    log = host.log.read_text(errors="replace")
+    assert "ctype direct-streamlocal@openssh.com" in log, log[-2000:]
+    assert "virt-ssh-helper" not in log and " nc " not in log
+
+    # A host key nobody accepted yet: refused, said on stderr, and nothing waits for an answer.
+    stranger = make_home(tmp_path / "stranger", client_keys)
+    done = _export(tmp_path, stranger, uri_for(host))
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    assert "127.0.0.1" in done.stderr and "host key refused" in done.stderr, done.stderr
+    assert "accept a new host key by connecting once" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["rows"] == []
