@@ -82,6 +82,7 @@ def run(settings: Settings, request: ExportRequest) -> int:
             else:
                 collector.add(target.uri, target.name)
         outcome = collector.collect(volumes=table == "volumes", host_stats=table == "hosts",
+                                    addresses=table == "guests",
                                     stats=request.stats and table in export.LIVE_TABLES)
     finally:
         collector.close()

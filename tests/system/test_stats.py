@@ -14,7 +14,7 @@ from tests.app.conftest import wait_for
 from tests.rpc_trace import RpcTrace
 from tui.backend.xml.network import parse_network
 
-from .conftest import Testbed, TinyGuest  # noqa: F401  (types only)
+from .conftest import Testbed, TinyGuest, wait_until  # noqa: F401  (types only)
 
 BURNER = "vd-burner"
 SYSTEM_SOCKET = "/run/libvirt/libvirt-sock"
@@ -182,3 +182,23 @@ async def next_ticks(pilot, trace: RpcTrace, count: int) -> list:
     await wait_for(pilot, lambda: len(trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=SYSTEM_SOCKET))
                    >= start + count, timeout=count * 5, what=f"{count} more ticks")
     return trace.calls([rpc.CONNECT_GET_ALL_DOMAIN_STATS], socket=SYSTEM_SOCKET)[start:start + count]
+
+
+def test_export_of_guests_carries_the_addresses_libvirt_leased(tmp_path, testbed: Testbed, burner: str):
+    """`virtdeck --export guests` waits for the leases and the running guests' NICs, so the IP
+    column holds what `virsh domifaddr --source lease` says."""
+    import json
+    import sys
+
+    def leased() -> list[str]:
+        out = testbed.virsh("domifaddr", burner, "--source", "lease")
+        return [line.split()[3].split("/")[0] for line in out.splitlines() if "ipv4" in line]
+
+    wait_until(leased, timeout=60, interval=0.5, what="the burner's DHCP lease")
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "--config", str(tmp_path / "config.toml"), "--export", "guests",
+         "--format", "json", "--no-stats", "--connect", testbed.system_uri],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    row = next(row for row in json.loads(done.stdout)["rows"] if row["name"] == burner)
+    assert set(leased()) <= set(row["ip"]), (leased(), row["ip"])

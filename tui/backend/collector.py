@@ -38,9 +38,12 @@ class Collector:
         """A host to read; `options` as `Fleet.add` takes them (the demo's hooks)."""
         self._fleet.add(uri, name, **options)
 
-    def collect(self, *, volumes: bool = False, stats: bool = False, host_stats: bool = False) -> Outcome:
+    def collect(self, *, volumes: bool = False, stats: bool = False, host_stats: bool = False,
+                addresses: bool = False) -> Outcome:
         """Wait until every host listed or failed (within `timeout`), then, with `volumes`, for
-        every active pool's volumes, and with `stats`, for one stats interval of figures."""
+        every active pool's volumes, with `addresses`, for the DHCP leases and the running
+        guests' NICs (what the IP column is made of; a host that does not say within the
+        timeout gets its rows without them), and with `stats`, for one stats interval of figures."""
         fleet = self._fleet
         fleet.set_sampling(interval=self.refresh, active=stats, host=host_stats)
         ids = [connection.conn_id for connection in fleet.connections]
@@ -72,12 +75,21 @@ class Collector:
         for conn_id in ids:
             if conn_id not in synced and conn_id not in failed:
                 failed[conn_id] = f"no answer within {self.timeout:g} s"
+        if addresses:
+            self._until(fold, deadline, lambda: all(self._addresses_known(c) for c in synced))
         if stats and synced:
             # Up to two intervals (and a little): the tick after the first sample gives the rates.
             wait = time.monotonic() + SAMPLES * self.refresh + 2.0
             self._until(fold, wait, lambda: all(samples.get(c, 0) >= SAMPLES for c in synced))
         self._drain(fold)
         return Outcome(self.inventory, failed)
+
+    def _addresses_known(self, conn_id: str) -> bool:
+        inventory = self.inventory
+        if conn_id not in inventory.leases:
+            return False
+        return all((conn_id, guest.uuid) in inventory.nics for guest in inventory.guests.values()
+                   if guest.conn_id == conn_id and guest.id is not None)
 
     def _until(self, fold: Callable, deadline: float, done: Callable[[], bool]) -> None:
         while not done():
