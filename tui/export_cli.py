@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import demo
+from .backend.action_log import FILE_NAME as ACTION_LOG
+from .backend.action_log import ActionLog
 from .backend.collector import Collector
 from .backend.files import write_whole
+from .actions.recorder import SHOWN_ON_START
+from .backend.model import ActionLogged
 from .backend.ssh import SshTransport, owned_target
 from .config import state_dir
 from .demo import activity
@@ -88,6 +92,9 @@ def run(settings: Settings, request: ExportRequest) -> int:
         collector.close()
         ssh.close()
     inventory = outcome.inventory
+    if table == "events":  # virtdeck's own actions, earlier sessions' too, as the Events view has them
+        for record in ActionLog(state_dir() / ACTION_LOG).last(SHOWN_ON_START):
+            inventory.apply(ActionLogged(record))
     for conn_id, reason in outcome.failed.items():
         host = inventory.hosts.get(conn_id)
         where = f"{host.name} ({host.uri})" if host else conn_id

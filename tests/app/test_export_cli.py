@@ -105,3 +105,29 @@ def test_output_file_and_bad_arguments(tmp_path):
         refused = export(tmp_path, *argv, "--demo")
         assert refused.returncode == 2 and said in refused.stderr, (argv, refused.stderr)
         assert refused.stdout == ""
+
+
+def test_an_events_export_holds_the_action_log_with_its_commands(tmp_path):
+    """virtdeck's own actions (earlier sessions' too) go out with the events, with the command
+    line each one stands for; the record is written by the log's own writer, as the app would."""
+    import time
+
+    from tui.backend.action_log import FILE_NAME, ActionLog
+    from tui.backend.model import ActionRecord
+
+    uri = "test:///default"
+    record = ActionRecord(at=time.time() - 3600, host="lab, \"odd\"", uri=uri, kind="guest", name="web 1",
+                          what="force off", command="virsh -c test:///default destroy 'web 1'",
+                          outcome="ok", conn_id="")
+    ActionLog(tmp_path / "state" / "virtdeck" / FILE_NAME).append(record)
+    done = export(tmp_path, "--export", "events", "--format", "json", "--connect", uri)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    ours = [row for row in rows if row["kind"] == "virtdeck"]
+    assert len(ours) == 1, rows
+    assert ours[0]["subject"] == "guest web 1" and ours[0]["host"] == record.host
+    assert ours[0]["command"] == record.command and "force off" in ours[0]["detail"]
+    assert all(row["command"] is None for row in rows if row["kind"] != "virtdeck")
+    done = export(tmp_path, "--export", "events", "--format", "csv", "--connect", uri)
+    table = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [row["command"] for row in table if row["Kind"] == "virtdeck"] == [record.command]

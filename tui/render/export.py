@@ -60,7 +60,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "networks": ("uri", "uuid"),
     "pools": ("uri", "uuid"),
     "volumes": ("host", "uri", "pool", "key"),
-    "events": ("uri",),
+    "events": ("uri", "command"),  # command: the command line of one of virtdeck's own actions
     "triage": (),
 }
 
@@ -184,9 +184,10 @@ def rows(table: str, inventory: Inventory, thresholds: Thresholds = Thresholds()
     elif table == "events":
         for seq, event in inventory.events:
             found[str(seq)] = ExportRow(EventRow(event, seq, name(event.conn_id)),
-                                        {"uri": _uri(inventory, event.conn_id)})
+                                        {"uri": _uri(inventory, event.conn_id), "command": None})
         for seq, record in inventory.actions:  # virtdeck's own, keyed as the Events view keys them
-            found[f"a{seq}"] = ExportRow(EventRow(action_event(record), seq, record.host), {"uri": record.uri})
+            found[f"a{seq}"] = ExportRow(EventRow(action_event(record), seq, record.host),
+                                         {"uri": record.uri, "command": record.command})
     elif table == "triage":
         for problem in problems(inventory, thresholds, now, shell_facts=shell_facts):
             found[problem.key + "|" + problem.text] = ExportRow(problem, {})
