@@ -5,6 +5,7 @@ and has two NUMA cells with no hugepages reserved. Real QEMU: tests/system/test_
 
 from __future__ import annotations
 
+import shlex
 import xml.etree.ElementTree as ET
 
 import libvirt
@@ -13,6 +14,7 @@ import pytest
 from tui.backend.xml import tuning as tx
 
 from .conftest import cell_text, column_cells, make_app, wait_for
+from .test_action_log import action_rows, logged
 
 NAME = "tune [x] <&>'\"é"
 OTHER = "gpu-owner"
@@ -168,6 +170,17 @@ async def test_pinning_live_and_next_boot_with_problems_at_the_field(tmp_path, n
         await wait_for(pilot, lambda: "Shut the guest off first" in " ".join(
             str(n.message) for n in app._notifications), what="the reason")
 
+        # The change is in the action log, with the command lines the sheet showed.
+        records = [r for r in logged() if r["what"] == "pin vCPUs"]
+        assert len(records) == 1 and not records[0]["failed"] and records[0]["outcome"] == "ok"
+        assert (records[0]["kind"], records[0]["name"]) == ("guest", "runner")
+        assert [shlex.split(line) for line in records[0]["command"].splitlines()] == [
+            ["virsh", "-c", node, "vcpupin", "runner", "0", "0,1,3", "--live", "--config"],
+            ["virsh", "-c", node, "emulatorpin", "runner", "7", "--live", "--config"]]
+        await pilot.press("escape", "5")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "EventsScreen" and any(
+            r["detail"] == "virtdeck: pin vCPUs — ok" for r in action_rows(app).values()), what="the Events row")
+
 
 @pytest.fixture
 def restore_test_guest(fresh_default):
@@ -253,6 +266,11 @@ async def test_host_devices_checks_and_attach(tmp_path, node):
         assert set(table.rows) == {"pci_0000_02_00_0", "pci_0000_02_00_1", "pci_0000_03_00_0", "usb_1_2", "usb_1_3"}
         row = [cell.plain for cell in table.get_row("pci_0000_02_00_1")]
         assert row[1] == "0000:02:00.1" and "13 (+ 0000:02:00.0)" in row[3] and row[5] == OTHER
+        await pilot.press("f2")  # the highlighted device's attach, as a command line
+        await wait_for(pilot, lambda: app.screen is not dialog, what="the command sheet")
+        assert f"attach-device {shlex.quote(NAME)} hostdev.xml --config" in app.screen.query_one("#command-lines").render().plain
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is dialog, what="back in the list")
         # The group's other member is assigned to another guest: asked first; "no" leaves it.
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the question")

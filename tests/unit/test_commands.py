@@ -152,6 +152,46 @@ def test_hardware_builders_of_the_actions():
     assert GuestDetailActions.cpu_memory_commands(None, 1 << 20, True, False)(URI, "a")[0].argv[3] == "setmem"
 
 
+def test_tuning_builders_of_the_actions():
+    from tui.actions import tuning
+    from tui.backend.ops.tuning import NumaRequest, PinRequest
+
+    pins = tuning.pinning_commands(PinRequest({1: frozenset({0, 1, 3}), 0: None}, False, True, False), 8)(URI, "a")
+    assert [c.argv[3:] for c in pins] == [("vcpupin", "a", "0", "0-7", "--live"),
+                                          ("vcpupin", "a", "1", "0,1,3", "--live")]  # emptied: any host CPU
+    emulator = tuning.pinning_commands(PinRequest({}, frozenset({7}), False, True), 8)(URI, "a")
+    assert [c.argv[3:] for c in emulator] == [("emulatorpin", "a", "7", "--config")]
+    static = tuning.numa_commands(NumaRequest("strict", "static", "0-1"))(URI, "a")
+    assert static[0].argv[3:] == ("numatune", "a", "--mode", "strict", "--nodeset", "0-1", "--config")
+    auto = tuning.numa_commands(NumaRequest("interleave", "auto", None))(URI, "a")
+    assert auto[0].argv[3:] == ("edit", "a") and "placement='auto'" in auto[0].note
+    assert "<page size='2048' unit='KiB'/>" in tuning.hugepages_commands(2048)(URI, "a")[0].note
+    assert "no <hugepages>" in tuning.hugepages_commands(None)(URI, "a")[0].note
+    share = tuning.share_commands("/srv/a b", "t")(URI, "a")
+    assert share[0].argv[3:] == ("attach-device", "a", "share.xml", "--config") and "'/srv/a b'" in share[0].note
+    assert tuning.unshare_commands("t")(URI, "a")[0].argv[3:] == ("detach-device", "a", "share.xml", "--config")
+    assert tuning.unhostdev_commands()(URI, "a")[0].argv[3:] == ("detach-device", "a", "hostdev.xml", "--config")
+
+
+@given(st.lists(names, min_size=1, max_size=3), st.sampled_from(["strict", "preferred"]))
+def test_tuning_lines_paste_back_whatever_the_name(words, mode):
+    name = " ".join(words)
+    lines = [*commands.vcpu_pinning(URI, name, [(0, "0-1")], "2", True, True),
+             *commands.numatune(URI, name, mode, "static", "0"), *commands.share_attach(URI, name, name, "t"),
+             *commands.hostdev_attach(URI, name, "<hostdev/>"), *commands.hugepages(URI, name, 2048)]
+    for line in lines:
+        assert shlex.split(line.render()) == list(line.argv) and line.argv[4] == name
+
+
+def test_export_names_the_table_file_and_hosts():
+    both = commands.export_table("guests", "json", "/tmp/my file.json", [URI, "test:///default"])
+    assert shlex.split(both[0].render()) == ["virtdeck", "--connect", URI, "--connect", "test:///default", "--export",
+                                              "guests", "--format", "json", "-o", "/tmp/my file.json"]
+    assert both[0].note == ""
+    config = commands.export_table("volumes", "csv", "/tmp/v.csv", (), only_shown="vm1")
+    assert "--connect" not in config[0].argv and "config" in config[0].note and "vm1" in config[0].note
+
+
 @given(st.lists(names, min_size=1, max_size=6))
 def test_any_name_pastes_back_as_it_was(words):
     command = CommandLine(("virsh", "-c", URI, "start", *words))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..backend.commands import CommandLine, virsh
+from ..backend import commands
+from ..backend.commands import CommandLine
 from ..backend.ops import tuning
 from ..backend.ops.tuning import (AttachChecks, HostDevices, NumaRequest, PinRequest, TuningView, attach_checks,
                                   check_share_dir, check_tag, hugepage_problem)
@@ -25,43 +26,19 @@ __all__ = [
     "AttachChecks", "HostDevices", "HostdevRef", "NUMA_MODES", "NodeDevice", "NumaRequest", "PLACEMENTS",
     "PinRequest", "Share", "Topology", "Tuning", "TuningActions", "TuningView", "attach_checks", "check_share_dir",
     "check_tag", "format_cpuset", "hugepage_problem", "hostdev_commands", "hugepages_commands", "numa_commands",
-    "parse_cpuset", "pinning_commands", "share_commands",
+    "parse_cpuset", "pinning_commands", "share_commands", "unhostdev_commands", "unshare_commands",
 ]
 
 
 def pinning_commands(request: PinRequest, host_cpus: int) -> Build:
-    scope = (["--live"] if request.live else []) + (["--config"] if request.config else [])
-    every = f"0-{host_cpus - 1}"
-
-    def build(uri: str, name: str) -> list[CommandLine]:
-        lines = [virsh(uri, "vcpupin", name, str(vcpu), format_cpuset(cpus) if cpus else every, *scope)
-                 for vcpu, cpus in sorted(request.vcpu_pins.items())]
-        if request.emulator is not False:
-            lines.append(virsh(uri, "emulatorpin", name, format_cpuset(request.emulator) if request.emulator else every,
-                               *scope))
-        return lines
-
-    return build
+    every = f"0-{host_cpus - 1}"  # an emptied cpuset: any host CPU
+    pins = [(vcpu, format_cpuset(cpus) if cpus else every) for vcpu, cpus in sorted(request.vcpu_pins.items())]
+    emulator = None if request.emulator is False else format_cpuset(request.emulator) if request.emulator else every
+    return lambda uri, name: commands.vcpu_pinning(uri, name, pins, emulator, request.live, request.config)
 
 
 def numa_commands(request: NumaRequest) -> Build:
-    def build(uri: str, name: str) -> list[CommandLine]:
-        if request.mode is not None and request.placement == "static":
-            return [virsh(uri, "numatune", name, "--mode", request.mode, "--nodeset", request.nodeset or "0",
-                          "--config")]
-        what = ("<numatune><memory mode='%s' placement='auto'/>" % request.mode if request.mode
-                else "no <numatune><memory>")
-        return [virsh(uri, "edit", name, note=f"virsh has no option for it: the definition gets {what}")]
-
-    return build
-
-
-def edit_commands(what: str) -> Build:
-    return lambda uri, name: [virsh(uri, "edit", name, note=f"in the definition: {what}")]
-
-
-def device_commands(verb: str, file: str, what: str) -> Build:
-    return lambda uri, name: [virsh(uri, verb, name, file, "--config", note=f"{file}: {what}")]
+    return lambda uri, name: commands.numatune(uri, name, request.mode, request.placement, request.nodeset)
 
 
 def hostdev_text(device: NodeDevice, by_id: bool) -> str:
@@ -77,22 +54,23 @@ def hostdev_text(device: NodeDevice, by_id: bool) -> str:
 
 
 def hugepages_commands(size_kib: int | None) -> Build:
-    if size_kib is None:
-        return edit_commands("no <hugepages> in <memoryBacking>")
-    return edit_commands(f"<memoryBacking><hugepages><page size='{size_kib}' unit='KiB'/></hugepages>"
-                         "<source type='memfd'/></memoryBacking>")
+    return lambda uri, name: commands.hugepages(uri, name, size_kib)
 
 
 def share_commands(source: str, tag: str) -> Build:
-    return lambda uri, name: [virsh(
-        uri, "attach-device", name, "share.xml", "--config",
-        note=f"share.xml: <filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/> with source "
-             f"dir {source!r} and target dir {tag!r}; and, if missing, <memoryBacking><source type='memfd'/>"
-             "<access mode='shared'/> (virsh edit)")]
+    return lambda uri, name: commands.share_attach(uri, name, source, tag)
+
+
+def unshare_commands(tag: str) -> Build:
+    return lambda uri, name: commands.share_detach(uri, name, tag)
 
 
 def hostdev_commands(device: NodeDevice, by_id: bool) -> Build:
-    return device_commands("attach-device", "hostdev.xml", hostdev_text(device, by_id))
+    return lambda uri, name: commands.hostdev_attach(uri, name, hostdev_text(device, by_id))
+
+
+def unhostdev_commands() -> Build:
+    return commands.hostdev_detach
 
 
 class TuningActions(OwnedActions):
@@ -126,9 +104,7 @@ class TuningActions(OwnedActions):
 
     def remove_share(self, target, conn_id: str, uuid: str, tag: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: tuning.remove_share(conn, uuid, tag), then,
-                  "remove a shared folder", did=self._did(conn_id, uuid, f"remove the shared folder {tag}",
-                                                          device_commands("detach-device", "share.xml",
-                                                                          f"its <filesystem>, tag {tag}")))
+                  "remove a shared folder", did=self._did(conn_id, uuid, f"remove the shared folder {tag}", unshare_commands(tag)))
 
     def host_devices(self, target, conn_id: str, then: Then) -> None:
         """`then(HostDevices, error)`: the host's PCI and USB devices and the guests using each."""
@@ -141,7 +117,5 @@ class TuningActions(OwnedActions):
 
     def detach_hostdev(self, target, conn_id: str, uuid: str, ident: str, then: Then) -> None:
         self._ask(target, conn_id, lambda conn: tuning.detach_hostdev(conn, uuid, ident), then,
-                  "detach a host device", did=self._did(conn_id, uuid, f"remove the host device {ident}",
-                                                        device_commands("detach-device", "hostdev.xml",
-                                                                        "its <hostdev>, as dumpxml shows it")))
+                  "detach a host device", did=self._did(conn_id, uuid, f"remove the host device {ident}", unhostdev_commands()))
 

@@ -396,3 +396,65 @@ def virt_install(uri: str, spec, volumes=(), seed=None, start: bool = False) -> 
         return [*made, CommandLine(tuple(argv), note)]
     return [*made, CommandLine(tuple(argv), note + "\nits output saved as guest.xml, then:"),
             virsh(uri, "define", "guest.xml")]
+
+
+# -- tuning (pinning, NUMA, memory backing, shares, host devices) ---------------------
+
+
+def vcpu_pinning(uri: str, name: str, pins: Iterable[tuple[int, str]], emulator: str | None, live: bool,
+                 config: bool) -> list[CommandLine]:
+    """`virsh vcpupin` for each (vCPU, cpuset) and `virsh emulatorpin` (None: left as it is)."""
+    lines = [virsh(uri, "vcpupin", name, str(vcpu), cpuset, *_scope(live, config)) for vcpu, cpuset in pins]
+    if emulator is not None:
+        lines.append(virsh(uri, "emulatorpin", name, emulator, *_scope(live, config)))
+    return lines
+
+
+def numatune(uri: str, name: str, mode: str | None, placement: str | None, nodeset: str | None) -> list[CommandLine]:
+    """The guest's memory policy for the next boot; `mode` None: none."""
+    if mode is not None and placement == "static":
+        return [virsh(uri, "numatune", name, "--mode", mode, "--nodeset", nodeset or "0", "--config")]
+    what = f"<numatune><memory mode='{mode}' placement='auto'/>" if mode else "no <numatune><memory>"
+    return guest_edit(uri, name, f"virsh has no option for it: the definition gets {what}")
+
+
+def guest_edit(uri: str, name: str, what: str) -> list[CommandLine]:
+    """A change to the definition no virsh option makes: `virsh edit`, saying what changes."""
+    return [virsh(uri, "edit", name, note=what)]
+
+
+def hugepages(uri: str, name: str, size_kib: int | None) -> list[CommandLine]:
+    if size_kib is None:
+        return guest_edit(uri, name, "in the definition: no <hugepages> in <memoryBacking>")
+    return guest_edit(uri, name, f"in the definition: <memoryBacking><hugepages><page size='{size_kib}' unit='KiB'/>"
+                                 "</hugepages><source type='memfd'/></memoryBacking>")
+
+
+def share_attach(uri: str, name: str, source: str, tag: str) -> list[CommandLine]:
+    return attach_device(uri, name, "share.xml", live=False, note=(
+        f"share.xml: <filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/> with source dir "
+        f"{source!r} and target dir {tag!r}; and, if missing, <memoryBacking><source type='memfd'/>"
+        "<access mode='shared'/> (virsh edit)"))
+
+
+def share_detach(uri: str, name: str, tag: str) -> list[CommandLine]:
+    return [virsh(uri, "detach-device", name, "share.xml", "--config",
+                  note=f"share.xml: its <filesystem>, tag {tag}, as dumpxml shows it")]
+
+
+def hostdev_attach(uri: str, name: str, hostdev_xml: str) -> list[CommandLine]:
+    return attach_device(uri, name, "hostdev.xml", live=False, note=f"hostdev.xml: {hostdev_xml}")
+
+
+def hostdev_detach(uri: str, name: str) -> list[CommandLine]:
+    return detach_device(uri, name, "hostdev.xml", live=False)
+
+
+def export_table(table: str, form: str, path: str, uris: Iterable[str] = (), only_shown: str = "") -> list[CommandLine]:
+    """`virtdeck --export`: the table to a file, from the hosts `uris` (none: the config's)."""
+    argv = ["virtdeck", *(w for uri in uris for w in ("--connect", uri)), "--export", table, "--format", form,
+            "-o", path]
+    notes = [] if uris else ["the hosts of virtdeck's config"]
+    if only_shown:
+        notes.append(f"every row: the command has no filter (the form's 'only the rows shown' keeps {only_shown})")
+    return [CommandLine(tuple(argv), "; ".join(notes))]

@@ -275,7 +275,7 @@ class HostDevicesScreen(DialogScreen):
                 return None
             if parameters == (False,) and device.kind != "usb":
                 return None
-        return True
+        return super().check_action(action, parameters)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from ..backend import commands
 from ..backend.files import write_whole
 from ..backend.model import ConnState
 from ..forms.export_table import ExportChoice, ExportTableScreen
@@ -72,7 +73,9 @@ def open_export(screen: Screen) -> None:
         if choice is not None:
             screen.notify(f"exported to {choice.path}", markup=False, timeout=5)
 
-    form = ExportTableScreen(name, shown, every, filtered, work)
+    uris = [host.uri for host in screen.ctx.inventory.hosts.values()]
+    form = ExportTableScreen(name, shown, every, filtered, work).describing(
+        lambda c: commands.export_table(name, c.form, c.path, uris, filtered if c.only_shown else ""))
     screen.app.push_screen(form, done)
 
 

@@ -317,7 +317,10 @@ class TuningTab(SaysWhyDisabled, GuestTab):
                 else:
                     attach()
 
-            self.app.push_screen(HostDevicesScreen(name, host), picked)
+            devices = HostDevicesScreen(name, host)
+            devices.describing(lambda: self.tuning.commands(*self.key, ops.hostdev_commands(
+                devices.selected(), True)) if devices.selected() is not None else [])
+            self.app.push_screen(devices, picked)
 
         self.tuning.host_devices(self, self.key[0], listed)
 
@@ -341,7 +344,9 @@ class TuningTab(SaysWhyDisabled, GuestTab):
             else:
                 self.tuning.detach_hostdev(self, *self.key, ident, self._reported())
 
-        self.app.push_screen(ConfirmScreen(question), answered)
+        build = ops.unshare_commands(item.tag) if isinstance(item, ops.Share) else ops.unhostdev_commands()
+        self.app.push_screen(ConfirmScreen(question).describing(lambda: self.tuning.commands(*self.key, build)),
+                             answered)
 
 
 TABS: list[type[GuestTab]] = [TuningTab]
