@@ -240,6 +240,38 @@ class Testbed:
         except FileNotFoundError:
             return ""
 
+    def type_on_serial(self, name: str, line: str, timeout: float = 60, log: Path | None = None) -> None:
+        """Type a line on the guest's serial console and return once the guest echoed it on
+        its serial log (`log`, default `serial_log(name)`). The console's pty is opened raw,
+        so what the guest prints is not echoed back into it."""
+        import tty
+
+        log = log or self.serial_log(name)
+
+        def text() -> str:
+            try:
+                return log.read_text(errors="replace")
+            except FileNotFoundError:
+                return ""
+
+        pty = ET.fromstring(self.virsh("dumpxml", name)).find("devices/serial/source").get("path")
+        before = len(text())
+        fd = os.open(pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            tty.setraw(fd)
+            os.write(fd, line.encode() + b"\r")
+
+            def echoed() -> bool:
+                try:
+                    os.read(fd, 65536)  # drain what the guest printed: a full pty would stall it
+                except BlockingIOError:
+                    pass
+                return line in text()[before:]
+
+            wait_until(echoed, timeout, what=f"{line!r} echoed on the serial console of {name}")
+        finally:
+            os.close(fd)
+
     def wait_for_serial(self, name: str, text: str, timeout: float = 120) -> str:
         return wait_until(
             lambda: text in self.serial_text(name) and self.serial_text(name),

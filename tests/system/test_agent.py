@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import ipaddress
-import os
-import tty
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,26 +41,7 @@ def shown(widget) -> str:
 
 
 def type_line(testbed: Testbed, line: str, timeout: float = 30) -> None:
-    """Type a line on the guest's serial console and return once the guest echoed it.
-
-    The console's pty is opened raw, so what the guest prints is not echoed back into it."""
-    pty = ET.fromstring(testbed.virsh("dumpxml", NAME)).find("devices/serial/source").get("path")
-    before = len(testbed.serial_text(NAME))
-    fd = os.open(pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    try:
-        tty.setraw(fd)
-        os.write(fd, line.encode() + b"\r")
-
-        def echoed() -> bool:
-            try:
-                os.read(fd, 65536)  # drain what the guest printed: a full pty would stall it
-            except BlockingIOError:
-                pass
-            return line in testbed.serial_text(NAME)[before:]
-
-        wait_until(echoed, timeout, what=f"{line!r} echoed on the serial console of {NAME}")
-    finally:
-        os.close(fd)
+    testbed.type_on_serial(NAME, line, timeout)
 
 
 def channel_state(testbed: Testbed) -> str | None:

@@ -15,7 +15,6 @@ import os
 import secrets
 import subprocess
 import time
-import tty
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -169,28 +168,6 @@ def test_hugepages_refused_without_them_and_used_with_them(testbed, conn, shut_o
         HUGEPAGES.write_text(f"{before}\n")
 
 
-def type_line(testbed: Testbed, name: str, log: Path, line: str, timeout: float = 60) -> None:
-    """Type a line on the guest's serial console (its pty, opened raw) and return once the
-    guest echoed it on the serial log."""
-    pty = ET.fromstring(testbed.virsh("dumpxml", name)).find("devices/serial/source").get("path")
-    before = len(log.read_text(errors="replace"))
-    fd = os.open(pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    try:
-        tty.setraw(fd)
-        os.write(fd, line.encode() + b"\r")
-
-        def echoed() -> bool:
-            try:
-                os.read(fd, 65536)  # drain what the guest printed: a full pty would stall it
-            except BlockingIOError:
-                pass
-            return line in log.read_text(errors="replace")[before:]
-
-        wait_until(echoed, timeout, what=f"{line!r} echoed on the serial console of {name}")
-    finally:
-        os.close(fd)
-
-
 async def test_a_virtiofs_share_added_in_the_app_is_mounted_read_and_written_in_the_guest(
         tmp_path, testbed, shut_off):
     SHARE_DIR.mkdir(parents=True, exist_ok=True)
@@ -239,13 +216,13 @@ async def test_a_virtiofs_share_added_in_the_app_is_mounted_read_and_written_in_
                 pytest.fail(f"{exc}; the serial log ends:\n{log.read_text(errors='replace')[-1500:]}")
 
         shown(LOGIN_PROMPT, "the login prompt", timeout=180)
-        type_line(testbed, OFF, log, "root")
-        type_line(testbed, OFF, log, f'mount -t virtiofs "{tag}" /mnt && echo mount-$((6*7))-ok')
+        testbed.type_on_serial(OFF, "root", log=log)
+        testbed.type_on_serial(OFF, f'mount -t virtiofs "{tag}" /mnt && echo mount-$((6*7))-ok', log=log)
         shown("mount-42-ok", "the share mounted")
-        type_line(testbed, OFF, log, "cat /mnt/hello.txt")
+        testbed.type_on_serial(OFF, "cat /mnt/hello.txt", log=log)
         shown(content, "the host's file read in the guest")
         # short lines: the shell's line editor wraps one longer than the 80-column console
-        type_line(testbed, OFF, log, f"echo {written} > /mnt/out && sync && echo write-$((6*7))-ok")
+        testbed.type_on_serial(OFF, f"echo {written} > /mnt/out && sync && echo write-$((6*7))-ok", log=log)
         shown("write-42-ok", "the guest's write")
         assert (SHARE_DIR / "out").read_text() == written + "\n"
     finally:
