@@ -78,8 +78,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
     def refresh_view(self, kinds: frozenset[str] | None) -> None:
         if self.view is None or (kinds is not None and not kinds & {"guests", "hosts"}):
             return
-        guest = self.guest
-        seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
+        seen = self.definition_seen()
         if seen != self._seen:
             self._seen = seen
             self.reload()
@@ -91,8 +90,7 @@ class HardwareTab(SaysWhyDisabled, GuestTab):
         if view is not None:
             self.view = view
             self.actions.boot_order(self, *self.key, self._read_boot)
-            guest = self.guest
-            self._seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
+            self._seen = self.definition_seen()
         self.render_summary()
         self.render_devices()
         self.refresh_bindings()

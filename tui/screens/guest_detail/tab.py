@@ -76,6 +76,11 @@ class GuestTab(AnswersCalls, VerticalScroll, can_focus=True):
         connection = self.connection
         return connection.uri if connection is not None else ""
 
+    def definition_seen(self) -> tuple | None:
+        """What of the guest's row, when it changes, means its definition is to be read again."""
+        guest = self.guest
+        return None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
+
     def activated(self) -> None:
         """The tab was shown: read what it needs (the guest may have changed since)."""
 

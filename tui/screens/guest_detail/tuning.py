@@ -102,8 +102,7 @@ class TuningTab(SaysWhyDisabled, GuestTab):
     def refresh_view(self, kinds: frozenset[str] | None) -> None:
         if self.view is None or (kinds is not None and "guests" not in kinds):
             return
-        guest = self.guest
-        seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
+        seen = self.definition_seen()
         if seen != self._seen:
             self._seen = seen
             self.reload()
@@ -112,8 +111,7 @@ class TuningTab(SaysWhyDisabled, GuestTab):
         self.read_error = error
         if view is not None:
             self.view = view
-            guest = self.guest
-            self._seen = None if guest is None else (guest.state, guest.vcpus, guest.memory_kib, guest.persistent)
+            self._seen = self.definition_seen()
         self.render_summary()
         self.render_devices()
         self.refresh_bindings()
