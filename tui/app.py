@@ -53,6 +53,7 @@ STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcs
 
 STATS_WINDOW = 0.25  # seconds a stats sample waits for the other hosts' of the same tick
 FREEZE_AFTER = 0.5  # seconds after the last host's first read before it is frozen (gc)
+FOCUS_EVERY = 0.5  # seconds between looks at which hosts' figures are on screen
 BACKGROUND_READS = (GuestNicsRead, LeasesRead)
 
 VIEWS = [
@@ -169,6 +170,19 @@ class VirtdeckApp(App):
         self.fleet.set_sampling(interval=self.settings.refresh, active=True)
         for target in self.settings.targets:
             self._add(target.uri, target.name, target.demo)
+        self.set_interval(FOCUS_EVERY, self._focus_sampling)
+
+    def _focus_sampling(self) -> None:
+        """Hosts whose guests' figures are on screen are sampled at the refresh interval,
+        the others slower: the topmost screen that says which hosts it shows decides."""
+        if self.fleet is None:
+            return
+        for screen in reversed(self.screen_stack):
+            shown = getattr(screen, "sampled_hosts", None)
+            if shown is not None and screen.is_mounted:
+                self.fleet.sample_closely(shown())
+                return
+        self.fleet.sample_closely(None)
 
     def on_unmount(self) -> None:
         # The terminal is given back right after this: nothing here waits on a host.

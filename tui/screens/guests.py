@@ -104,6 +104,12 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 rows[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked, paused)
         return rows
 
+    def sampled_hosts(self) -> frozenset[str] | None:
+        table = self.table
+        if table.sorted_by_live:
+            return None
+        return frozenset(self.split_key(key)[0] for key in table.keys_on_screen())
+
     @staticmethod
     def live_only(old: tuple, new: tuple) -> bool:
         """Whether two row tokens differ only in what the live columns show."""

@@ -214,6 +214,22 @@ class InventoryTable(DataTable, inherit_bindings=False):
             self.move_cursor(row=self.get_row_index(selected), scroll=False)
         return changed
 
+    @property
+    def sorted_by_live(self) -> bool:
+        """Whether the order depends on live figures (so every row's figures count)."""
+        return self.sort_column in self._live_columns
+
+    def keys_on_screen(self, margin: int = 2) -> list[str]:
+        """The keys of the rows in view, and `margin` rows either side."""
+        top = round(self.scroll_offset.y)
+        where = self._row_locations
+        keys = []
+        for index in range(max(0, top - margin), min(self.row_count, top + self.size.height + margin)):
+            row = where.get_key(index)
+            if row is not None:
+                keys.append(row.value)
+        return keys
+
     def freshen(self, keys: Iterable[str] | None = None) -> None:
         """Render rows a sync left for later (all of them, or `keys`)."""
         keys = list(self._stale if keys is None else (k for k in keys if k in self._stale))

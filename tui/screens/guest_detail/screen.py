@@ -61,6 +61,9 @@ class GuestDetailScreen(AnswersCalls, Screen):
         self.overview = None  # read from the guest's XML off the UI loop
         self._overview_of = None  # the Guest it was read for
 
+    def sampled_hosts(self) -> frozenset[str] | None:
+        return frozenset({self.key[0]})
+
     def compose(self) -> ComposeResult:
         yield StatusBar("guests")
         yield Static(id="guest-title")
