@@ -63,6 +63,34 @@ LONG_CALL_THREADS = 4
 # A background task: each `next()` makes a few libvirt calls, then gives the worker back.
 Steps = Generator[None, None, Any]
 
+
+class FirstLists:
+    """The hosts still opening and reading their first list. Guests' XML (NICs, consoles)
+    waits until every host has listed, or has had FIRST_LIST_WAIT seconds to: parsing
+    thousands of documents on the worker threads would slow the other hosts' first
+    lists and the UI drawing them, for addresses nobody can see yet."""
+
+    WAIT = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until: dict[str, float] = {}
+
+    def opening(self, conn_id: str) -> None:
+        with self._lock:
+            self._until[conn_id] = time.monotonic() + self.WAIT
+
+    def listed(self, conn_id: str) -> None:
+        with self._lock:
+            self._until.pop(conn_id, None)
+
+    def all_listed(self) -> bool:
+        now = time.monotonic()
+        return all(until <= now for until in list(self._until.values()))
+
+
+first_lists = FirstLists()
+
 _AUTH_ERRORS = {
     libvirt.VIR_ERR_AUTH_FAILED,
     libvirt.VIR_ERR_AUTH_CANCELLED,
@@ -172,7 +200,7 @@ class Connection(EventCallbacks, StatsSampler):
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
         # The worker's second level: long reads cut into steps, run only while no job waits
         # (actions, events and stats ticks always go first). Touched by the worker alone.
-        self._background: deque[tuple[int, Steps]] = deque()
+        self._background: deque[tuple[int, Steps, bool]] = deque()  # (generation, steps, waits for first lists)
         self._resyncing = False
         self._touched: set[tuple[str, str]] = set()  # objects an event re-read while a resync ran
         self._nics_wanted: dict[str, None] = {}  # guests whose XML is still to read, in order
@@ -202,12 +230,14 @@ class Connection(EventCallbacks, StatsSampler):
 
     def start(self) -> None:
         eventloop.start()
+        first_lists.opening(self.conn_id)
         self._thread.start()
         self._emit(HostChanged(self._host))
         self.submit(self._open)
 
     def stop(self) -> None:
         self._stopped = True
+        first_lists.listed(self.conn_id)
         self._cancel_timers()
         self.submit(self._close)
         self._jobs.put(None)
@@ -333,8 +363,13 @@ class Connection(EventCallbacks, StatsSampler):
                 try:
                     job = self._jobs.get_nowait()
                 except queue.Empty:
-                    self._run(self._background_step, ())
-                    continue
+                    if self._background_ready():
+                        self._run(self._background_step, ())
+                        continue
+                    try:
+                        job = self._jobs.get(timeout=0.1)
+                    except queue.Empty:
+                        continue
             else:
                 job = self._jobs.get()
             if job is None:
@@ -432,6 +467,7 @@ class Connection(EventCallbacks, StatsSampler):
             uri = self.transport.libvirt_uri(self.uri) if self.transport is not None else effective_uri(self.uri)
             conn = self._open_with_timeout(uri)
         except (libvirt.libvirtError, OpenTimedOut, TransportError) as exc:
+            first_lists.listed(self.conn_id)  # nothing to wait for from this one
             self._attempts += 1
             if _is_permanent(exc) and not self._ever_connected:
                 self._set_host(state=ConnState.FAILED, last_error=error_text(exc), attempts=self._attempts)
@@ -530,8 +566,19 @@ class Connection(EventCallbacks, StatsSampler):
 
     # -- the worker's background level ---------------------------------------
 
+    def _background_ready(self) -> bool:
+        if any(not waits for _generation, _task, waits in self._background):
+            return True
+        return first_lists.all_listed()
+
     def _background_step(self) -> None:
-        generation, task = self._background.popleft()
+        # The first task that may run: first come, first finished.
+        waiting = not first_lists.all_listed()
+        index = next((i for i, (_g, _t, waits) in enumerate(self._background) if not (waits and waiting)), None)
+        if index is None:
+            return  # a host was added since the worker looked
+        generation, task, waits = self._background[index]
+        del self._background[index]
         if generation != self._generation:
             task.close()  # read for a connection that is gone
             return
@@ -542,10 +589,10 @@ class Connection(EventCallbacks, StatsSampler):
         except BaseException:
             task.close()
             raise
-        self._background.appendleft((generation, task))  # first come, first finished
+        self._background.insert(index, (generation, task, waits))
 
     def _drop_background(self) -> None:
-        for _generation, task in self._background:
+        for _generation, task, _waits in self._background:
             task.close()
         self._background.clear()
         self._resyncing = self._nics_task = False
@@ -558,7 +605,7 @@ class Connection(EventCallbacks, StatsSampler):
             return  # the resync under way reports what this one would
         self._resyncing = True
         self._touched = set()
-        self._background.append((self._generation, self._resync_steps(self._generation, details)))
+        self._background.append((self._generation, self._resync_steps(self._generation, details), False))
 
     def _resync_steps(self, generation: int, details: bool) -> Steps:
         try:
@@ -572,6 +619,7 @@ class Connection(EventCallbacks, StatsSampler):
                 return
             self._vcpus = {guest.uuid: guest.vcpus for guest in guests}
             self._emit(InventorySynced(self.conn_id, guests, networks, pools))
+            first_lists.listed(self.conn_id)
         finally:
             self._resyncing = False
         # What an event re-read while this ran may be newer than what this read: again.
@@ -597,7 +645,7 @@ class Connection(EventCallbacks, StatsSampler):
             self._nics_wanted[uuid] = None
         if self._nics_wanted and not self._nics_task:
             self._nics_task = True
-            self._background.append((self._generation, self._nic_steps(self._generation)))
+            self._background.append((self._generation, self._nic_steps(self._generation), True))
 
     def _nic_steps(self, generation: int) -> Steps:
         try:
