@@ -52,6 +52,7 @@ class Call:
     client: str
     socket: str | None  # the UNIX socket the client connected to, when the trace saw it
     proc: int
+    length: int = 0  # bytes of the message, header included
 
 
 def _libvirt() -> ctypes.CDLL:
@@ -96,8 +97,18 @@ class RpcTrace:
               socket: str | Callable[[str], bool] | None = None) -> list[Call]:
         """The remote-program calls sent so far, oldest first; only `procs` when given, and
         only on clients of `socket` (a path, or a test on the path) when given."""
+        return self._select(self._parse(), procs, socket)
+
+    def replies(self, procs: Iterable[int] | None = None,
+                socket: str | Callable[[str], bool] | None = None) -> list[Call]:
+        """The replies received so far (RPC_CLIENT_MSG_RX), selected as `calls` selects."""
+        return self._select(self._read()[2], procs, socket)
+
+    @staticmethod
+    def _select(messages: list[Call], procs: Iterable[int] | None,
+                socket: str | Callable[[str], bool] | None) -> list[Call]:
         wanted = set(procs) if procs is not None else None
-        found = [c for c in self._parse() if wanted is None or c.proc in wanted]
+        found = [c for c in messages if wanted is None or c.proc in wanted]
         if socket is not None:
             test = socket if callable(socket) else (lambda path, same=os.path.realpath(socket):
                                                      os.path.realpath(path) == same)
@@ -114,15 +125,16 @@ class RpcTrace:
     def _parse(self) -> list[Call]:
         return self._read()[0]
 
-    def _read(self) -> tuple[list[Call], dict[str, str | None]]:
+    def _read(self) -> tuple[list[Call], dict[str, str | None], list[Call]]:
         try:
             text = self.path.read_text(errors="replace")
         except FileNotFoundError:
-            return [], {}
+            return [], {}, []
         last_path: dict[int, str] = {}  # thread -> the socket path it is connecting to
         socket_path: dict[str, str] = {}  # sock -> path
         clients: dict[str, str | None] = {}
         calls: list[Call] = []
+        replies: list[Call] = []
         for line in text.splitlines():
             m = _LINE.match(line)
             if m is None:
@@ -136,11 +148,14 @@ class RpcTrace:
                     socket_path[sock] = last_path.pop(thread)
             elif body.startswith("RPC_CLIENT_NEW:"):
                 clients[_field(body, "client")] = socket_path.get(_field(body, "sock"))
-            elif body.startswith("RPC_CLIENT_MSG_TX_QUEUE:") and int(_field(body, "prog")) == REMOTE_PROGRAM:
+            elif body.startswith(("RPC_CLIENT_MSG_TX_QUEUE:", "RPC_CLIENT_MSG_RX:")) and \
+                    int(_field(body, "prog")) == REMOTE_PROGRAM:
                 at = datetime.strptime(m["at"] + "+0000", "%Y-%m-%d %H:%M:%S.%f%z").timestamp()
                 client = _field(body, "client")
-                calls.append(Call(at, thread, client, clients.get(client), int(_field(body, "proc"))))
-        return calls, clients
+                message = Call(at, thread, client, clients.get(client), int(_field(body, "proc")),
+                               int(_field(body, "len") or 0))
+                (calls if body.startswith("RPC_CLIENT_MSG_TX_QUEUE:") else replies).append(message)
+        return calls, clients, replies
 
 
 def _field(body: str, name: str) -> str:

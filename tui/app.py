@@ -173,12 +173,12 @@ class VirtdeckApp(App):
         self.set_interval(FOCUS_EVERY, self._focus_sampling)
 
     def _focus_sampling(self) -> None:
-        """Hosts whose guests' figures are on screen are sampled at the refresh interval,
-        the others slower: the topmost screen that says which hosts it shows decides."""
+        """Guests whose figures are on screen are sampled at the refresh interval, the
+        others slower: the topmost screen that says which guests it shows decides."""
         if self.fleet is None:
             return
         for screen in reversed(self.screen_stack):
-            shown = getattr(screen, "sampled_hosts", None)
+            shown = getattr(screen, "guests_shown", None)
             if shown is not None and screen.is_mounted:
                 self.fleet.sample_closely(shown())
                 return
@@ -238,11 +238,12 @@ class VirtdeckApp(App):
             self._announce_host(previous.state, update)
         # Addresses read in the background (a big host's NICs come four guests
         # at a time) wait for the stats window: one refresh, not one per batch.
-        # So do a fleet's first reads while other hosts are still on their way:
-        # each one re-sorts every row, and fifty of them arrive within seconds.
+        # So does everything while a fleet's hosts are still on their way (their
+        # lists, their state changes): each refresh re-sorts every row, and fifty
+        # hosts' news arrives within seconds.
         if isinstance(update, BACKGROUND_READS):
             within = STATS_WINDOW
-        elif isinstance(update, InventorySynced) and self._hosts_still_opening():
+        elif isinstance(update, (InventorySynced, HostChanged, EventHappened)) and self._hosts_still_opening():
             within = STATS_WINDOW
         else:
             within = 0.0

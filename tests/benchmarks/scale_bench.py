@@ -10,14 +10,15 @@ A. Real libvirtd with 1000 defined, never started guests (tests/testbed/scale_gu
      tests/rpc_trace.py, never a counter of the app): GetXMLDesc calls in the first
      10 s, the first stats tick after the list (the second GetAllDomainStats: the first
      is the resync's) and the longest gap between ticks in that window.
-B. Fleets of test-driver hosts x 200 guests (1, 10, 50 hosts), `--refresh 1`: the list
-   on screen, idle CPU over a window with no keys, peak RSS, and the CPU one host's
-   tick costs (idle CPU per second, less the bare app's and the floor's, divided by
-   the hosts). Each fleet is measured twice: `test://` runs the test driver inside
-   virtdeck's process, so its memory and CPU are measured too; `test+unix://` (with
-   the test bed's libvirtd) runs it in libvirtd, as a remote hypervisor would, and
-   leaves virtdeck's own. The floor (libvirt_fleet_floor.py) opens the same hosts
-   the same way from one thread each and makes the same calls, with no UI.
+B. Fleets of 1, 10 and 50 hosts x 200 guests, `--refresh 1`: the list on screen, idle
+   CPU over a window with no keys, peak RSS, and the CPU one host's tick costs (idle
+   CPU per second, less the bare app's and the floor's, divided by the hosts). Each
+   fleet is measured three ways (fleet_uris): test-driver hosts in virtdeck's process,
+   the same served by libvirtd, and QEMU connections to the test bed's libvirtd. The
+   test driver's bulk stats carry only each guest's state, so its hosts cost a GetInfo
+   per guest to list; QEMU's carry vCPUs and memory too. The floor
+   (libvirt_fleet_floor.py) opens the same hosts the same way from one thread each and
+   makes the same calls, with no UI.
 
 Needs root and the test bed's libvirtd for A (a note otherwise); B runs anywhere.
 The guests it defines are removed at the end, also after a failure.
@@ -170,22 +171,55 @@ def one_path(runner: Runner, tmp: Path, uri: str, total: int, label: str) -> dic
 # -- B: fleets -------------------------------------------------------------------
 
 
-def fleet(runner: Runner, tmp: Path, hosts: int, served: bool = False) -> dict:
-    """`served`: the hosts are opened through libvirtd (`test+unix://`), which runs the
-    test driver in its own process, as a remote host runs its hypervisor: what
-    virtdeck's process then costs is its own."""
+def fleet_uris(tmp: Path, hosts: int, kind: str) -> tuple[list[str], str]:
+    """The `-c URI` arguments of a fleet, and a guest name its list shows.
+
+    in-process: `test://NODE`, the test driver inside virtdeck's process, so its memory
+    and CPU are measured too. served: `test+unix://NODE`, the test driver in libvirtd,
+    as a remote host runs its hypervisor: what virtdeck's process then costs is its
+    own. qemu: the test bed's libvirtd's QEMU driver with FLEET_GUESTS defined guests
+    (none running), reached through a socket path of its own per host (a symlink to
+    libvirtd's socket), so each is a connection of its own: the bulk stats carry every
+    guest's vCPUs and memory, as on a real KVM host."""
     uris = []
     for index in range(hosts):
+        if kind == "qemu":
+            link = tmp / f"sock-{index:02d}"
+            if not link.is_symlink():
+                link.symlink_to("/run/libvirt/libvirt-sock")
+            uris += ["-c", f"qemu+unix:///system?socket={link}"]
+            continue
         node = tmp / f"fleet-{index:02d}.xml"
         if not node.exists():
             node.write_text(generate_node_xml(FLEET_GUESTS))
-        uris += ["-c", f"test+unix://{node}" if served else f"test://{node}"]
+        uris += ["-c", f"test+unix://{node}" if kind == "served" else f"test://{node}"]
+    if kind == "qemu":
+        import scale_guests
+
+        return uris, f"{scale_guests.PREFIX}0001"
+    return uris, "guest-0001"
+
+
+def fleet(runner: Runner, tmp: Path, hosts: int, kind: str = "in-process") -> dict:
+    if kind != "qemu":
+        return measure_fleet(runner, tmp, hosts, kind)
+    import scale_guests
+
+    try:
+        scale_guests.define(FLEET_GUESTS)
+        return measure_fleet(runner, tmp, hosts, kind)
+    finally:
+        scale_guests.remove_all()
+
+
+def measure_fleet(runner: Runner, tmp: Path, hosts: int, kind: str) -> dict:
+    uris, row = fleet_uris(tmp, hosts, kind)
     total = hosts * FLEET_GUESTS
     app = runner.virtdeck("--refresh", "1", *uris)
     bare = runner.baseline([PYTHON, str(HERE / "bare_app.py")], "bare Textual app")
     floor = None
     try:
-        listed = app.wait_for(shows(total, "guest-0001"), f"'guests: {total}'", deadline=120) - app.started
+        listed = app.wait_for(shows(total, row), f"'guests: {total}'", deadline=120) - app.started
         floor = runner.baseline([PYTHON, str(HERE / "libvirt_fleet_floor.py"), *uris[1::2]], "libvirt floor")
         bare.wait_for(lambda a: a.received > 0, "any output")
         floor.wait_for(lambda a: a.contains("ready"), "the floor's opening reads", deadline=120)
@@ -206,7 +240,7 @@ def fleet(runner: Runner, tmp: Path, hosts: int, served: bool = False) -> dict:
         bare.quit()
         if floor is not None:
             floor.quit(keys=())
-    return {"hosts": hosts, "served": served, "rows": total, "list": listed, "settle": settle, "idle": cpu / wall * 100, "bare_idle": bare_cpu / wall * 100,
+    return {"hosts": hosts, "kind": kind, "rows": total, "list": listed, "settle": settle, "idle": cpu / wall * 100, "bare_idle": bare_cpu / wall * 100,
             "floor_idle": floor_cpu / wall * 100, "rss_kib": rss, "floor_rss_kib": floor_rss,
             "tick_per_host": max(cpu - bare_cpu - floor_cpu, 0.0) / wall / hosts}
 
@@ -244,13 +278,13 @@ def measure(started: list[int], env: dict[str, str], tree: Path = ROOT, fleets_o
         else:
             results["real"] = {"skipped": reason}
         results["fleets"] = []
-        served = (False, True) if host_unavailable() is None else (False,)
+        kinds = ("in-process", "served", "qemu") if host_unavailable() is None else ("in-process",)
         for hosts in FLEETS:
-            for through_libvirtd in served:
+            for kind in kinds:
                 try:
-                    results["fleets"].append(fleet(runner, tmp, hosts, through_libvirtd))
+                    results["fleets"].append(fleet(runner, tmp, hosts, kind))
                 except Exception as exc:  # noqa: BLE001
-                    results["fleets"].append({"hosts": hosts, "served": through_libvirtd, "failed": str(exc)[:500]})
+                    results["fleets"].append({"hosts": hosts, "kind": kind, "failed": str(exc)[:500]})
     return results
 
 
@@ -283,12 +317,13 @@ def report(results: dict, add: Callable[..., None]) -> None:
             add(f"9   GetInfo calls in the first {TRACE_WINDOW:.0f} s, {what}", f"{max(p.get('info', []), default=0)}",
                 "libvirt's client trace (the bulk stats carry state, vCPUs and memory)", "0")
     for f in results.get("fleets", []):
-        where = "served by libvirtd (test+unix://)" if f.get("served") else "in-process (test://)"
+        where = {"served": "test hosts, served by libvirtd (test+unix://)", "in-process": "test hosts, in-process (test://)",
+                 "qemu": "QEMU connections to the test bed's libvirtd (none running)"}[f["kind"]]
         if "failed" in f:
-            add(f"10 fleet: {f['hosts']} test hosts x {FLEET_GUESTS}, {where}", "not measured", f["failed"][:100], "")
+            add(f"10 fleet: {f['hosts']} {where} x {FLEET_GUESTS}", "not measured", f["failed"][:100], "")
             continue
         big = f["hosts"] == max(FLEETS)
-        add(f"10 fleet: {f['hosts']} test hosts x {FLEET_GUESTS} ({f['rows']} rows), {where}: list on screen",
+        add(f"10 fleet: {f['hosts']} {where} x {FLEET_GUESTS} ({f['rows']} rows): list on screen",
             _s(f["list"]), "",
             f"< {GOAL_FLEET_LIST:.0f} s: {_verdict(f['list'], GOAL_FLEET_LIST)}" if big else "")
         add(f"10   idle CPU at --refresh 1, no keys ({f.get('settle', 0):.0f} s after the list)", f"{f['idle']:.1f}% of a core",

@@ -31,3 +31,13 @@ def test_history_ignores_stale_samples_and_forgets():
     assert history.guests[("c", "u")].series["cpu"].values() == [10.0, 20.0]
     history.forget(set())
     assert not history.guests
+
+
+def test_a_sample_after_several_intervals_fills_each_of_them():
+    # An off-screen guest is sampled every 5 s at a 1 s refresh: its ring keeps a place
+    # per second, each holding the average the slow sample measured.
+    history = History(seconds=20, interval=1)
+    history.add([GuestStats("c", "u", at=10.0, cpu_percent=10.0)])
+    history.add([GuestStats("c", "u", at=15.1, cpu_percent=40.0)])
+    history.add([GuestStats("c", "u", at=16.0, cpu_percent=50.0)])
+    assert history.guests[("c", "u")].series["cpu"].values() == [10.0, 40.0, 40.0, 40.0, 40.0, 40.0, 50.0]

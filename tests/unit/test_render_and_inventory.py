@@ -3,8 +3,9 @@ from hypothesis import strategies as st
 
 from tui.backend.inventory import Inventory
 from tui.backend.model import (
-    ConnState, Guest, GuestChanged, GuestRemoved, Host, HostChanged, HostRemoved, InventorySynced, Pool,
+    ConnState, Guest, GuestChanged, GuestRemoved, Host, HostChanged, HostRemoved, InventorySynced, Pool, StatsSampled,
 )
+from tui.backend.stats import GuestStats
 from tui.backend.states import version_text
 from tui.backend.uri import display_name, effective_uri
 from tui.render import columns, rows
@@ -90,3 +91,14 @@ def test_uris():
 def test_control_characters_are_shown_escaped():
     assert visible("a\nb\tc\x08") == "a\\nb\\tc\\x08"
     assert visible("lab [x] é") == "lab [x] é"
+
+
+def test_a_sample_of_the_guests_on_screen_keeps_the_others_figures():
+    inventory = Inventory()
+    whole = tuple(GuestStats("c1", uuid, at=1.0, cpu_percent=float(n)) for n, uuid in enumerate("abc"))
+    inventory.apply(StatsSampled("c1", whole, 1, 0.0))
+    inventory.apply(StatsSampled("c1", (GuestStats("c1", "b", at=2.0, cpu_percent=50.0),), 1, 0.0, partial=True))
+    assert {uuid: inventory.stats[("c1", uuid)].cpu_percent for uuid in "abc"} == {"a": 0.0, "b": 50.0, "c": 2.0}
+    # The next whole sample says which guests still run: the others lose their figures.
+    inventory.apply(StatsSampled("c1", (GuestStats("c1", "c", at=3.0, cpu_percent=7.0),), 1, 0.0))
+    assert set(inventory.stats) == {("c1", "c")}

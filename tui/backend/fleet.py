@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Mapping
 
 import libvirt
 
@@ -16,7 +16,7 @@ from .transport import Transport
 from .uri import display_name
 
 CLOSE_WAIT = 0.4  # seconds the process may linger after its UI is gone, for connections to close cleanly
-OFF_SCREEN_SECONDS = 5.0  # how often a host whose guests' figures nobody sees is sampled
+OFF_SCREEN_SECONDS = 5.0  # how often the figures of guests nobody sees are sampled
 
 
 class Fleet:
@@ -35,7 +35,7 @@ class Fleet:
         self.open_timeout = open_timeout
         self._connections: dict[str, Connection] = {}
         self._sampling: dict = {"interval": 2.0, "active": False, "vcpu": False, "host": False}
-        self._close: frozenset[str] | None = None  # sampled at the interval; None: every host
+        self._shown: Mapping[str, frozenset[str]] | None = None  # conn -> guests on screen; None: all
         self._ids = itertools.count(1)
         self._watchdog_stop = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name="fleet-watchdog", daemon=True)
@@ -75,7 +75,7 @@ class Fleet:
             transport=transport,
         )
         self._connections[conn_id] = connection
-        connection.set_sampling(**self._sampling, every=self._every(conn_id))
+        connection.set_sampling(**self._sampling, **self._cadence(conn_id))
         connection.start()
         return connection
 
@@ -97,22 +97,22 @@ class Fleet:
         """interval=, active=, vcpu=, host= for every connection, now and later."""
         self._sampling.update({k: v for k, v in changes.items() if v is not None})
         for connection in self.connections:
-            connection.set_sampling(**changes, every=self._every(connection.conn_id))
+            connection.set_sampling(**changes, **self._cadence(connection.conn_id))
 
-    def sample_closely(self, conn_ids: Collection[str] | None) -> None:
-        """Sample these hosts at the interval and the others every OFF_SCREEN_SECONDS
-        (None: every host at the interval), from their next tick."""
-        close = None if conn_ids is None else frozenset(conn_ids)
-        if close == self._close:
+    def sample_closely(self, shown: Mapping[str, frozenset[str]] | None) -> None:
+        """Sample the guests on screen (conn_id -> their UUIDs) at the interval, and every
+        guest every OFF_SCREEN_SECONDS; None: every guest at the interval."""
+        if shown == self._shown:
             return
-        self._close = close
+        self._shown = shown
         for connection in self.connections:
-            connection.set_sampling(every=self._every(connection.conn_id))
+            connection.set_sampling(**self._cadence(connection.conn_id))
 
-    def _every(self, conn_id: str) -> int:
-        if self._close is None or conn_id in self._close:
-            return 1
-        return max(1, round(OFF_SCREEN_SECONDS / self._sampling["interval"]))
+    def _cadence(self, conn_id: str) -> dict:
+        if self._shown is None:
+            return {"every": 1, "closely": None}
+        every = max(1, round(OFF_SCREEN_SECONDS / self._sampling["interval"]))
+        return {"every": every, "closely": self._shown.get(conn_id, frozenset())}
 
     @property
     def sampling(self) -> dict:

@@ -64,7 +64,7 @@ class Inventory:
     leases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # conn -> mac -> addresses
     read_addresses: dict[Key, GuestAddressesRead] = field(default_factory=dict)  # what a NICs tab read
     _addresses: dict[Key, tuple] = field(default_factory=dict, repr=False)
-    _sampled: dict[str, list[Key]] = field(default_factory=dict, repr=False)  # conn -> keys of its last sample  # addresses() answers, by their inputs
+    _sampled: dict[str, set[Key]] = field(default_factory=dict, repr=False)  # conn -> keys of its last sample
     agents: dict[Key, bool] = field(default_factory=dict)  # guest -> agent connected
     consoles: dict[Key, bool] = field(default_factory=dict)  # guest -> has a serial/console device to open
     ticks: dict[str, StatsSampled] = field(default_factory=dict)  # last tick per connection
@@ -143,16 +143,24 @@ class Inventory:
             case VolumesListed(conn_id, pool_uuid, volumes):
                 self.volumes[(conn_id, pool_uuid)] = volumes
                 return self._bump("volumes")
-            case StatsSampled(conn_id, stats, _calls, _seconds, host):
+            case StatsSampled(conn_id, stats, _calls, _seconds, host, asked):
                 # The host's previous sample, not a scan of every host's guests.
-                previous = self._sampled.get(conn_id, ())
-                if len(previous) != len(stats) or any(self.stats.get(item.key) != item for item in stats):
-                    self._touch(conn_id)
-                for key in previous:
-                    self.stats.pop(key, None)
+                if asked is not None:
+                    stopped = {(conn_id, uuid) for uuid in asked} - {item.key for item in stats}
+                    if any(self.stats.get(item.key) != item for item in stats) or stopped & self.stats.keys():
+                        self._touch(conn_id)
+                    for key in stopped:
+                        self.stats.pop(key, None)
+                    self._sampled.setdefault(conn_id, set()).update(item.key for item in stats)
+                else:
+                    previous = self._sampled.get(conn_id, set())
+                    if len(previous) != len(stats) or any(self.stats.get(item.key) != item for item in stats):
+                        self._touch(conn_id)
+                    for key in previous:
+                        self.stats.pop(key, None)
+                    self._sampled[conn_id] = {item.key for item in stats}
                 for item in stats:
                     self.stats[item.key] = item
-                self._sampled[conn_id] = [item.key for item in stats]
                 self.ticks[conn_id] = update
                 changed = self._bump("stats")
                 if host is not None:

@@ -275,6 +275,9 @@ class StatsSampled:
     calls: int  # libvirt calls this tick took
     fetch_seconds: float
     host: HostStats | None = None
+    # Only these guests were asked for (those on screen): the others keep their figures,
+    # and those of them without a record have stopped. None: every running guest.
+    asked: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

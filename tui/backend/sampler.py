@@ -2,10 +2,11 @@
 groups on screen, the balloon period, DHCP leases now and then, and the shared
 tick clock.
 
-A host none of whose guests the user can see is sampled every `every`-th tick
-of the clock (`set_sampling(every=...)`): a fleet's hundreds of guests off
-screen cost a fifth as much at one second, and each sample's rates are the
-average since the one before, so nothing is lost but the resolution.
+Fleets: with `set_sampling(every=N, closely=UUIDS)` a host's whole bulk call
+comes every N-th tick of the clock, and on the ticks between only the guests
+the user can see are fetched (`domainListGetStats` on their handles; no call
+at all when none is). Each figure is the average since that guest's sample
+before, so an off-screen guest loses only resolution, never data.
 
 `StatsSampler` is mixed into `Connection` and runs on its worker thread. It uses
 the connection's `_conn`, `_generation`, `_host`, `conn_id`, `uri`, `read_only`,
@@ -27,6 +28,10 @@ from .stats import HostCpuSample, Sample, compute
 
 
 def next_tick_in(interval: float, now: float | None = None, slot: int = 0, every: int = 1) -> float:
+    return next_tick(interval, now, slot, every)[0]
+
+
+def next_tick(interval: float, now: float | None = None, slot: int = 0, every: int = 1) -> tuple[float, int]:
     """Seconds to the next multiple of `interval` on the wall clock, at least half an
     interval away (with `every` > 1, the next such multiple k with k % every equal to
     the slot's, so slow hosts spread over the ticks), plus the connection's slot:
@@ -42,7 +47,7 @@ def next_tick_in(interval: float, now: float | None = None, slot: int = 0, every
         k += 1
     if every > 1:
         k += (slot - k) % every
-    return k * interval - now + (slot % SLOTS) * min(SLOT_SECONDS, interval / 5 / SLOTS)
+    return k * interval - now + (slot % SLOTS) * min(SLOT_SECONDS, interval / 5 / SLOTS), k
 
 
 SLOTS = 40
@@ -63,7 +68,9 @@ class StatsSampler:
         self._want_host = False
         self._tick_armed = False
         self._tick_token = 0  # a re-armed tick leaves the timer armed before it with nothing to do
-        self._every = 1
+        self._every = 1  # the whole bulk call every this many ticks of the clock
+        self._closely: frozenset[str] | None = None  # fetched on the ticks between; None: all
+        self._shown_calls = True  # the driver takes a list of guests (domainListGetStats)
         self._ticks = 0
         self._samples: dict[str, Sample] = {}
         self._host_cpu: HostCpuSample | None = None
@@ -75,17 +82,21 @@ class StatsSampler:
 
     def set_sampling(
         self, interval: float | None = None, active: bool | None = None,
-        vcpu: bool | None = None, host: bool | None = None, every: int | None = None,
+        vcpu: bool | None = None, host: bool | None = None,
+        every: int | None = None, closely: frozenset[str] | None | bool = False,
     ) -> None:
-        """Change what the stats tick fetches; takes effect from the next tick. A
-        shorter cadence (`every`) takes effect at the next tick of the clock."""
+        """Change what the stats tick fetches; takes effect from the next tick. With
+        `every` and `closely` (False: unchanged), a cadence that gets shorter takes
+        effect at the next tick of the clock."""
         if interval is not None:
             self.stats_interval = max(0.1, interval)
-        if every is not None and max(1, every) != self._every:
-            sooner = every < self._every
+        before = self._cadence()
+        if every is not None:
             self._every = max(1, every)
-            if sooner and self._sampling:
-                self.submit(self._ensure_tick, True)
+        if closely is not False:
+            self._closely = closely
+        if self._cadence() < before and self._sampling:
+            self.submit(self._ensure_tick, True)
         if vcpu is not None:
             self._want_vcpu = vcpu
         if host is not None:
@@ -131,12 +142,16 @@ class StatsSampler:
     def sampling_every(self) -> int:
         return self._every
 
+    def _cadence(self) -> int:
+        """Ticks of the clock between two samples of any kind."""
+        return 1 if self._closely else self._every
+
     def _ensure_tick(self, rearm: bool = False) -> None:
         if self._sampling and (rearm or not self._tick_armed) and self._conn is not None:
             self._tick_armed = True
             self._tick_token += 1
-            delay = next_tick_in(self.stats_interval, slot=self._slot, every=self._every)
-            self._start_timer(delay, self._tick, self._generation, self._tick_token)
+            delay, k = next_tick(self.stats_interval, slot=self._slot, every=self._cadence())
+            self._start_timer(delay, self._tick, self._generation, self._tick_token, k)
 
     def _stats_groups(self) -> int:
         groups = (
@@ -169,9 +184,11 @@ class StatsSampler:
     def _fold(self, records: list, now: float, fresh: dict[str, Sample], results: list) -> list:
         """Records -> samples and rates; returns the guests whose balloon period is still to set."""
         host_cpus, samples, vcpus, conn_id = self._host.cpus, self._samples, self._vcpus, self.conn_id
+        handles = self._domains  # kept for the ticks that fetch only the guests on screen
         unset = []
         for dom, record in records:
             uuid = dom.UUIDString()
+            handles[uuid] = dom
             sample = Sample(now, record)
             fresh[uuid] = sample
             results.append(compute(conn_id, uuid, samples.get(uuid), sample, host_cpus, vcpus.get(uuid)))
@@ -199,13 +216,7 @@ class StatsSampler:
             unset = self._fold(records, now, fresh, results)
             del records  # the domain handles are freed here too, one host at a time
         self._samples = fresh
-        for dom in unset:  # calls to the host: never while holding the other hosts' turn
-            calls += 1
-            try:
-                dom.setMemoryStatsPeriod(max(1, round(self.stats_interval)), libvirt.VIR_DOMAIN_AFFECT_LIVE)
-            except libvirt.libvirtError:
-                pass
-        del unset
+        calls += self._set_periods(unset)
         host = None
         if self._want_host:
             host, self._host_cpu, host_calls = host_facts.read_host_stats(
@@ -221,19 +232,64 @@ class StatsSampler:
         update = StatsSampled(self.conn_id, tuple(results), calls, fetched, host)
         return update
 
+    def _set_periods(self, unset: list) -> int:
+        """Ask these guests' balloon drivers for memory figures each interval; the calls made.
+        Calls to the host: never while holding the other hosts' turn to fold."""
+        for dom in unset:
+            try:
+                dom.setMemoryStatsPeriod(max(1, round(self.stats_interval)), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            except libvirt.libvirtError:
+                pass
+        return len(unset)
+
+    def sample_shown(self) -> StatsSampled | None:
+        """A tick between two whole samples: only the guests on screen, by their handles,
+        running ones only; no call when there are none."""
+        conn, closely = self._conn, self._closely
+        if conn is None or not closely:
+            return None
+        asked = frozenset(uuid for uuid in closely if uuid in self._domains)
+        if not asked:
+            return None
+        started = time.perf_counter()
+        flags = self._stats_flags or libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
+        try:
+            records = conn.domainListGetStats([self._domains[uuid] for uuid in asked], self._stats_groups(), flags)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
+                raise
+            self._shown_calls = False  # a driver that takes no list, or no filter with one: whole calls
+            return self.sample_once()
+        now = time.monotonic()
+        if self._augment_stats is not None:
+            records = self._augment_stats(records, now)
+        fetched = time.perf_counter() - started
+        fresh = dict(self._samples)
+        results: list = []
+        with _FOLDING:
+            unset = self._fold(records, now, fresh, results)
+            del records
+        for uuid in asked - {result.uuid for result in results}:
+            fresh.pop(uuid, None)  # not running: no rate across its next run
+        self._samples = fresh
+        calls = 1 + self._set_periods(unset)
+        return StatsSampled(self.conn_id, tuple(results), calls, fetched, None, asked=asked)
+
     def _crosses(self, period: int, last: int) -> bool:
         """Whether one of the `every` clock ticks up to `last` is a multiple of `period`
         (memory every 5th, leases every 15th): a slow cadence passes over ticks."""
         return last // period != (last - self._every) // period
 
-    def _tick(self, generation: int, token: int) -> None:
+    def _tick(self, generation: int, token: int, k: int) -> None:
         if token != self._tick_token:
             return  # re-armed sooner since
         self._tick_armed = False
         if generation != self._generation or self._conn is None or not self._sampling:
             return
+        whole = (self._every == 1 or self._closely is None or not self._shown_calls
+                 or (k - self._slot) % self._every == 0)
         try:
-            update = self.sample_once()
+            update = self.sample_once() if whole else self.sample_shown()
         finally:
             if generation == self._generation:
                 self._ensure_tick()

@@ -112,10 +112,10 @@ class InventoryScreen(Screen):
     def empty_text(self) -> Text:
         return empty_view_text(self.VIEW, self.ctx.inventory, self.filter_text)
 
-    def sampled_hosts(self) -> frozenset[str] | None:
-        """The hosts whose guests' figures this view shows (None: every host's): they are
-        sampled at the refresh interval, the others slower (Fleet.sample_closely)."""
-        return frozenset()
+    def guests_shown(self) -> dict[str, frozenset[str]] | None:
+        """The guests whose figures this view shows, by host (None: every guest's): they
+        are sampled at the refresh interval, the others slower (Fleet.sample_closely)."""
+        return {}
 
     # Subclasses say what rows exist and how each one looks; a view with live
     # columns says which, and when two row tokens differ only there.

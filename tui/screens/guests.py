@@ -104,11 +104,15 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
                 rows[row] = (guest, host, stats.get(key), inventory.addresses(*key), row in self.marked, paused)
         return rows
 
-    def sampled_hosts(self) -> frozenset[str] | None:
+    def guests_shown(self) -> dict[str, frozenset[str]] | None:
         table = self.table
         if table.sorted_by_live:
-            return None
-        return frozenset(self.split_key(key)[0] for key in table.keys_on_screen())
+            return None  # the order needs every figure
+        shown: dict[str, set[str]] = {}
+        for key in table.keys_on_screen():
+            conn_id, uuid = self.split_key(key)
+            shown.setdefault(conn_id, set()).add(uuid)
+        return {conn_id: frozenset(uuids) for conn_id, uuids in shown.items()}
 
     @staticmethod
     def live_only(old: tuple, new: tuple) -> bool:

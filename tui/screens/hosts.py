@@ -63,7 +63,7 @@ class HostsScreen(InventoryScreen):
         return host_row(inventory.hosts[key], load, stats=inventory.host_stats.get(key),
                         thresholds=self.ctx.settings.config.thresholds, paused=self.ctx.stats_paused)
 
-    def sampled_hosts(self) -> frozenset[str] | None:
+    def guests_shown(self) -> dict[str, frozenset[str]] | None:
         return None  # each host's load is its guests' figures
 
     def on_screen_resume(self) -> None:

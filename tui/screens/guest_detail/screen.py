@@ -61,8 +61,8 @@ class GuestDetailScreen(AnswersCalls, Screen):
         self.overview = None  # read from the guest's XML off the UI loop
         self._overview_of = None  # the Guest it was read for
 
-    def sampled_hosts(self) -> frozenset[str] | None:
-        return frozenset({self.key[0]})
+    def guests_shown(self) -> dict[str, frozenset[str]] | None:
+        return {self.key[0]: frozenset({self.key[1]})}
 
     def compose(self) -> ComposeResult:
         yield StatusBar("guests")
