@@ -95,10 +95,12 @@ def test_control_characters_are_shown_escaped():
 
 def test_a_sample_of_the_guests_on_screen_keeps_the_others_figures():
     inventory = Inventory()
-    whole = tuple(GuestStats("c1", uuid, at=1.0, cpu_percent=float(n)) for n, uuid in enumerate("abc"))
+    whole = tuple(GuestStats("c1", uuid, at=1.0, cpu_percent=float(n)) for n, uuid in enumerate("abcd"))
     inventory.apply(StatsSampled("c1", whole, 1, 0.0))
-    inventory.apply(StatsSampled("c1", (GuestStats("c1", "b", at=2.0, cpu_percent=50.0),), 1, 0.0, partial=True))
-    assert {uuid: inventory.stats[("c1", uuid)].cpu_percent for uuid in "abc"} == {"a": 0.0, "b": 50.0, "c": 2.0}
+    # b and d were on screen; d has stopped since (no record): its figures go.
+    inventory.apply(StatsSampled("c1", (GuestStats("c1", "b", at=2.0, cpu_percent=50.0),), 1, 0.0,
+                                 asked=frozenset("bd")))
+    assert {key[1]: stats.cpu_percent for key, stats in inventory.stats.items()} == {"a": 0.0, "b": 50.0, "c": 2.0}
     # The next whole sample says which guests still run: the others lose their figures.
     inventory.apply(StatsSampled("c1", (GuestStats("c1", "c", at=3.0, cpu_percent=7.0),), 1, 0.0))
     assert set(inventory.stats) == {("c1", "c")}
