@@ -125,3 +125,57 @@ async def test_an_action_is_sent_within_100_ms_while_a_big_host_resyncs(tmp_path
     # The trace stamps whole milliseconds: up to 1 ms of rounding.
     assert action.at - key_at < 0.100 + 0.001, (
         f"the autostart call was sent {(action.at - key_at) * 1000:.0f} ms after the key")
+
+
+STORAGE_VOL_GET_INFO = 98  # remote_protocol.x (checked against libvirt 9.0's trace)
+POOL = "vdscale-pool"
+
+
+@pytest.fixture
+def big_pool(tmp_path, testbed: Testbed):
+    """A started dir pool of 400 empty volumes: its sizes are one GetInfo call each."""
+    conn = libvirt.open("qemu:///system")
+    try:
+        conn.storagePoolLookupByName(POOL).destroy()  # left by an interrupted run (transient)
+    except libvirt.libvirtError:
+        pass
+    path = tmp_path / "pool"
+    path.mkdir()
+    for index in range(400):
+        (path / f"vol-{index:04d}.img").touch()
+    pool = conn.storagePoolCreateXML(
+        f"<pool type='dir'><name>{POOL}</name><target><path>{path}</path></target></pool>", 0)
+    yield pool
+    pool.destroy()
+    conn.close()
+
+
+async def test_an_action_is_sent_within_100_ms_while_a_big_pool_is_measured(tmp_path, many_guests, big_pool):
+    many_guests(1)
+    name = f"{scale.PREFIX}0001"
+    with relay_module.LatencyRelay(tmp_path / "relay.sock", delay=0.01) as relay:
+        app = app_on(tmp_path, relay.uri)
+        with RpcTrace(tmp_path / "rpc.log") as trace:
+            def vol_infos(after: float) -> list:
+                return [c for c in trace.calls([STORAGE_VOL_GET_INFO], socket=str(relay.listen)) if c.at >= after]
+
+            async with app.run_test(size=(160, 40)) as pilot:
+                await wait_for(pilot, lambda: listed(app, 1), timeout=60, what=f"{name} listed")
+                await pilot.press("slash", *name, "enter")
+                await wait_for(pilot, lambda: app.screen.table.row_count == 1
+                               and app.screen.table.selected_key is not None, what=f"only {name} listed")
+                # Each connect reads the host's facts, the pools' provisioned sizes among them.
+                reconnected = time.time()
+                app.fleet.reconnect(next(iter(app.inventory.hosts)))
+                await wait_for(pilot, lambda: len(vol_infos(reconnected)) >= 20, timeout=30,
+                               what="the pool's volumes being measured")
+                await wait_for(pilot, lambda: app.screen.table.selected_key is not None, what=f"{name} listed again")
+                key_at = time.time()
+                await pilot.press("a")
+                await wait_for(pilot, lambda: trace.calls([DOMAIN_SET_AUTOSTART], socket=str(relay.listen)),
+                               timeout=30, what="the autostart call in libvirt's trace")
+                action = trace.calls([DOMAIN_SET_AUTOSTART], socket=str(relay.listen))[0]
+                await wait_for(pilot, lambda: vol_infos(action.at), timeout=30, what="the measuring going on after")
+    assert action.at - key_at < 0.100 + 0.001, (
+        f"the autostart call was sent {(action.at - key_at) * 1000:.0f} ms after the key, "
+        f"while the pool's 400 volumes were being measured")

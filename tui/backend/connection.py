@@ -633,8 +633,10 @@ class Connection(EventCallbacks, StatsSampler):
         if details:
             yield
             checks = host_facts.read_virt_checks(conn)
-            yield
-            self._emit(HostFactsRead(self.conn_id, checks, host_facts.read_provisioned(conn)))
+            provisioned = yield from host_facts.provisioned_steps(conn)
+            if generation != self._generation:
+                return
+            self._emit(HostFactsRead(self.conn_id, checks, provisioned))
             yield
             self._read_leases(conn)
 
@@ -685,7 +687,15 @@ class Connection(EventCallbacks, StatsSampler):
         elif kind == "pool":
             pool = reader.read_pool(conn, self.conn_id, uuid)
             self._emit(pool if pool is not None else PoolRemoved(self.conn_id, uuid))
-            self._emit(HostFactsRead(self.conn_id, None, host_facts.read_provisioned(conn, only=uuid), pools=(uuid,)))
+            self._background.append((generation, self._provisioned_steps(generation, uuid), False))
+
+    def _provisioned_steps(self, generation: int, pool_uuid: str) -> Steps:
+        conn = self._conn
+        if conn is None:
+            return
+        provisioned = yield from host_facts.provisioned_steps(conn, only=pool_uuid)
+        if generation == self._generation:
+            self._emit(HostFactsRead(self.conn_id, None, provisioned, pools=(pool_uuid,)))
 
     def _list_volumes(self, pool_uuid: str) -> None:
         conn = self._conn

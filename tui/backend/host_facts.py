@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Generator
 from typing import Any
 
 import libvirt
@@ -48,9 +49,15 @@ def read_virt_checks(conn: libvirt.virConnect) -> VirtChecks:
     return VirtChecks(hardware, kvm, nested, iommu, caps.domain_types, machines, read_topology(conn, caps_xml))
 
 
-def read_provisioned(conn: libvirt.virConnect, only: str | None = None) -> dict[str, int]:
-    """Pool uuid -> sum of its volumes' capacities, for active pools (or just pool `only`)."""
-    provisioned = {}
+# Volumes whose size one step of provisioned_steps reads: libvirt has no bulk call for
+# volumes, so a pool of thousands is read a few calls at a time, between other work.
+VOLUME_BATCH = 8
+
+
+def provisioned_steps(conn: libvirt.virConnect, only: str | None = None) -> Generator[None, None, dict[str, int]]:
+    """Pool uuid -> sum of its volumes' capacities, for active pools (or just pool `only`),
+    in steps of at most VOLUME_BATCH calls (the worker's background steps)."""
+    provisioned: dict[str, int] = {}
     if only is not None:
         try:
             pool = conn.storagePoolLookupByUUIDString(only)
@@ -61,14 +68,18 @@ def read_provisioned(conn: libvirt.virConnect, only: str | None = None) -> dict[
         pools = conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
     for pool in pools:
         total = 0
+        yield
         try:
-            for vol in pool.listAllVolumes(0):
-                try:
-                    total += vol.info()[1]
-                except libvirt.libvirtError:
-                    continue
+            volumes = pool.listAllVolumes(0)
         except libvirt.libvirtError:
             continue
+        for index, vol in enumerate(volumes, 1):
+            try:
+                total += vol.info()[1]
+            except libvirt.libvirtError:
+                pass
+            if index % VOLUME_BATCH == 0:
+                yield
         provisioned[pool.UUIDString()] = total
     return provisioned
 
