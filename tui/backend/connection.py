@@ -44,6 +44,7 @@ from .model import (
     Update,
     VolumesListed,
 )
+from .timers import Timer, timers
 from .transport import Transport, TransportError
 from .uri import effective_uri, is_remote
 
@@ -213,7 +214,7 @@ class Connection(EventCallbacks, StatsSampler):
         self._host_lock = threading.Lock()
         self._conn: libvirt.virConnect | None = None
         self._generation = 0
-        self._timers: list[threading.Timer] = []
+        self._timers: list[Timer] = []
         self._busy_since: float | None = None
         self._attempts = 0
         self._ever_connected = False
@@ -538,12 +539,10 @@ class Connection(EventCallbacks, StatsSampler):
         self._start_timer(delay, self._open)
 
     def _start_timer(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
-        timer = threading.Timer(delay, self.submit, (fn, *args))
-        timer.daemon = True
+        timer = timers.call_later(delay, self.submit, fn, *args)
         with self._lock:
-            self._timers = [t for t in self._timers if t.is_alive()]
+            self._timers = [t for t in self._timers if t.pending()]
             self._timers.append(timer)
-        timer.start()
 
     def _cancel_timers(self) -> None:
         with self._lock:

@@ -78,6 +78,26 @@ class Inventory:
         )
     )
 
+    _by_host: tuple[int, dict[str, list[tuple[Key, Guest]]], int] | None = field(default=None, repr=False)
+
+    def guests_by_host(self) -> dict[str, list[tuple[Key, Guest]]]:
+        """The guests grouped by host, regrouped only after the guests changed."""
+        return self._grouped()[1]
+
+    def running_guests(self) -> int:
+        return self._grouped()[2]
+
+    def _grouped(self) -> tuple[int, dict[str, list[tuple[Key, Guest]]], int]:
+        version = self.versions["guests"]
+        if self._by_host is None or self._by_host[0] != version:
+            grouped: dict[str, list[tuple[Key, Guest]]] = {}
+            running = 0
+            for item in self.guests.items():
+                grouped.setdefault(item[0][0], []).append(item)
+                running += item[1].state == "running"
+            self._by_host = (version, grouped, running)
+        return self._by_host
+
     def _touch(self, conn_id: str) -> None:
         self.guest_rows_version[conn_id] = self.guest_rows_version.get(conn_id, 0) + 1
 

@@ -70,6 +70,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         super().__init__(ctx)
         self._static: dict[str, tuple] = {}
         self._host_rows: dict[str, tuple] = {}  # conn -> (what its rows were built from, rows)
+        self._entries: tuple = (None, {})  # (what every host's rows were built from, the rows)
         self._marks = 0  # changes whenever the marked set does
         self.marked: set[str] = set()
 
@@ -79,9 +80,11 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         inventory = self.ctx.inventory
         paused = self.ctx.stats_paused  # the figures are drawn frozen
         versions = inventory.guest_rows_version
-        by_host: dict[str, list] = {}
-        for item in inventory.guests.items():
-            by_host.setdefault(item[0][0], []).append(item)
+        by_host = inventory.guests_by_host()
+        marks = (tuple((conn_id, versions.get(conn_id, 0)) for conn_id in by_host), self.filter_text, paused,
+                 self._marks)
+        if marks == self._entries[0]:
+            return self._entries[1]  # the same object: the table sees at once that nothing changed
         result: dict[str, object] = {}
         for conn_id, guests in by_host.items():
             mark = (versions.get(conn_id, 0), self.filter_text, paused, self._marks)
@@ -91,6 +94,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
             result.update(cached[1])
         for gone in self._host_rows.keys() - by_host.keys():
             del self._host_rows[gone]
+        self._entries = (marks, result)
         return result
 
     def _host_entries(self, conn_id: str, guests: list, paused: bool) -> dict[str, tuple]:

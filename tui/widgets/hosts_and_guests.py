@@ -15,3 +15,5 @@ class HostsAndGuests(Protocol):
 
     @property
     def guests(self) -> Mapping[tuple[str, str], Guest]: ...  # (conn_id, uuid) -> guest
+
+    def running_guests(self) -> int: ...  # how many of them run

@@ -65,6 +65,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._stale: set[str] = set()  # rows whose latest token is not rendered yet (off screen)
         self._render: Callable[[str], tuple[Cell, ...]] | None = None
+        self._synced: Mapping[str, Any] | None = None  # the entries of the last sync
         self._sort_column: str = columns[0].id
         self._sort_reverse = False
         self._empty_text: Text | None = None
@@ -147,6 +148,9 @@ class InventoryTable(DataTable, inherit_bindings=False):
         off-screen row's render waits until the row is drawn.
         """
         self._render = render
+        if entries is self._synced:
+            return False  # the very rows of the last sync, which nothing changes after
+        self._synced = entries
         selected = self.selected_key
         gone = [k for k in self._tokens if k not in entries]
         if len(gone) > max(64, len(self._tokens) // 4):

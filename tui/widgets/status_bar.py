@@ -52,7 +52,7 @@ def _line(inventory: HostsAndGuests, view: str, read_only: bool, paused: bool, c
     parts = [f"{count} {state.value}" for state, count in sorted(states.items(), key=lambda kv: kv[0].value)]
     bad = states[ConnState.LOST] + states[ConnState.FAILED] + states[ConnState.RETRYING]
     line.append(f"hosts: {', '.join(parts) or 'none'}", style="bold red" if bad else "")
-    running = sum(1 for g in inventory.guests.values() if g.state == "running")
+    running = inventory.running_guests()
     line.append(f" │ guests: {len(inventory.guests)} ({running} running)")
     if not compact:
         line.append_text(badges)
