@@ -10,6 +10,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from . import config as config_file
@@ -175,12 +176,15 @@ class VirtdeckApp(App):
     def _focus_sampling(self) -> None:
         """Guests whose figures are on screen are sampled at the refresh interval, the
         others slower: the topmost screen that says which guests it shows decides."""
-        if self.fleet is None:
+        if self.fleet is None or not self.is_running:
             return
         for screen in reversed(self.screen_stack):
             shown = getattr(screen, "guests_shown", None)
             if shown is not None and screen.is_mounted:
-                self.fleet.sample_closely(shown())
+                try:
+                    self.fleet.sample_closely(shown())
+                except NoMatches:
+                    pass  # its widgets are going: the app or the screen is closing
                 return
         self.fleet.sample_closely(None)
 

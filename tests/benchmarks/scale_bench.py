@@ -328,7 +328,7 @@ def report(results: dict, add: Callable[..., None]) -> None:
             f"< {GOAL_FLEET_LIST:.0f} s: {_verdict(f['list'], GOAL_FLEET_LIST)}" if big else "")
         add(f"10   idle CPU at --refresh 1, no keys ({f.get('settle', 0):.0f} s after the list)", f"{f['idle']:.1f}% of a core",
             f"bare Textual app {f['bare_idle']:.1f}%; the same hosts in a bare libvirt script (one thread "
-            f"each, one stats call a second) {f.get('floor_idle', 0):.1f}%; virtdeck's own per host per tick "
+            f"each, the same stats calls) {f.get('floor_idle', 0):.1f}%; virtdeck's own per host per tick "
             f"{f['tick_per_host'] * 1000:.2f} ms CPU",
             f"< {GOAL_FLEET_IDLE:.0f}%: {_verdict(f['idle'], GOAL_FLEET_IDLE)}" if big else "")
         mb, floor_mb = (None if f.get(k) is None else f[k] * 1024 / 1e6 for k in ("rss_kib", "floor_rss_kib"))
