@@ -210,7 +210,7 @@ class VirtdeckApp(App):
         self.history.add(message.update.stats)
         if len(self.history.guests) > len(self.inventory.guests):
             self.history.forget(set(self.inventory.guests))
-        # Every host ticks on the same clock (sampler.next_tick_in): a fleet's samples
+        # Every host ticks on the same clock (sampler.next_tick): a fleet's samples
         # arrive within a few ms of each other and make one refresh of the table.
         self._fold(self.inventory.apply(message.update), within=STATS_WINDOW)
 

@@ -67,7 +67,7 @@ Steps = Generator[None, None, Any]
 
 class FirstLists:
     """The hosts still opening and reading their first list. Guests' XML (NICs, consoles)
-    waits until every host has listed, or has had FIRST_LIST_WAIT seconds to: parsing
+    waits until every host has listed, or has had WAIT seconds to: parsing
     thousands of documents on the worker threads would slow the other hosts' first
     lists and the UI drawing them, for addresses nobody can see yet."""
 

@@ -27,20 +27,13 @@ from .model import LeasesRead, StatsSampled
 from .stats import HostCpuSample, Sample, compute
 
 
-def next_tick_in(interval: float, now: float | None = None, slot: int = 0, every: int = 1) -> float:
-    return next_tick(interval, now, slot, every)[0]
-
-
 def next_tick(interval: float, now: float | None = None, slot: int = 0, every: int = 1) -> tuple[float, int]:
-    """Seconds to the next multiple of `interval` on the wall clock, at least half an
-    interval away (with `every` > 1, the next such multiple k with k % every equal to
-    the slot's, so slow hosts spread over the ticks), plus the connection's slot:
-    every connection ticks within
-    SLOTS x SLOT_SECONDS of the same moments, so the UI folds a fleet's samples
-    into one refresh (app.STATS_WINDOW is longer), while fifty hosts do not fold
-    their records at the same instant (each UUID read and each handle freed
-    releases the GIL, and fifty threads waiting for it at once cost more CPU
-    than the work itself)."""
+    """(Seconds to, and k of) the next multiple k x `interval` on the wall clock, at least
+    half an interval away (with `every` > 1, the next k with k % every equal to the
+    slot's, so slow hosts spread over the ticks), plus the connection's slot: every
+    connection ticks within SLOTS x SLOT_SECONDS of the same moments, so the UI folds
+    a fleet's samples into one refresh (app.STATS_WINDOW is longer), while fifty
+    hosts do not fold their records at the same instant."""
     now = time.time() if now is None else now
     k = math.floor(now / interval) + 1
     if k * interval - now < interval / 2:
@@ -137,10 +130,6 @@ class StatsSampler:
         return calls
 
     # -- stats tick ----------------------------------------------------------
-
-    @property
-    def sampling_every(self) -> int:
-        return self._every
 
     def _cadence(self) -> int:
         """Ticks of the clock between two samples of any kind."""
