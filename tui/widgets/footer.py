@@ -45,29 +45,12 @@ class KeyFooter(Footer):
     def __init__(self, **kwargs) -> None:
         super().__init__(show_command_palette=False, **kwargs)
         self._composed_width = 0
-        self._composed_keys: tuple | None = None
-
-    def _keys_now(self, width: int) -> tuple:
-        """All that the composed keys show, to tell a binding change that changes nothing here."""
-        app = self.app
-        return (width, self.compact, in_text_field(app), app.ENABLE_COMMAND_PALETTE, app.focused, tuple(
-            (key, active.node, active.binding, app.get_key_display(active.binding), active.enabled, active.tooltip)
-            for key, active in self.screen.active_bindings.items()))
-
-    async def recompose(self) -> None:
-        # Focus moves and switches back to this screen signal a binding change that most
-        # often leaves the very same keys: mounting every key again cost a view switch ~30 ms.
-        if self._composed_keys is not None and self.children and \
-                self._composed_keys == self._keys_now(self.size.width or self.app.size.width):
-            return
-        await super().recompose()
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         width = self.size.width or self.app.size.width
         self._composed_width = width
-        self._composed_keys = self._keys_now(width)
         pinned, own = self._split(self.screen.active_bindings, width)
         room = width - sum(key_width(self.app.get_key_display(a.binding), label(a.binding)) for a in pinned)
         if pinned:
