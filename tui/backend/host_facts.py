@@ -51,7 +51,7 @@ def read_virt_checks(conn: libvirt.virConnect) -> VirtChecks:
 
 # Volumes whose size one step of provisioned_steps reads: libvirt has no bulk call for
 # volumes, so a pool of thousands is read a few calls at a time, between other work.
-VOLUME_BATCH = 8
+VOLUME_BATCH = 2
 
 
 def provisioned_steps(conn: libvirt.virConnect, only: str | None = None) -> Generator[None, None, dict[str, int]]:
