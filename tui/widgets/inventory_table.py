@@ -171,8 +171,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
             changed = True
         defer = live_only is not None and self.sort_column not in self._live_columns
         if defer:
-            top = round(self.scroll_offset.y)
-            shown = range(max(0, top - 2), top + self.size.height + 2)
+            shown = self._rows_in_view()
             where = self._row_locations
         deferred = False
         new_rows: list[tuple[str, tuple[Cell, ...]]] = []
@@ -223,12 +222,16 @@ class InventoryTable(DataTable, inherit_bindings=False):
         """Whether the order depends on live figures (so every row's figures count)."""
         return self.sort_column in self._live_columns
 
-    def keys_on_screen(self, margin: int = 2) -> list[str]:
-        """The keys of the rows in view, and `margin` rows either side."""
+    def _rows_in_view(self, margin: int = 2) -> range:
+        """The indexes of the rows in view, and `margin` rows either side."""
         top = round(self.scroll_offset.y)
+        return range(max(0, top - margin), min(self.row_count, top + self.size.height + margin))
+
+    def keys_on_screen(self) -> list[str]:
+        """The keys of the rows in view, and two rows either side."""
         where = self._row_locations
         keys = []
-        for index in range(max(0, top - margin), min(self.row_count, top + self.size.height + margin)):
+        for index in self._rows_in_view():
             row = where.get_key(index)
             if row is not None:
                 keys.append(row.value)
