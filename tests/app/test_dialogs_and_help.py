@@ -351,6 +351,31 @@ async def test_footer_refits_when_the_terminal_narrows(tmp_path):
         assert len(footer_text(app)) == 80
 
 
+async def test_the_footer_names_the_shown_views_keys_after_fast_switches_and_a_filter(tmp_path):
+    """Each view keeps a footer of its own; switches and focus moves typed at once leave
+    the shown one naming that view's keys, never the other view's or the filter's."""
+    from .test_typeahead import burst
+
+    app = make_app(tmp_path, "--demo")
+
+    def footer() -> str:
+        return (screen_lines(app) or [""])[-1]  # a screen just switched to may not be drawn yet
+
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count >= 9, what="the demo guests")
+        burst(app, "2", "1", "2", "1", "2")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworksScreen" and "XML" in footer(),
+                       what=lambda: footer())
+        assert "Reboot" not in footer() and "q Quit" in footer(), footer()
+        burst(app, "1", "/")
+        await wait_for(pilot, lambda: "esc Clear filter" in footer(), what=lambda: footer())
+        assert "Reboot" not in footer() and "XML" not in footer(), footer()
+        burst(app, "escape", "2", "1")
+        await wait_for(pilot, lambda: screen_name(app) == "GuestsScreen" and "Reboot" in footer(),
+                       what=lambda: footer())
+        assert "Clear filter" not in footer() and "q Quit" in footer(), footer()
+
+
 async def test_badges_stay_on_screen_at_80_columns(tmp_path):
     app = make_app(tmp_path, "--demo", "--read-only")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -26,26 +26,27 @@ def test_the_wheel_holds_the_stylesheet_the_demo_host_and_every_module(wheel):
     assert modules - names == set(), "modules missing from the wheel (is their package listed in pyproject.toml?)"
 
 
-def footer_key_colour(app) -> str | None:
-    """The colour the footer gives a key letter (Textual's $accent)."""
+FILTER_KEYS = " esc Clear filter "  # the footer while the filter box has focus
+
+
+def footer_key_colour(app, label: str) -> str | None:
+    """The colour the footer gives the key letters of `label` (Textual's $accent)."""
     last = app.screen.buffer[app.lines - 1]
-    line = app.lines_text()[-1]
-    for label in (" q Quit", " ? Help", " ^p "):
-        if (at := line.find(label)) >= 0:
-            return last[at + 1].fg
-    return None
+    at = app.lines_text()[-1].find(label)
+    return last[at + 1].fg if at >= 0 else None
 
 
 def test_the_installed_program_draws_the_demo_host_styled(demo):
     names = demo_guest_names()
     assert listed_guests(demo, names) == names, demo.text()
-    demo.press("/", lambda a: filter_box(a) == "", "the empty filter box")
+    demo.press("/", lambda a: filter_box(a) == "" and FILTER_KEYS in a.lines_text()[-1],
+               "the empty filter box, and the footer's keys for it")
     # styles/app.tcss: `#filter { border: tall $accent }`, the colour of the
     # footer's key letters. Without the stylesheet the focused box is drawn in
     # Textual's focus colour ($primary) instead.
     rows = demo.lines_text()
     top = next(y for y, line in enumerate(rows) if line.startswith("▊▔"))
     border = {demo.screen.buffer[y][0].fg for y in (top, top + 1, top + 2)}
-    accent = footer_key_colour(demo)
+    accent = footer_key_colour(demo, FILTER_KEYS)
     assert accent is not None, rows[-1]
     assert border == {accent}, (border, accent)

@@ -9,10 +9,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.binding import ActiveBinding
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 from textual.widgets._footer import FooterKey
 
-from .text_fields import TEXT_FIELD_PASS, in_text_field
+from .text_fields import TEXT_FIELD_PASS
 
 PINNED = ("help", "quit")  # ids of the app's bindings that are always on screen
 PALETTE_FROM = 120  # columns from which the command palette key is pinned too
@@ -45,12 +45,29 @@ class KeyFooter(Footer):
     def __init__(self, **kwargs) -> None:
         super().__init__(show_command_palette=False, **kwargs)
         self._composed_width = 0
+        self._composed_keys: tuple | None = None
+
+    def _keys_now(self, width: int) -> tuple:
+        """All that the composed keys show, to tell a binding change that changes nothing here."""
+        app = self.app
+        return (width, self.compact, app.ENABLE_COMMAND_PALETTE, self.screen.focused, tuple(
+            (key, active.node, active.binding, app.get_key_display(active.binding), active.enabled, active.tooltip)
+            for key, active in self.screen.active_bindings.items()))
+
+    async def recompose(self) -> None:
+        # A view switch signals binding changes on both screens, and focus moves signal them too;
+        # most leave the very same keys, and mounting every key again cost a switch ~30 ms.
+        if self._composed_keys is not None and self.children and \
+                self._composed_keys == self._keys_now(self.size.width or self.app.size.width):
+            return
+        await super().recompose()
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         width = self.size.width or self.app.size.width
         self._composed_width = width
+        self._composed_keys = self._keys_now(width)
         pinned, own = self._split(self.screen.active_bindings, width)
         room = width - sum(key_width(self.app.get_key_display(a.binding), label(a.binding)) for a in pinned)
         if pinned:
@@ -72,10 +89,10 @@ class KeyFooter(Footer):
         by_id: dict[str, ActiveBinding] = {}
         palette: ActiveBinding | None = None
         own: dict[str, ActiveBinding] = {}
-        if in_text_field(self.app):
+        focused = self.screen.focused  # this footer's screen, which may be leaving or not yet shown
+        if isinstance(focused, (Input, TextArea)):
             # Only the keys that act beyond a text field (`?` and `q` are letters there), shown
             # even where a view keeps them out of its footer (escape clears a filter).
-            focused = self.app.focused
             for key, active in active_bindings.items():
                 if active.node is focused or key in TEXT_FIELD_PASS and not active.binding.system:
                     own.setdefault(key, active)
