@@ -3,7 +3,7 @@ from hypothesis import strategies as st
 
 from tui.backend.inventory import Inventory
 from tui.backend.model import (
-    ConnState, Guest, GuestChanged, GuestRemoved, Host, HostChanged, HostRemoved, InventorySynced, Pool, StatsSampled,
+    ConnState, Guest, GuestChanged, GuestRemoved, GuestsSized, Host, HostChanged, HostRemoved, InventorySynced, Pool, StatsSampled,
 )
 from tui.backend.stats import GuestStats
 from tui.backend.states import version_text
@@ -68,6 +68,28 @@ def test_inventory_versions_move_only_on_change():
     inv.apply(GuestChanged(guest(uuid="u3", conn="c2")))
     inv.apply(HostRemoved("c1"))
     assert list(inv.guests) == [("c2", "u3")] and not inv.hosts
+
+
+BY_ID = {column.id: column for column in columns.GUEST_COLUMNS}
+
+
+def test_sizes_read_after_the_list_fill_in_and_a_resync_keeps_them_until_read_again():
+    inv = Inventory()
+    unsized = (guest(uuid="a", sized=False), guest(uuid="b", sized=False))
+    inv.apply(InventorySynced("c1", unsized, (), ()))
+    row = columns.GuestRow(inv.guests[("c1", "a")], "h")
+    assert [BY_ID[c].cell(row).plain for c in ("vcpus", "memory")] == ["—", "—"]
+    assert BY_ID["vcpus"].raw(row) is None
+    assert inv.apply(GuestsSized("c1", {"a": (4, 2048, 4096), "gone": (1, 1, 1)})) == {"guests"}
+    assert inv.apply(GuestsSized("c1", {"a": (4, 2048, 4096)})) == set()
+    a = inv.guests[("c1", "a")]
+    assert (a.vcpus, a.memory_kib, a.max_memory_kib, a.sized) == (4, 2048, 4096, True)
+    assert not inv.guests[("c1", "b")].sized and ("c1", "gone") not in inv.guests
+    row = columns.GuestRow(a, "h")
+    assert [BY_ID[c].cell(row).plain for c in ("vcpus", "memory")] == ["4", "2 MiB"]
+    # A resync lists them unsized again: the last sizes stay until the new ones come.
+    assert inv.apply(InventorySynced("c1", unsized, (), ())) == set()
+    assert inv.guests[("c1", "a")] == a and not inv.guests[("c1", "b")].sized
 
 
 def test_resync_of_one_connection_keeps_the_others():

@@ -40,10 +40,11 @@ class Collector:
 
     def collect(self, *, volumes: bool = False, stats: bool = False, host_stats: bool = False,
                 addresses: bool = False) -> Outcome:
-        """Wait until every host listed or failed (within `timeout`), then, with `volumes`, for
-        every active pool's volumes, with `addresses`, for the DHCP leases and the running
-        guests' NICs (what the IP column is made of; a host that does not say within the
-        timeout gets its rows without them), and with `stats`, for one stats interval of figures."""
+        """Wait until every host listed or failed (within `timeout`) and its guests' sizes are
+        read, then, with `volumes`, for every active pool's volumes, with `addresses`, for the
+        DHCP leases and the running guests' NICs (what the IP column is made of; a host that
+        does not say within the timeout gets its rows without them), and with `stats`, for one
+        stats interval of figures."""
         fleet = self._fleet
         fleet.set_sampling(interval=self.refresh, active=stats, host=host_stats)
         ids = [connection.conn_id for connection in fleet.connections]
@@ -75,6 +76,8 @@ class Collector:
         for conn_id in ids:
             if conn_id not in synced and conn_id not in failed:
                 failed[conn_id] = f"no answer within {self.timeout:g} s"
+        # Sizes a driver's bulk stats lack are read after its list.
+        self._until(fold, deadline, lambda: all(guest.sized for guest in self.inventory.guests.values()))
         if addresses:
             self._until(fold, deadline, lambda: all(self._addresses_known(c) for c in synced))
         if stats and synced:

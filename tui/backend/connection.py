@@ -30,6 +30,7 @@ from .xml.domain import parse_interfaces
 from .model import (
     ActionFailed,
     GuestNicsRead,
+    GuestsSized,
     HostFactsRead,
     ConnState,
     Event,
@@ -57,6 +58,10 @@ KEEPALIVE_COUNT = 2
 # Guests whose XML one background step reads (NIC MACs, console presence) before the
 # worker looks at its queue again: actions, events and ticks wait at most this many calls.
 XML_BATCH = 4
+# A driver whose bulk stats lack guests' sizes has them read after its list, a GetInfo each:
+# at most SIZE_BATCH a background step, and no new one after SIZE_STEP seconds.
+SIZE_BATCH = 100
+SIZE_STEP = 0.02
 # Threads one connection runs long calls on (migrate, backup, each guest of a bulk start);
 # more calls wait their turn.
 LONG_CALL_THREADS = 4
@@ -616,11 +621,14 @@ class Connection(EventCallbacks, StatsSampler):
             pools = yield from reader.pool_steps(conn, self.conn_id)
             if generation != self._generation:
                 return
-            self._vcpus = {guest.uuid: guest.vcpus for guest in guests}
+            self._vcpus = {guest.uuid: guest.vcpus for guest in guests if guest.sized}
             self._emit(InventorySynced(self.conn_id, guests, networks, pools))
             first_lists.listed(self.conn_id)
         finally:
             self._resyncing = False
+        unsized = [guest.uuid for guest in guests if not guest.sized]
+        if unsized:
+            self._background.append((generation, self._size_steps(generation, unsized), True))
         # What an event re-read while this ran may be newer than what this read: again.
         touched, self._touched = self._touched, set()
         for kind, uuid in touched:
@@ -638,6 +646,22 @@ class Connection(EventCallbacks, StatsSampler):
             self._emit(HostFactsRead(self.conn_id, checks, provisioned))
             yield
             self._read_leases(conn)
+
+    def _size_steps(self, generation: int, uuids: list[str]) -> Steps:
+        """The listed guests' vCPUs and memory, a GetInfo each, as many a step as fit in
+        SIZE_STEP seconds (one through a slow link, a hundred locally)."""
+        pending = deque(uuids)
+        while pending:
+            if generation != self._generation or self._conn is None:
+                return
+            sizes: dict[str, tuple[int, int, int]] = {}
+            began = time.monotonic()
+            while pending and len(sizes) < SIZE_BATCH and time.monotonic() - began < SIZE_STEP:
+                sizes.update(reader.read_sizes(self._domains, (pending.popleft(),)))
+            if sizes:
+                self._vcpus.update((uuid, size[0]) for uuid, size in sizes.items())
+                self._emit(GuestsSized(self.conn_id, sizes))
+            yield
 
     def _want_nics(self, uuids: Iterable[str]) -> None:
         """Read these guests' XML (NICs for the IP column, console presence) in the

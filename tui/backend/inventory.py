@@ -8,7 +8,7 @@ view can tell cheaply whether it has anything to redraw.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .model import (
@@ -28,6 +28,7 @@ from .model import (
     Guest,
     GuestChanged,
     GuestRemoved,
+    GuestsSized,
     Host,
     HostChanged,
     HostRemoved,
@@ -101,6 +102,14 @@ class Inventory:
     def _touch(self, conn_id: str) -> None:
         self.guest_rows_version[conn_id] = self.guest_rows_version.get(conn_id, 0) + 1
 
+    def _sizes_kept(self, fresh: dict[tuple[str, str], Guest]) -> dict[tuple[str, str], Guest]:
+        """A resync's guests whose sizes are still to be read keep the sizes last read."""
+        for key, guest in fresh.items():
+            if not guest.sized and (held := self.guests.get(key)) is not None and held.sized:
+                fresh[key] = replace(guest, vcpus=held.vcpus, memory_kib=held.memory_kib,
+                                     max_memory_kib=held.max_memory_kib, sized=True)
+        return fresh
+
     def _bump(self, *kinds: str) -> set[str]:
         for kind in kinds:
             self.versions[kind] += 1
@@ -133,6 +142,8 @@ class Inventory:
                     (self.pools, pools, "pools"),
                 ):
                     fresh = {item.key: item for item in items}
+                    if kind == "guests":
+                        fresh = self._sizes_kept(fresh)
                     stale = [k for k in table if k[0] == conn_id and k not in fresh]
                     differs = bool(stale) or any(table.get(k) != v for k, v in fresh.items())
                     for key in stale:
@@ -146,6 +157,18 @@ class Inventory:
             case GuestChanged(guest):
                 self._touch(guest.conn_id)
                 return self._put(self.guests, guest, "guests")
+            case GuestsSized(conn_id, sizes):
+                sized = {}
+                for uuid, (vcpus, memory, max_memory) in sizes.items():
+                    guest = self.guests.get((conn_id, uuid))
+                    if guest is not None:
+                        sized[guest.key] = replace(guest, vcpus=vcpus, memory_kib=memory, max_memory_kib=max_memory,
+                                                   sized=True)
+                if all(self.guests[key] == guest for key, guest in sized.items()):
+                    return set()
+                self.guests.update(sized)
+                self._touch(conn_id)
+                return self._bump("guests")
             case GuestRemoved(conn_id, uuid):
                 for table in (self.stats, self.nics, self.agents, self.consoles):
                     table.pop((conn_id, uuid), None)

@@ -2,9 +2,12 @@
 
 Runs on the connection's worker thread. A full read uses bulk calls (filtered
 lists and one getAllDomainStats); per-object calls are kept for single-object
-refreshes after an event, and for drivers that leave gaps in bulk stats (the
-test driver: only the state group; libvirtd 9.0 gives state, balloon and vCPU
-fields for inactive guests too, so a real host costs no per-guest call).
+refreshes after an event. A driver whose bulk stats lack vCPUs and memory (the
+test driver: only the state group) has them read with a call per guest, for
+SIZES_WITH_THE_LIST seconds at most; the guests left are listed without them, and
+read after the list (`read_sizes`). libvirtd 9.0's QEMU driver gives
+state, balloon and vCPU fields for inactive guests too, so a real host costs no
+per-guest call.
 
 The `*_steps` readers are generators that yield after each call or two, so the
 connection's worker can run an action or a stats tick in between; each returns
@@ -14,7 +17,8 @@ what it read (`result = yield from guest_steps(...)`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+import time
+from collections.abc import Generator, Iterable, Mapping
 from typing import Any
 
 import libvirt
@@ -27,6 +31,10 @@ from .xml.pool import parse_pool
 from .xml.volume import parse_volume
 
 log = logging.getLogger(__name__)
+
+# Seconds a list spends reading the sizes its bulk stats lack (a GetInfo per guest); the
+# guests left then are listed without them and read after the list (`read_sizes`).
+SIZES_WITH_THE_LIST = 0.05
 
 _GONE = {
     libvirt.VIR_ERR_NO_DOMAIN,
@@ -115,6 +123,7 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
         log.debug("bulk stats unavailable: %s", exc)
     yield
     guests = []
+    sizes_until = time.monotonic() + SIZES_WITH_THE_LIST
     for dom in domains:
         uuid = dom.UUIDString()
         try:
@@ -126,6 +135,7 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
                     autostart=None if autostart is None else uuid in autostart,
                     persistent=None if persistent is None else uuid in persistent,
                     saved=None if saved is None else uuid in saved,
+                    sizes_now=time.monotonic() < sizes_until,
                 )
             )
         except libvirt.libvirtError as exc:
@@ -142,10 +152,16 @@ def _guest_from(
     autostart: bool | None = None,
     persistent: bool | None = None,
     saved: bool | None = None,
+    sizes_now: bool = True,
 ) -> Guest:
+    sized = True
     if {"state.state", "state.reason", "vcpu.current", "balloon.current", "balloon.maximum"} <= record.keys():
         state, reason = record["state.state"], record["state.reason"]
         vcpus, memory, max_memory = record["vcpu.current"], record["balloon.current"], record["balloon.maximum"]
+    elif not sizes_now and {"state.state", "state.reason"} <= record.keys():
+        state, reason = record["state.state"], record["state.reason"]
+        vcpus = memory = max_memory = 0
+        sized = False
     else:
         state, max_memory, memory, vcpus, _cpu_time = dom.info()
         reason = record["state.reason"] if "state.reason" in record else dom.state()[1]
@@ -170,7 +186,25 @@ def _guest_from(
         autostart=autostart,
         persistent=persistent,
         managed_save=saved,
+        sized=sized,
     )
+
+
+def read_sizes(domains: Mapping[str, libvirt.virDomain], uuids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    """uuid -> (vCPUs, memory KiB, maximum memory KiB), a GetInfo each; gone guests are left out."""
+    sizes = {}
+    for uuid in uuids:
+        dom = domains.get(uuid)
+        if dom is None:
+            continue
+        try:
+            _state, max_memory, memory, vcpus, _cpu_time = dom.info()
+        except libvirt.libvirtError as exc:
+            if not _gone(exc):
+                raise
+            continue
+        sizes[uuid] = (vcpus, memory, max_memory)
+    return sizes
 
 
 def read_guest(conn: libvirt.virConnect, conn_id: str, uuid: str) -> GuestChanged | None:

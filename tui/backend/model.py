@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,7 @@ class Guest:
     autostart: bool = False
     persistent: bool = True
     managed_save: bool = False
+    sized: bool = True  # False until vCPUs and memory are read (bulk stats without them: test driver)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -229,6 +231,14 @@ class InventorySynced:
 @dataclass(frozen=True)
 class GuestChanged:
     guest: Guest
+
+
+@dataclass(frozen=True)
+class GuestsSized:
+    """vCPUs, memory and maximum memory (KiB) of some of a host's guests, read after its list."""
+
+    conn_id: str
+    sizes: Mapping[str, tuple[int, int, int]]  # uuid -> (vcpus, memory_kib, max_memory_kib)
 
 
 @dataclass(frozen=True)
@@ -361,6 +371,7 @@ Update = (
     | HostRemoved
     | InventorySynced
     | GuestChanged
+    | GuestsSized
     | GuestRemoved
     | NetworkChanged
     | NetworkRemoved

@@ -113,7 +113,8 @@ GUEST_COLUMNS: list[Column[GuestRow]] = [
     Column("cpu", "CPU %", _missing_without_stats(
         lambda r: cells.cpu(r.stats.cpu_percent, r.stats.vcpus or r.guest.vcpus)), figure=1, live=True,
         raw=lambda r: raw.number(r.stats and r.stats.cpu_percent)),
-    Column("vcpus", "vCPUs", lambda r: cells.number(r.guest.vcpus), figure=5, raw=lambda r: r.guest.vcpus),
+    Column("vcpus", "vCPUs", lambda r: cells.number(r.guest.vcpus if r.guest.sized else None), figure=5,
+           raw=lambda r: r.guest.vcpus if r.guest.sized else None),
     Column("memory", "Memory", lambda r: guest_memory(r.guest, r.stats), figure=2, live=True,
            raw=lambda r: raw.guest_memory(r.guest, r.stats)),
     Column("disk", "Disk R/W /s", _missing_without_stats(

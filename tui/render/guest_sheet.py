@@ -41,8 +41,9 @@ def guest_facts(inventory: Inventory, key: tuple[str, str], overview: Overview |
         ("Machine", " ".join(v for v in (overview.arch, overview.machine) if v) if overview else None),
         ("Firmware", overview.firmware if overview else None),
         ("OS (libosinfo)", os_label(overview.os_id) if overview else None),
-        ("vCPUs", str(guest.vcpus)),
-        ("Memory", f"{size_text(guest.memory_kib * 1024)} of {size_text(guest.max_memory_kib * 1024)} max"),
+        ("vCPUs", str(guest.vcpus) if guest.sized else None),
+        ("Memory", f"{size_text(guest.memory_kib * 1024)} of {size_text(guest.max_memory_kib * 1024)} max"
+         if guest.sized else None),
         ("Autostart", "yes" if guest.autostart else "no"),
         ("Persistent", "yes" if guest.persistent else "no (transient)"),
         ("Managed save", "yes" if guest.managed_save else "no"),

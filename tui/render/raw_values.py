@@ -33,11 +33,11 @@ def rates(stats: GuestStats | None, first: str, second: str) -> tuple[int | None
     return rate(getattr(stats, first)), rate(getattr(stats, second))
 
 
-def guest_memory(guest: Guest, stats: GuestStats | None) -> int:
+def guest_memory(guest: Guest, stats: GuestStats | None) -> int | None:
     """Bytes in use where the guest (or the host) says, else the bytes it was given."""
     if stats is not None and stats.memory_used is not None:
         return stats.memory_used
-    return guest.memory_kib * 1024
+    return guest.memory_kib * 1024 if guest.sized else None
 
 
 def host_memory_used(stats: HostStats | None) -> int | None:

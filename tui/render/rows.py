@@ -53,11 +53,11 @@ def guest_state(guest: Guest) -> Cell:
 
 
 def guest_memory(guest: Guest, stats: GuestStats | None) -> Cell:
-    configured = guest.memory_kib * 1024
+    configured = guest.memory_kib * 1024 if guest.sized else None
     if stats is None or stats.memory_used is None:
         # What it was given, not what it uses: no figure to sort by.
         return cells.sorts_last(cells.size(configured, style="" if guest.state == "running" else "dim"))
-    used, total = stats.memory_used, stats.memory_total or configured
+    used, total = stats.memory_used, stats.memory_total or configured or 0
     if stats.memory_kind == "used":
         text = f"{cells.size_text(used)} / {cells.size_text(total)}"
     elif stats.memory_kind == "rss":
