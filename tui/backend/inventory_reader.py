@@ -3,8 +3,8 @@
 Runs on the connection's worker thread. A full read uses bulk calls (filtered
 lists and one getAllDomainStats); per-object calls are kept for single-object
 refreshes after an event. A driver whose bulk stats lack vCPUs and memory (the
-test driver: only the state group) has them read with a call per guest, for
-SIZES_WITH_THE_LIST seconds at most; the guests left are listed without them, and
+test driver: only the state group) has them read with a call per guest for a few
+milliseconds (SIZES_WITH_THE_LIST); the guests left are listed without them, and
 read after the list (`read_sizes`). libvirtd 9.0's QEMU driver gives
 state, balloon and vCPU fields for inactive guests too, so a real host costs no
 per-guest call.
@@ -32,9 +32,11 @@ from .xml.volume import parse_volume
 
 log = logging.getLogger(__name__)
 
-# Seconds a list spends reading the sizes its bulk stats lack (a GetInfo per guest); the
-# guests left then are listed without them and read after the list (`read_sizes`).
-SIZES_WITH_THE_LIST = 0.05
+# Seconds a list spends reading the sizes its bulk stats lack (a GetInfo per guest), and
+# for its first few guests (a small host, the demo) a while longer; the guests left then
+# are listed without them and read after the list (`read_sizes`).
+SIZES_WITH_THE_LIST = 0.01
+SIZES_OF_THE_FIRST = (16, 0.05)
 
 _GONE = {
     libvirt.VIR_ERR_NO_DOMAIN,
@@ -123,8 +125,10 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
         log.debug("bulk stats unavailable: %s", exc)
     yield
     guests = []
-    sizes_until = time.monotonic() + SIZES_WITH_THE_LIST
+    began = time.monotonic()
+    first, first_for = SIZES_OF_THE_FIRST
     for dom in domains:
+        spent = time.monotonic() - began
         uuid = dom.UUIDString()
         try:
             guests.append(
@@ -135,7 +139,7 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
                     autostart=None if autostart is None else uuid in autostart,
                     persistent=None if persistent is None else uuid in persistent,
                     saved=None if saved is None else uuid in saved,
-                    sizes_now=time.monotonic() < sizes_until,
+                    sizes_now=spent < SIZES_WITH_THE_LIST or len(guests) < first and spent < first_for,
                 )
             )
         except libvirt.libvirtError as exc:
