@@ -25,8 +25,9 @@ split into fetch, diff and render:
 Ticks are paced at a fixed interval so the rates (and so the cells) change
 every tick, as they would on a live host.
 
-`calls`: libvirt calls per tick per host in steady state, from a real
-`Fleet` sampling URI every 0.2 s: with only the Guests view (host=False) and
+`calls`: libvirt calls per tick per host in steady state, counted in libvirt's
+client RPC trace while a real `Fleet` samples URI (served by libvirtd:
+test+unix://) every 0.2 s: with only the Guests view (host=False) and
 with the Hosts view open (host=True); `--system URI` also does it for a real
 libvirtd, read-only, and records why when that URI cannot be opened.
 
@@ -246,8 +247,13 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
 
 
 def calls_per_tick(uri: str, ticks: int, read_only: bool = False, interval: float = 0.2) -> dict:
-    """StatsSampled.calls of `ticks` consecutive steady-state ticks, Guests view
-    only and then with the Hosts view open; the first tick of each is dropped."""
+    """libvirt calls of `ticks` consecutive steady-state ticks, Guests view only and then
+    with the Hosts view open, counted in libvirt's client RPC trace (tests/rpc_trace.py),
+    not from anything the app keeps. A tick is the span from one bulk stats call to the
+    next; the first tick of each mode is dropped. `uri` must reach a libvirtd."""
+    import tempfile
+
+    from tests.rpc_trace import CONNECT_GET_ALL_DOMAIN_STATS, DOMAIN_GET_INFO, DOMAIN_GET_XML_DESC, RpcTrace
     from tui.backend.fleet import Fleet
     from tui.backend.model import HostChanged, StatsSampled
 
@@ -256,46 +262,54 @@ def calls_per_tick(uri: str, ticks: int, read_only: bool = False, interval: floa
 
     def sink(update) -> None:
         if isinstance(update, StatsSampled):
-            arrived.put(update)
+            arrived.put(update)  # only to know when enough ticks went by
         elif isinstance(update, HostChanged):
             hosts.append(update.host)
 
-    fleet = Fleet(sink, read_only=read_only)
     out: dict = {"uri": uri}
-    try:
-        fleet.set_sampling(interval=interval, active=True, host=False)
-        fleet.add(uri)
+    connect_reads = (DOMAIN_GET_XML_DESC, DOMAIN_GET_INFO)
+    with tempfile.TemporaryDirectory(prefix="virtdeck-calls-") as tmp, RpcTrace(Path(tmp) / "rpc.log") as trace:
+        fleet = Fleet(sink, read_only=read_only)
+        try:
+            fleet.set_sampling(interval=interval, active=True, host=False)
+            fleet.add(uri)
 
-        def collect(with_host: bool) -> list[StatsSampled]:
-            got: list[StatsSampled] = []
-            skipped = False
-            end = time.perf_counter() + DEADLINE + ticks * interval * 2
-            while len(got) < ticks:
-                left = end - time.perf_counter()
-                try:
-                    update = arrived.get(timeout=max(0.01, left))
-                except queue.Empty:
-                    last = hosts[-1] if hosts else None
-                    state = f"{last.state.value}: {last.last_error or ''}" if last else "no state reported"
-                    raise RuntimeError(f"{uri}: {len(got)} of {ticks} ticks in time ({state})") from None
-                if (update.host is not None) != with_host:
-                    continue  # a tick from before the switch
-                if not skipped:
-                    skipped = True  # the first tick of a mode sets things up
-                    continue
-                got.append(update)
-            return got
+            def wait_ticks(with_host: bool, count: int) -> None:
+                seen = 0
+                end = time.perf_counter() + DEADLINE + count * interval * 2
+                while seen < count:
+                    try:
+                        update = arrived.get(timeout=max(0.01, end - time.perf_counter()))
+                    except queue.Empty:
+                        last = hosts[-1] if hosts else None
+                        state = f"{last.state.value}: {last.last_error or ''}" if last else "no state reported"
+                        raise RuntimeError(f"{uri}: {seen} of {count} ticks in time ({state})") from None
+                    if (update.host is not None) == with_host:
+                        seen += 1
 
-        for key, with_host in (("guests", False), ("hosts", True)):
-            fleet.set_sampling(host=with_host)
-            got = collect(with_host)
-            calls = [u.calls for u in got]
-            out[key] = {"calls": calls, "median": statistics.median(calls), "max": max(calls),
-                        "guests": statistics.median(len(u.stats) for u in got),
-                        "fetch": statistics.median(u.fetch_seconds for u in got)}
-    finally:
-        fleet.set_sampling(active=False)
-        fleet.close()
+            # Steady state: the guests' XML and sizes read after the list are done.
+            end = time.perf_counter() + DEADLINE
+            while time.perf_counter() < end:
+                wait_ticks(False, 1)
+                if not [c for c in trace.calls(connect_reads) if c.at > time.time() - 1]:
+                    break
+            for key, with_host in (("guests", False), ("hosts", True)):
+                fleet.set_sampling(host=with_host)
+                wait_ticks(with_host, 1)  # the first tick of a mode sets things up
+                since = time.time()
+                wait_ticks(with_host, ticks + 1)
+                until = time.time()
+                calls = [c for c in trace.calls() if since <= c.at <= until]
+                starts = [c.at for c in calls if c.proc == CONNECT_GET_ALL_DOMAIN_STATS]
+                per_tick = [sum(1 for c in calls if begin <= c.at < end) for begin, end in zip(starts, starts[1:])]
+                if not per_tick:
+                    raise RuntimeError(f"{uri}: no bulk stats call in libvirt's trace in {until - since:.1f} s")
+                out[key] = {"calls": per_tick, "median": statistics.median(per_tick), "max": max(per_tick),
+                            "bulk_per_tick": len(starts) / ((until - since) / interval),
+                            "procs": sorted({c.proc for c in calls})}
+        finally:
+            fleet.set_sampling(active=False)
+            fleet.close()
     return out
 
 
@@ -324,7 +338,10 @@ def main(argv: list[str]) -> int:
     else:
         # 15 ticks in a row: the sampler re-reads DHCP leases on every 15th, so each
         # mode's max includes that read exactly once and the median shows the rest.
-        result = {"test": calls_per_tick(args.uri, args.ticks)}
+        try:
+            result = {"test": calls_per_tick(args.uri.replace("test://", "test+unix://", 1), args.ticks)}
+        except RuntimeError as exc:
+            result = {"test": {"uri": args.uri, "skipped": f"{exc} (the node is served by libvirtd)"}}
         if args.system:
             try:
                 probe = libvirt.openReadOnly(args.system)
