@@ -184,7 +184,6 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
                                        "tx.bytes"), 0) for _ in guests]
             timings: dict[str, list] = {"diff": [], "render": [], "refresh_view": [], "tick": []}
             changed_rows: list[int] = []
-            calls: list[int] = []
             refresh_view = screen.refresh_view
             spent = [0.0, 0.0]
 
@@ -221,7 +220,6 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
                 timings["render"].append(render)
                 timings["refresh_view"].append(tuple(spent))
                 timings["tick"].append((diff[0] + render[2], diff[1] + render[3]))
-                calls.append(update.calls)
                 changed_rows.append(sum(1 for key, cells in table._cells.items()
                                         if before.get(key) != [c.signature for c in cells]))
             screen.refresh_view = refresh_view
@@ -238,7 +236,6 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
         result["visible_rows"] = table.scrollable_content_region.height - (table.header_height if table.show_header
                                                                              else 0)
         result["size"] = list(app.size)
-        result["calls"] = calls
         result["pace"] = PACE
     return result
 
