@@ -9,10 +9,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.binding import ActiveBinding
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from .text_fields import TEXT_FIELD_PASS
+from .text_fields import TEXT_FIELD_PASS, is_text_field
 
 PINNED = ("help", "quit")  # ids of the app's bindings that are always on screen
 PALETTE_FROM = 120  # columns from which the command palette key is pinned too
@@ -90,7 +90,7 @@ class KeyFooter(Footer):
         palette: ActiveBinding | None = None
         own: dict[str, ActiveBinding] = {}
         focused = self.screen.focused  # this footer's screen, which may be leaving or not yet shown
-        if isinstance(focused, (Input, TextArea)):
+        if is_text_field(focused):
             # Only the keys that act beyond a text field (`?` and `q` are letters there), shown
             # even where a view keeps them out of its footer (escape clears a filter).
             for key, active in active_bindings.items():

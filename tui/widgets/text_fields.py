@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 TEXT_FIELD_PASS = frozenset({"enter", "escape", "tab", "shift+tab", "ctrl+s", "ctrl+q", "f2"})
 
 
+def is_text_field(widget: object) -> bool:
+    return isinstance(widget, (Input, TextArea))
+
+
 def in_text_field(app: App) -> bool:
-    return isinstance(app.focused, (Input, TextArea))
+    return is_text_field(app.focused)
 
 
 def text_field_blocks(app: App, key: str) -> bool:
