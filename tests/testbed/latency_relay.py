@@ -51,22 +51,33 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
                 break
         await releaser
     except (ConnectionError, OSError):
-        releaser.cancel()
+        pass
     finally:
+        releaser.cancel()
         with contextlib.suppress(Exception):
             writer.close()
 
 
 async def _serve(listen: str, target: str, delay: float, ready: threading.Event | None,
                  stop: asyncio.Event | None = None) -> None:
+    clients: set[asyncio.Task] = set()
+
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        clients.add(task)
         try:
             up_reader, up_writer = await asyncio.open_unix_connection(target)
         except OSError:
             writer.close()
+            clients.discard(task)
             return
-        await asyncio.gather(_pipe(reader, up_writer, delay), _pipe(up_reader, writer, delay),
-                             return_exceptions=True)
+        try:
+            await asyncio.gather(_pipe(reader, up_writer, delay), _pipe(up_reader, writer, delay),
+                                 return_exceptions=True)
+        finally:
+            for side in (writer, up_writer):  # a relay that stops hangs up: libvirtd must not wait
+                side.close()                   # for its keepalive to drop a dead connection
+            clients.discard(task)
 
     with contextlib.suppress(FileNotFoundError):
         os.unlink(listen)
@@ -79,6 +90,9 @@ async def _serve(listen: str, target: str, delay: float, ready: threading.Event 
             await server.serve_forever()
         else:
             await stop.wait()
+            for task in list(clients):
+                task.cancel()
+            await asyncio.gather(*clients, return_exceptions=True)
 
 
 class LatencyRelay:
