@@ -60,24 +60,21 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
 
 async def _serve(listen: str, target: str, delay: float, ready: threading.Event | None,
                  stop: asyncio.Event | None = None) -> None:
-    clients: set[asyncio.Task] = set()
+    clients: dict[asyncio.Task, tuple[asyncio.StreamWriter, ...]] = {}
 
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        clients.add(task)
         try:
             up_reader, up_writer = await asyncio.open_unix_connection(target)
         except OSError:
             writer.close()
-            clients.discard(task)
             return
+        clients[task] = (writer, up_writer)
         try:
             await asyncio.gather(_pipe(reader, up_writer, delay), _pipe(up_reader, writer, delay),
                                  return_exceptions=True)
         finally:
-            for side in (writer, up_writer):  # a relay that stops hangs up: libvirtd must not wait
-                side.close()                   # for its keepalive to drop a dead connection
-            clients.discard(task)
+            clients.pop(task, None)
 
     with contextlib.suppress(FileNotFoundError):
         os.unlink(listen)
@@ -90,9 +87,12 @@ async def _serve(listen: str, target: str, delay: float, ready: threading.Event 
             await server.serve_forever()
         else:
             await stop.wait()
-            for task in list(clients):
-                task.cancel()
-            await asyncio.gather(*clients, return_exceptions=True)
+            # Hang up both ends: libvirtd must not wait for its keepalive to drop a dead connection.
+            for sides in list(clients.values()):
+                for side in sides:
+                    side.close()
+            if clients:
+                await asyncio.wait(list(clients), timeout=5)
 
 
 class LatencyRelay:
