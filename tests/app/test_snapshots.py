@@ -155,6 +155,27 @@ async def test_snapshot_tree_create_revert_delete(tmp_path, fresh_default):
         assert dom.listAllSnapshots() == []
 
 
+async def test_a_key_typed_as_the_list_reloads_acts_on_the_snapshot_it_moved_to(tmp_path, fresh_default):
+    """Up typed the moment a new snapshot is listed, then v: the question names the one above,
+    never the new one the reload selected."""
+    dom = define_guest(fresh_default)
+    first, second = "one <&>", "two [b]"
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(200, 50)) as pilot:
+        tab = await open_tab(app, pilot, "snapshots")
+        await wait_for(pilot, lambda: tab.loaded, what="the snapshots read")
+        await take_snapshot(app, pilot, tab, first)
+        await take_snapshot(app, pilot, tab, second)
+        # The list's answer lands (the new snapshot selected) and up is handled before the next frame.
+        tab._show(tab.snapshots, None, second)
+        tab.snapshot_tree.action_cursor_up()
+        await pilot.press("v")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen", what="the revert question")
+        assert f"to snapshot {first}?" in app.screen.question, app.screen.question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: dom.snapshotCurrent().getName() == first, what="the revert to the first")
+
+
 async def test_refused_snapshots_show_libvirts_words_and_offer_external(tmp_path, fresh_default):
     dom = define_guest(fresh_default)
     app = make_app(tmp_path, "-c", "test:///default")

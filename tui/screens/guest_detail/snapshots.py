@@ -112,7 +112,10 @@ class SnapshotsTab(GuestTab):
             note.update(Text("No snapshots. n: take one", style="dim"))
         target = nodes.get(selected) or next((nodes[s.name] for s in snapshots if s.current), None)
         if target is not None:
-            self.call_after_refresh(tree.move_cursor, target)
+            # Lay the new lines out now (last_line builds them) so the cursor lands before the next key:
+            # moved after a refresh, it would undo a move made in between, and v or D would act on another.
+            _ = tree.last_line
+            tree.move_cursor(target)
         self.refresh_bindings()
 
     def selected_name(self) -> str | None:
