@@ -30,7 +30,7 @@ from .backend.model import (ActionFailed, ConnState, EventHappened, GuestNicsRea
                             LeasesRead, StatsSampled)
 from .forms.add_connection import NewConnection
 from .forms import recovery_forms
-from .messages import BackendUpdated, GuestActionFinished, StatsArrived
+from .messages import BackendUpdated, GuestActionFinished, ShellFactsRead, StatsArrived
 from .screens.context import ScreenContext
 from .screens.events import EventsScreen
 from .screens.export_table import export_commands
@@ -108,8 +108,8 @@ class VirtdeckApp(App):
         self.ssh = SshTransport(AppPrompter(self))
         self._libvirt_ssh: set[str] = {c.uri for c in settings.config.connections if c.ssh == "libvirt"}
         self.shell_facts: dict[str, ShellFacts] = {}
-        self.facts_reader = FactsReader(self.ssh, lambda conn_id, facts: self.call_from_thread(
-            self._store_shell_facts, conn_id, facts))
+        self.facts_reader = FactsReader(self.ssh, lambda conn_id, facts: self.post_message(
+            ShellFactsRead(conn_id, facts)))
         self.key_gate = KeyGate(self, lambda text: self.notify(text, severity="warning", markup=False, timeout=5))
         self.screen_context = ScreenContext(
             settings=settings, inventory=self.inventory, history=self.history, actions=self.actions, ssh=self.ssh,
@@ -347,7 +347,8 @@ class VirtdeckApp(App):
                 continue  # read, and about the pools there are now
             self.facts_reader.request(connection.conn_id, connection.uri, paths, remote)
 
-    def _store_shell_facts(self, conn_id: str, facts: ShellFacts) -> None:
+    def on_shell_facts_read(self, message: ShellFactsRead) -> None:
+        conn_id, facts = message.conn_id, message.facts
         if conn_id in self.inventory.hosts:
             self.shell_facts[conn_id] = facts
             self._fold({"hosts"})

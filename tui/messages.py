@@ -37,6 +37,15 @@ class GuestActionFinished(Message):
         self.note = note
 
 
+class ShellFactsRead(Message):
+    """A host's shell-side facts (virt-host-validate, thin provisioning), read on a thread of their own."""
+
+    def __init__(self, conn_id: str, facts) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self.facts = facts
+
+
 class CallFinished(Message):
     """A backend call made with `calls.ask` ended; `handler(result, error)` runs on the UI."""
 
