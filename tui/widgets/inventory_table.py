@@ -31,6 +31,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual._two_way_dict import TwoWayDict
 from textual.widgets._data_table import DuplicateKey, Row, RowKey
 
 from ..render.cells import HAS_FIGURE, Cell
@@ -55,6 +56,12 @@ class InventoryTable(DataTable, inherit_bindings=False):
     DEFAULT_CSS = """
     InventoryTable { height: 1fr; }
     """
+    # DataTable rebuilds its row order and line offsets (O(rows)) whenever any cell
+    # changes; they depend only on which rows there are and their order. (Set here:
+    # DataTable.__init__ clears the table before ours runs.)
+    _order_version = 0
+    _ordered: tuple[tuple[int, int], list[Row]] | None = None
+    _offsets: tuple[tuple[int, int], list[tuple[RowKey, int]]] | None = None
 
     def __init__(self, columns: list[Column], live_columns: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable", **kwargs)
@@ -77,6 +84,8 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._cell_render_cache = LRUCache(2000)
         self._row_render_cache = LRUCache(200)
         self._line_cache = LRUCache(200)
+        self._sort_keys: dict[str, tuple[Cell, Cell, tuple]] = {}  # row -> (first cell, sorted cell, key)
+        self._sort_keys_for: tuple[str, bool] | None = None
 
     def on_mount(self) -> None:
         for column in self._column_defs:
@@ -103,12 +112,45 @@ class InventoryTable(DataTable, inherit_bindings=False):
         # DataTable keeps the cells it rendered before at the old column widths
         # ("web…") until something else changes (textual#4470). Invalidate
         # them when a width moved.
+        if others:
+            self._order_version += 1  # measured the long way: a height may have changed
         super()._update_dimensions(others)
         widths = [column.get_render_width(self) for column in self.ordered_columns]
         if widths != self._measured_widths:
             self._measured_widths = widths
             self._update_count += 1
             self.refresh()
+
+    @property
+    def ordered_rows(self) -> list[Row]:
+        key = (self.row_count, self._order_version)
+        if self._ordered is None or self._ordered[0] != key:
+            rows, row_at = self.rows, self._row_locations.get_key
+            self._ordered = (key, [rows[row_at(index)] for index in range(self.row_count)])
+        return self._ordered[1]
+
+    @property
+    def _y_offsets(self) -> list[tuple[RowKey, int]]:
+        key = (self.row_count, self._order_version)
+        if self._offsets is None or self._offsets[0] != key:
+            self._offsets = (key, [(row.key, y) for row in self.ordered_rows for y in range(row.height)])
+        return self._offsets[1]
+
+    def add_row(self, *args: Any, **kwargs: Any) -> RowKey:
+        self._order_version += 1
+        return super().add_row(*args, **kwargs)
+
+    def remove_row(self, row_key: RowKey | str) -> None:
+        self._order_version += 1
+        super().remove_row(row_key)
+
+    def clear(self, columns: bool = False):
+        self._order_version += 1
+        return super().clear(columns)
+
+    def sort(self, *columns: Any, key: Callable[[Any], Any] | None = None, reverse: bool = False):
+        self._order_version += 1
+        return super().sort(*columns, key=key, reverse=reverse)
 
     @property
     def sort_column(self) -> str:
@@ -287,6 +329,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
             return
         column_keys = [column.key for column in self.ordered_columns]
         was_empty = self.row_count == 0
+        self._order_version += 1
         locations, data, table_rows, new = self._row_locations, self._data, self.rows, self._new_rows
         for key, cells in rows:
             row_key = RowKey(key)
@@ -377,16 +420,36 @@ class InventoryTable(DataTable, inherit_bindings=False):
         # A sort key is (has a figure?, value): rows without one stay below in
         # both directions, so only the value turns round; ties go by the first column.
         turn = _descending if self.sort_reverse else _as_is
+        first, column = self.column_keys[0], self.sort_column
+        by_first = column == first
 
         def order(cell: Cell) -> tuple:
             rank, value = cell.sort_key
             return (rank, turn(value)) if rank == HAS_FIGURE else (rank, 0)
 
-        first = self.column_keys[0]
-        if self.sort_column == first:
-            self.sort(first, key=order)
-        else:
-            self.sort(self.sort_column, first, key=lambda cells: (*order(cells[0]), cells[1].sort_key))
+        # A row's key is kept while its two cells are the same objects: a sync
+        # replaces a cell only when it changed, so re-sorting a fleet after one
+        # host's rows came computes keys for those rows alone.
+        if self._sort_keys_for != (column, self.sort_reverse) or len(self._sort_keys) > 2 * self.row_count + 64:
+            self._sort_keys, self._sort_keys_for = {}, (column, self.sort_reverse)
+        keys = self._sort_keys
+
+        def row_order(item: tuple[RowKey, dict]) -> tuple:
+            cells = item[1]
+            lead, sorted_cell = cells[first], cells[column]
+            name = item[0].value  # a str hashes in C, a RowKey in Python
+            known = keys.get(name)
+            if known is not None and known[0] is lead and known[1] is sorted_cell:
+                return known[2]
+            key = order(lead) if by_first else (*order(sorted_cell), lead.sort_key)
+            keys[name] = (lead, sorted_cell, key)
+            return key
+
+        ordered = sorted(self._data.items(), key=row_order)
+        self._row_locations = TwoWayDict({row_key: index for index, (row_key, _) in enumerate(ordered)})
+        self._order_version += 1
+        self._update_count += 1
+        self.refresh()
 
     def _mark_sorted_header(self) -> None:
         if not self.columns:
