@@ -26,8 +26,8 @@ from .backend.ssh import SshTransport, owned_target
 from .backend.ssh_facts import FactsReader, ShellFacts
 from .backend.uri import is_remote
 from .forms.ssh_prompts import AppPrompter
-from .backend.model import (ActionFailed, ConnState, EventHappened, GuestNicsRead, GuestsSized, HostChanged, InventorySynced,
-                            LeasesRead, StatsSampled)
+from .backend.model import (ActionFailed, ConnState, EventHappened, GuestNicsRead, GuestsSized, HostChanged,
+                            HostFactsRead, InventorySynced, LeasesRead, StatsSampled)
 from .forms.add_connection import NewConnection
 from .forms import recovery_forms
 from .messages import BackendUpdated, GuestActionFinished, ShellFactsRead, StatsArrived
@@ -55,7 +55,7 @@ STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcs
 STATS_WINDOW = 0.25  # seconds a stats sample waits for the other hosts' of the same tick
 FREEZE_AFTER = 0.5  # seconds after the last host's first read before it is frozen (gc)
 FOCUS_EVERY = 0.5  # seconds between looks at which hosts' figures are on screen
-BACKGROUND_READS = (GuestNicsRead, GuestsSized, LeasesRead)
+BACKGROUND_READS = (GuestNicsRead, GuestsSized, HostFactsRead, LeasesRead)
 
 VIEWS = [
     ("1", "guests", "Guests"),
