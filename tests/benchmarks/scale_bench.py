@@ -15,8 +15,8 @@ B. Fleets of 1, 10 and 50 hosts x 200 guests, `--refresh 1`: the list on screen,
    CPU per second, less the bare app's and the floor's, divided by the hosts). Each
    fleet is measured three ways (fleet_uris): test-driver hosts in virtdeck's process,
    the same served by libvirtd, and QEMU connections to the test bed's libvirtd. The
-   test driver's bulk stats carry only each guest's state, so its hosts cost a GetInfo
-   per guest to list; QEMU's carry vCPUs and memory too. The floor
+   test driver's bulk stats carry only each guest's state, so its hosts' vCPUs and memory
+   come after the list, a GetInfo per guest; QEMU's carry them. The floor
    (libvirt_fleet_floor.py) opens the same hosts the same way from one thread each and
    makes the same calls, with no UI.
 
