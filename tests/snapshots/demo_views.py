@@ -260,6 +260,21 @@ def _after_live(step: Step, points: int = 3) -> Step:
     return run
 
 
+async def hosts_with_figures(pilot: Pilot) -> None:
+    """The Hosts view once the host's own CPU and memory are in: they are sampled only while
+    the view is shown, and the CPU needs two samples."""
+    await hosts(pilot)
+    app: VirtdeckApp = pilot.app  # type: ignore[assignment]
+
+    def shown() -> list[str]:
+        table = app.screen.table  # type: ignore[attr-defined]
+        return [str(row[key]) for row in table._data.values() for key in ("cpu_pct", "memory")]
+
+    await wait_for(pilot, lambda: bool(shown()) and not any(text in ("—", "") or "unknown" in text for text in shown()),
+                   lambda: f"the host's CPU and memory figures on screen ({shown()})", timeout=20)
+    await settle(pilot)
+
+
 async def guest_detail(pilot: Pilot, name: str = "db-primary") -> None:
     await guests(pilot)
     app: VirtdeckApp = pilot.app  # type: ignore[assignment]
@@ -272,7 +287,7 @@ async def guest_detail(pilot: Pilot, name: str = "db-primary") -> None:
 
 
 async def host_detail(pilot: Pilot) -> None:
-    await hosts(pilot)
+    await hosts_with_figures(pilot)
     await pilot.press("enter")
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "HostSheet", lambda: "the host sheet")
     await pilot.pause()
@@ -530,6 +545,7 @@ SCREENSHOTS: dict[str, Step] = {
     "guest-snapshots": guest_snapshots,
     "xml-view": xml_view,
     **{name: _after_live(step) for name, step in VIEWS.items()},
+    "hosts": _after_live(hosts_with_figures),
     "clone": clone_form,
     "delete-marked": delete_marked,
     "new-guest": new_guest_form,
@@ -544,7 +560,7 @@ SCREENSHOTS: dict[str, Step] = {
     "triage": _after_live(triage),
     "events": _after_live(events),
     "help": help_screen,
-    "filter": filtered,
+    "filter": _after_live(filtered),
     "sorted": _after_live(sorted_by_cpu),
     "stats-paused-80": _after_live(paused_narrow),
     "empty-view": empty_view,
