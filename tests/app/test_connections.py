@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
 from tui import config
 from tui.backend.model import ConnState
 
@@ -83,3 +87,44 @@ async def test_cancel_adds_nothing(tmp_path):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HostsScreen")
         assert len(app.inventory.hosts) == 1
         assert not (tmp_path / "config.toml").exists()
+
+
+def test_in_process_test_drivers_open_at_most_one_per_core(tmp_path, monkeypatch):
+    """Each in-process test driver parses its node file in C as it opens: a fleet of them
+    opening at once would leave the UI thread one share of the cores in many."""
+    import libvirt
+
+    from tests.testbed.gen_node import generate_node_xml
+    from tui.backend.fleet import Fleet
+
+    hosts = 2 * (os.cpu_count() or 1) + 2
+    spans: list[tuple[float, float]] = []
+    lock = threading.Lock()
+    real_open = libvirt.openAuth
+
+    def timed_open(uri, auth, flags):
+        began = time.monotonic()
+        try:
+            return real_open(uri, auth, flags)
+        finally:
+            with lock:
+                spans.append((began, time.monotonic()))
+
+    monkeypatch.setattr(libvirt, "openAuth", timed_open)
+    nodes = []
+    for index in range(hosts):
+        node = tmp_path / f"node-{index}.xml"
+        node.write_text(generate_node_xml(150, seed=index))
+        nodes.append(node)
+    fleet = Fleet(lambda update: None)
+    try:
+        connections = [fleet.add(f"test://{node}") for node in nodes]
+        deadline = time.monotonic() + 60
+        while not all(c.connected for c in connections):
+            assert time.monotonic() < deadline, f"{sum(c.connected for c in connections)} of {hosts} hosts connected"
+            time.sleep(0.05)
+    finally:
+        fleet.close().join(5)
+    assert len(spans) == hosts
+    at_once = max(sum(began <= at < ended for began, ended in spans) for at, _ in spans)
+    assert at_once <= (os.cpu_count() or 1), f"{at_once} in-process opens at once"

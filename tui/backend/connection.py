@@ -9,9 +9,11 @@ that must be safe to call from any thread.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
+import os
 import queue
 import threading
 import time
@@ -47,7 +49,7 @@ from .model import (
 )
 from .timers import Timer, timers
 from .transport import Transport, TransportError
-from .uri import effective_uri, is_remote
+from .uri import driver_in_process, effective_uri, is_remote
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ SIZE_STEP = 0.02
 # Threads one connection runs long calls on (migrate, backup, each guest of a bulk start);
 # more calls wait their turn.
 LONG_CALL_THREADS = 4
+# An in-process test driver parses its node file on the opening thread, in C. Fifty at
+# once leave the UI thread one share in fifty-one of the cores (the kernel shares CPU
+# per thread), so at most one opens per core and the first lists are drawn meanwhile.
+IN_PROCESS_OPENS = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 # A background task: each `next()` makes a few libvirt calls, then gives the worker back.
 Steps = Generator[None, None, Any]
@@ -471,7 +477,8 @@ class Connection(EventCallbacks, StatsSampler):
         try:
             # A transport may wait for the user (a password, a host key): no open timeout for that part.
             uri = self.transport.libvirt_uri(self.uri) if self.transport is not None else effective_uri(self.uri)
-            conn = self._open_with_timeout(uri)
+            with IN_PROCESS_OPENS if driver_in_process(uri) else contextlib.nullcontext():
+                conn = self._open_with_timeout(uri)
         except (libvirt.libvirtError, OpenTimedOut, TransportError) as exc:
             first_lists.listed(self.conn_id)  # nothing to wait for from this one
             self._attempts += 1

@@ -10,6 +10,12 @@ def is_remote(uri: str) -> bool:
     return "+" in parts.scheme and not parts.scheme.endswith("+unix") or bool(parts.hostname)
 
 
+def driver_in_process(uri: str) -> bool:
+    """The test driver without a transport: libvirt runs it, node file and all, in this process."""
+    parts = urlsplit(uri)
+    return parts.scheme == "test" and not parts.hostname
+
+
 def is_ssh(uri: str) -> bool:
     scheme = urlsplit(uri).scheme
     return scheme.endswith("+ssh") or scheme.endswith("+libssh") or scheme.endswith("+libssh2")
