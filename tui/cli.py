@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if detect_pictures(os.environ, settings.config.pictures).kind == "kitty":
         # the picture's cells name their image by colour: 256 colours would change the name
         os.environ.setdefault("COLORTERM", "truecolor")
-    from .app import VirtdeckApp
+    from .backend import opening
     from .terminal import TerminalWatch, isolate
 
     log_path = state_dir() / "virtdeck.log"
@@ -153,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         filename=log_path, level=logging.INFO, format="%(asctime)s %(threadName)s %(name)s: %(message)s"
     )
     terminal = isolate(log_path)
+    # The local hosts open while the UI's modules load (libvirt's C code runs without the GIL).
+    opening.open_early([target.uri for target in settings.targets], settings.read_only)
+    from .app import VirtdeckApp
+
     app = VirtdeckApp(settings)
     TerminalWatch(app, terminal).start()
     log = logging.getLogger(__name__)
@@ -164,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"virtdeck: unexpected error: {type(exc).__name__}: {summary} (traceback in {log_path})",
               file=terminal or sys.stderr)
         return 1
+    finally:
+        opening.drop_early()
     crash = getattr(app, "crash_message", None)
     if crash:
         print(crash, file=terminal or sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 
@@ -128,3 +129,41 @@ def test_in_process_test_drivers_open_at_most_one_per_core(tmp_path, monkeypatch
     assert len(spans) == hosts
     at_once = max(sum(began <= at < ended for began, ended in spans) for at, _ in spans)
     assert at_once <= (os.cpu_count() or 1), f"{at_once} in-process opens at once"
+
+
+def test_a_host_opened_while_the_ui_loads_is_the_connection_its_fleet_uses(tmp_path, monkeypatch):
+    import libvirt
+
+    from tests.testbed.gen_node import generate_node_xml
+    from tui.backend import opening
+    from tui.backend.fleet import Fleet
+
+    opened: list[str] = []
+    real_open = libvirt.openAuth
+
+    def counted_open(uri, auth, flags):
+        opened.append(uri)
+        return real_open(uri, auth, flags)
+
+    monkeypatch.setattr(libvirt, "openAuth", counted_open)
+    node = tmp_path / "node.xml"
+    node.write_text(generate_node_xml(20))
+    uri, never_taken = f"test://{node}", f"test://{tmp_path / 'other.xml'}"
+    (tmp_path / "other.xml").write_text(generate_node_xml(3))
+    opening.open_early([uri, never_taken, "qemu+ssh://example.invalid/system"], read_only=False)
+    fleet = Fleet(lambda update: None)
+    try:
+        connection = fleet.add(uri)
+        deadline = time.monotonic() + 20
+        while not connection.connected:
+            assert time.monotonic() < deadline, "the host did not connect"
+            time.sleep(0.02)
+        answers: queue.SimpleQueue = queue.SimpleQueue()
+        connection.call(lambda conn: len(conn.listAllDomains()), lambda result, error: answers.put((result, error)))
+        guests, error = answers.get(timeout=10)
+        assert error is None
+    finally:
+        fleet.close().join(5)
+        opening.drop_early()
+    assert guests == 20
+    assert sorted(opened) == sorted([uri, never_taken]), "one open per local host, none for a remote one"

@@ -9,11 +9,9 @@ that must be safe to call from any thread.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import logging
-import os
 import queue
 import threading
 import time
@@ -23,8 +21,9 @@ from typing import Any
 
 import libvirt
 
-from . import eventloop, host_facts, inventory_reader as reader
+from . import eventloop, host_facts, inventory_reader as reader, opening
 from .errors import error_text, log_failure
+from .opening import OpenTimedOut
 from .events import EventCallbacks
 from .sampler import StatsSampler
 from .xml.consoles import console_devices
@@ -49,7 +48,7 @@ from .model import (
 )
 from .timers import Timer, timers
 from .transport import Transport, TransportError
-from .uri import driver_in_process, effective_uri, is_remote
+from .uri import effective_uri, is_remote
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +66,6 @@ SIZE_STEP = 0.02
 # Threads one connection runs long calls on (migrate, backup, each guest of a bulk start);
 # more calls wait their turn.
 LONG_CALL_THREADS = 4
-# An in-process test driver parses its node file on the opening thread, in C. Fifty at
-# once leave the UI thread one share in fifty-one of the cores (the kernel shares CPU
-# per thread), so at most one opens per core and the first lists are drawn meanwhile.
-IN_PROCESS_OPENS = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 # A background task: each `next()` makes a few libvirt calls, then gives the worker back.
 Steps = Generator[None, None, Any]
@@ -114,10 +109,6 @@ _AUTH_ERRORS = {
 _AUTH_WORDS = ("permission denied", "authentication failed", "host key verification failed",
                "unable to get system bus connection")
 
-class OpenTimedOut(Exception):
-    pass
-
-
 def _is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, TransportError):
         return exc.permanent
@@ -127,12 +118,6 @@ def _is_permanent(exc: BaseException) -> bool:
         return True
     text = error_text(exc).lower()
     return any(word in text for word in _AUTH_WORDS)
-
-
-def _deny_credentials(_creds: list, _opaque: Any) -> int:
-    # In-app credential prompts come with the SSH issue; until then nothing
-    # may ask on the terminal, so an auth request fails cleanly.
-    return -1
 
 
 class LongCalls:
@@ -432,39 +417,9 @@ class Connection(EventCallbacks, StatsSampler):
             self._emit(ActionFailed(self.conn_id, action, error_text(exc)))
 
     def _open_with_timeout(self, uri: str) -> libvirt.virConnect:
-        box: dict[str, Any] = {}
-        done = threading.Event()
-        guard = threading.Lock()
         flags = libvirt.VIR_CONNECT_RO if self.read_only else 0
-        auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], _deny_credentials, None]
-
-        def opener() -> None:
-            try:
-                conn = libvirt.openAuth(uri, auth, flags)
-            except Exception as exc:
-                conn, error = None, exc
-            else:
-                error = None
-            with guard:
-                if box.get("abandoned"):
-                    if conn is not None:
-                        try:
-                            conn.close()
-                        except libvirt.libvirtError:
-                            pass
-                    return
-                box["conn"], box["error"] = conn, error
-                done.set()
-
-        threading.Thread(target=opener, name=f"open-{self.conn_id}", daemon=True).start()
-        if not done.wait(self.open_timeout):
-            with guard:
-                if not done.is_set():
-                    box["abandoned"] = True
-                    raise OpenTimedOut(f"no answer from {self.uri} within {self.open_timeout:g} s")
-        if box["error"] is not None:
-            raise box["error"]
-        return box["conn"]
+        pending = opening.take(uri, flags) or opening.PendingOpen(uri, flags)
+        return pending.result(self.open_timeout, self.uri)
 
     def _open(self) -> None:
         if self._stopped or self._conn is not None:
@@ -477,8 +432,7 @@ class Connection(EventCallbacks, StatsSampler):
         try:
             # A transport may wait for the user (a password, a host key): no open timeout for that part.
             uri = self.transport.libvirt_uri(self.uri) if self.transport is not None else effective_uri(self.uri)
-            with IN_PROCESS_OPENS if driver_in_process(uri) else contextlib.nullcontext():
-                conn = self._open_with_timeout(uri)
+            conn = self._open_with_timeout(uri)
         except (libvirt.libvirtError, OpenTimedOut, TransportError) as exc:
             first_lists.listed(self.conn_id)  # nothing to wait for from this one
             self._attempts += 1
