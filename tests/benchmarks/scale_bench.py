@@ -11,7 +11,8 @@ A. Real libvirtd with 1000 defined, never started guests (tests/testbed/scale_gu
      10 s, the first stats tick after the list (the second GetAllDomainStats: the first
      is the resync's) and the longest gap between ticks in that window.
 B. Fleets of 1, 10 and 50 hosts x 200 guests, `--refresh 1`: the list on screen, idle
-   CPU over a window with no keys, peak RSS, and the CPU one host's tick costs (idle
+   CPU over a window with no keys (once the opening reads are over: through libvirtd,
+   XML_QUIET seconds without a GetXMLDesc in the client trace), peak RSS, and the CPU one host's tick costs (idle
    CPU per second, less the bare app's and the floor's, divided by the hosts). Each
    fleet is measured three ways (fleet_uris): test-driver hosts in virtdeck's process,
    the same served by libvirtd, and QEMU connections to the test bed's libvirtd. The
@@ -56,6 +57,7 @@ FLEET_GUESTS = 200
 FLEETS = tuple(int(n) for n in os.environ.get("VIRTDECK_FLEETS", "1,10,50").split(","))
 IDLE_WINDOW = 15.0
 SETTLE_MIN, SETTLE_MAX = 3.0, 40.0
+XML_QUIET = 2.0  # seconds without a GetXMLDesc in the client trace: the opening reads are over
 DEFAULT_REFRESH = 2.0
 GOALS = {"local": 1.0, "relay": 2.0}
 GOAL_FLEET_LIST, GOAL_FLEET_IDLE, GOAL_FLEET_RSS_MB = 3.0, 5.0, 150
@@ -215,7 +217,10 @@ def fleet(runner: Runner, tmp: Path, hosts: int, kind: str = "in-process") -> di
 def measure_fleet(runner: Runner, tmp: Path, hosts: int, kind: str) -> dict:
     uris, row = fleet_uris(tmp, hosts, kind)
     total = hosts * FLEET_GUESTS
-    app = runner.virtdeck("--refresh", "1", *uris)
+    # Through libvirtd, the client trace tells when the opening reads (every running guest's
+    # XML, for its NICs) are over: the idle window starts after them.
+    trace = tmp / f"rpc-fleet-{hosts}-{kind}.log" if kind != "in-process" else None
+    app = runner.virtdeck("--refresh", "1", *uris, trace=trace)
     bare = runner.baseline([PYTHON, str(HERE / "bare_app.py")], "bare Textual app")
     floor = None
     try:
@@ -227,7 +232,7 @@ def measure_fleet(runner: Runner, tmp: Path, hosts: int, kind: str) -> dict:
         everyone = (app, bare, floor)
         for a in everyone:
             a.drain(0)
-        settle = settled(app, everyone)
+        settle = settled(app, everyone, trace)
         before = [cpu_seconds(a.pid) for a in everyone]
         began = time.perf_counter()
         while time.perf_counter() < began + IDLE_WINDOW:
@@ -246,13 +251,20 @@ def measure_fleet(runner: Runner, tmp: Path, hosts: int, kind: str) -> dict:
             "tick_per_host": max(cpu - bare_cpu - floor_cpu, 0.0) / wall / hosts}
 
 
-def settled(app: PtyApp, everyone: tuple[PtyApp, ...]) -> float:
+def settled(app: PtyApp, everyone: tuple[PtyApp, ...], trace: Path | None = None) -> float:
     """Seconds until the first reads after the list are done (a big host's guests' XML
     comes in the background): two one-second CPU samples of the app within a quarter
-    of each other, after at least SETTLE_MIN seconds and at most SETTLE_MAX."""
+    of each other, after at least SETTLE_MIN seconds and at most SETTLE_MAX; with a
+    client trace, also XML_QUIET seconds since its last GetXMLDesc."""
     began = time.perf_counter()
     samples: list[float] = []
     while True:
+        if trace is not None and time.perf_counter() - began < SETTLE_MAX:
+            reads = RpcTrace(trace).calls([DOMAIN_GET_XML_DESC])
+            if reads and reads[-1].at > time.time() - XML_QUIET:
+                for a in everyone:
+                    a.drain(0.5)
+                continue
         at = cpu_seconds(app.pid)
         end = time.perf_counter() + 1.0
         while time.perf_counter() < end:
