@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT = 15.0
 SHOT_INTERVAL = 0.5  # seconds between screenshots on the fallback path ...
-SHOT_AFTER_INPUT = 0.12  # ... and after a key or click, so what it did shows soon
+# ... and after a key or click, so what it did shows soon: the guest may take a moment to
+# draw it, so a few looks, each this long after the last (the next key starts them again).
+SHOT_AFTER_INPUT = (0.045, 0.06, 0.15)
 KEY_HOLD_MS = 20
 # Keys go out at most this often: QEMU's PS/2 keyboard queues 16 bytes (two or three keys
 # with their shifts), and a guest that is slow to take them (TCG, a busy boot) loses the rest
@@ -400,6 +402,7 @@ class _ScreenshotPath:
         self.stopped = False
         self.shooting = False
         self.took = 0.0  # seconds the last screenshot took, to pace a slow host
+        self.looks: list[float] = []  # the looks still to take after the last input
         self.serial = 0
         self.mouse_ok: bool | None = None
         self.pointer_at = (0, 0, 0)
@@ -417,10 +420,10 @@ class _ScreenshotPath:
                 libvirt.virEventRemoveTimeout(self.timer)
                 self.timer = None
 
-    def _shoot_soon(self, delay: float) -> None:
-        """The next screenshot in `delay` seconds, or twice as long as the last one took (a slow
-        link or a busy host is not kept busy by pictures: actions share its worker)."""
-        delay = max(delay, 2 * self.took)
+    def _shoot_soon(self, delay: float, pace: float = 2.0) -> None:
+        """The next screenshot in `delay` seconds, or `pace` times as long as the last one took
+        (a slow link or a busy host is not kept busy by pictures: actions share its worker)."""
+        delay = max(delay, pace * self.took)
         with self.timer_lock:
             if self.stopped:
                 return
@@ -479,7 +482,14 @@ class _ScreenshotPath:
         self.last = frame
         if frame.damage:
             self.session._framed(self.generation, frame)
-        self._shoot_soon(SHOT_INTERVAL)
+        if self.looks:
+            self._shoot_soon(self.looks.pop(0), pace=1.0)
+        else:
+            self._shoot_soon(SHOT_INTERVAL)
+
+    def _look_after_input(self) -> None:
+        self.looks = list(SHOT_AFTER_INPUT[1:])
+        self._shoot_soon(SHOT_AFTER_INPUT[0], pace=1.0)
 
     def press(self, chord: tuple[int, ...]) -> None:
         codes: list[int] = []
@@ -504,7 +514,7 @@ class _ScreenshotPath:
     def _sent(self, _result: Any, error: BaseException | None) -> None:
         if error is not None:
             log.debug("send key: %s", error_text(error))
-        self._shoot_soon(SHOT_AFTER_INPUT)
+        self._look_after_input()
 
     def pointer(self, x: int, y: int, buttons: int) -> None:
         if self.mouse_ok is False:
@@ -539,7 +549,7 @@ class _ScreenshotPath:
             if self.mouse_ok is None:
                 self.mouse_ok = True
                 self.how += "; mouse through QEMU's monitor"
-            self._shoot_soon(SHOT_AFTER_INPUT)
+            self._look_after_input()
 
         self.session.connection.call(send, sent, action="send mouse")
 
