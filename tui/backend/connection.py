@@ -23,8 +23,8 @@ import libvirt
 
 from . import eventloop, host_facts, inventory_reader as reader, opening
 from .errors import error_text, log_failure
-from .opening import OpenTimedOut
 from .events import EventCallbacks
+from .opening import OpenTimedOut
 from .sampler import StatsSampler
 from .xml.consoles import console_devices
 from .xml.domain import parse_interfaces
