@@ -119,8 +119,9 @@ async def test_snapshot_with_memory_revert_and_delete(tmp_path, h3_guest: H3Gues
             form.query_one("#name").value = name
             form.query_one("#description").value = f"about {name}"
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: any(s.name == name for s in tab.snapshots), timeout=120,
-                           what=f"snapshot {name} taken")
+            # taken: the list can show a snapshot still being taken; the take's end selects it
+            await wait_for(pilot, lambda: tab.selected_name() == name and any(s.name == name for s in tab.snapshots),
+                           timeout=120, what=f"snapshot {name} taken")
         tree = h3_guest.virsh("snapshot-list", h3_guest.uuid, "--tree")
         assert first in tree and second in tree
         assert tree.index(first) < tree.index(second)  # the second is the first's child
@@ -203,7 +204,8 @@ async def test_external_disk_only_snapshot(tmp_path, h3_guest: H3Guest):
         form.query_one("#name").value = name
         form.query_one("#kind").value = ops.EXTERNAL_DISK
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: any(s.name == name for s in tab.snapshots), timeout=60, what="taken")
+        await wait_for(pilot, lambda: tab.selected_name() == name and any(s.name == name for s in tab.snapshots),
+                       timeout=60, what="taken")
         assert tab.snapshots[0].facts.external and not tab.snapshots[0].facts.with_memory
         assert "external" in str(next(iter(n.label for n in tab.snapshot_tree._tree_nodes.values() if n.data == name)))
         assert name in h3_guest.virsh("snapshot-list", h3_guest.uuid, "--tree")
