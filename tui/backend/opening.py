@@ -4,15 +4,15 @@ loads, so their opens and the imports share the cores instead of following each 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 import libvirt
 
 from . import eventloop
-from .uri import driver_in_process
+from .uri import driver_in_process, is_remote
 
 # An in-process test driver parses its node file on the opening thread, in C. Fifty at
 # once leave the UI thread one share in fifty-one of the cores (the kernel shares CPU
@@ -49,11 +49,7 @@ class PendingOpen:
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], _deny_credentials, None]
         conn, error = None, None
         try:
-            if driver_in_process(self.uri):
-                with IN_PROCESS_OPENS:
-                    self._began.set()
-                    conn = libvirt.openAuth(self.uri, auth, flags)
-            else:
+            with IN_PROCESS_OPENS if driver_in_process(self.uri) else contextlib.nullcontext():
                 self._began.set()
                 conn = libvirt.openAuth(self.uri, auth, flags)
         except Exception as exc:  # handed to the waiter
@@ -105,7 +101,7 @@ def open_early(uris: list[str], read_only: bool) -> None:
     flags = libvirt.VIR_CONNECT_RO if read_only else 0
     with _early_lock:
         for uri in dict.fromkeys(uris):
-            if not urlsplit(uri).hostname and (uri, flags) not in _early:
+            if not is_remote(uri) and (uri, flags) not in _early:
                 _early[(uri, flags)] = PendingOpen(uri, flags)
 
 
