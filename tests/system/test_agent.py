@@ -103,6 +103,9 @@ def agent_guest(testbed: Testbed, isolated_network: str):
         wait_until(lambda: agent_answers(testbed), 60, interval=0.5, what=f"the guest agent of {NAME} to answer")
         type_line(testbed, "root")  # a login the agent lists among the users
         testbed.wait_for_serial(NAME, "welcome root", timeout=30)
+        # The login writes its utmp record after the greeting.
+        wait_until(lambda: guestinfo(testbed).get("user.count") == "1", 30, interval=0.5,
+                   what=f"the guest agent of {NAME} to list the root login")
         mac = ET.fromstring(testbed.virsh("dumpxml", NAME)).find("devices/interface/mac").get("address")
         yield AgentGuest(NAME, ip, mac)
     finally:

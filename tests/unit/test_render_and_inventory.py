@@ -3,12 +3,15 @@ from hypothesis import strategies as st
 
 from tui.backend.inventory import Inventory
 from tui.backend.model import (
-    ConnState, Guest, GuestChanged, GuestRemoved, GuestsSized, Host, HostChanged, HostRemoved, InventorySynced, Pool, StatsSampled,
+    ConnState, Guest, GuestChanged, GuestRemoved, GuestsSized, Host, HostChanged, HostRemoved, HostStats, InventorySynced, Pool,
+    StatsSampled,
 )
+from tui.backend.overcommit import Thresholds
 from tui.backend.stats import GuestStats
 from tui.backend.states import version_text
 from tui.backend.uri import display_name, effective_uri
 from tui.render import columns, rows
+from tui.render.host_sheet import host_sheet
 from tui.render.cells import visible
 
 
@@ -68,6 +71,17 @@ def test_inventory_versions_move_only_on_change():
     inv.apply(GuestChanged(guest(uuid="u3", conn="c2")))
     inv.apply(HostRemoved("c1"))
     assert list(inv.guests) == [("c2", "u3")] and not inv.hosts
+
+
+def test_the_host_sheet_says_next_tick_until_the_host_is_sampled_and_then_the_figures():
+    inv = Inventory()
+    inv.apply(HostChanged(Host("c1", "u", "h", ConnState.CONNECTED, memory_kib=4 << 20)))
+    before = dict(host_sheet(inv, "c1", Thresholds()))
+    assert (before["CPU busy"], before["Memory free"], before["KSM"]) == ("next tick",) * 3
+    inv.host_stats["c1"] = HostStats("c1", cpu_percent=12.5, memory_total=4 << 30, memory_free=1 << 30)
+    after = dict(host_sheet(inv, "c1", Thresholds()))
+    assert (after["CPU busy"], after["Memory free"]) == ("12.5%", "1 GiB"), after
+    assert after["KSM"].startswith("n/a") and "next tick" not in after.values()
 
 
 BY_ID = {column.id: column for column in columns.GUEST_COLUMNS}
