@@ -8,7 +8,9 @@ import xml.etree.ElementTree as ET
 import libvirt
 
 from tui.backend.ops import recovery
+from tui.backend.ops.snapshots import INTERNAL_MEMORY
 from tui.forms import recovery_forms
+from tui.forms.snapshot_forms import NewSnapshot
 
 from .conftest import cell_text, make_app, wait_for
 
@@ -174,6 +176,29 @@ async def test_a_key_typed_as_the_list_reloads_acts_on_the_snapshot_it_moved_to(
         assert f"to snapshot {first}?" in app.screen.question, app.screen.question
         await pilot.press("y")
         await wait_for(pilot, lambda: dom.snapshotCurrent().getName() == first, what="the revert to the first")
+
+
+async def test_a_take_that_ends_after_the_user_moved_leaves_the_cursor_where_the_user_put_it(tmp_path, fresh_default):
+    """The cursor follows a new snapshot only when it is still where it was when the take began."""
+    dom = define_guest(fresh_default)
+    first, second, third = "one <&>", "two [b]", "three"
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(200, 50)) as pilot:
+        tab = await open_tab(app, pilot, "snapshots")
+        await wait_for(pilot, lambda: tab.loaded, what="the snapshots read")
+        await take_snapshot(app, pilot, tab, first)
+        await take_snapshot(app, pilot, tab, second)
+        await wait_for(pilot, lambda: tab.selected_name() == second, what="the second selected")
+        # The take is under way (its answer can only land once this coroutine yields) when the user moves up.
+        tab._create(NewSnapshot(third, "", INTERNAL_MEMORY))
+        select_snapshot(tab, first)
+        await wait_for(pilot, lambda: any(f"snapshot {third} taken" in n for n in notes(app)), what="the take's end")
+        await wait_for(pilot, lambda: any(s.name == third for s in tab.snapshots), what=f"{third} listed")
+        assert dom.snapshotCurrent().getName() == third
+        assert tab.selected_name() == first
+        await pilot.press("v")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen", what="the revert question")
+        assert f"to snapshot {first}?" in app.screen.question, app.screen.question
 
 
 async def test_refused_snapshots_show_libvirts_words_and_offer_external(tmp_path, fresh_default):

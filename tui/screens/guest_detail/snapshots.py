@@ -118,6 +118,10 @@ class SnapshotsTab(GuestTab):
             tree.move_cursor(target)
         self.refresh_bindings()
 
+    def _followed(self, was_on: str | None, result: str) -> str | None:
+        """The snapshot an action's end selects: its result, unless the user moved elsewhere while it ran."""
+        return result if self.selected_name() in (was_on, result) else None
+
     def selected_name(self) -> str | None:
         node = self.snapshot_tree.cursor_node
         return node.data if node is not None and node.data is not None else None
@@ -176,12 +180,12 @@ class SnapshotsTab(GuestTab):
     def _create(self, request: NewSnapshot | None) -> None:
         if request is None:
             return
-        uuid, guest = self.key[1], self._guest_name()
+        uuid, guest, was_on = self.key[1], self._guest_name(), self.selected_name()
 
         def done(name, error: str | None) -> None:
             if error is None:
                 self.notify(f"{guest}: snapshot {name} taken", markup=False)
-                self.reload(select=name)
+                self.reload(select=self._followed(was_on, name))
                 return
             self.notify(f"{guest}: snapshot {request.name} failed: {error}", severity="error", markup=False)
             if request.kind != ops.EXTERNAL_DISK:
@@ -217,7 +221,7 @@ class SnapshotsTab(GuestTab):
                     self.notify(f"{guest}: revert to {name} failed: {error}", severity="error", markup=False)
                 else:
                     self.notify(f"{guest}: reverted to {name}", markup=False)
-                self.reload(select=name)
+                self.reload(select=self._followed(name, name))
 
             self.actions.revert_snapshot(self, self.key[0], uuid, name, done)
 
