@@ -58,6 +58,17 @@ def test_new_and_removed_devices():
     assert stats.nics[0].rx_bps is None and stats.net_rx_bps is None
 
 
+def test_one_device_swapped_for_another_at_the_same_place_gives_no_rate():
+    a = Sample(0.0, record(disks=(("vda", 100, 100, 1, 1),), nics=(("vnet0", 5, 5),)))
+    b = Sample(1.0, record(disks=(("vdb", 900, 900, 9, 9),), nics=(("vnet7", 50, 50),)))
+    stats = compute("c1", "u", a, b)
+    assert [(d.name, d.read_bps, d.write_iops) for d in stats.disks] == [("vdb", None, None)]
+    assert [(n.name, n.rx_bps) for n in stats.nics] == [("vnet7", None)]
+    moved = Sample(1.0, record(disks=(("vdb", 0, 0, 0, 0), ("vda", 300, 100, 2, 1)), nics=(("vnet0", 5, 5),)))
+    stats = compute("c1", "u", a, moved)
+    assert {d.name: d.read_bps for d in stats.disks} == {"vdb": None, "vda": 200}
+
+
 def test_missing_keys_give_no_rate():
     stats = compute("c1", "u", Sample(0, {"state.state": 1}), Sample(1, {"state.state": 1}))
     assert stats.cpu_percent is None and stats.disks == () and stats.vcpus is None

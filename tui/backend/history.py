@@ -30,6 +30,12 @@ class Ring:
     def append(self, value: float | None, times: int = 1) -> None:
         value = math.nan if value is None else value
         size = len(self._data)
+        if times == 1:  # every tick of every guest: without the loop
+            self._data[self._next] = value
+            self._next = (self._next + 1) % size
+            if self._count < size:
+                self._count += 1
+            return
         for _ in range(min(times, size)):
             self._data[self._next] = value
             self._next = (self._next + 1) % size

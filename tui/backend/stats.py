@@ -68,9 +68,12 @@ class GuestStats:
         return (self.conn_id, self.uuid)
 
 
+_NUMBERS = frozenset((int, float))
+
+
 def _number(record: Record, key: str) -> int | float | None:
     value = record.get(key)
-    return value if type(value) in (int, float) else None
+    return value if type(value) in _NUMBERS else None
 
 
 def counter_rate(before: int | float | None, after: int | float | None, seconds: float) -> float | None:
@@ -106,6 +109,19 @@ def _devices(record: Record, prefix: str) -> dict[str, int]:
     return devices
 
 
+def _pairs(before: Record, after: Record, prefix: str) -> list[tuple[str, int, int | None]]:
+    """(name, index now, index in the record before) of each device now; None: new since."""
+    count_key = f"{prefix}.count"
+    count = after.get(count_key)
+    if count == before.get(count_key) == 1:  # the common case: one device, and the same one
+        name_key = _keys(prefix, 0, ("name",))[0]
+        name = after.get(name_key)
+        if isinstance(name, str):
+            return [(name, 0, 0 if before.get(name_key) == name else None)]
+    old = _devices(before, prefix)
+    return [(name, index, old.get(name)) for name, index in _devices(after, prefix).items()]
+
+
 def _sum(values: list[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
@@ -126,14 +142,16 @@ def memory(record: Record) -> tuple[int | None, int | None, str]:
 
 
 def _rate(before: Record, old_key: str, after: Record, new_key: str, seconds: float) -> float | None:
-    return counter_rate(_number(before, old_key), _number(after, new_key), seconds)
+    """counter_rate of one record key, for seconds > 0; inlined: it runs for every device of every guest."""
+    old, new = before.get(old_key), after.get(new_key)
+    if type(old) not in _NUMBERS or type(new) not in _NUMBERS or new < old:
+        return None
+    return (new - old) / seconds
 
 
 def _disk_rates(before: Record, after: Record, seconds: float) -> tuple[DiskRates, ...]:
-    old = _devices(before, "block")
     found = []
-    for name, index in _devices(after, "block").items():
-        old_index = old.get(name)
+    for name, index, old_index in _pairs(before, after, "block"):
         if old_index is None:  # a new device: nothing to diff against yet
             found.append(DiskRates(name, None, None, None, None))
             continue
@@ -150,10 +168,8 @@ def _disk_rates(before: Record, after: Record, seconds: float) -> tuple[DiskRate
 
 
 def _nic_rates(before: Record, after: Record, seconds: float) -> tuple[NicRates, ...]:
-    old = _devices(before, "net")
     found = []
-    for name, index in _devices(after, "net").items():
-        old_index = old.get(name)
+    for name, index, old_index in _pairs(before, after, "net"):
         if old_index is None:
             found.append(NicRates(name, None, None))
             continue
@@ -181,7 +197,7 @@ def compute(
     before = previous.record
 
     cpu_percent = host_percent = None
-    cpu_ns = counter_rate(_number(before, "cpu.time"), _number(record, "cpu.time"), seconds)
+    cpu_ns = _rate(before, "cpu.time", record, "cpu.time", seconds)
     if cpu_ns is not None:
         cpu_percent = cpu_ns / 1e9 * 100
         if vcpus:
@@ -198,7 +214,7 @@ def compute(
         values = []
         for index in range(int(vcpu_count)):
             key = f"vcpu.{index}.time"
-            ns = counter_rate(_number(before, key), _number(record, key), seconds)
+            ns = _rate(before, key, record, key, seconds)
             values.append(None if ns is None else min(ns / 1e9 * 100, 100.0))
         per_vcpu = tuple(values)
 
