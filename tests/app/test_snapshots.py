@@ -66,6 +66,15 @@ async def take_snapshot(app, pilot, tab, name: str, description: str = "") -> No
     await wait_for(pilot, lambda: any(s.name == name for s in tab.snapshots), what=f"snapshot {name} listed")
 
 
+async def snapshots_taken(app, pilot, *names: str):
+    """The snapshots tab, once it has read the list and taken `names` one after another."""
+    tab = await open_tab(app, pilot, "snapshots")
+    await wait_for(pilot, lambda: tab.loaded, what="the snapshots read")
+    for name in names:
+        await take_snapshot(app, pilot, tab, name)
+    return tab
+
+
 def select_snapshot(tab, name: str) -> None:
     node = next(n for n in tab.snapshot_tree._tree_nodes.values() if n.data == name)
     tab.snapshot_tree.move_cursor(node)
@@ -164,10 +173,7 @@ async def test_a_key_typed_as_the_list_reloads_acts_on_the_snapshot_it_moved_to(
     first, second = "one <&>", "two [b]"
     app = make_app(tmp_path, "-c", "test:///default")
     async with app.run_test(size=(200, 50)) as pilot:
-        tab = await open_tab(app, pilot, "snapshots")
-        await wait_for(pilot, lambda: tab.loaded, what="the snapshots read")
-        await take_snapshot(app, pilot, tab, first)
-        await take_snapshot(app, pilot, tab, second)
+        tab = await snapshots_taken(app, pilot, first, second)
         # The list's answer lands (the new snapshot selected) and up is handled before the next frame.
         tab._show(tab.snapshots, None, second)
         tab.snapshot_tree.action_cursor_up()
@@ -184,10 +190,7 @@ async def test_a_take_that_ends_after_the_user_moved_leaves_the_cursor_where_the
     first, second, third = "one <&>", "two [b]", "three"
     app = make_app(tmp_path, "-c", "test:///default")
     async with app.run_test(size=(200, 50)) as pilot:
-        tab = await open_tab(app, pilot, "snapshots")
-        await wait_for(pilot, lambda: tab.loaded, what="the snapshots read")
-        await take_snapshot(app, pilot, tab, first)
-        await take_snapshot(app, pilot, tab, second)
+        tab = await snapshots_taken(app, pilot, first, second)
         await wait_for(pilot, lambda: tab.selected_name() == second, what="the second selected")
         # The take is under way (its answer can only land once this coroutine yields) when the user moves up.
         tab._create(NewSnapshot(third, "", INTERNAL_MEMORY))
