@@ -109,3 +109,22 @@ async def test_read_only_disables_every_lifecycle_key(tmp_path, fresh_default):
         await worker_drained(pilot, app)
         assert fresh_default.lookupByName("test").state()[0] == libvirt.VIR_DOMAIN_RUNNING
         assert state(app, "test") == "running"
+
+
+async def test_a_key_acts_on_a_guest_renamed_since_the_host_was_listed(tmp_path, fresh_default):
+    """Lifecycle keys use the guest's handle from the last list (no lookup first): it must
+    still reach the guest under its new name."""
+    fresh_default.defineXML(PROBE.format("probe-old"))
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count == 2, what="two guests")
+        fresh_default.lookupByName("probe-old").rename("probe-new", 0)
+        await wait_for(pilot, lambda: any(g.name == "probe-new" for g in app.inventory.guests.values()),
+                       what="the new name listed")
+        select(app, "probe-new")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.last_batch is not None and app.last_batch.verb == "start",
+                       what="the start's report")
+        assert app.last_batch.failed == [], app.last_batch.summary()
+        assert fresh_default.lookupByName("probe-new").isActive() == 1
+        await wait_for(pilot, lambda: state(app, "probe-new") == "running", what="probe-new shown running")

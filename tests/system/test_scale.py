@@ -133,6 +133,50 @@ async def test_an_action_is_sent_within_100_ms_while_a_big_host_resyncs(tmp_path
         f"the autostart call was sent {(action.at - key_at) * 1000:.0f} ms after the key")
 
 
+async def test_an_action_is_sent_within_100_ms_while_a_burst_of_events_is_read(tmp_path, many_guests):
+    """Each guest an event names is read again (a lookup, its stats, three flags): through a
+    slow link, a burst of them is seconds of calls, and a key must not wait behind it."""
+    names = many_guests(60)
+    name = names[0]
+    with relay_module.LatencyRelay(tmp_path / "relay.sock", delay=0.01) as relay:
+        app = app_on(tmp_path, relay.uri)
+        with RpcTrace(tmp_path / "rpc.log") as trace:
+            def lookups(after: float) -> list:
+                return [c for c in trace.calls([rpc.DOMAIN_LOOKUP_BY_UUID], socket=str(relay.listen))
+                        if c.at >= after - 0.002]
+
+            async with app.run_test(size=(160, 40)) as pilot:
+                await wait_for(pilot, lambda: listed(app, 60), timeout=60, what="60 guests listed")
+                await pilot.press("slash", *name, "enter")
+                await wait_for(pilot, lambda: app.screen.table.row_count == 1
+                               and app.screen.table.selected_key is not None, what=f"only {name} listed")
+                conn = libvirt.open("qemu:///system")
+                try:
+                    definitions = [conn.lookupByName(other).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+                                   for other in names[1:]]
+                    burst_at = time.time()
+                    for definition in definitions:
+                        conn.defineXML(definition)  # the same again: an event each, "updated"
+                finally:
+                    conn.close()
+                await wait_for(pilot, lambda: len(lookups(burst_at)) >= 3, timeout=30,
+                               what="the events' guests being read again")
+                key_at = time.time()
+                await pilot.press("a")
+                await wait_for(pilot, lambda: any(c.at >= key_at - 0.002 for c in trace.calls(
+                    [DOMAIN_SET_AUTOSTART], socket=str(relay.listen))),
+                    timeout=30, what="the autostart call in libvirt's trace")
+                action = next(c for c in trace.calls([DOMAIN_SET_AUTOSTART], socket=str(relay.listen))
+                              if c.at >= key_at - 0.002)
+                await wait_for(pilot, lambda: len(lookups(action.at)) >= 10, timeout=30,
+                               what="the re-reads going on after the action")
+                before = len(lookups(burst_at)) - len(lookups(action.at))
+    assert before >= 3, f"only {before} re-reads were sent before the action: it did not land in the burst"
+    assert action.at - key_at < 0.100 + 0.001, (
+        f"the autostart call was sent {(action.at - key_at) * 1000:.0f} ms after the key, "
+        f"while {len(names) - 1} guests' events were being read")
+
+
 STORAGE_VOL_GET_INFO = 98  # remote_protocol.x (checked against libvirt 9.0's trace)
 POOL = "vdscale-pool"
 

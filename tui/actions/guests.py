@@ -51,7 +51,7 @@ def launch(owner: Owner, verb: str | tuple[str, ...], targets: list[Guest],
     """Start `verb` on every target it applies to; returns the batch id (None: nothing to do).
 
     `verb` may be a tuple: each guest gets the first of them that applies to it (`p` pauses
-    the running and resumes the paused). `work(conn, guest)` does it (default: `ops.run`);
+    the running and resumes the paused). `work(conn, guest)` does it (default: `ops.run_on`);
     what it returns is noted in the report. `recorder` logs each guest's outcome, as
     `describe(guest, verb)` says (default: the verb and its virsh command).
     """
@@ -81,8 +81,10 @@ def launch(owner: Owner, verb: str | tuple[str, ...], targets: list[Guest],
             owner.post_message(GuestActionFinished(batch_id, guest.name, "not connected"))
             continue
 
-        def job(conn, guest=guest, verb=verb):
-            return work(conn, guest) if work is not None else ops.run(conn, guest.uuid, verb)
+        def job(conn, guest=guest, verb=verb, connection=connection):
+            if work is not None:
+                return work(conn, guest)
+            return ops.run_on(connection.domain(conn, guest.uuid), verb)
 
         did = describe(guest, verb) if describe is not None else Did(
             "guest", guest.name, ops.VERBS[verb].label, tuple(verb_commands(owner, verb, guest)))

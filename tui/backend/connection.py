@@ -56,13 +56,13 @@ Sink = Callable[[Update], None]
 
 KEEPALIVE_INTERVAL = 5
 KEEPALIVE_COUNT = 2
-# Guests whose XML one background step reads (NIC MACs, console presence) before the
-# worker looks at its queue again: actions, events and ticks wait at most this many calls.
+# A background step that makes a call per guest (its XML for NIC MACs and consoles; the
+# sizes a driver's bulk stats lack) makes at most BATCH of them, and no new one after
+# STEP_SECONDS: locally a batch, through a slow link one round trip, so an action, an
+# event or a tick waits for one call at most.
 XML_BATCH = 4
-# A driver whose bulk stats lack guests' sizes has them read after its list, a GetInfo each:
-# at most SIZE_BATCH a background step, and no new one after SIZE_STEP seconds.
 SIZE_BATCH = 100
-SIZE_STEP = 0.02
+STEP_SECONDS = 0.02
 # Threads one connection runs long calls on (migrate, backup, each guest of a bulk start);
 # more calls wait their turn.
 LONG_CALL_THREADS = 4
@@ -198,6 +198,9 @@ class Connection(EventCallbacks, StatsSampler):
         # The worker's second level: long reads cut into steps, run only while no job waits
         # (actions, events and stats ticks always go first). Touched by the worker alone.
         self._background: deque[tuple[int, Steps, bool]] = deque()  # (generation, steps, waits for first lists)
+        # Between the two: objects an event re-reads, a call a step, one object after another
+        # (in order: a later event's read lands last). Touched by the worker alone.
+        self._refreshes: deque[tuple[int, tuple[str, str], Steps]] = deque()  # (generation, (kind, uuid), steps)
         self._resyncing = False
         self._touched: set[tuple[str, str]] = set()  # objects an event re-read while a resync ran
         self._nics_wanted: dict[str, None] = {}  # guests whose XML is still to read, in order
@@ -329,6 +332,15 @@ class Connection(EventCallbacks, StatsSampler):
         """Read one guest again, for changes that raise no event (autostart)."""
         self.submit(self._refresh_one, "guest", uuid, self._generation)
 
+    def domain(self, conn: libvirt.virConnect, uuid: str) -> libvirt.virDomain:
+        """The guest's handle from the last resync, else a lookup: through a slow link the
+        lookup is a round trip before the action's own call. libvirt finds a guest by its
+        UUID, so a handle outlives a rename; its ID may be old (`ID()` asks nothing)."""
+        dom = self._domains.get(uuid)
+        if dom is not None and dom.connect() is conn:
+            return dom
+        return conn.lookupByUUIDString(uuid)
+
     def handle(self) -> libvirt.virConnect | None:
         """The open libvirt connection, for calls that need two hosts (migration)."""
         return self._conn
@@ -356,10 +368,13 @@ class Connection(EventCallbacks, StatsSampler):
 
     def _work(self) -> None:
         while True:
-            if self._background:
+            if self._refreshes or self._background:
                 try:
                     job = self._jobs.get_nowait()
                 except queue.Empty:
+                    if self._refreshes:
+                        self._run(self._refresh_step, ())
+                        continue
                     if self._background_ready():
                         self._run(self._background_step, ())
                         continue
@@ -556,16 +571,42 @@ class Connection(EventCallbacks, StatsSampler):
             raise
         self._background.insert(index, (generation, task, waits))
 
+    def _refresh_step(self) -> None:
+        generation, key, task = self._refreshes[0]
+        if generation == self._generation:
+            try:
+                next(task)
+                return
+            except StopIteration:
+                self._refreshes.popleft()
+                return
+            except BaseException:
+                self._refreshes.popleft()
+                self._unmark(key)
+                raise
+        self._refreshes.popleft()  # read for a connection that is gone
+        task.close()
+        self._unmark(key)
+
+    def _unmark(self, key: tuple[str, str]) -> None:
+        """A re-read that ends before reading: the next event about the object queues one."""
+        with self._lock:
+            self._pending.discard(key)
+
     def _drop_background(self) -> None:
         for _generation, task, _waits in self._background:
             task.close()
         self._background.clear()
+        for _generation, key, task in self._refreshes:
+            task.close()
+            self._unmark(key)
+        self._refreshes.clear()
         self._resyncing = self._nics_task = False
 
     def _start_resync(self, details: bool = False) -> None:
-        """Re-read every guest, network and pool in steps of a call or two: a fixed
-        number of calls for the guests (bulk lists and one bulk stats call), one or two
-        per network and pool."""
+        """Re-read every guest, network and pool in steps of one call: a fixed number of
+        calls for the guests (bulk lists and one bulk stats call), filtered lists for the
+        networks' and pools' flags, and one or two per network and pool."""
         if self._conn is None or self._resyncing and not details:
             return  # the resync under way reports what this one would
         self._resyncing = True
@@ -610,14 +651,14 @@ class Connection(EventCallbacks, StatsSampler):
 
     def _size_steps(self, generation: int, uuids: list[str]) -> Steps:
         """The listed guests' vCPUs and memory, a GetInfo each, as many a step as fit in
-        SIZE_STEP seconds (one through a slow link, a hundred locally)."""
+        STEP_SECONDS (one through a slow link, a hundred locally)."""
         pending = deque(uuids)
         while pending:
             if generation != self._generation or self._conn is None:
                 return
             sizes: dict[str, tuple[int, int, int]] = {}
             began = time.monotonic()
-            while pending and len(sizes) < SIZE_BATCH and time.monotonic() - began < SIZE_STEP:
+            while pending and len(sizes) < SIZE_BATCH and time.monotonic() - began < STEP_SECONDS:
                 sizes.update(reader.read_sizes(self._domains, (pending.popleft(),)))
             if sizes:
                 self._vcpus.update((uuid, size[0]) for uuid, size in sizes.items())
@@ -636,10 +677,16 @@ class Connection(EventCallbacks, StatsSampler):
     def _nic_steps(self, generation: int) -> Steps:
         try:
             while self._nics_wanted and generation == self._generation and self._conn is not None:
-                batch = list(itertools.islice(self._nics_wanted, XML_BATCH))
-                for uuid in batch:
+                conn, nics, consoles = self._conn, {}, {}
+                began, batch = time.monotonic(), 0
+                while self._nics_wanted and batch < XML_BATCH and (
+                        not batch or time.monotonic() - began < STEP_SECONDS):
+                    uuid = next(iter(self._nics_wanted))
                     del self._nics_wanted[uuid]
-                self._read_nics(self._conn, batch)
+                    batch += 1
+                    self._read_nic(conn, uuid, nics, consoles)
+                if nics or consoles:
+                    self._emit(GuestNicsRead(self.conn_id, nics, full=False, consoles=consoles))
                 yield
         finally:
             self._nics_task = False
@@ -651,25 +698,32 @@ class Connection(EventCallbacks, StatsSampler):
     # -- single-object refreshes, on the worker ----------------------------
 
     def _refresh_one(self, kind: str, uuid: str, generation: int) -> None:
-        with self._lock:
-            self._pending.discard((kind, uuid))
+        """Read one object again after an event: queued as steps behind actions and ticks
+        (a burst of events through a slow link is many round trips)."""
+        if generation != self._generation or self._conn is None:
+            self._unmark((kind, uuid))
+            return
+        self._refreshes.append((generation, (kind, uuid), self._refresh_steps(kind, uuid, generation)))
+
+    def _refresh_steps(self, kind: str, uuid: str, generation: int) -> Steps:
+        self._unmark((kind, uuid))  # an event from here on reads it again
         conn = self._conn
         if generation != self._generation or conn is None:
             return
         if self._resyncing:
             self._touched.add((kind, uuid))
         if kind == "guest":
-            guest = reader.read_guest(conn, self.conn_id, uuid)
+            guest = yield from reader.guest_refresh_steps(conn, self.conn_id, uuid)
             self._emit(guest if guest is not None else GuestRemoved(self.conn_id, uuid))
             if guest is not None:
                 self._vcpus[uuid] = guest.guest.vcpus
                 self._nics_read.pop(uuid, None)
                 self._want_nics([uuid])
         elif kind == "network":
-            network = reader.read_network(conn, self.conn_id, uuid)
+            network = yield from reader.network_refresh_steps(conn, self.conn_id, uuid)
             self._emit(network if network is not None else NetworkRemoved(self.conn_id, uuid))
         elif kind == "pool":
-            pool = reader.read_pool(conn, self.conn_id, uuid)
+            pool = yield from reader.pool_refresh_steps(conn, self.conn_id, uuid)
             self._emit(pool if pool is not None else PoolRemoved(self.conn_id, uuid))
             self._background.append((generation, self._provisioned_steps(generation, uuid), False))
 
@@ -691,16 +745,13 @@ class Connection(EventCallbacks, StatsSampler):
 
     # -- details read after a sync: interfaces, host checks, provisioning --
 
-    def _read_nics(self, conn: libvirt.virConnect, uuids: list[str]) -> None:
-        nics, consoles = {}, {}
-        for uuid in uuids:
-            try:
-                dom = self._domains.get(uuid) or conn.lookupByUUIDString(uuid)  # the resync's: no lookup
-                xml = dom.XMLDesc(0)
-                nics[uuid] = parse_interfaces(xml)
-                consoles[uuid] = bool(console_devices(xml))
-                self._nics_read[uuid] = dom.ID() if dom.ID() >= 0 else None
-            except (libvirt.libvirtError, ValueError):
-                continue
-        if nics or consoles:
-            self._emit(GuestNicsRead(self.conn_id, nics, full=False, consoles=consoles))
+    def _read_nic(self, conn: libvirt.virConnect, uuid: str, nics: dict, consoles: dict) -> None:
+        """One guest's NICs and console presence, into `nics` and `consoles` (nothing if it is gone)."""
+        try:
+            dom = self._domains.get(uuid) or conn.lookupByUUIDString(uuid)  # the resync's: no lookup
+            xml = dom.XMLDesc(0)
+            nics[uuid] = parse_interfaces(xml)
+            consoles[uuid] = bool(console_devices(xml))
+            self._nics_read[uuid] = dom.ID() if dom.ID() >= 0 else None
+        except (libvirt.libvirtError, ValueError):
+            pass

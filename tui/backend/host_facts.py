@@ -49,20 +49,18 @@ def read_virt_checks(conn: libvirt.virConnect) -> VirtChecks:
     return VirtChecks(hardware, kvm, nested, iommu, caps.domain_types, machines, read_topology(conn, caps_xml))
 
 
-# Volumes whose size one step of provisioned_steps reads: libvirt has no bulk call for
-# volumes, so a pool of thousands is read a few calls at a time, between other work.
-VOLUME_BATCH = 2
-
 
 def provisioned_steps(conn: libvirt.virConnect, only: str | None = None) -> Generator[None, None, dict[str, int]]:
     """Pool uuid -> sum of its volumes' capacities, for active pools (or just pool `only`),
-    in steps of at most VOLUME_BATCH calls (the worker's background steps)."""
+    a call a step (the worker's background steps): libvirt has no bulk call for volumes,
+    so a pool of thousands is read between other work."""
     provisioned: dict[str, int] = {}
     if only is not None:
         try:
             pool = conn.storagePoolLookupByUUIDString(only)
         except libvirt.libvirtError:
             return {}
+        yield
         pools = [pool] if pool.isActive() else []
     else:
         pools = conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
@@ -73,13 +71,12 @@ def provisioned_steps(conn: libvirt.virConnect, only: str | None = None) -> Gene
             volumes = pool.listAllVolumes(0)
         except libvirt.libvirtError:
             continue
-        for index, vol in enumerate(volumes, 1):
+        for vol in volumes:
+            yield
             try:
                 total += vol.info()[1]
             except libvirt.libvirtError:
                 pass
-            if index % VOLUME_BATCH == 0:
-                yield
         provisioned[pool.UUIDString()] = total
     return provisioned
 

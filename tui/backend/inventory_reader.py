@@ -9,16 +9,18 @@ read after the list (`read_sizes`). libvirtd 9.0's QEMU driver gives
 state, balloon and vCPU fields for inactive guests too, so a real host costs no
 per-guest call.
 
-The `*_steps` readers are generators that yield after each call or two, so the
-connection's worker can run an action or a stats tick in between; each returns
-what it read (`result = yield from guest_steps(...)`).
+The `*_steps` readers are generators that yield after each call, so the
+connection's worker can run an action or a stats tick in between (through a slow
+link a call is a round trip: an action waits for one at most); each returns what
+it read (`result = yield from guest_steps(...)`). Networks and pools take their
+flags from filtered lists too: a call for each flag, not one per object.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
 import libvirt
@@ -84,10 +86,20 @@ def read_host(conn: libvirt.virConnect) -> dict[str, Any]:
 
 
 def _uuids(conn: libvirt.virConnect, flag: int) -> set[str] | None:
+    return _listed(conn.listAllDomains, flag)
+
+
+def _listed(list_all: Callable[[int], list], flag: int) -> set[str] | None:
+    """The UUIDs a filtered list names; None where the driver takes no such filter."""
     try:
-        return {dom.UUIDString() for dom in conn.listAllDomains(flag)}
+        return {obj.UUIDString() for obj in list_all(flag)}
     except libvirt.libvirtError:
         return None
+
+
+def _flag(listed: set[str] | None, uuid: str, ask: Callable[[], Any], default: int) -> bool:
+    """Whether a filtered list named this object; where there was no list, its own call."""
+    return uuid in listed if listed is not None else bool(_optional(ask, default))
 
 
 Steps = Generator[None, None, Any]
@@ -112,6 +124,7 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
     domains = conn.listAllDomains(0)
     yield
     persistent = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
+    yield
     autostart = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
     yield
     saved = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
@@ -212,30 +225,64 @@ def read_sizes(domains: Mapping[str, libvirt.virDomain], uuids: Iterable[str]) -
 
 
 def read_guest(conn: libvirt.virConnect, conn_id: str, uuid: str) -> GuestChanged | None:
+    return _drive(guest_refresh_steps(conn, conn_id, uuid))
+
+
+def guest_refresh_steps(conn: libvirt.virConnect, conn_id: str, uuid: str) -> Steps:
+    """One guest again (after an event), a call a step: a lookup (for its current ID), its
+    bulk stats record, and its three flags. Returns GuestChanged, or None if it is gone."""
     try:
         dom = conn.lookupByUUIDString(uuid)
-        return GuestChanged(_guest_from(dom, conn_id, {}))
+        yield
+        record = _record_of(conn, dom)
+        yield
+        autostart = bool(_optional(dom.autostart, 0))
+        yield
+        persistent = bool(_optional(dom.isPersistent, 1))
+        yield
+        saved = bool(_optional(lambda: dom.hasManagedSaveImage(0), 0))
+        yield
+        return GuestChanged(_guest_from(dom, conn_id, record, autostart=autostart, persistent=persistent,
+                                        saved=saved))
     except libvirt.libvirtError as exc:
         if _gone(exc):
             return None
         raise
 
 
-def _network_from(net: libvirt.virNetwork, conn_id: str) -> Network:
+def _record_of(conn: libvirt.virConnect, dom: libvirt.virDomain) -> dict[str, Any]:
+    """The guest's state, balloon and vCPU stats in one call ({} where the driver has no such call)."""
+    groups = libvirt.VIR_DOMAIN_STATS_STATE | libvirt.VIR_DOMAIN_STATS_BALLOON | libvirt.VIR_DOMAIN_STATS_VCPU
+    try:
+        records = conn.domainListGetStats([dom], groups, 0)
+    except libvirt.libvirtError as exc:
+        if _gone(exc):
+            raise
+        log.debug("stats of one guest unavailable: %s", exc)
+        return {}
+    return records[0][1] if records else {}
+
+
+def _network_from(net: libvirt.virNetwork, conn_id: str, flags: dict[str, set[str] | None] | None = None) -> Network:
+    """`flags`: what the filtered lists said (active, autostart, persistent); without
+    them, a call for each."""
+    listed = flags or {}
+    uuid = net.UUIDString()
     xml = net.XMLDesc(0)
     info, details = parse_network(xml), parse_network_details(xml)
     ipv6 = details.first("ipv6")
+    active = listed.get("active")
     return Network(
         conn_id=conn_id,
-        uuid=net.UUIDString(),
+        uuid=uuid,
         name=net.name(),
-        active=bool(net.isActive()),
+        active=uuid in active if active is not None else bool(net.isActive()),
         mode=info.mode,
         bridge=info.bridge,
         ipv4_subnet=info.ipv4_subnet,
         dhcp_range=info.dhcp_range,
-        autostart=bool(_optional(net.autostart, 0)),
-        persistent=bool(_optional(net.isPersistent, 1)),
+        autostart=_flag(listed.get("autostart"), uuid, net.autostart, 0),
+        persistent=_flag(listed.get("persistent"), uuid, net.isPersistent, 1),
         forward_dev=info.forward_dev,
         ipv6_subnet=ipv6.subnet if ipv6 is not None else None,
         details=details,
@@ -246,42 +293,94 @@ def read_networks(conn: libvirt.virConnect, conn_id: str) -> tuple[Network, ...]
     return _drive(network_steps(conn, conn_id))
 
 
+_NETWORK_FLAGS = {
+    "active": libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE,
+    "autostart": libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART,
+    "persistent": libvirt.VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
+}
+_POOL_FLAGS = {
+    "autostart": libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
+    "persistent": libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
+}
+
+
+def _flag_steps(list_all: Callable[[int], list], flags: dict[str, int]) -> Steps:
+    listed = {}
+    for name, flag in flags.items():
+        listed[name] = _listed(list_all, flag)
+        yield
+    return listed
+
+
 def network_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
     networks = []
-    for net in conn.listAllNetworks(0):
-        yield
+    found = conn.listAllNetworks(0)
+    yield
+    if not found:
+        return ()
+    flags = yield from _flag_steps(conn.listAllNetworks, _NETWORK_FLAGS)
+    for net in found:
         try:
-            networks.append(_network_from(net, conn_id))
+            networks.append(_network_from(net, conn_id, flags))
         except libvirt.libvirtError as exc:
             if not _gone(exc):
                 raise
+        yield
     return tuple(networks)
 
 
 def read_network(conn: libvirt.virConnect, conn_id: str, uuid: str) -> NetworkChanged | None:
+    return _drive(network_refresh_steps(conn, conn_id, uuid))
+
+
+def network_refresh_steps(conn: libvirt.virConnect, conn_id: str, uuid: str) -> Steps:
+    """One network again, a call a step. Returns NetworkChanged, or None if it is gone."""
     try:
-        return NetworkChanged(_network_from(conn.networkLookupByUUIDString(uuid), conn_id))
+        net = conn.networkLookupByUUIDString(uuid)
+        yield
+        flags = yield from _object_flag_steps(uuid, {"active": net.isActive, "autostart": net.autostart,
+                                                     "persistent": net.isPersistent})
+        return NetworkChanged(_network_from(net, conn_id, flags))
     except libvirt.libvirtError as exc:
         if _gone(exc):
             return None
         raise
 
 
-def _pool_from(pool: libvirt.virStoragePool, conn_id: str) -> Pool:
-    state, capacity, allocation, available = pool.info()
-    info = parse_pool(pool.XMLDesc(0))
+def _object_flag_steps(uuid: str, asks: dict[str, Callable[[], Any]]) -> Steps:
+    """An object's flags, a call a step, in the form the filtered lists give them."""
+    flags: dict[str, set[str] | None] = {}
+    for name, ask in asks.items():
+        try:
+            flags[name] = {uuid} if ask() else set()
+        except libvirt.libvirtError as exc:
+            if _gone(exc):
+                raise
+            flags[name] = None  # no such call here: _network_from / _pool_from ask again, and default
+        yield
+    return flags
+
+
+def _pool_from(pool: libvirt.virStoragePool, conn_id: str, flags: dict[str, set[str] | None] | None = None,
+               info: tuple[int, int, int, int] | None = None) -> Pool:
+    """`flags`: what the filtered lists said (autostart, persistent); without them, a
+    call for each. `info`: the pool's `info()`, when already read."""
+    listed = flags or {}
+    uuid = pool.UUIDString()
+    state, capacity, allocation, available = info if info is not None else pool.info()
+    described = parse_pool(pool.XMLDesc(0))
     return Pool(
         conn_id=conn_id,
-        uuid=pool.UUIDString(),
+        uuid=uuid,
         name=pool.name(),
-        type=info.type,
+        type=described.type,
         state=states.pool_state(state),
         capacity=capacity,
         allocation=allocation,
         available=available,
-        autostart=bool(_optional(pool.autostart, 0)),
-        persistent=bool(_optional(pool.isPersistent, 1)),
-        target_path=info.target_path,
+        autostart=_flag(listed.get("autostart"), uuid, pool.autostart, 0),
+        persistent=_flag(listed.get("persistent"), uuid, pool.isPersistent, 1),
+        target_path=described.target_path,
     )
 
 
@@ -291,19 +390,36 @@ def read_pools(conn: libvirt.virConnect, conn_id: str) -> tuple[Pool, ...]:
 
 def pool_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
     pools = []
-    for pool in conn.listAllStoragePools(0):
-        yield
+    found = conn.listAllStoragePools(0)
+    yield
+    if not found:
+        return ()
+    flags = yield from _flag_steps(conn.listAllStoragePools, _POOL_FLAGS)
+    for pool in found:
         try:
-            pools.append(_pool_from(pool, conn_id))
+            info = pool.info()
+            yield
+            pools.append(_pool_from(pool, conn_id, flags, info))
         except libvirt.libvirtError as exc:
             if not _gone(exc):
                 raise
+        yield
     return tuple(pools)
 
 
 def read_pool(conn: libvirt.virConnect, conn_id: str, uuid: str) -> PoolChanged | None:
+    return _drive(pool_refresh_steps(conn, conn_id, uuid))
+
+
+def pool_refresh_steps(conn: libvirt.virConnect, conn_id: str, uuid: str) -> Steps:
+    """One pool again, a call a step. Returns PoolChanged, or None if it is gone."""
     try:
-        return PoolChanged(_pool_from(conn.storagePoolLookupByUUIDString(uuid), conn_id))
+        pool = conn.storagePoolLookupByUUIDString(uuid)
+        yield
+        info = pool.info()
+        yield
+        flags = yield from _object_flag_steps(uuid, {"autostart": pool.autostart, "persistent": pool.isPersistent})
+        return PoolChanged(_pool_from(pool, conn_id, flags, info))
     except libvirt.libvirtError as exc:
         if _gone(exc):
             return None

@@ -148,7 +148,10 @@ def rename(conn: libvirt.virConnect, uuid: str, new_name: str) -> None:
 
 
 def run(conn: libvirt.virConnect, uuid: str, verb: str) -> None:
-    dom = conn.lookupByUUIDString(uuid)
+    run_on(conn.lookupByUUIDString(uuid), verb)
+
+
+def run_on(dom: libvirt.virDomain, verb: str) -> None:
     if verb == "start":
         dom.create()  # restores a managed save when there is one
     elif verb == "shutdown":
