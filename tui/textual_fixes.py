@@ -1,5 +1,13 @@
 """Fixes to the pinned Textual's internals, applied once when the app is imported.
 
+A one-shot timer (`set_timer`) is built with `skip=True`: if more than its delay
+passes between the two clock reads at the start of `Timer._run` (the loop thread
+lost the GIL to a console reader or a libvirt worker for a switch interval, 5 ms),
+it counts itself as already past its only tick and ends without calling back. A
+1 ms timer that re-arms the console pane's feed was lost that way under a flood:
+the pane stopped reading and the guest's output stalled for good. A one-shot timer
+is never skipped here; repeating ones still skip the ticks they missed.
+
 StylesCache.get_inner_outer is an lru_cache(1024) on a method: its key holds
 the StylesCache, and with it every strip that widget last drew. Each closed
 screen's widgets stayed alive that way until 1024 newer ones pushed them out
@@ -14,6 +22,15 @@ from functools import lru_cache
 from textual.style import Style
 from textual._styles_cache import StylesCache
 from textual.color import Color
+from textual.timer import Timer
+
+_timer_init = Timer.__init__
+
+
+def _timer_init_no_skipped_one_shot(self: Timer, *args: object, **kwargs: object) -> None:
+    _timer_init(self, *args, **kwargs)  # type: ignore[arg-type]
+    if self._repeat == 0:  # set_timer's: one tick, which must come however late
+        self._skip = False
 
 
 @lru_cache(1024)
@@ -26,4 +43,5 @@ def _get_inner_outer(_self: object, base_background: Color, background: Color) -
 
 
 def apply() -> None:
+    Timer.__init__ = _timer_init_no_skipped_one_shot  # type: ignore[method-assign]
     StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign]

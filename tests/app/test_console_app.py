@@ -140,3 +140,30 @@ async def test_big_output_is_fed_in_slices_and_all_of_it_lands():
         await pilot.pause(0.05)
         assert view.screen_text()[-1] == "END" and view.screen_text()[-2] == "row 099999"
 
+
+
+async def test_a_flood_is_read_to_its_end_when_the_ui_thread_is_preempted_as_timers_start(monkeypatch):
+    """The view feeds a flood in 5 ms slices, re-armed by a 1 ms timer. Textual counts a one-shot
+    timer whose clock moved past its delay before it began waiting as already missed, and never
+    calls it back: a UI thread that lost the GIL there (5 ms) stopped the pane reading for good."""
+    from textual import _time
+
+    app = TerminalApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ConsoleView)
+        await pilot.pause()
+        clock = _time.get_time
+        moved = [0.0]
+
+        def preempted() -> float:  # every read of Textual's clock finds 2 ms gone since the last
+            moved[0] += 0.002
+            return clock() + moved[0]
+
+        monkeypatch.setattr(_time, "get_time", preempted)
+        flood = b"y\r\n" * 200_000 + b"END-OF-FLOOD\r\n"
+        chunks = [flood]
+        view.data_ready(lambda: chunks.pop() if chunks else b"")
+        await wait_for(pilot, lambda: view.fed == len(flood), timeout=60,
+                       what=lambda: f"the whole flood parsed ({view.fed} of {len(flood)} bytes)")
+        await wait_for(pilot, lambda: any("END-OF-FLOOD" in line for line in view.screen_text()),
+                       what="the flood's last line on screen")
