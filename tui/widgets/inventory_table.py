@@ -62,6 +62,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
     _order_version = 0
     _ordered: tuple[tuple[int, int], list[Row]] | None = None
     _offsets: tuple[tuple[int, int], list[tuple[RowKey, int]]] | None = None
+    _paint_style: Style | None = None  # the table's own style, while one paint runs
 
     def __init__(self, columns: list[Column], live_columns: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable", **kwargs)
@@ -499,6 +500,24 @@ class InventoryTable(DataTable, inherit_bindings=False):
             self._empty_text = text
             self._empty_lines = {}
             self.refresh()
+
+    def render_lines(self, crop):
+        # Every painted line asks for the table's style, which Textual works out by walking
+        # every ancestor; within one paint it cannot change.
+        self._paint_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        return self._paint_style or super().rich_style
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if self.zebra_stripes and row_index >= self.fixed_rows:  # a body row: its stripe's style, kept until the next repaint
+            return self.get_component_rich_style("datatable--odd-row" if row_index % 2 else "datatable--even-row")
+        return super()._get_row_style(row_index, base_style)
 
     def render_line(self, y: int) -> Strip:
         if self.row_count or self._empty_text is None:
