@@ -16,7 +16,7 @@ from textual.screen import Screen
 from . import config as config_file
 from . import textual_fixes
 from . import demo
-from .demo import activity
+from .backend.early_fleet import EarlyFleet
 from .backend.fleet import Fleet
 from .backend.history import History
 from .backend.inventory import Inventory
@@ -90,9 +90,10 @@ class VirtdeckApp(App):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, early: EarlyFleet | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self._early = early  # hosts cli.main started while the UI loaded: the first of the targets
         self.inventory = Inventory()
         self.fleet: Fleet | None = None
         self._dirty: set[str] = set()
@@ -167,9 +168,14 @@ class VirtdeckApp(App):
         if self.settings.config.theme and self.settings.config.theme in self.available_themes:
             self.theme = self.settings.config.theme
         self.sub_title = f"hosts from {self.settings.source}"
-        self.fleet = Fleet(self._sink, read_only=self.settings.read_only, resync_interval=self.settings.resync)
+        targets = self.settings.targets
+        if self._early is not None:
+            self.fleet = self._early.take(self._sink)
+            targets = targets[self._early.started:]
+        else:
+            self.fleet = Fleet(self._sink, read_only=self.settings.read_only, resync_interval=self.settings.resync)
         self.fleet.set_sampling(interval=self.settings.refresh, active=True)
-        for target in self.settings.targets:
+        for target in targets:
             self._add(target.uri, target.name, target.demo)
         self.set_interval(FOCUS_EVERY, self._focus_sampling)
 
@@ -324,8 +330,7 @@ class VirtdeckApp(App):
     def _add(self, uri: str, name: str | None, is_demo: bool) -> None:
         assert self.fleet is not None
         if is_demo:
-            self.fleet.add(uri, name, demo=True, prepare=demo.prepare, augment_stats=activity.augment,
-                           augment_host=activity.host_stats)
+            self.fleet.add(uri, name, **demo.host_hooks())
         elif owned_target(uri) is not None and uri not in self._libvirt_ssh:
             self.fleet.add(uri, name, transport=self.ssh)
         else:

@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     if detect_pictures(os.environ, settings.config.pictures).kind == "kitty":
         # the picture's cells name their image by colour: 256 colours would change the name
         os.environ.setdefault("COLORTERM", "truecolor")
-    from .backend import opening
+    from . import demo
+    from .backend import early_fleet, opening
     from .terminal import TerminalWatch, isolate
 
     log_path = state_dir() / "virtdeck.log"
@@ -153,11 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         filename=log_path, level=logging.INFO, format="%(asctime)s %(threadName)s %(name)s: %(message)s"
     )
     terminal = isolate(log_path)
-    # The local hosts open while the UI's modules load (libvirt's C code runs without the GIL).
+    # The local hosts open, and the leading ones list, while the UI's modules load
+    # (libvirt's C code and the daemon's work run without the GIL).
     opening.open_early([target.uri for target in settings.targets], settings.read_only)
+    early = early_fleet.start([(t.uri, t.name, demo.host_hooks() if t.demo else {}) for t in settings.targets],
+                              read_only=settings.read_only, resync_interval=settings.resync,
+                              refresh=settings.refresh)
     from .app import VirtdeckApp
 
-    app = VirtdeckApp(settings)
+    app = VirtdeckApp(settings, early)
     TerminalWatch(app, terminal).start()
     log = logging.getLogger(__name__)
     try:
@@ -170,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         opening.drop_early()
+        if early is not None and not early.taken:
+            early.close()  # the app never mounted
     crash = getattr(app, "crash_message", None)
     if crash:
         print(crash, file=terminal or sys.stderr)

@@ -21,7 +21,6 @@ from .actions.recorder import SHOWN_ON_START
 from .backend.model import ActionLogged
 from .backend.ssh import SshTransport, owned_target
 from .config import state_dir
-from .demo import activity
 from .render import export
 from .settings import Settings
 
@@ -79,8 +78,7 @@ def run(settings: Settings, request: ExportRequest) -> int:
     try:
         for target in settings.targets:
             if target.demo:
-                collector.add(target.uri, target.name, demo=True, prepare=demo.prepare,
-                              augment_stats=activity.augment, augment_host=activity.host_stats)
+                collector.add(target.uri, target.name, **demo.host_hooks())
             elif owned_target(target.uri) is not None and target.uri not in libvirt_ssh:
                 collector.add(target.uri, target.name, transport=ssh)
             else:

@@ -167,3 +167,33 @@ def test_a_host_opened_while_the_ui_loads_is_the_connection_its_fleet_uses(tmp_p
         opening.drop_early()
     assert guests == 20
     assert sorted(opened) == sorted([uri, never_taken]), "one open per local host, none for a remote one"
+
+
+async def test_hosts_started_before_the_ui_keep_their_order_and_all_they_reported(tmp_path):
+    from tests.testbed.gen_node import generate_node_xml
+    from tui.app import VirtdeckApp
+    from tui.backend import early_fleet
+    from tui.backend.model import InventorySynced
+    from tui.cli import settings_from
+
+    node = tmp_path / "node.xml"
+    node.write_text(generate_node_xml(20))
+    settings = settings_from(["--config", str(tmp_path / "config.toml"), "-c", f"test://{node}",
+                              "-c", "test:///default", "-c", "qemu+ssh://virtdeck-nobody@127.0.0.1:1/system"])
+    early = early_fleet.start([(t.uri, t.name, {}) for t in settings.targets], read_only=False,
+                              resync_interval=60, refresh=2)
+    assert early is not None and early.started == 2, "the remote host, last, waits for the UI"
+    deadline = time.monotonic() + 20
+    while sum(isinstance(update, InventorySynced) for update in list(early._updates._held)) < 2:
+        assert time.monotonic() < deadline, "the local hosts did not list before the UI"
+        time.sleep(0.02)
+    app = VirtdeckApp(settings, early)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: len(app.inventory.guests) == 21, what=lambda: f"{len(app.inventory.guests)} guests")
+        assert [(host.conn_id, host.uri) for host in app.inventory.hosts.values()] == [
+            (f"c{index}", target.uri) for index, target in enumerate(settings.targets, 1)]
+        assert app.fleet.get("c3").transport is app.ssh  # added by the UI, through virtdeck's own SSH
+        app.fleet.get("c2").call(lambda conn: conn.defineXML(
+            "<domain type='test'><name>late</name><memory>1024</memory><os><type>hvm</type></os></domain>"))
+        await wait_for(pilot, lambda: any(guest.name == "late" for guest in app.inventory.guests.values()),
+                       what="a guest defined after the UI took the hosts")

@@ -23,7 +23,10 @@ Figures, on a generated node with N guests (libvirt test driver, temp dir):
    wall, stats_bench.py): fetch (the sampler's bulk call on the test
    driver), diff (`sample_once` -> `stats.compute` for every guest, fed with
    full records: the test driver has only the state group) and render
-   (`on_stats_arrived` up to idle). Baseline: the raw bulk call.
+   (`on_stats_arrived` up to idle). Baseline: the raw bulk call. Also every
+   guest's handle read (UUID, name, ID) and freed while another thread
+   computes (handles_bench.py), as a worker folds while the UI draws.
+   Baseline: libvirt-python's own methods, which let go of the GIL each call.
 6. CPU of the idle dashboard at `--refresh 1` over a 30 s window with no
    keys, from /proc/PID/stat, as % of one core. Baseline: the bare Textual
    app over the same window (both run side by side).
@@ -362,6 +365,14 @@ def section_stats_tick(bench: Bench) -> None:
     bench.results["stats_tick"] = stats_bench(bench, "tick", bench.uri, str(bench.n), "10", timeout=180)
 
 
+def section_handles(bench: Bench) -> None:
+    done = subprocess.run([PYTHON, str(HERE / "handles_bench.py"), bench.uri, "5"], env=bench.env,
+                          capture_output=True, text=True, timeout=DEADLINE, cwd=str(ROOT))
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(f"handles_bench exited {done.returncode}: {done.stderr.strip()[-1000:]}")
+    bench.results["handles"] = json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def section_stats_calls(bench: Bench) -> None:
     bench.results["stats_calls"] = stats_bench(bench, "calls", bench.uri, "15", "--system", SYSTEM_URI, timeout=180)
 
@@ -601,6 +612,11 @@ def report(bench: Bench) -> None:
             + ("" if st["changed_rows_min"] else " WARNING: a tick left the table as it was"))
         add(f"   (rows whose cells changed per tick: {st['changed_rows']:.0f} of {st['rows']}, min "
             f"{st['changed_rows_min']}; DataTable paints only the {st['visible_rows']} visible)", "", "", "")
+    hd = r.get("handles", {})
+    if hd:
+        add(f"5 {hd['guests']} guest handles read (UUID, name, ID) and freed, another thread computing "
+            f"(median of {hd['runs']})", ms(hd["handles"] / 1000),
+            f"libvirt-python's own methods {ms(hd['methods'] / 1000)}", "")
     idle = r.get("idle", {})
     if idle.get("virtdeck"):
         v, b = idle["virtdeck"], idle["bare"]
@@ -695,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.guarded("5 stats tick (in-process)", lambda: section_stats_tick(bench))
         bench.guarded(f"6 idle CPU, {IDLE_WINDOW:.0f} s: virtdeck and the bare app", lambda: section_idle(bench))
         bench.guarded("7 libvirt calls per tick", lambda: section_stats_calls(bench))
+        bench.guarded("5 guest handles beside a busy thread", lambda: section_handles(bench))
         bench.guarded("8 serial console (real TCG guest)", lambda: section_console(bench))
         bench.guarded("11 memory after 200 guest detail + XML opens", lambda: section_memory(bench))
         bench.guarded("9 + 10 a big real host, through a 10 ms relay; fleets",

@@ -21,7 +21,7 @@ from typing import Any
 
 import libvirt
 
-from . import eventloop, host_facts, inventory_reader as reader, opening
+from . import eventloop, handles, host_facts, inventory_reader as reader, opening
 from .errors import error_text, log_failure
 from .events import EventCallbacks
 from .opening import OpenTimedOut
@@ -618,7 +618,10 @@ class Connection(EventCallbacks, StatsSampler):
             conn = self._conn
             if conn is None:
                 return
-            guests, self._domains = yield from reader.guest_steps(conn, self.conn_id)
+            guests, domains = yield from reader.guest_steps(conn, self.conn_id)
+            replaced, self._domains = self._domains, domains
+            handles.release_all(replaced)
+            del replaced
             networks = yield from reader.network_steps(conn, self.conn_id)
             pools = yield from reader.pool_steps(conn, self.conn_id)
             if generation != self._generation:

@@ -25,7 +25,7 @@ from typing import Any
 
 import libvirt
 
-from . import states
+from . import handles, states
 from .model import Guest, GuestChanged, Network, NetworkChanged, Pool, PoolChanged, Volume
 from .xml.capabilities import parse_capabilities
 from .xml.network import parse_network, parse_network_details
@@ -86,7 +86,18 @@ def read_host(conn: libvirt.virConnect) -> dict[str, Any]:
 
 
 def _uuids(conn: libvirt.virConnect, flag: int) -> set[str] | None:
-    return _listed(conn.listAllDomains, flag)
+    """The UUIDs of the guests a filtered list names; None where the driver takes no such filter."""
+    try:
+        listed = conn.listAllDomains(flag)
+    except libvirt.libvirtError:
+        return None
+    uuids = set()
+    while listed:
+        dom = listed.pop()
+        uuids.add(handles.uuid(dom))
+        handles.release(dom)
+        del dom
+    return uuids
 
 
 def _listed(list_all: Callable[[int], list], flag: int) -> set[str] | None:
@@ -132,17 +143,23 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
     stats: dict[str, dict[str, Any]] = {}
     groups = libvirt.VIR_DOMAIN_STATS_STATE | libvirt.VIR_DOMAIN_STATS_BALLOON | libvirt.VIR_DOMAIN_STATS_VCPU
     try:
-        for dom, record in conn.getAllDomainStats(groups, 0):
-            stats[dom.UUIDString()] = record
+        records = conn.getAllDomainStats(groups, 0)
+        while records:
+            dom, record = records.pop()
+            stats[handles.uuid(dom)] = record
+            handles.release(dom)
+            del dom
     except libvirt.libvirtError as exc:
         log.debug("bulk stats unavailable: %s", exc)
     yield
     guests = []
+    kept = {}
     began = time.monotonic()
     first, first_for = SIZES_OF_THE_FIRST
     for dom in domains:
         spent = time.monotonic() - began
-        uuid = dom.UUIDString()
+        uuid = handles.uuid(dom)
+        kept[uuid] = dom
         try:
             guests.append(
                 _guest_from(
@@ -158,7 +175,7 @@ def guest_steps(conn: libvirt.virConnect, conn_id: str) -> Steps:
         except libvirt.libvirtError as exc:
             if not _gone(exc):
                 raise
-    return tuple(guests), {dom.UUIDString(): dom for dom in domains}
+    return tuple(guests), kept
 
 
 def _guest_from(
@@ -189,11 +206,11 @@ def _guest_from(
         persistent = bool(_optional(dom.isPersistent, 1))
     if saved is None:
         saved = bool(_optional(lambda: dom.hasManagedSaveImage(0), 0))
-    dom_id = dom.ID()
+    dom_id = handles.dom_id(dom)
     return Guest(
         conn_id=conn_id,
-        uuid=dom.UUIDString(),
-        name=dom.name(),
+        uuid=handles.uuid(dom),
+        name=handles.name(dom),
         state=states.domain_state(state),
         reason=states.domain_reason(state, reason),
         id=dom_id if dom_id is not None and dom_id >= 0 else None,

@@ -22,7 +22,7 @@ import time
 
 import libvirt
 
-from . import host_facts, test_driver
+from . import handles, host_facts, test_driver
 from .model import LeasesRead, StatsSampled
 from .stats import HostCpuSample, Sample, compute
 
@@ -173,11 +173,14 @@ class StatsSampler:
     def _fold(self, records: list, now: float, fresh: dict[str, Sample], results: list) -> list:
         """Records -> samples and rates; returns the guests whose balloon period is still to set."""
         host_cpus, samples, vcpus, conn_id = self._host.cpus, self._samples, self._vcpus, self.conn_id
-        handles = self._domains  # kept for the ticks that fetch only the guests on screen
+        kept = self._domains  # for the ticks that fetch only the guests on screen
         unset = []
         for dom, record in records:
-            uuid = dom.UUIDString()
-            handles[uuid] = dom
+            uuid = handles.uuid(dom)
+            old, kept[uuid] = kept.get(uuid), dom
+            if old is not None:
+                handles.release(old)
+                del old
             sample = Sample(now, record)
             fresh[uuid] = sample
             results.append(compute(conn_id, uuid, samples.get(uuid), sample, host_cpus, vcpus.get(uuid)))

@@ -15,6 +15,13 @@ def is_demo_uri(uri: str) -> bool:
     return uri == demo_uri()
 
 
+def host_hooks() -> dict:
+    """What the fleet adds the demo host with (`Fleet.add`'s keywords)."""
+    from . import activity
+
+    return {"demo": True, "prepare": prepare, "augment_stats": activity.augment, "augment_host": activity.host_stats}
+
+
 # The test driver answers getHostname() with the machine it runs on, and its
 # capabilities call the host i686; the demo's guests are x86_64.
 HOST_FACTS = {"hostname": "demo-node", "arch": "x86_64"}
