@@ -176,10 +176,11 @@ async def test_hosts_started_before_the_ui_keep_their_order_and_all_they_reporte
     from tui.backend.model import InventorySynced
     from tui.cli import settings_from
 
-    node = tmp_path / "node.xml"
+    node, second = tmp_path / "node.xml", tmp_path / "second.xml"
     node.write_text(generate_node_xml(20))
+    second.write_text(generate_node_xml(1, seed=1))
     settings = settings_from(["--config", str(tmp_path / "config.toml"), "-c", f"test://{node}",
-                              "-c", "test:///default", "-c", "qemu+ssh://virtdeck-nobody@127.0.0.1:1/system"])
+                              "-c", f"test://{second}", "-c", "qemu+ssh://virtdeck-nobody@127.0.0.1:1/system"])
     early = early_fleet.start([(t.uri, t.name, {}) for t in settings.targets], read_only=False,
                               resync_interval=60, refresh=2)
     assert early is not None and early.started == 2, "the remote host, last, waits for the UI"
