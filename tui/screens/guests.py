@@ -24,7 +24,6 @@ from ..forms.delete_guest import DeleteGuestScreen, DeleteRequest, Doomed
 from ..forms.job import JobScreen, run_for_form
 from ..forms.migrate_guest import MigrateChoice, MigrateGuestScreen
 from ..forms.host_options import host_options
-from ..forms.new_guest import Created, NewGuestScreen
 from ..forms.rename_guest import RenameGuestScreen
 from ..render.columns import GUEST_COLUMNS, guest_live_cells, guest_static_cells, live_ids, merge_guest_cells
 from ..backend.keysyms import COMBOS
@@ -36,7 +35,6 @@ from ..widgets.says_why import SaysWhyDisabled
 from .base import InventoryScreen
 from .builder_actions import build_into_named_pool
 from .context import ScreenContext
-from .guest_detail import GuestDetailScreen
 from .xml_view import XmlScreen
 
 
@@ -148,6 +146,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         key = self.table.selected_key
         if key is None or self.split_key(key) not in self.ctx.inventory.guests:
             return
+        from .guest_detail import GuestDetailScreen  # imported on first use: not needed to start
+
         self.app.push_screen(GuestDetailScreen(self.ctx, *self.split_key(key)))
 
     # -- serial consoles (issue 5): tabs beside the guest list ---------------
@@ -499,6 +499,8 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
         if not hosts:
             return
         selected = self._selected_guest()
+
+        from ..forms.new_guest import Created, NewGuestScreen  # imported on first use: not needed to start
 
         async def created(result: Created | None) -> None:
             if result is None:
