@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.backend.ops.tuning import HostDevices, attach_checks, check_tag, hugepage_problem
+from tui.backend.ops.tuning import HostDevices, attach_checks, check_share_dir, check_tag, hugepage_problem
 from tui.backend.xml import rewrite
 from tui.backend.xml import tuning as tx
 from tui.backend.xml.host_topology import parse_topology
@@ -137,8 +137,9 @@ def test_a_share_adds_the_memfd_backing_once_and_automatic_numa_validates(tmp_pa
     assert len(root.findall("memoryBacking/source")) == 1
 
 
-xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
-    lambda t: t.strip() == t)
+# Any text XML 1.0 can carry: no surrogates, no control characters, no U+FFFE or U+FFFF.
+xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+                   min_size=1, max_size=30).filter(lambda t: t.strip() == t)
 
 
 @settings(max_examples=60)
@@ -149,6 +150,15 @@ def test_any_folder_and_tag_round_trip(source, tag):
     again = rewrite.parse_domain(rewrite.serialize(root))
     assert tx.Share("/" + source, tag) in tx.parse_tuning(rewrite.serialize(again)).shares
     assert tx.find_share(again, tag) is not None
+
+
+@settings(max_examples=60)
+@given(text=xml_text, bad=st.sampled_from(["\ufffe", "\uffff", "\x00", "\t", "\n", "\x1b", "\x7f"]),
+       at=st.integers(min_value=0, max_value=30))
+def test_a_folder_or_tag_xml_cannot_carry_is_refused_where_typed(text, bad, at):
+    typed = text[:at] + bad + text[at:]
+    assert check_tag(typed, set()) is not None
+    assert check_share_dir("/" + typed) is not None
 
 
 # -- node devices ---------------------------------------------------------------------------

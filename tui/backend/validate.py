@@ -169,6 +169,11 @@ SUGGESTED_MAC_PREFIX = "52:54:00"
 _DHCP_BLOCK = 0xFFFF
 
 
+def unwritable(text: str) -> bool:
+    """Whether `text` holds control characters or what XML 1.0 cannot carry at all."""
+    return _CONTROL.search(text) is not None
+
+
 def check_name(name: str, kind: str = "guest", taken: Iterable[str] = ()) -> str | None:
     """A name libvirt accepts for a guest, network, pool or volume.
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import libvirt
 
 from ..host_topology import read_topology
+from ..validate import unwritable
 from ..units import size_text
 from ..xml import rewrite
 from ..xml import tuning as tx
@@ -205,6 +206,8 @@ def check_tag(tag: str, taken: set[str]) -> str | None:
         return "The tag the guest mounts it by (mount -t virtiofs TAG /mnt)"
     if tag != tag.strip():
         return "No spaces at the ends"
+    if unwritable(tag):
+        return "No control characters (tab, newline ...) and no U+FFFE or U+FFFF"
     if len(tag.encode()) > 36:
         return "At most 36 bytes (the virtio-fs tag field)"
     if tag in taken:
@@ -217,6 +220,8 @@ def check_share_dir(path: str) -> str | None:
         return "The host directory to share"
     if not path.startswith("/"):
         return "A host path starts with /"
+    if unwritable(path):
+        return "No control characters (tab, newline ...) and no U+FFFE or U+FFFF"
     return None
 
 
