@@ -102,6 +102,7 @@ class VirtdeckApp(App):
         self.stats_paused = False
         self._frozen: set[str] = set()
         self._freeze_timer = None
+        self._freeze_due = False
         self.guest_batches: dict = {}
         self.last_batch = None
         self.actions = Actions(self)
@@ -226,20 +227,9 @@ class VirtdeckApp(App):
         if isinstance(update, HostChanged):
             previous = self.inventory.hosts.get(update.host.conn_id)
         kinds = self.inventory.apply(update)
-        if isinstance(update, InventorySynced) and update.conn_id not in self._frozen:
-            # The first full read of a host is long-lived: keep it out of the
-            # collector's full passes, which otherwise stall a tick now and then.
-            # Once for a fleet's first reads, not once per host (each pass walks
-            # every object, and fifty hosts arrive within a second or two).
+        first_read = isinstance(update, InventorySynced) and update.conn_id not in self._frozen
+        if first_read:
             self._frozen.add(update.conn_id)
-            if not self._hosts_still_opening():
-                if self._freeze_timer is not None:
-                    self._freeze_timer.stop()
-                self._freeze_first_reads()
-            elif self._freeze_timer is None:
-                self._freeze_timer = self.set_timer(FREEZE_AFTER, self._freeze_first_reads)
-            else:
-                self._freeze_timer.reset()
         self._notify_for(update)
         if isinstance(update, ActionFailed):
             self.notify(f"{update.action}: {update.error}", title=self.inventory.host_name(update.conn_id),
@@ -258,14 +248,35 @@ class VirtdeckApp(App):
         else:
             within = 0.0
         self._fold(kinds, within=within)
+        if first_read:
+            # The first full read of a host is long-lived: keep it out of the
+            # collector's full passes, which otherwise stall a tick now and then.
+            # Once for a fleet's first reads, not once per host (each pass walks
+            # every object, and fifty hosts arrive within a second or two).
+            if not self._hosts_still_opening():
+                if self._freeze_timer is not None:
+                    self._freeze_timer.stop()
+                self._freeze_first_reads()
+            elif self._freeze_timer is None:
+                self._freeze_timer = self.set_timer(FREEZE_AFTER, self._freeze_first_reads)
+            else:
+                self._freeze_timer.reset()
 
     def _hosts_still_opening(self) -> bool:
         return any(conn_id not in self._frozen and host.state in (ConnState.CONNECTING, ConnState.CONNECTED)
                    for conn_id, host in self.inventory.hosts.items())
 
     def _freeze_first_reads(self) -> None:
-        # Collect first: garbage frozen now would never be freed.
+        """Once the first reads are drawn (the table's rows are long-lived too), and not
+        before the first list is on screen."""
         self._freeze_timer = None
+        if self._flush_pending or self._flush_timer is not None:
+            self._freeze_due = True  # _flush_dirty calls back
+        else:
+            self.call_after_refresh(self._freeze_now)
+
+    def _freeze_now(self) -> None:
+        # Collect first: garbage frozen now would never be freed.
         gc.collect()
         gc.freeze()
 
@@ -306,6 +317,9 @@ class VirtdeckApp(App):
         refresh = getattr(screen, "refresh_view", None)
         if refresh is not None and screen.is_mounted:
             refresh(kinds)
+        if self._freeze_due:
+            self._freeze_due = False
+            self.call_after_refresh(self._freeze_now)
 
     # -- connections ---------------------------------------------------------
 

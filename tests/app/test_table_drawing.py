@@ -45,3 +45,35 @@ async def test_direct_drawing_matches_rich():
                         [[(s.text, s.style) for s in line] for line in theirs], (cell.plain, width, cursor, hover)
                     checked += 1
         assert checked > 50
+
+
+async def test_rows_are_laid_out_as_datatable_lays_them_out():
+    # The whole line, cells and the space right of them, for the cursor row, a hovered
+    # row and plain ones on both stripes, with the cursor shown and hidden.
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(InventoryTable)
+        for index, cell in enumerate(CELLS):
+            table.add_row(Cell(f"row {index}"), cell, key=f"r{index}")
+        table.move_cursor(row=2)
+        await pilot.pause()
+        base = table.rich_style
+        checked = 0
+        for show_cursor in (True, False):
+            table.show_cursor = show_cursor
+            await pilot.pause()
+            for hover_row in (1, 4):
+                table.hover_coordinate = table.hover_coordinate._replace(row=hover_row)
+                for index in range(len(CELLS)):
+                    row_key = table._row_locations.get_key(index)
+                    table._update_count += 1
+                    mine = table._render_line_in_row(row_key, 0, base, table.cursor_coordinate,
+                                                     table.hover_coordinate)
+                    table._update_count += 1
+                    theirs = DataTable._render_line_in_row(table, row_key, 0, base, table.cursor_coordinate,
+                                                           table.hover_coordinate)
+                    assert [[(s.text, s.style) for s in cell] for cell in mine[1]] == \
+                        [[(s.text, s.style) for s in cell] for cell in theirs[1]], (index, show_cursor, hover_row)
+                    assert mine[0] == theirs[0] == []
+                    checked += 1
+        assert checked == 2 * 2 * len(CELLS)

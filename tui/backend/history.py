@@ -17,44 +17,18 @@ from .stats import GuestStats
 SERIES = ("cpu", "memory", "disk_read", "disk_write", "net_rx", "net_tx")
 
 
-class Ring:
-    """A fixed number of floats, oldest first when read; NaN marks 'unknown'."""
+class GuestHistory:
+    """One guest's series, side by side in one array of floats (one object per guest,
+    not one per series: a thousand guests add a thousand, whose every tick is one
+    pass); NaN marks 'unknown'."""
 
-    __slots__ = ("_data", "_next", "_count")
+    __slots__ = ("_data", "_size", "_next", "_count", "last_at")
 
     def __init__(self, size: int) -> None:
-        self._data = array("f", [math.nan]) * max(1, size)
+        self._size = max(1, size)
+        self._data = array("f", [math.nan]) * (self._size * len(SERIES))
         self._next = 0
         self._count = 0
-
-    def append(self, value: float | None, times: int = 1) -> None:
-        value = math.nan if value is None else value
-        size = len(self._data)
-        if times == 1:  # every tick of every guest: without the loop
-            self._data[self._next] = value
-            self._next = (self._next + 1) % size
-            if self._count < size:
-                self._count += 1
-            return
-        for _ in range(min(times, size)):
-            self._data[self._next] = value
-            self._next = (self._next + 1) % size
-        self._count = min(self._count + times, size)
-
-    def values(self) -> list[float]:
-        size = len(self._data)
-        start = (self._next - self._count) % size
-        return [self._data[(start + i) % size] for i in range(self._count)]
-
-    def __len__(self) -> int:
-        return self._count
-
-
-class GuestHistory:
-    __slots__ = ("series", "last_at")
-
-    def __init__(self, size: int) -> None:
-        self.series = {name: Ring(size) for name in SERIES}
         self.last_at = -math.inf
 
     def add(self, stats: GuestStats, interval: float) -> None:
@@ -62,12 +36,42 @@ class GuestHistory:
             return  # a stale or repeated sample
         times = 1 if self.last_at == -math.inf else max(1, round((stats.at - self.last_at) / interval))
         self.last_at = stats.at
-        self.series["cpu"].append(stats.cpu_percent, times)
-        self.series["memory"].append(stats.memory_used, times)
-        self.series["disk_read"].append(stats.disk_read_bps, times)
-        self.series["disk_write"].append(stats.disk_write_bps, times)
-        self.series["net_rx"].append(stats.net_rx_bps, times)
-        self.series["net_tx"].append(stats.net_tx_bps, times)
+        figures = [math.nan if value is None else value for value in (
+            stats.cpu_percent, stats.memory_used, stats.disk_read_bps, stats.disk_write_bps,
+            stats.net_rx_bps, stats.net_tx_bps)]
+        data, size = self._data, self._size
+        for _ in range(min(times, size)):
+            at = self._next
+            for value in figures:
+                data[at] = value
+                at += size
+            self._next = (self._next + 1) % size
+        self._count = min(self._count + times, size)
+
+    @property
+    def series(self) -> dict[str, Series]:
+        return {name: Series(self, index) for index, name in enumerate(SERIES)}
+
+    def values(self, index: int) -> list[float]:
+        size, data = self._size, self._data
+        base = index * size
+        start = (self._next - self._count) % size
+        return [data[base + (start + i) % size] for i in range(self._count)]
+
+
+class Series:
+    """One series of a guest's history, oldest first when read."""
+
+    __slots__ = ("_history", "_index")
+
+    def __init__(self, history: GuestHistory, index: int) -> None:
+        self._history, self._index = history, index
+
+    def values(self) -> list[float]:
+        return self._history.values(self._index)
+
+    def __len__(self) -> int:
+        return self._history._count
 
 
 class History:

@@ -63,6 +63,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
     _ordered: tuple[tuple[int, int], list[Row]] | None = None
     _offsets: tuple[tuple[int, int], list[tuple[RowKey, int]]] | None = None
     _paint_style: Style | None = None  # the table's own style, while one paint runs
+    _paint_widths: list[int] | None = None  # the columns' widths, while one paint runs
 
     def __init__(self, columns: list[Column], live_columns: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable", **kwargs)
@@ -503,12 +504,44 @@ class InventoryTable(DataTable, inherit_bindings=False):
 
     def render_lines(self, crop):
         # Every painted line asks for the table's style, which Textual works out by walking
-        # every ancestor; within one paint it cannot change.
+        # every ancestor; within one paint it cannot change, nor can the column widths.
         self._paint_style = super().rich_style
+        self._paint_widths = [column.get_render_width(self) for column in self.ordered_columns]
         try:
             return super().render_lines(crop)
         finally:
-            self._paint_style = None
+            self._paint_style = self._paint_widths = None
+
+    def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
+        # DataTable's, for a body row with no label and no fixed column, without what it works
+        # out again for every line (the header's style through every ancestor, each column's
+        # width twice, a Coordinate and two highlight checks per cell, the trailing space's
+        # style): a stats tick redraws every row on screen.
+        if (row_key is self._header_row_key or self.fixed_columns or self.cursor_type != "row"
+                or (self._labelled_row_exists and self.show_row_labels)):
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        show_cursor, show_hover = self.show_cursor, self._show_hover_cursor
+        cache_key = (row_key, line_no, base_style, cursor_location, hover_location, "row", show_cursor,
+                     show_hover, self._update_count, self._pseudo_class_state)
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            row_index = -1
+        row_style = self._get_row_style(row_index, base_style)
+        cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
+        widths = self._paint_widths or [column.get_render_width(self) for column in self.ordered_columns]
+        render_cell = self._render_cell
+        scrollable = [render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[line_no]
+                      for index, width in enumerate(widths)]
+        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+        extend_style, _ = self._get_styles_to_render_cell(row_index == -1, False, False, hover, cursor,
+                                                          show_cursor, show_hover, False, False)
+        scrollable.append([Segment(" " * remaining, row_style + extend_style + _out_of_bounds(row_index))])
+        pair = ([], scrollable)
+        self._row_render_cache[cache_key] = pair
+        return pair
 
     @property
     def rich_style(self) -> Style:
@@ -577,3 +610,9 @@ _ABSENT = object()
 def _meta_style(row: int, column: int) -> Style:
     """The click target DataTable tags every cell with, made once per position."""
     return Style.from_meta({"row": row, "column": column})
+
+
+@functools.lru_cache(maxsize=1024)
+def _out_of_bounds(row: int) -> Style:
+    """What DataTable tags the space right of a row's last cell with."""
+    return Style.from_meta({"row": row, "column": 0, "out_of_bounds": True})
