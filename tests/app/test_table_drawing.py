@@ -77,3 +77,23 @@ async def test_rows_are_laid_out_as_datatable_lays_them_out():
                     assert mine[0] == theirs[0] == []
                     checked += 1
         assert checked == 2 * 2 * len(CELLS)
+
+
+async def test_the_header_is_drawn_as_datatable_draws_it_and_follows_its_label():
+    app = TableApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(InventoryTable)
+        table.add_row(Cell("r0"), Cell("r0b"), key="r0")
+        await pilot.pause()
+        header_style = table.get_component_styles("datatable--header").rich_style
+
+        def drawn(mine: bool) -> list:
+            table._update_count += 1
+            draw = table._render_cell if mine else (lambda *a: DataTable._render_cell(table, *a))
+            return [[(s.text, s.style) for s in line] for line in draw(-1, 0, header_style, 12, False, False)]
+
+        assert drawn(True) == drawn(False)
+        table.sort_by("a", reverse=True)  # the arrow in the label changes
+        await pilot.pause()
+        assert "▼" in "".join(text for line in drawn(True) for text, _ in line)
+        assert drawn(True) == drawn(False)

@@ -119,7 +119,7 @@ class GuestsScreen(SaysWhyDisabled, AnswersCalls, InventoryScreen):
     @staticmethod
     def live_only(old: tuple, new: tuple) -> bool:
         """Whether two row tokens differ only in what the live columns show."""
-        return old[0] == new[0] and old[1] == new[1] and old[3] == new[3] and old[4] == new[4]
+        return old[0:2] == new[0:2] and old[3:5] == new[3:5]  # tuples compare the same objects by identity
 
     def render_row(self, key: str):
         # A stats tick changes only the live cells of a row: the others are kept

@@ -214,20 +214,24 @@ class InventoryTable(DataTable, inherit_bindings=False):
             self._stale.discard(key)
             changed = True
         defer = live_only is not None and self.sort_column not in self._live_columns
-        if defer:
-            shown = self._rows_in_view()
-            where = self._row_locations
+        shown = frozenset(self.keys_on_screen()) if defer else frozenset()
+        tokens = self._tokens
         deferred = False
         new_rows: list[tuple[str, tuple[Cell, ...]]] = []
         for key, token in entries.items():
-            old_token = self._tokens.get(key, _ABSENT)
-            if old_token is not _ABSENT and old_token == token:
+            old_token = tokens.get(key, _ABSENT)
+            if old_token is token:
                 continue
-            if defer and old_token is not _ABSENT and where.get(key) not in shown and live_only(old_token, token):
-                self._tokens[key] = token
-                self._stale.add(key)
-                deferred = True
-                continue
+            if old_token is not _ABSENT:
+                # Off screen, a change to live figures only waits for the row to be drawn,
+                # without comparing the figures (a thousand rows a tick).
+                if defer and key not in shown and live_only(old_token, token):
+                    tokens[key] = token
+                    self._stale.add(key)
+                    deferred = True
+                    continue
+                if old_token == token:
+                    continue
             self._stale.discard(key)
             cells = render(key)
             self._tokens[key] = token
@@ -353,8 +357,17 @@ class InventoryTable(DataTable, inherit_bindings=False):
         # DataTable keys its cell cache on a table-wide update counter, so one
         # changed cell re-renders every visible one. A Cell is fully described
         # by its signature, so rendered lines are kept per content instead.
-        if row_index < 0 or column_index < 0:
+        if column_index < 0:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if row_index < 0:  # a header cell: drawn through rich, so kept per label as the others are
+            label = self.ordered_columns[column_index].label
+            cache_key = ("header", label.plain, tuple(label.spans), label.style, column_index, base_style, width,
+                         cursor, hover, self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)
+            lines = self._content_cache.get(cache_key)
+            if lines is None:
+                lines = self._content_cache[cache_key] = super()._render_cell(
+                    row_index, column_index, base_style, width, cursor, hover)
+            return lines
         row_key = self._row_locations.get_key(row_index)
         if row_key.value in self._stale:
             self.freshen((row_key.value,))
@@ -501,6 +514,10 @@ class InventoryTable(DataTable, inherit_bindings=False):
             self._empty_text = text
             self._empty_lines = {}
             self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._content_cache.clear()  # a theme or CSS change restyles the cells kept per content
+        super().notify_style_update()
 
     def render_lines(self, crop):
         # Every painted line asks for the table's style, which Textual works out by walking
