@@ -110,6 +110,14 @@ class Inventory:
                                      max_memory_kib=held.max_memory_kib, sized=True)
         return fresh
 
+    def _stats_applied(self, conn_id: str, update: StatsSampled, host) -> set[str]:
+        self.ticks[conn_id] = update
+        changed = self._bump("stats")
+        if host is not None:
+            self.host_stats[conn_id] = host
+            changed |= self._bump("hosts")
+        return changed
+
     def _bump(self, *kinds: str) -> set[str]:
         for kind in kinds:
             self.versions[kind] += 1
@@ -197,19 +205,18 @@ class Inventory:
                     self._sampled.setdefault(conn_id, set()).update(item.key for item in stats)
                 else:
                     previous = self._sampled.get(conn_id, set())
-                    if len(previous) != len(stats) or any(self.stats.get(item.key) != item for item in stats):
+                    keys = [item.key for item in stats]
+                    known = self.stats.get
+                    if len(previous) != len(stats) or any(known(key) != item for key, item in zip(keys, stats)):
                         self._touch(conn_id)
-                    for key in previous:
+                    sampled = self._sampled[conn_id] = set(keys)
+                    for key in previous - sampled:
                         self.stats.pop(key, None)
-                    self._sampled[conn_id] = {item.key for item in stats}
+                    self.stats.update(zip(keys, stats))
+                    return self._stats_applied(conn_id, update, host)
                 for item in stats:
                     self.stats[item.key] = item
-                self.ticks[conn_id] = update
-                changed = self._bump("stats")
-                if host is not None:
-                    self.host_stats[conn_id] = host
-                    changed |= self._bump("hosts")
-                return changed
+                return self._stats_applied(conn_id, update, host)
             case GuestNicsRead(conn_id, nics, full, consoles):
                 if full:
                     for table in (self.nics, self.consoles):
