@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from . import collector
+from . import gc_policy
 from . import config as config_file
 from . import textual_fixes
 from . import demo
@@ -93,7 +93,7 @@ class VirtdeckApp(App):
 
     def __init__(self, settings: Settings, early: EarlyFleet | None = None) -> None:
         super().__init__()
-        collector.tune()  # cli.main has, before the imports; an App made elsewhere (tests, benches) too
+        gc_policy.tune()  # cli.main has, before the imports; an App made elsewhere (tests, benches) too
         self.settings = settings
         self._early = early  # hosts cli.main started while the UI loaded: the first of the targets
         self.inventory = Inventory()

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, collector
+from . import __version__, gc_policy
 from .backend.validate import check_uri
 from .config import PICTURES, ConfigError, load, state_dir
 from .render.picture_support import detect as detect_pictures
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(settings, settings.extra["export"])
     few_malloc_arenas()
-    collector.tune()
+    gc_policy.tune()
     if detect_pictures(os.environ, settings.config.pictures).kind == "kitty":
         # the picture's cells name their image by colour: 256 colours would change the name
         os.environ.setdefault("COLORTERM", "truecolor")
