@@ -55,6 +55,7 @@ STYLES = next((p for p in (Path(__file__).resolve().parent / "styles" / "app.tcs
 
 STATS_WINDOW = 0.25  # seconds a stats sample waits for the other hosts' of the same tick
 FREEZE_AFTER = 0.5  # seconds after the last host's first read before it is frozen (gc)
+STARTED_BY = 30.0  # seconds after mounting when the collector's start-up thresholds end at the latest
 FOCUS_EVERY = 0.5  # seconds between looks at which hosts' figures are on screen
 BACKGROUND_READS = (GuestNicsRead, GuestsSized, HostFactsRead, LeasesRead)
 
@@ -93,7 +94,7 @@ class VirtdeckApp(App):
 
     def __init__(self, settings: Settings, early: EarlyFleet | None = None) -> None:
         super().__init__()
-        gc_policy.tune()  # cli.main has, before the imports; an App made elsewhere (tests, benches) too
+        gc_policy.starting()  # cli.main has, before the imports; an App made elsewhere (tests, benches) too
         self.settings = settings
         self._early = early  # hosts cli.main started while the UI loaded: the first of the targets
         self.inventory = Inventory()
@@ -171,6 +172,7 @@ class VirtdeckApp(App):
         if self.settings.config.theme and self.settings.config.theme in self.available_themes:
             self.theme = self.settings.config.theme
         self.sub_title = f"hosts from {self.settings.source}"
+        self.set_timer(STARTED_BY, gc_policy.started)  # when no host ever lists (_freeze_now does it otherwise)
         targets = self.settings.targets
         if self._early is not None:
             self.fleet = self._early.take(self._sink)
@@ -281,6 +283,7 @@ class VirtdeckApp(App):
         # Collect first: garbage frozen now would never be freed.
         gc.collect()
         gc.freeze()
+        gc_policy.started()
 
     def _fold(self, kinds: set[str], within: float = 0.0) -> None:
         """Refresh the view for `kinds` once the messages already queued are handled, or

@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(settings, settings.extra["export"])
     few_malloc_arenas()
-    gc_policy.tune()
+    gc_policy.starting()
     if detect_pictures(os.environ, settings.config.pictures).kind == "kitty":
         # the picture's cells name their image by colour: 256 colours would change the name
         os.environ.setdefault("COLORTERM", "truecolor")

@@ -74,9 +74,15 @@ async def test_snapshot_button_checks_the_name_where_it_is_typed(tmp_path, fresh
         await pilot.pause()
         assert answers == [] and app.screen is form  # refused
         form.query_one("#name").value = "after"
+        form.query_one("#description").value = "pasted \ufffe"  # XML cannot carry it: libvirt would refuse
+        await pilot.pause()
+        assert shown(form, "name-error") == "" and "U+FFFE" in shown(form, "description-error")
+        form.query_one("#create").press()
+        await pilot.pause()
+        assert answers == [] and app.screen is form
         form.query_one("#description").value = "a [b] c"
         await pilot.pause()
-        assert shown(form, "name-error") == ""
+        assert shown(form, "name-error") == shown(form, "description-error") == ""
         form.query_one("#create").press()
         await wait_for(pilot, lambda: answers, what="the form answered")
         assert (answers[0].name, answers[0].description, answers[0].kind) == ("after", "a [b] c", ops.EXTERNAL_DISK)

@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.strategies import xml_chars
 from tui.backend.inventory import Inventory
 from tui.backend.model import ConnState, Guest, Host
 from tui.backend.ops import hardware as ops
 from tui.backend.xml import devices as dx
 
-# Anything XML 1.0 can carry (no control characters, no surrogates), odd characters included.
-odd_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40)
+# Anything XML 1.0 can carry (no control characters, no surrogates, no U+FFFE or U+FFFF), odd characters included.
+odd_text = st.text(xml_chars, min_size=1, max_size=40)
 paths = odd_text.map(lambda s: "/" + s)
 targets = st.from_regex(r"\A(vd|sd|hd)[a-z]{1,2}\Z")
 macs = st.lists(st.integers(0, 255), min_size=5, max_size=5).map(

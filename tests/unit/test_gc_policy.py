@@ -9,19 +9,26 @@ from tui import gc_policy
 def thresholds():
     saved = gc.get_threshold()
     yield
+    gc_policy.started()
     gc.set_threshold(*saved)
 
 
-def test_tune_raises_the_young_generation_and_keeps_the_others(thresholds):
+def test_starting_raises_the_young_generation_and_started_puts_it_back(thresholds):
     gc.set_threshold(700, 11, 12)
-    gc_policy.tune()
-    assert gc.get_threshold() == (gc_policy.YOUNG, 11, 12)
+    gc_policy.starting()
+    assert gc.get_threshold() == (gc_policy.STARTING_YOUNG, 11, 12)
+    gc_policy.starting()  # a second App in the same process: still the thresholds from before
+    gc_policy.started()
+    assert gc.get_threshold() == (700, 11, 12)
+    gc_policy.started()
+    assert gc.get_threshold() == (700, 11, 12)
 
 
-def test_tune_lowers_nothing_and_leaves_a_disabled_collector_alone(thresholds):
-    gc.set_threshold(gc_policy.YOUNG * 3, 10, 10)
-    gc_policy.tune()
-    assert gc.get_threshold() == (gc_policy.YOUNG * 3, 10, 10)
+def test_starting_lowers_nothing_and_leaves_a_disabled_collector_alone(thresholds):
+    gc.set_threshold(gc_policy.STARTING_YOUNG * 3, 10, 10)
+    gc_policy.starting()
+    gc_policy.started()
+    assert gc.get_threshold() == (gc_policy.STARTING_YOUNG * 3, 10, 10)
     gc.set_threshold(0, 10, 10)
-    gc_policy.tune()
+    gc_policy.starting()
     assert gc.get_threshold() == (0, 10, 10)

@@ -7,13 +7,14 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given, strategies as st
 
+from tests.strategies import xml_chars
 from tui.backend.ops.guest_info import addresses_by_mac, console_commands
 from tui.backend.ops.xml_edit import check_edit, unified_diff
 from tui.backend.xml import domain as dx
 
 LIBOSINFO = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
-names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(str.strip)
+names = st.text(xml_chars, min_size=1, max_size=30).filter(str.strip)
 
 
 def domain(*devices: ET.Element, os_children=(), os_attrs=None, name="g") -> str:

@@ -8,14 +8,16 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import unwritable_chars, xml_chars
 from tui.backend.ops import snapshots
 from tui.backend.ops.recovery import backup_disks, default_export_path, default_save_path, safe_file_name
 from tui.backend.xml.backup import BackupDisk, parse_backup, push_backup_xml
 from tui.backend.xml.snapshot import SnapshotDisk, SnapshotSpec, parse_snapshot, snapshot_xml
 
-# What XML 1.0 can carry (no control characters but tab/newline, no surrogates); \r is normalised away.
-xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n"), max_size=60)
-names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+# What XML 1.0 can carry (no control characters but tab/newline, no surrogates, no U+FFFE or U+FFFF);
+# \r is normalised away.
+xml_text = st.text(xml_chars | st.sampled_from("\t\n"), max_size=60)
+names = st.text(xml_chars, min_size=1, max_size=40)
 targets = st.from_regex(r"[a-z]{2,3}[a-z0-9]{0,3}", fullmatch=True)
 paths = names.map(lambda n: "/var/lib/libvirt/images/" + n)
 
@@ -115,6 +117,19 @@ def test_snapshot_names_are_checked():
     assert snapshots.check_name(" a") is not None
     assert snapshots.check_name("a\x07") is not None
     assert snapshots.check_name("s1", frozenset({"s1"})) is not None
+
+
+@given(text=st.text(xml_chars, max_size=30), bad=unwritable_chars, at=st.integers(0, 30))
+def test_a_snapshot_name_or_description_xml_cannot_carry_is_refused_where_typed(text, bad, at):
+    typed = text[:at] + bad + text[at:]
+    problem = snapshots.check_name(f"s{typed}s")
+    assert problem is not None
+    if "/" not in text:
+        assert "U+FFFE" in problem
+    assert "U+FFFE" in snapshots.check_description(typed)
+    if "/" not in text:
+        assert snapshots.check_name(f"s{text}s") is None
+    assert snapshots.check_description(text) is None
 
 
 def test_mixing_kinds_is_warned_about():

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.strategies import unwritable_chars, xml_chars
 from tui.backend.ops.tuning import HostDevices, attach_checks, check_share_dir, check_tag, hugepage_problem
 from tui.backend.xml import rewrite
 from tui.backend.xml import tuning as tx
@@ -137,9 +138,7 @@ def test_a_share_adds_the_memfd_backing_once_and_automatic_numa_validates(tmp_pa
     assert len(root.findall("memoryBacking/source")) == 1
 
 
-# Any text XML 1.0 can carry: no surrogates, no control characters, no U+FFFE or U+FFFF.
-xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
-                   min_size=1, max_size=30).filter(lambda t: t.strip() == t)
+xml_text = st.text(xml_chars, min_size=1, max_size=30).filter(lambda t: t.strip() == t)
 
 
 @settings(max_examples=60)
@@ -153,7 +152,7 @@ def test_any_folder_and_tag_round_trip(source, tag):
 
 
 @settings(max_examples=60)
-@given(text=xml_text, bad=st.sampled_from(["\ufffe", "\uffff", "\x00", "\t", "\n", "\x1b", "\x7f"]),
+@given(text=xml_text, bad=unwritable_chars,
        at=st.integers(min_value=0, max_value=30))
 def test_a_folder_or_tag_xml_cannot_carry_is_refused_where_typed(text, bad, at):
     typed = text[:at] + bad + text[at:]

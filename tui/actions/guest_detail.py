@@ -21,6 +21,7 @@ from ..backend.ops.hardware import (DiskRequest, HardwareView, NewVolume, Outcom
 from ..backend.ops.recovery import SAVE_DIR, default_export_path, default_save_path
 from ..backend.ops.snapshots import (EXTERNAL_DISK, INTERNAL_MEMORY, KIND_LABELS, Snapshot, SnapshotPlan,
                                      default_name, mixing_warning)
+from ..backend.ops.snapshots import check_description as check_snapshot_description
 from ..backend.ops.snapshots import check_name as check_snapshot_name
 from ..calls import Then
 from .jobs import JobWork
@@ -30,8 +31,8 @@ from .recorder import Did
 __all__ = [
     "Agent", "Command", "Disk", "DiskRequest", "EXTERNAL_DISK", "GuestDetailActions", "HardwareView", "INTERNAL_MEMORY",
     "KIND_LABELS", "NewVolume", "Nics", "Outcome", "SAVE_DIR", "Snapshot", "SnapshotPlan", "check_mac",
-    "check_snapshot_name", "check_volume_name", "console_commands", "default_export_path", "default_name",
-    "default_save_path", "mixing_warning", "overcommit_warning", "parse_size",
+    "check_snapshot_description", "check_snapshot_name", "check_volume_name", "console_commands",
+    "default_export_path", "default_name", "default_save_path", "mixing_warning", "overcommit_warning", "parse_size",
 ]
 
 Build = Callable[[str, str], list[CommandLine]]  # (the host's URI, the guest's name) -> a change's command lines

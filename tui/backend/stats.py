@@ -114,12 +114,6 @@ def _devices(record: Record, prefix: str) -> dict[str, int]:
 
 def _pairs(before: Record, after: Record, prefix: str) -> list[tuple[str, int, int | None]]:
     """(name, index now, index in the record before) of each device now; None: new since."""
-    count_key, name_key = _COUNT_AND_FIRST_NAME[prefix]
-    count = after.get(count_key)
-    if count == 1 and before.get(count_key) == 1:  # the common case: one device, and the same one
-        name = after.get(name_key)
-        if isinstance(name, str):
-            return [(name, 0, 0 if before.get(name_key) == name else None)]
     old = _devices(before, prefix)
     return [(name, index, old.get(name)) for name, index in _devices(after, prefix).items()]
 
@@ -154,7 +148,27 @@ def _rate(before: Record, old_key: str, after: Record, new_key: str, seconds: fl
     return (new - old) / seconds
 
 
+def _same_one(before: Record, after: Record, prefix: str) -> str | None:
+    """The name of a guest's only device of a kind when it is the same as in the record
+    before (the common case, taken without building lists); None otherwise."""
+    count_key, name_key = _COUNT_AND_FIRST_NAME[prefix]
+    if after.get(count_key) == 1 and before.get(count_key) == 1:
+        name = after.get(name_key)
+        if isinstance(name, str) and before.get(name_key) == name:
+            return name
+    return None
+
+
+_DISK0 = _keys("block", 0, _DISK_FIELDS)[1:]
+_NIC0 = _keys("net", 0, _NIC_FIELDS)[1:]
+
+
 def _disk_rates(before: Record, after: Record, seconds: float) -> tuple[DiskRates, ...]:
+    name = _same_one(before, after, "block")
+    if name is not None:
+        rb, wb, rr, wr = _DISK0
+        return (DiskRates(name, _rate(before, rb, after, rb, seconds), _rate(before, wb, after, wb, seconds),
+                          _rate(before, rr, after, rr, seconds), _rate(before, wr, after, wr, seconds)),)
     found = []
     for name, index, old_index in _pairs(before, after, "block"):
         if old_index is None:  # a new device: nothing to diff against yet
@@ -173,6 +187,10 @@ def _disk_rates(before: Record, after: Record, seconds: float) -> tuple[DiskRate
 
 
 def _nic_rates(before: Record, after: Record, seconds: float) -> tuple[NicRates, ...]:
+    name = _same_one(before, after, "net")
+    if name is not None:
+        rx, tx = _NIC0
+        return (NicRates(name, _rate(before, rx, after, rx, seconds), _rate(before, tx, after, tx, seconds)),)
     found = []
     for name, index, old_index in _pairs(before, after, "net"):
         if old_index is None:

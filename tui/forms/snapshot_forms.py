@@ -25,7 +25,7 @@ class NewSnapshot:
 class CreateSnapshotScreen(FormScreen):
     SUBMIT = "Take snapshot"
     SUBMIT_BUTTONS = ("create",)
-    FIELDS = ("name",)
+    FIELDS = ("name", "description")
     WIDTH = 90
     ERROR_ROOM = True
     DEFAULT_CSS = """
@@ -50,6 +50,7 @@ class CreateSnapshotScreen(FormScreen):
             yield Static(classes="error", id="name-error")
             yield Label("Description (optional)")
             yield Input(id="description")
+            yield Static(classes="error", id="description-error")
             yield Label("Kind")
             yield Select([(ops.KIND_LABELS[k], k) for k in self.plan.kinds], value=self.first_kind,
                          allow_blank=False, id="kind")
@@ -78,8 +79,9 @@ class CreateSnapshotScreen(FormScreen):
         self._show_warning()
 
     def errors(self) -> dict[str, str]:
-        problem = ops.check_snapshot_name(self.query_one("#name", Input).value, self.plan.taken)
-        return {"name": problem} if problem else {}
+        problems = {"name": ops.check_snapshot_name(self.query_one("#name", Input).value, self.plan.taken),
+                    "description": ops.check_snapshot_description(self.query_one("#description", Input).value)}
+        return {field: problem for field, problem in problems.items() if problem}
 
     def result(self) -> NewSnapshot:
         return NewSnapshot(self.query_one("#name", Input).value, self.query_one("#description", Input).value,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import libvirt
 
+from ..validate import unwritable
 from ..xml.snapshot import SnapshotDisk, SnapshotFacts, SnapshotSpec, parse_snapshot, snapshot_xml
 from .recovery import safe_file_name
 
@@ -59,12 +60,18 @@ def check_name(name: str, taken: frozenset[str] | set[str] = frozenset()) -> str
         return "A snapshot name has no leading or trailing spaces"
     if "/" in name:
         return "A snapshot name has no '/' (it becomes part of file names)"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "A snapshot name has no control characters"
+    if unwritable(name):
+        return "A snapshot name has no control characters, U+FFFE or U+FFFF"
     if len(name) > 200:
         return "Keep the name under 200 characters"
     if name in taken:
         return "This guest already has a snapshot of that name"
+    return None
+
+
+def check_description(text: str) -> str | None:
+    if unwritable(text):
+        return "A description has no control characters, U+FFFE or U+FFFF (libvirt keeps it as XML)"
     return None
 
 
