@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -106,6 +107,9 @@ class VirtdeckApp(App):
         self._frozen: set[str] = set()
         self._freeze_timer = None
         self._freeze_due = False
+        self._stats_inbox: deque[StatsSampled] = deque()  # appended on backend threads
+        self._stats_posted = False
+        self._stats_timer = None
         self.guest_batches: dict = {}
         self.last_batch = None
         self.actions = Actions(self)
@@ -211,19 +215,41 @@ class VirtdeckApp(App):
     def _sink(self, update) -> None:
         """Called on backend threads; post_message is safe from any thread."""
         if isinstance(update, StatsSampled):
-            self.post_message(StatsArrived(update))
+            # Every host ticks on the same clock (sampler.next_tick): a fleet's samples
+            # arrive within STATS_WINDOW and are taken together, one message and one
+            # refresh of the table a tick, not a message per host.
+            self._stats_inbox.append(update)
+            if not self._stats_posted:
+                self._stats_posted = True
+                self.post_message(StatsArrived(None))
         else:
             self.post_message(BackendUpdated(update))
 
     def on_stats_arrived(self, message: StatsArrived) -> None:
+        if message.update is not None:  # one sample, handed over directly
+            self._fold(self._take_stats(message.update), within=STATS_WINDOW)
+        elif self._stats_timer is None:
+            self._stats_timer = self.set_timer(STATS_WINDOW, self._take_inbox)
+
+    def _take_inbox(self) -> None:
+        self._stats_timer = None
+        self._stats_posted = False  # a sample appended from now on posts again
+        latest = {}
+        while self._stats_inbox:
+            update = self._stats_inbox.popleft()
+            latest[update.conn_id] = update  # a newer sample of a host replaces one not yet taken
+        kinds: set[str] = set()
+        for update in latest.values():
+            kinds |= self._take_stats(update)
+        self._fold(kinds)
+
+    def _take_stats(self, update: StatsSampled) -> set[str]:
         if self.stats_paused:
-            return
-        self.history.add(message.update.stats)
+            return set()
+        self.history.add(update.stats)
         if len(self.history.guests) > len(self.inventory.guests):
             self.history.forget(set(self.inventory.guests))
-        # Every host ticks on the same clock (sampler.next_tick): a fleet's samples
-        # arrive within a few ms of each other and make one refresh of the table.
-        self._fold(self.inventory.apply(message.update), within=STATS_WINDOW)
+        return self.inventory.apply(update)
 
     def on_backend_updated(self, message: BackendUpdated) -> None:
         update = message.update

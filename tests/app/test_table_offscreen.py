@@ -61,3 +61,36 @@ async def test_rows_off_screen_show_the_latest_tick_when_drawn(tmp_path, node_10
         app.screen.table.sort_by("cpu", reverse=True)
         await wait_for(pilot, lambda: middle in table_lines(app)[1] and "90.0%" in table_lines(app)[1],
                        what=lambda: f"{middle} on top at 90.0%, the top shows {table_lines(app)[:3]!r}")
+
+
+async def test_a_fleets_samples_of_one_tick_make_one_message_and_one_refresh(tmp_path):
+    import threading
+
+    from tui.messages import StatsArrived
+
+    app = make_app(tmp_path, "-c", "test:///default", "--refresh", "3600")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count == 1, what="the default guest")
+        await pilot.pause(0.5)
+        guest = next(iter(app.inventory.guests.values()))
+        posted, refreshed = [], []
+        post, refresh = app.post_message, app.screen.refresh_view
+        app.post_message = lambda message: (posted.append(message) if isinstance(message, StatsArrived)
+                                            else None) or post(message)
+        app.screen.refresh_view = lambda kinds=None: refreshed.append(kinds) or refresh(kinds)
+        hosts = [guest.conn_id, "fleet-b", "fleet-c", "fleet-d", "fleet-e"]
+
+        def sample(conn_id: str) -> None:  # each host's worker hands its tick over
+            app._sink(StatsSampled(conn_id, (GuestStats(conn_id, guest.uuid, time.time(), vcpus=1,
+                                                        cpu_percent=42.0),), 1, 0.0, None))
+
+        workers = [threading.Thread(target=sample, args=(conn_id,)) for conn_id in hosts]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        await wait_for(pilot, lambda: shows(app, guest.name, "42.0%"), what="the figure on screen")
+        await pilot.pause(0.5)
+        assert all(app.inventory.stats[(conn_id, guest.uuid)].cpu_percent == 42.0 for conn_id in hosts)
+        assert len(posted) == 1
+        assert [kinds for kinds in refreshed if kinds and "stats" in kinds] == [frozenset({"stats"})]
