@@ -69,14 +69,16 @@ def test_e_gives_the_editor_the_terminal_and_a_refusal_comes_back_to_it(start, i
     (first,) = runs(log)
     assert first["ttys"] == [True, True, True] and first["names"] == [terminal] * 3, first
     assert "<name>backup-vault</name>" in first["text"] and "<description>" not in first["text"]
-    app.press("\r", lambda a: a.contains("Define this change"), "the diff")
-    assert app.contains("+  <description>edited in the terminal</description>")
+    # The question and the diff under it can come in separate paints: wait for both.
+    app.press("\r", lambda a: a.contains("Define this change")
+              and a.contains("+  <description>edited in the terminal</description>"), "the diff with the description")
     app.press("y", lambda a: a.contains("new definition saved") and a.contains("edited in the terminal"),
               "the XML view with the new description")
 
     # 2: a broken edit: the reason, one position; e gives the editor the user's text with the reason on top.
     app.press("e", lambda a: a.contains("SCRIPTED EDITOR 2: press enter"), "the editor again")
-    app.press("\r", lambda a: a.contains("This edit can't be defined"), "the parse error")
+    app.press("\r", lambda a: a.contains("This edit can't be defined") and a.contains("does not parse"),
+              "the parse error and its reason")
     problem = next(line for line in app.lines_text() if "does not parse" in line)
     assert problem.count("column") == 1 and "line " in problem, problem
     app.press("e", lambda a: a.contains("SCRIPTED EDITOR 3: press enter"), "the editor with the reason")
@@ -86,7 +88,7 @@ def test_e_gives_the_editor_the_terminal_and_a_refusal_comes_back_to_it(start, i
     assert first_line.startswith("<!-- virtdeck: not defined: line ") and "does not parse" in first_line
     assert "<name>backup-vault</nam>" in rest and "edited in the terminal" in rest  # the user's text, not the original
     # 3: mended back to what is defined: nothing to define, and the reason line is not part of it.
-    app.press("\r", lambda a: a.contains("No change: nothing defined."), "no change")
-    assert app.contains("edited in the terminal")
+    app.press("\r", lambda a: a.contains("No change: nothing defined.") and a.contains("edited in the terminal"),
+              "no change, the edited definition still shown")
     app.send("q")
     assert app.wait_exit("q", deadline=10) == 0
