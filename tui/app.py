@@ -221,14 +221,12 @@ class VirtdeckApp(App):
             self._stats_inbox.append(update)
             if not self._stats_posted:
                 self._stats_posted = True
-                self.post_message(StatsArrived(None))
+                self.post_message(StatsArrived())
         else:
             self.post_message(BackendUpdated(update))
 
-    def on_stats_arrived(self, message: StatsArrived) -> None:
-        if message.update is not None:  # one sample, handed over directly
-            self._fold(self._take_stats(message.update), within=STATS_WINDOW)
-        elif self._stats_timer is None:
+    def on_stats_arrived(self, _message: StatsArrived) -> None:
+        if self._stats_timer is None:
             self._stats_timer = self.set_timer(STATS_WINDOW, self._take_inbox)
 
     def _take_inbox(self) -> None:
@@ -238,18 +236,15 @@ class VirtdeckApp(App):
         while self._stats_inbox:
             update = self._stats_inbox.popleft()
             latest[update.conn_id] = update  # a newer sample of a host replaces one not yet taken
+        if self.stats_paused:
+            return
         kinds: set[str] = set()
         for update in latest.values():
-            kinds |= self._take_stats(update)
-        self._fold(kinds)
-
-    def _take_stats(self, update: StatsSampled) -> set[str]:
-        if self.stats_paused:
-            return set()
-        self.history.add(update.stats)
+            self.history.add(update.stats)
+            kinds |= self.inventory.apply(update)
         if len(self.history.guests) > len(self.inventory.guests):
             self.history.forget(set(self.inventory.guests))
-        return self.inventory.apply(update)
+        self._fold(kinds)
 
     def on_backend_updated(self, message: BackendUpdated) -> None:
         update = message.update

@@ -16,16 +16,7 @@ class BackendUpdated(Message):
 
 
 class StatsArrived(Message):
-    """Stats ticks wait in the App's inbox (update None), or one is handed over directly;
-    a newer one of a connection replaces a queued older one."""
-
-    def __init__(self, update) -> None:
-        super().__init__()
-        self.update = update
-
-    def can_replace(self, message: Message) -> bool:
-        return (isinstance(message, StatsArrived) and self.update is not None and message.update is not None
-                and message.update.conn_id == self.update.conn_id)
+    """Stats ticks are waiting in the App's inbox (one such message at a time)."""
 
 
 class GuestActionFinished(Message):

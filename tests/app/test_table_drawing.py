@@ -24,12 +24,17 @@ class TableApp(App):
         yield InventoryTable([Column("a", "A", Cell), Column("b", "B", Cell)], id="t")
 
 
+async def one_row(app: TableApp, pilot) -> InventoryTable:
+    table = app.query_one(InventoryTable)
+    table.add_row(Cell("r0"), Cell("r0b"), key="r0")
+    await pilot.pause()
+    return table
+
+
 async def test_direct_drawing_matches_rich():
     app = TableApp()
     async with app.run_test(size=(80, 10)) as pilot:
-        table = app.query_one(InventoryTable)
-        table.add_row(Cell("r0"), Cell("r0b"), key="r0")
-        await pilot.pause()
+        table = await one_row(app, pilot)
         base = table.rich_style
         checked = 0
         for cell in CELLS:
@@ -82,9 +87,7 @@ async def test_rows_are_laid_out_as_datatable_lays_them_out():
 async def test_the_header_is_drawn_as_datatable_draws_it_and_follows_its_label():
     app = TableApp()
     async with app.run_test(size=(60, 8)) as pilot:
-        table = app.query_one(InventoryTable)
-        table.add_row(Cell("r0"), Cell("r0b"), key="r0")
-        await pilot.pause()
+        table = await one_row(app, pilot)
         header_style = table.get_component_styles("datatable--header").rich_style
 
         def drawn(mine: bool) -> list:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 
 from tui.backend.inventory import Inventory
-from tui.backend.model import ConnState, Event, EventHappened, Host, HostChanged
-from tui.messages import BackendUpdated, StatsArrived
+from tui.backend.model import ConnState, Host, HostChanged
 from tui.render.columns import GUEST_COLUMNS, guest_live_cells, live_ids
 from tui.screens.base import empty_view_text
 
@@ -177,10 +176,9 @@ async def test_z_freezes_the_figures_dimmed_while_new_samples_arrive(tmp_path):
         would_show = {name: tuple(c.plain for c in guest_live_cells(app.inventory.guests[s.key], s))
                       for name, s in fresh.items()}
         assert any(would_show[name] != frozen[name] for name in would_show)
-        app.post_message(StatsArrived(update))
-        marker = Event(connection.conn_id, "test", "probe", "after the sample")
-        app.post_message(BackendUpdated(EventHappened(marker)))  # handled after the sample
-        await wait_for(pilot, lambda: any(e is marker for _, e in app.inventory.events), what="the sample handled")
+        app._sink(update)  # as the worker hands it over
+        await wait_for(pilot, lambda: not app._stats_inbox and app._stats_timer is None, what="the sample taken")
+        await pilot.pause()  # and any refresh it asked for
         assert live_texts() == frozen
 
         await pilot.press("z")

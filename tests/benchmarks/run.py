@@ -23,7 +23,7 @@ Figures, on a generated node with N guests (libvirt test driver, temp dir):
    wall, stats_bench.py): fetch (the sampler's bulk call on the test
    driver), diff (`sample_once` -> `stats.compute` for every guest, fed with
    full records: the test driver has only the state group) and render
-   (`on_stats_arrived` up to idle). Baseline: the raw bulk call. Also every
+   (the App taking the sample from its inbox, up to idle). Baseline: the raw bulk call. Also every
    guest's handle read (UUID, name, ID) and freed while another thread
    computes (handles_bench.py), as a worker folds while the UI draws.
    Baseline: libvirt-python's own methods, which let go of the GIL each call.
@@ -598,9 +598,9 @@ def report(bench: Bench) -> None:
             f" getAllDomainStats(STATE) of all {n}: cpu {ms(st['raw_all']['cpu'])}", "")
         add(f"5   diff: sample_once -> stats.compute x {st['stats_guests']} (full records)",
             f"cpu {ms(diff['cpu'])}, wall {ms(diff['wall'])}", f"max cpu {ms(diff['cpu_max'])}", "")
-        add("5   render: on_stats_arrived + deferred work, up to idle",
+        add("5   render: the sample taken + deferred work, up to idle",
             f"cpu {ms(rend['idle_cpu'])}, wall {ms(rend['idle_wall'])}", "(up-to-idle wall has a ~20 ms floor)", "")
-        add("5     on_stats_arrived call (History, Inventory, fold)", f"cpu {ms(rend['cpu'])}, wall {ms(rend['wall'])}",
+        add("5     taking it (History, Inventory, fold)", f"cpu {ms(rend['cpu'])}, wall {ms(rend['wall'])}",
             "", "")
         add(f"5     refresh_view: table sync of {st['rows']} rows", f"cpu {ms(rv['cpu'])}, wall {ms(rv['wall'])}", "", "")
         add(f"5     the rest: layout + paint ({st['visible_rows']} rows visible at "

@@ -17,7 +17,7 @@ split into fetch, diff and render:
   `Sample` + `stats.compute(...)` per guest -> `StatsSampled`, exactly the
   sampler's code path.
 - render: inside a running VirtdeckApp (run_test, 200x50, the Guests view
-  with all N rows), `app.on_stats_arrived(StatsArrived(update))` (History.add,
+  with all N rows), `app._take_inbox()` with the update in the inbox (History.add,
   Inventory.apply, _fold) and everything it leaves for the event loop
   (refresh_view's table sync, DataTable's deferred work, the paint) up to
   idle, measured as refresh_bench.py does.
@@ -134,7 +134,6 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
     from tui.app import VirtdeckApp
     from tui.backend.connection import Connection
     from tui.cli import settings_from
-    from tui.messages import StatsArrived
 
     settings = settings_from(["--config", str(ROOT / "no-such-virtdeck-config.toml"), "--refresh", "3600",
                               "-c", uri])
@@ -215,7 +214,8 @@ async def tick_in_app(uri: str, n_guests: int, ticks: int, profile: str | None) 
                 update = sampler.sample_once()
                 diff = (time.process_time() - cpu, time.perf_counter() - wall)
                 spent[0] = spent[1] = 0.0
-                render = await measure(pilot, lambda: app.on_stats_arrived(StatsArrived(update)))
+                app._stats_inbox.append(update)  # as the worker's hand-over leaves it
+                render = await measure(pilot, app._take_inbox)
                 if profiler is not None and measured:
                     profiler.disable()
                 if not measured:
