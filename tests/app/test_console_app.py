@@ -7,6 +7,8 @@ feeds it from real guests).
 
 from __future__ import annotations
 
+import time
+
 from rich.color import Color
 from textual.app import App, ComposeResult
 
@@ -167,3 +169,36 @@ async def test_a_flood_is_read_to_its_end_when_the_ui_thread_is_preempted_as_tim
                        what=lambda: f"the whole flood parsed ({view.fed} of {len(flood)} bytes)")
         await wait_for(pilot, lambda: any("END-OF-FLOOD" in line for line in view.screen_text()),
                        what="the flood's last line on screen")
+
+
+async def test_a_guest_flooding_a_slow_line_in_small_pieces_is_painted_ten_times_a_second(monkeypatch):
+    """A TCG guest's serial line delivers a flood a few hundred bytes at a time, so no
+    backlog builds up; scrolling frame after frame is what marks it a flood."""
+    app = TerminalApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ConsoleView)
+        await pilot.pause()
+        frames = []
+        render_line = ConsoleView.render_line
+
+        def drawn(self, y):
+            if y == 0:
+                frames.append(time.monotonic())
+            return render_line(self, y)
+
+        monkeypatch.setattr(ConsoleView, "render_line", drawn)
+        started = time.monotonic()
+        line = 0
+        while time.monotonic() - started < 1.5:
+            view.feed(b"".join(b"line %06d\r\n" % n for n in range(line, line + 20)))
+            line += 20
+            await pilot.pause(0.01)  # the guest's pace, not a wait for the UI
+        await wait_for(pilot, lambda: view.screen_text()[-2] == "line %06d" % (line - 1),
+                       what=lambda: f"the last line on screen, not {view.screen_text()[-2]!r}")
+        took = time.monotonic() - started
+        assert len(frames) <= took / 0.1 + 3, f"{len(frames)} frames in {took:.2f} s"
+        # an echo afterwards is drawn
+        await pilot.pause(0.3)
+        frames.clear()
+        view.feed(b"typed")
+        await wait_for(pilot, lambda: frames and "typed" in view.render_line(23).text, what="the echo drawn")

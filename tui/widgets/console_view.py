@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from operator import itemgetter
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import pyte
+from pyte import modes
+from pyte.charsets import LAT1_MAP
 from pyte.screens import Margins
 from rich.segment import Segment
 from rich.style import Style
@@ -35,7 +38,8 @@ from ..render.terminal import cell_style, find_in_lines, key_to_bytes
 
 DECCKM = 1 << 5  # application cursor keys (private mode 1, as pyte stores it)
 FRAME = 0.03  # at most one repaint per 30 ms while output streams ...
-FLOOD_FRAME = 0.1  # ... and per 100 ms while more waits than one slice can parse (a flood)
+FLOOD_FRAME = 0.1  # ... and per 100 ms in a flood: more waits than one slice can parse,
+FLOOD_SCROLL = 3  # or this many lines scrolled before each of two frames in a row
 FEED_SLICE = 8 << 10  # bytes fed to pyte at a time
 FEED_BUDGET = 0.005  # seconds of feeding before the UI gets a turn
 SCROLLBACK = 5000  # lines
@@ -48,8 +52,46 @@ class TerminalScreen(pyte.Screen):
                  reply: Callable[[str], None] | None = None) -> None:
         self.history: deque = deque(maxlen=history)
         self.pushed = 0  # lines ever pushed into the history: absolute line ids
+        self.scrolls = 0  # lines ever scrolled up at the bottom margin, with or without history
         self.reply = reply
+        self._cells: dict[tuple, dict[str, tuple]] = {}  # attributes -> character -> pyte's cell
+        self._shifts: dict[tuple[int, int], tuple[range, Callable]] = {}  # margins -> how to scroll them
         super().__init__(columns, lines)
+
+    def draw(self, data: str) -> None:
+        # pyte's draw measures, translates and builds a cell for every character; plain
+        # ASCII in the default charset, replace mode and autowrap (nearly all output)
+        # is written a row's worth at a time, from cells shared per attribute set
+        mode = self.mode
+        if (self.charset or self.g0_charset != LAT1_MAP or not data.isascii() or not data.isprintable()
+                or modes.IRM in mode or modes.DECAWM not in mode):
+            super().draw(data)
+            return
+        cursor = self.cursor
+        attrs = cursor.attrs
+        cells = self._cells.get(attrs)
+        if cells is None:
+            if len(self._cells) > 256:
+                self._cells.clear()
+            cells = self._cells[attrs] = {}
+        columns = self.columns
+        done, size = 0, len(data)
+        while done < size:
+            if cursor.x >= columns:
+                self.dirty.add(cursor.y)
+                self.carriage_return()
+                self.linefeed()
+            line = self.buffer[cursor.y]
+            x = cursor.x
+            for char in data[done:done + columns - x]:
+                cell = cells.get(char)
+                if cell is None:
+                    cell = cells[char] = attrs._replace(data=char)
+                line[x] = cell
+                x += 1
+            done += x - cursor.x
+            cursor.x = x
+        self.dirty.add(cursor.y)
 
     def _push(self, line) -> None:
         self.history.append(line)
@@ -63,11 +105,18 @@ class TerminalScreen(pyte.Screen):
             self.cursor_down()
             return
         buffer = self.buffer
+        self.scrolls += 1
         if top == 0:
             self._push(buffer[0])  # that line object leaves the buffer: it is not copied
         self.dirty.update(range(self.lines))
-        for y in range(top, bottom):
-            buffer[y] = buffer[y + 1]
+        shift = self._shifts.get((top, bottom))
+        if shift is None:
+            shift = self._shifts[(top, bottom)] = (range(top, bottom), itemgetter(*range(top + 1, bottom + 1)))
+        rows, below = shift
+        if bottom - top > 1:
+            buffer.update(zip(rows, below(buffer)))  # each line moves up one, in C
+        elif bottom > top:
+            buffer[top] = buffer[bottom]
         buffer.pop(bottom, None)
 
     def write_process_input(self, data: str) -> None:
@@ -138,6 +187,8 @@ class ConsoleView(Widget, can_focus=True):
         self._more_waiting = False
         self._pumping = False
         self._last_paint = 0.0
+        self._scrolls_painted = 0
+        self._scrolling = False  # the last frame followed FLOOD_SCROLL lines or more
         self._paint_timer = None
         self._strips: dict[int, Strip] = {}
         self._styles: dict[tuple, Style] = {}
@@ -189,16 +240,24 @@ class ConsoleView(Widget, can_focus=True):
     def _schedule_paint(self) -> None:
         if self._paint_timer is not None:
             return
-        frame = FLOOD_FRAME if self._pumping else FRAME  # still busy: a flood, paint less often
+        # a flood paints less often: still busy parsing, or scrolling fast frame after frame
+        # (a guest on a slow serial line floods in small pieces, never leaving a backlog)
+        flooding = self._pumping or (self._scrolling and self._scrolled() >= FLOOD_SCROLL)
+        frame = FLOOD_FRAME if flooding else FRAME
         wait = frame - (time.perf_counter() - self._last_paint)
         if wait <= 0:
             self._paint()
         else:
             self._paint_timer = self.set_timer(wait, self._paint)
 
+    def _scrolled(self) -> int:
+        return self.term.scrolls - self._scrolls_painted
+
     def _paint(self) -> None:
         self._paint_timer = None
         self._last_paint = time.perf_counter()
+        self._scrolling = self._scrolled() >= FLOOD_SCROLL
+        self._scrolls_painted = self.term.scrolls
         for y in self.term.dirty:
             self._strips.pop(y, None)
         self.term.dirty.clear()
@@ -371,11 +430,31 @@ class ConsoleView(Widget, can_focus=True):
         return style
 
     def _render_cells(self, line, width: int, cursor_x: int | None) -> list[Segment]:
+        # only the cells pyte holds are visited: a line of a few characters is a few
+        # steps and one run of blanks, not a step for each of the pane's columns
+        limit = min(width, self.term.columns)
+        xs = [x for x in line if x < limit]
+        if cursor_x is not None and cursor_x < limit and cursor_x not in line:
+            xs.append(cursor_x)
+        xs.sort()
+        xs.append(limit)
+        blank = line.default
+        blank_key = blank[1:]
         segments: list[Segment] = []
         run: list[str] = []
         run_key = None
-        columns = self.term.columns
-        for x in range(min(width, columns)):
+        done = 0  # cells before this one are in segments or run
+        for x in xs:
+            if x > done:
+                if blank_key != run_key:
+                    if run:
+                        segments.append(Segment("".join(run), self._style(run_key)))
+                        run = []
+                    run_key = blank_key
+                run.append(blank.data * (x - done))
+            if x == limit:
+                break
+            done = x + 1
             char = line[x]
             if not char.data:  # the right half of a wide character
                 continue
