@@ -202,3 +202,40 @@ async def test_a_guest_flooding_a_slow_line_in_small_pieces_is_painted_ten_times
         frames.clear()
         view.feed(b"typed")
         await wait_for(pilot, lambda: frames and "typed" in view.render_line(23).text, what="the echo drawn")
+
+
+async def test_a_trickle_is_taken_from_the_session_once_a_frame():
+    """The session announces bytes once until they are taken (tui/backend/console.py);
+    a view that takes them at its next frame gets one message a frame, not one a piece."""
+    app = TerminalApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ConsoleView)
+        await pilot.pause()
+        view.feed(b"".join(b"before %d\r\n" % n for n in range(30)))  # the screen full: each piece scrolls
+        await wait_for(pilot, lambda: view.screen_text()[-2] == "before 29", what="the screen filled")
+        fed_before = view.fed
+        inbox = bytearray()
+        started = time.monotonic()
+        announced = [False]
+        takes = []
+
+        def take() -> bytes:
+            data = bytes(inbox)
+            inbox.clear()
+            announced[0] = False
+            takes.append(len(data))
+            return data
+
+        pieces = 0
+        while time.monotonic() - started < 1.5:
+            inbox.extend(b"piece %06d\r\n" % pieces)
+            pieces += 1
+            if not announced[0]:
+                announced[0] = True
+                view.data_ready(take)
+            await pilot.pause(0.003)  # the serial line's pace
+        await wait_for(pilot, lambda: view.screen_text()[-2] == "piece %06d" % (pieces - 1),
+                       what=lambda: f"the last piece on screen, not {view.screen_text()[-2]!r}")
+        took = time.monotonic() - started
+        assert sum(takes) == view.fed - fed_before == pieces * len(b"piece 000000\r\n")
+        assert len(takes) <= took / 0.1 + 4, f"{len(takes)} takes of {pieces} pieces in {took:.2f} s"

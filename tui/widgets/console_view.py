@@ -202,8 +202,15 @@ class ConsoleView(Widget, can_focus=True):
         """The session has bytes: take them when the backlog has room."""
         self._take = take
         self._more_waiting = True
-        if not self._pumping:
-            self._pump()
+        if self._pumping or self._paint_timer is not None:
+            return  # the running pump or the frame due takes them
+        if self._scrolling:
+            # the last frame was a flood's: these bytes wait for the next one, and until
+            # they are taken the session announces nothing more (a message a frame)
+            wait = FLOOD_FRAME - (time.perf_counter() - self._last_paint)
+            self._paint_timer = self.set_timer(max(wait, 0.001), self._paint)
+            return
+        self._pump()
 
     def feed(self, data: bytes) -> None:
         """Parse bytes right away (tests, messages the pane writes itself)."""
@@ -212,6 +219,10 @@ class ConsoleView(Widget, can_focus=True):
             self._pump()
 
     def _pump(self) -> None:
+        self._feed_waiting()
+        self._schedule_paint()
+
+    def _feed_waiting(self) -> None:
         self._pumping = True
         started = time.perf_counter()
         try:
@@ -235,7 +246,6 @@ class ConsoleView(Widget, can_focus=True):
         except Exception:
             self._pumping = False
             raise
-        self._schedule_paint()
 
     def _schedule_paint(self) -> None:
         if self._paint_timer is not None:
@@ -255,6 +265,8 @@ class ConsoleView(Widget, can_focus=True):
 
     def _paint(self) -> None:
         self._paint_timer = None
+        if self._more_waiting and not self._pumping:
+            self._feed_waiting()
         self._last_paint = time.perf_counter()
         self._scrolling = self._scrolled() >= FLOOD_SCROLL
         self._scrolls_painted = self.term.scrolls
