@@ -239,3 +239,18 @@ async def test_a_trickle_is_taken_from_the_session_once_a_frame():
         took = time.monotonic() - started
         assert sum(takes) == view.fed - fed_before == pieces * len(b"piece 000000\r\n")
         assert len(takes) <= took / 0.1 + 4, f"{len(takes)} takes of {pieces} pieces in {took:.2f} s"
+
+
+async def test_a_mouse_drag_selects_the_text_under_it_across_colours_and_lines():
+    """Painted lines carry no offsets; the hit test asks render_line itself and gets them."""
+    app = TerminalApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ConsoleView)
+        await pilot.pause()
+        view.feed(b"first line here\r\n\x1b[31msecond\x1b[0m line there\r\n")
+        await wait_for(pilot, lambda: "line there" in view.render_line(1).text, what="both lines drawn")
+        await pilot.mouse_down(view, offset=(6, 0))
+        await pilot.hover(view, offset=(13, 1))
+        await pilot.mouse_up(view, offset=(13, 1))
+        await wait_for(pilot, lambda: app.screen.get_selected_text() is not None, what="a selection")
+        assert app.screen.get_selected_text() == "line here\nsecond line th"

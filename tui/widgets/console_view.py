@@ -28,7 +28,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
@@ -191,6 +191,8 @@ class ConsoleView(Widget, can_focus=True):
         self._scrolling = False  # the last frame followed FLOOD_SCROLL lines or more
         self._paint_timer = None
         self._strips: dict[int, Strip] = {}
+        self._painting = False
+        self._paint_width = 0
         self._styles: dict[tuple, Style] = {}
         self._base: Style | None = None
         self._log: IO[bytes] | None = None
@@ -489,7 +491,7 @@ class ConsoleView(Widget, can_focus=True):
         return segments
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._paint_width if self._painting else self.size.width
         # rich_style walks the ancestors: once per frame (line 0 comes first), not per line
         base = self.rich_style if (y == 0 or self._base is None) else self._base
         if base != self._base:
@@ -506,7 +508,7 @@ class ConsoleView(Widget, can_focus=True):
         marked = self.match is not None and self.match[0] == line_id
         cacheable = live and cursor_x is None and selection is None and not marked
         if cacheable and y in self._strips and y not in term.dirty:
-            return self._strips[y]
+            return self._with_offsets(self._strips[y], y)
         segments = self._render_cells(self._line(line_id), width, cursor_x)
         used = min(width, term.columns)
         if used < width:
@@ -519,10 +521,22 @@ class ConsoleView(Widget, can_focus=True):
             start, end = span
             strip = self._highlight(strip, start, width if end == -1 else end,
                                     self.screen.get_component_rich_style("screen--selection"))
-        strip = strip.apply_offsets(0, y)
         if cacheable:
             self._strips[y] = strip
-        return strip
+        return self._with_offsets(strip, y)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._painting = True
+        self._paint_width = self.size.width  # size walks the layout: once a paint, not once a line
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
+
+    def _with_offsets(self, strip: Strip, y: int) -> Strip:
+        # a strip painted needs no offsets: only the hit test of a mouse selection reads
+        # them, and it asks render_line for the line itself (a style per segment a frame)
+        return strip if self._painting else strip.apply_offsets(0, y)
 
     @staticmethod
     def _highlight(strip: Strip, start: int, end: int, style: Style) -> Strip:
