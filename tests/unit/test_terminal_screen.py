@@ -17,7 +17,7 @@ COLUMNS, LINES = 12, 5
 pieces = st.one_of(
     st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30),
     st.sampled_from(["é", "ß", "中", "文字", "e\u0301", "\x7f", "☃"]),
-    st.sampled_from(["\r\n", "\n", "\r", "\t", "\b", "\x0e", "\x0f", "\x1b(0", "\x1b(B", "\x1b)0"]),
+    st.sampled_from(["\r\n", "\n", "\r", "\n\r", "\r\r\n", "\t", "\b", "\x0e", "\x0f", "\x1b(0", "\x1b(B", "\x1b)0"]),
     st.sampled_from(["\x1b[0m", "\x1b[1;31m", "\x1b[7m", "\x1b[42m", "\x1b[38;5;208m", "\x1b[4m"]),
     st.builds(lambda y, x: f"\x1b[{y};{x}H", st.integers(1, LINES + 1), st.integers(1, COLUMNS + 2)),
     st.builds(lambda t, b: f"\x1b[{t};{b}r", st.integers(1, LINES), st.integers(1, LINES)),
@@ -30,15 +30,17 @@ def cells(screen: pyte.Screen) -> list[list[tuple]]:
     return [[tuple(screen.buffer[y][x]) for x in range(screen.columns)] for y in range(screen.lines)]
 
 
-@settings(max_examples=300)
-@given(st.lists(pieces, max_size=40))
-def test_the_screen_holds_what_pytes_own_screen_holds(output):
+@settings(max_examples=400)
+@given(st.lists(pieces, max_size=40), st.data())
+def test_the_screen_holds_what_pytes_own_screen_holds(output, data):
     ours, theirs = TerminalScreen(COLUMNS, LINES), pyte.Screen(COLUMNS, LINES)
-    ours_stream, theirs_stream = pyte.Stream(ours), pyte.Stream(theirs)
-    for piece in output:
-        ours_stream.feed(piece)
-        theirs_stream.feed(piece)
-        assert cells(ours) == cells(theirs), repr(output)
+    ours_stream, theirs_stream = pyte.ByteStream(ours), pyte.ByteStream(theirs)
+    sent = "".join(output).encode()
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(sent)), max_size=8)))  # escapes cut in two, too
+    for start, end in zip([0, *cuts], [*cuts, len(sent)]):
+        ours_stream.feed(sent[start:end])
+        theirs_stream.feed(sent[start:end])
+        assert cells(ours) == cells(theirs), repr(sent[:end])
         assert (ours.cursor.x, ours.cursor.y) == (theirs.cursor.x, theirs.cursor.y)
 
 
