@@ -134,7 +134,8 @@ class ConsolePane(GuestPane):
         yield self.search_box
 
     def on_mount(self) -> None:
-        self.open()
+        if self.session is None:
+            self.open()
 
     # -- session --------------------------------------------------------------
 
@@ -404,6 +405,7 @@ class ConsoleDeck(Vertical):
         if pane is None:
             pane = ConsolePane(conn_id, uuid, guest_name, host_name, open_session=self.open_session,
                                inventory=self.inventory)
+            pane.open()  # its RPCs run while the pane mounts; what they report waits in its queue
             await self.tabs.add_pane(pane)
         elif pane.detail in ("closed", "failed"):
             pane.reattach()
