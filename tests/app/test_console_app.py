@@ -8,10 +8,13 @@ feeds it from real guests).
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 from rich.color import Color
 from textual.app import App, ComposeResult
 
+from tui.backend.model import ConsoleState
+from tui.widgets.console_pane import ConsoleDeck
 from tui.widgets.console_view import ConsoleView
 
 from .conftest import make_app, wait_for
@@ -254,3 +257,57 @@ async def test_a_mouse_drag_selects_the_text_under_it_across_colours_and_lines()
         await pilot.mouse_up(view, offset=(13, 1))
         await wait_for(pilot, lambda: app.screen.get_selected_text() is not None, what="a selection")
         assert app.screen.get_selected_text() == "line here\nsecond line th"
+
+
+class EarlySession:
+    """Reports at once what a host would report a few milliseconds later: attached, then bytes."""
+
+    def __init__(self, notify) -> None:
+        self.notify = notify
+        self.state = ConsoleState.OPENING
+        self.message = ""
+        self.device = None
+        self.devices = ()
+        self.pane_placed_at_open: bool | None = None  # in the deck's tabs yet?
+        self.inbox = b""
+
+    def open(self, force: bool = False) -> None:
+        self.pane_placed_at_open = self.notify.__self__.parent is not None
+        self.state = ConsoleState.OPEN
+        self.notify(self, "state")
+        self.inbox = b"tiny login: "
+        self.notify(self, "data")
+
+    def take(self) -> bytes:
+        data, self.inbox = self.inbox, b""
+        return data
+
+    def close(self) -> None:
+        self.state = ConsoleState.CLOSED
+
+    def detach(self, reason: str) -> None:
+        self.close()
+
+    def write(self, data: bytes) -> None:
+        pass
+
+
+async def test_the_session_opens_before_its_pane_mounts_and_what_it_says_meanwhile_arrives(tmp_path):
+    sessions = []
+
+    def open_session(conn_id, uuid, device, notify, current):
+        sessions.append(EarlySession(notify))
+        return sessions[-1]
+
+    class DeckApp(App):
+        def compose(self) -> ComposeResult:
+            yield ConsoleDeck(open_session, SimpleNamespace(guests={}, hosts={}), tmp_path)
+
+    app = DeckApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        deck = app.query_one(ConsoleDeck)
+        pane = await deck.open_console("c1", "u1", "guest", "host")
+        assert sessions and sessions[0].pane_placed_at_open is False
+        await wait_for(pilot, lambda: pane.detail == "attached", what=lambda: f"attached, not {pane.detail}")
+        await wait_for(pilot, lambda: "tiny login:" in pane.view.screen_text()[0],
+                       what="the bytes reported before the pane mounted")
