@@ -152,7 +152,7 @@ class VirtdeckApp(App):
             try:
                 await super().on_event(event)
             finally:
-                self.key_gate.handled()
+                self.key_gate.handled(event)
             return
         await super().on_event(event)
 

@@ -95,6 +95,20 @@ async def test_a_name_typed_after_n_goes_into_the_new_guest_form(tmp_path):
                        what=lambda: f"screen {app.screen!r}, focus {app.focused!r}")
 
 
+async def test_characters_follow_each_other_into_a_field_and_tab_still_waits_for_the_next_one(tmp_path):
+    """Characters a text field keeps go on without settling in between; tab, which moves
+    focus, is still settled before the word after it."""
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await demo_ready(pilot)
+        burst(app, *typed("nvd-a"), "tab", *typed("debian"))
+        await wait_for(pilot, lambda: isinstance(app.screen, NewGuestScreen)
+                       and [box.value for box in app.screen.query("#name")] == ["vd-a"]
+                       and [box.value for box in app.screen.query("#os-search")] == ["debian"],
+                       what=lambda: f"name {[b.value for b in app.screen.query('#name')]}, search "
+                                    f"{[b.value for b in app.screen.query('#os-search')]}, focus {app.focused!r}")
+
+
 async def test_ctrl_r_in_the_filter_box_is_not_a_reset(tmp_path):
     app = make_app(tmp_path, "--demo")
     async with app.run_test(size=(160, 40)) as pilot:
