@@ -7,10 +7,13 @@ would wait for the app after each key and hide the problem.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from textual import events
 from textual.keys import _character_to_key
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
 
 from tests.app.conftest import column_cells, make_app, wait_for
@@ -107,6 +110,38 @@ async def test_characters_follow_each_other_into_a_field_and_tab_still_waits_for
                        and [box.value for box in app.screen.query("#os-search")] == ["debian"],
                        what=lambda: f"name {[b.value for b in app.screen.query('#name')]}, search "
                                     f"{[b.value for b in app.screen.query('#os-search')]}, focus {app.focused!r}")
+
+
+class SlowToFocus(Widget, can_focus=True):
+    """ctrl+y hands work to this widget's own queue; its handler awaits before it moves focus."""
+
+    BINDINGS = [("ctrl+y", "later")]
+
+    class Later(Message):
+        pass
+
+    def action_later(self) -> None:
+        self.post_message(self.Later())
+
+    async def on_slow_to_focus_later(self, _message: Later) -> None:
+        await asyncio.sleep(0.2)  # a handler waiting on something (a mount, an answer) with its queue empty
+        self.screen.query_one("#late-box", Input).focus()
+
+
+async def test_the_next_key_waits_for_a_widget_whose_handler_is_still_running(tmp_path):
+    """The widget has nothing queued while its handler awaits; the keys after ctrl+y still
+    wait for it, and land in the box it focuses."""
+    app = make_app(tmp_path, "--demo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await demo_ready(pilot)
+        slow, box = SlowToFocus(), Input(id="late-box")
+        await app.screen.mount_all([slow, box])
+        slow.focus()
+        await pilot.pause()
+        burst(app, "ctrl+y", *typed("abc"))
+        await wait_for(pilot, lambda: box.value == "abc",
+                       what=lambda: f"box {box.value!r}, focus {app.focused!r}, screens {app.screen_stack}")
+        assert len(app.screen_stack) == 1, app.screen_stack
 
 
 async def test_ctrl_r_in_the_filter_box_is_not_a_reset(tmp_path):

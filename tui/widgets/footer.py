@@ -48,15 +48,19 @@ class KeyFooter(Footer):
         self._composed_keys: tuple | None = None
 
     def _keys_now(self, width: int) -> tuple:
-        """All that the composed keys show, to tell a binding change that changes nothing here."""
+        """All that the composed keys show, to tell a binding change that changes nothing here.
+        A key's widget shows its key, label and state and presses its key: which widget's
+        binding it is does not show (tab from one field of a form to the next changes none)."""
         app = self.app
-        return (width, self.compact, app.ENABLE_COMMAND_PALETTE, self.screen.focused, tuple(
-            (key, active.node, active.binding, app.get_key_display(active.binding), active.enabled, active.tooltip)
-            for key, active in self.screen.active_bindings.items()))
+        pinned, own = self._split(self.screen.active_bindings, width)
+        return (width, self.compact, *(tuple(
+            (a.binding.key, app.get_key_display(a.binding), label(a.binding), a.enabled, a.tooltip or a.binding.tooltip)
+            for a in keys) for keys in (pinned, own)))
 
     async def recompose(self) -> None:
         # A view switch signals binding changes on both screens, and focus moves signal them too;
-        # most leave the very same keys, and mounting every key again cost a switch ~30 ms.
+        # most leave the very same keys, and mounting every key again cost a switch ~30 ms and
+        # a tab in a big form a layout of the whole screen.
         if self._composed_keys is not None and self.children and \
                 self._composed_keys == self._keys_now(self.size.width or self.app.size.width):
             return
