@@ -66,6 +66,17 @@ def test_n_then_a_name_types_the_name_into_the_new_guest_form(demo, speed):
                   f"the new-guest form with {NEW_NAME} in its Name field", deadline=10)
 
 
+@pytest.mark.parametrize("speed", SPEEDS)
+def test_a_name_then_tab_then_a_search_fill_two_fields_of_the_new_guest_form(demo, speed):
+    """Tab leaves the Name field for the OS search: the word after it lands there, not in Name."""
+    name = re.compile(r"│ Name\s{2,}" + re.escape(NEW_NAME) + r"\s")
+    search = re.compile(r"│ Search operating systems\s{2,}debian\s")
+    typed(demo, ["n", *NEW_NAME, "\t", *"debian"], speed)
+    demo.wait_for(lambda a: any(name.search(line) for line in a.lines_text())
+                  and any(search.search(line) for line in a.lines_text()),
+                  f"{NEW_NAME} in Name and debian in the OS search", deadline=20)
+
+
 DB = {name for name in demo_guest_names() if "db" in name}
 
 
