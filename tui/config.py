@@ -33,15 +33,18 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.items import AoT, Item, Null, Table, Whitespace
-from tomlkit.toml_document import TOMLDocument
 
 from .backend.overcommit import Thresholds
 from .backend.validate import check_uri
+
+if TYPE_CHECKING:
+    from tomlkit.items import Item, Table
+    from tomlkit.toml_document import TOMLDocument
+
+# tomlkit (1.6 MB resident) only writes the file: it is imported where the file is written.
 
 
 class ConfigError(Exception):
@@ -152,6 +155,8 @@ def _parse(path: Path, text: str) -> dict:
 
 
 def _connection_table(saved: SavedConnection) -> Table:
+    import tomlkit
+
     table = tomlkit.table()
     if saved.name:
         table["name"] = saved.name
@@ -164,6 +169,8 @@ def _connection_table(saved: SavedConnection) -> Table:
 
 def dumps(config: Config) -> str:
     """A new config file holding `config`. An existing file is edited in place instead (`_edit`)."""
+    import tomlkit
+
     document = tomlkit.document()
     document["refresh"] = config.refresh
     document["resync"] = config.resync
@@ -203,6 +210,10 @@ def _edit(path: Path, change: Callable[[TOMLDocument], None], new: Callable[[], 
     """Apply `change` to the config file as it is on disk and write it back: comments, order, blank
     lines and keys virtdeck does not know stay byte for byte. A file that does not parse is left as
     it is, and the error says where it is broken. No file yet: write `new()`, if given."""
+    import tomlkit
+    import tomlkit.exceptions
+    from tomlkit.items import AoT
+
     if not path.exists():
         if new is not None:
             _write(path, new())
@@ -227,6 +238,8 @@ def _edit(path: Path, change: Callable[[TOMLDocument], None], new: Callable[[], 
 
 def _following(document: TOMLDocument, key: str) -> Table | None:
     """The table whose header comes right after the top-level item `key`, if any."""
+    from tomlkit.items import AoT, Table
+
     body = document.body
     index = next(i for i, (k, _) in enumerate(body) if k is not None and k.key == key)
     for _, item in body[index + 1:]:
@@ -265,6 +278,8 @@ def _set(table: Table, key: str, value: object, default: object) -> None:
 
 def _blank_run(body: list) -> int:
     """How many blank-line items end `body` (the blank lines right above the next header)."""
+    from tomlkit.items import Whitespace
+
     count = 0
     while count < len(body) and isinstance(body[len(body) - 1 - count][1], Whitespace):
         count += 1
@@ -274,6 +289,8 @@ def _blank_run(body: list) -> int:
 def _above(document: TOMLDocument, index: int | None) -> list:
     """The items that end right above the header of [[connection]] number `index` (None: of
     whatever was where the list was): the table before it, or the top of the file."""
+    from tomlkit.items import AoT, Null, Table
+
     if index:
         return document["connection"][index - 1].value.body
     body = document.body
@@ -291,6 +308,9 @@ def _above(document: TOMLDocument, index: int | None) -> list:
 
 
 def _put(document: TOMLDocument, saved: SavedConnection) -> None:
+    import tomlkit
+    from tomlkit.items import Whitespace
+
     connections = document.get("connection")
     same = [i for i, table in enumerate(connections or ()) if table.get("uri") == saved.uri]
     if same:
@@ -325,6 +345,8 @@ def _put(document: TOMLDocument, saved: SavedConnection) -> None:
 def _drop(document: TOMLDocument, index: int) -> None:
     """Delete one [[connection]] table with the blank lines above its header. The comments between
     its last key and the next header are about what follows, so they stay."""
+    from tomlkit.items import Null, Whitespace
+
     connections = document["connection"]
     above = _above(document, index)
     gap = _blank_run(above)

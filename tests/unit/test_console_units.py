@@ -12,7 +12,7 @@ from rich.color import Color
 
 from tui.backend.console import ConsoleDevice, console_devices, is_busy
 from tui.render.terminal import cell_style, find_in_lines, key_to_bytes, pyte_color
-from tui.widgets.console_view import TerminalScreen
+from tui.widgets.terminal_screen import TerminalScreen
 
 
 @pytest.mark.parametrize(

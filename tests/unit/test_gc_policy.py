@@ -32,3 +32,17 @@ def test_starting_lowers_nothing_and_leaves_a_disabled_collector_alone(threshold
     gc.set_threshold(0, 10, 10)
     gc_policy.starting()
     assert gc.get_threshold() == (0, 10, 10)
+
+
+def test_started_hands_the_free_heap_back_once(thresholds, monkeypatch):
+    calls = []
+    monkeypatch.setattr(gc_policy, "release_free_heap", lambda: calls.append(1))
+    gc.set_threshold(700, 10, 10)
+    gc_policy.starting()
+    gc_policy.started()
+    gc_policy.started()
+    assert calls == [1]
+
+
+def test_release_free_heap_runs():
+    gc_policy.release_free_heap()  # glibc's malloc_trim here; elsewhere nothing

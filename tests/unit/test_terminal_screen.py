@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.style import Style
 
-from tui.widgets.console_view import ConsoleView, TerminalScreen
+from tui.widgets.console_view import ConsoleView
+from tui.widgets.terminal_screen import TerminalScreen
 
 COLUMNS, LINES = 12, 5
 

@@ -4,7 +4,6 @@ again or drop the change?"""
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -39,6 +38,8 @@ class XmlDiffScreen(XmlDialog):
         self.diff = diff
 
     def compose(self) -> ComposeResult:
+        from rich.syntax import Syntax  # pygments' lexers: loaded when a diff first shows
+
         with self.frame(self.sheet_title):
             with VerticalScroll(id="diff"):
                 yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
@@ -94,6 +95,8 @@ class XmlTransientScreen(XmlDialog):
         self.diff = diff
 
     def compose(self) -> ComposeResult:
+        from rich.syntax import Syntax  # pygments' lexers: loaded when a diff first shows
+
         with self.frame(f"{self.guest_name} is transient: how should this edit apply?"):
             with VerticalScroll(id="diff"):
                 yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")

@@ -3,7 +3,6 @@ defines it, `n`/`escape` goes back to the form."""
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +35,8 @@ class XmlPreviewScreen(DialogScreen):
         self.plan = plan  # what the form will do when the answer is yes
 
     def compose(self) -> ComposeResult:
+        from rich.syntax import Syntax  # pygments' lexers: loaded when a sheet first shows
+
         with self.frame(self.sheet_title):
             with VerticalScroll(id="xml"):
                 yield Static(Syntax(self.xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=True),

@@ -13,7 +13,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
@@ -86,6 +85,8 @@ class XmlScreen(AnswersCalls, Screen):
         xml, self.scope = result
         self.query_one("#xml-title", Static).update(self.title_line())
         self.xml = xml
+        from rich.syntax import Syntax  # pygments' lexers: loaded when XML first shows
+
         box.update(Syntax(xml, "xml", theme="ansi_dark", line_numbers=True, word_wrap=False))
         self.refresh_bindings()
 
