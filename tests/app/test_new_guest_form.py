@@ -217,6 +217,21 @@ async def test_a_define_failure_removes_the_volume_it_made(tmp_path, fresh_defau
     assert [v.name() for v in pool.listAllVolumes()] == []
 
 
+async def test_tab_goes_from_field_to_field_never_to_the_scrolling_frame(tmp_path, fresh_default):
+    """The frame scrolls to the focused field; it takes no focus itself (a form's fields do)."""
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(160, 50)) as pilot:
+        form = await open_form(pilot, app)
+        frame = form.query_one(".frame")
+        assert frame.is_scrollable and frame not in form.focus_chain
+        visited = []
+        for _ in range(len(form.focus_chain) + 1):
+            await pilot.press("tab")
+            visited.append(app.focused)
+        assert frame not in visited and form.query_one("#name") in visited
+        assert all(widget.id for widget in visited), visited
+
+
 async def test_read_only_host_disables_n(tmp_path, fresh_default):
     app = make_app(tmp_path, "--read-only", "-c", "test:///default")
     async with app.run_test(size=(160, 50)) as pilot:

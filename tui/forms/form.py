@@ -50,6 +50,7 @@ class FormScreen(ModalFrame):
     handler does not run as well."""
 
     FRAME_BASE = True
+    FRAME_FOCUS = False
     ESCAPE = Escape("Cancel", id="form.cancel")
     DEFAULT_CSS = """
     FormScreen .error { color: $error; height: auto; display: none; }

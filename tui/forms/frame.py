@@ -57,6 +57,9 @@ class ModalFrame(ModalScreen):
     BORDER: ClassVar[str] = "round"  # round (primary), thick (primary), warning, error, accent (thick)
     PADDED: ClassVar[bool] = False  # a roomier inside (1 line, 2 columns)
     SCROLLS: ClassVar[bool] = True  # the box scrolls (and takes focus) or is a plain column
+    # The scrolling box takes focus, to scroll it with the keys; a form's fields take it instead
+    # (focus scrolls to them), and a box that takes focus restyles every field inside it as it does.
+    FRAME_FOCUS: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs) -> None:
         # Before Textual merges the bindings, which keep this order in the footer and in help.
@@ -121,6 +124,8 @@ class ModalFrame(ModalScreen):
     def frame(self, title: str | Text = "", **kwargs) -> Widget:
         """The box every modal's content goes in (`with self.frame(title):` in compose)."""
         box = (VerticalScroll if self.SCROLLS else Vertical)(**kwargs)
+        if not self.FRAME_FOCUS:
+            box.can_focus = False
         box.add_class("frame")
         if self.BORDER != "round":
             box.add_class(f"frame-{self.BORDER}")

@@ -127,6 +127,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
         self.variant: OsVariant | None = None
         self.touched: set[str] = set()
         self.plan: ops.NewGuestPlan | None = None  # of the answers last checked
+        self._lists: dict[str, list] = {}  # selector -> the composed widgets it matches
         self.performing(self._create)
         self._filling = False
         self._auto_hostname = ""
@@ -349,9 +350,24 @@ class NewGuestScreen(AnswersCalls, FormScreen):
             return None if widget.value is Select.NULL else widget.value
         return widget.value
 
+    def _composed(self, selector: str) -> list:
+        """The form's widgets that match `selector`. The form mounts none after its compose,
+        so each selector walks it once: a check runs on every change, and the form has about
+        400 widgets (walking them for each of a check's lists took most of the form's opening)."""
+        found = self._lists.get(selector)
+        if found is None:
+            found = list(self.query(selector))
+            if self.is_mounted:
+                self._lists[selector] = found
+        return found
+
+    def problem_fields(self) -> list[str]:
+        return [box.id.removesuffix("-error") for box in self._composed(".error")
+                if box.id and box.id.endswith("-error") and box.id != self.FORM_LINE]
+
     def values(self) -> dict[str, object]:
         found = {}
-        for widget in self.query("Input, Select, Checkbox"):
+        for widget in self._composed("Input, Select, Checkbox"):
             if widget.id and widget.id != "host":
                 found[widget.id] = self._value(widget.id)
         return found
@@ -389,7 +405,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
 
     def update_rows(self) -> None:
         shown = visible_rows(self.values(), self.variant)
-        for row in self.query(".row"):
+        for row in self._composed(".row"):
             field = (row.id or "")[4:]
             row.display = field in shown
 
@@ -580,7 +596,7 @@ class NewGuestScreen(AnswersCalls, FormScreen):
                              lambda yes: go() if yes else None)
 
     def _field_order(self) -> list[str]:
-        return [(row.id or "")[4:] for row in self.query(".row") if row.display]
+        return [(row.id or "")[4:] for row in self._composed(".row") if row.display]
 
     def _create(self, plan: ops.NewGuestPlan, finish) -> None:
         """The job that makes the guest, with its progress and abort; a failure leaves the form with
