@@ -51,6 +51,9 @@ class FormScreen(ModalFrame):
 
     FRAME_BASE = True
     FRAME_FOCUS = False
+    # Textual's own first focus comes before the layout is known, and scrolled the frame past
+    # its first line; a form focuses its first field itself (`on_mount`), or this does after it.
+    AUTO_FOCUS = ""
     ESCAPE = Escape("Cancel", id="form.cancel")
     DEFAULT_CSS = """
     FormScreen .error { color: $error; height: auto; display: none; }
@@ -79,6 +82,13 @@ class FormScreen(ModalFrame):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.set_class(self.ERROR_ROOM, "-error-room")
+
+    def _on_mount(self) -> None:
+        self.call_after_refresh(self._focus_first_field)
+
+    def _focus_first_field(self) -> None:
+        if self.focused is None:
+            self.focus_next()
 
     @classmethod
     def frame_bindings(cls) -> list[Binding]:
