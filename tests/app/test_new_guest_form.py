@@ -224,6 +224,7 @@ async def test_tab_goes_from_field_to_field_never_to_the_scrolling_frame(tmp_pat
         form = await open_form(pilot, app)
         frame = form.query_one(".frame")
         assert frame.is_scrollable and frame not in form.focus_chain
+        assert frame.scroll_y == 0 and app.focused is form.query_one("#name")  # opened at its top, on Name
         visited = []
         for _ in range(len(form.focus_chain) + 1):
             await pilot.press("tab")
