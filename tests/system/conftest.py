@@ -418,6 +418,19 @@ def testbed(request: pytest.FixtureRequest) -> Iterator[Testbed]:
     run_guard.remove_test_users()
 
 
+@pytest.fixture(autouse=True)
+def libvirtd_up(request: pytest.FixtureRequest) -> None:
+    """Each test starts with libvirtd answering. libvirtd 9.0 can crash (a segfault in
+    remoteClientFreePrivateCallbacks) freeing the event callbacks of a client it lost
+    while stopped; that fails the test it happened in, not every test after it."""
+    if "testbed" not in request.fixturenames:
+        return
+    testbed: Testbed = request.getfixturevalue("testbed")
+    if testbed.libvirtd_pid() is None:
+        print("libvirtd was not running (it crashed in an earlier test?): starting it", file=sys.stderr)
+        testbed.start_libvirtd()
+
+
 def _used_ipv4_networks(testbed: Testbed) -> list[ipaddress.IPv4Network]:
     used: list[ipaddress.IPv4Network] = []
     # routes of the host (every address on an up interface has one)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -208,6 +209,12 @@ async def test_stopped_libvirtd_freezes_neither_ui_nor_other_host(tmp_path, test
                 await wait_for(pilot, lambda: app.current_mode == "hosts", timeout=2)
             finally:
                 testbed.sigcont_libvirtd()
+            # libvirtd 9.0 may crash as it frees the callbacks of the client it lost while
+            # stopped (a segfault in remoteClientFreePrivateCallbacks): the app heals either way.
+            await wait_for(pilot, lambda: host_state(app, testbed.system_uri) == ConnState.CONNECTED
+                           or testbed.libvirtd_pid() is None, timeout=40, what="heal after SIGCONT")
+            if testbed.libvirtd_pid() is None:
+                await asyncio.to_thread(testbed.start_libvirtd)
             await wait_for(pilot, lambda: host_state(app, testbed.system_uri) == ConnState.CONNECTED,
                            timeout=40, what="heal after SIGCONT")
             assert any(r[2] == "connected" for r in rows(app).values())
