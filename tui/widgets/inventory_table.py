@@ -549,9 +549,12 @@ class InventoryTable(DataTable, inherit_bindings=False):
         row_style = self._get_row_style(row_index, base_style)
         cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
         widths = self._paint_widths or [column.get_render_width(self) for column in self.ordered_columns]
-        render_cell = self._render_cell
-        scrollable = [render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[line_no]
-                      for index, width in enumerate(widths)]
+        if line_no == 0 and row_index >= 0 and self.rows[row_key].height == 1:
+            scrollable = [self._row_segments(row_key, row_index, row_style, widths, cursor, hover)]
+        else:
+            render_cell = self._render_cell
+            scrollable = [render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[line_no]
+                          for index, width in enumerate(widths)]
         remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
         extend_style, _ = self._get_styles_to_render_cell(row_index == -1, False, False, hover, cursor,
                                                           show_cursor, show_hover, False, False)
@@ -559,6 +562,80 @@ class InventoryTable(DataTable, inherit_bindings=False):
         pair = ([], scrollable)
         self._row_render_cache[cache_key] = pair
         return pair
+
+    def _row_segments(self, row_key: RowKey, row_index: int, row_style: Style, widths: list[int], cursor: bool,
+                      hover: bool) -> list[Segment]:
+        """A one-line body row as few segments as its styles allow: what DataTable draws
+        cell by cell through rich, built directly. Text in the row's own style runs on
+        from cell to cell; a styled cell is a segment of its own. The row is the click and
+        hover target (the cursor selects rows). A cell that is not one line of single-width
+        characters, or has no room, goes the long way."""
+        if row_key.value in self._stale:
+            self.freshen((row_key.value,))
+        pad = self.cell_padding
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+        pre = row_style + _row_meta(row_index) + component_style
+        outer = pre + post_style
+        get_style = self.app.console.get_style
+        padding = " " * pad
+        data = self._data[row_key]
+        segments: list[Segment] = []
+        run: list[str] = []  # text in `outer`, not yet a segment
+        for index, (column, width) in enumerate(zip(self.ordered_columns, widths)):
+            cell = data.get(column.key)
+            inner = width - 2 * pad
+            text = cell.signature[0] if isinstance(cell, Cell) else None
+            if text is None or pad < 1 or inner < 2 or cell.width != len(text) or not text.isprintable():
+                if run:
+                    segments.append(Segment("".join(run), outer))
+                    run = []
+                segments.extend(self._render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[0])
+                continue
+            if len(text) > inner:
+                text = text[: inner - 1] + "…"
+            elif cell.justify == "right":
+                text = text.rjust(inner)
+            else:
+                text = text.ljust(inner)
+            if not cell.style:
+                run += (padding, text, padding)
+                continue
+            run.append(padding)
+            segments.append(Segment("".join(run), outer))
+            segments.append(Segment(text, pre + get_style(cell.style) + post_style))
+            run = [padding]
+        if run:
+            segments.append(Segment("".join(run), outer))
+        return segments
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        # DataTable's, for a body line not scrolled sideways whose cells fit the width: its
+        # cells are exactly their columns' widths and the filler takes the rest, so the
+        # line's length is known, with nothing to crop or pad and one Strip instead of three.
+        width = self.size.width
+        widths = self._paint_widths
+        if x1 or x2 < width or widths is None or sum(widths) > width or self.fixed_columns:
+            return super()._render_line(y, x1, x2, base_style)
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        if row_key is self._header_row_key:
+            return super()._render_line(y, x1, x2, base_style)
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        cache_key = (y, x1, x2, width, cursor, hover, base_style, self.cursor_type, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        strip = self._line_cache.get(cache_key)
+        if strip is None:
+            fixed, scrollable = self._render_line_in_row(row_key, line_no, base_style, cursor, hover)
+            if fixed or self._row_label_column_width:
+                return super()._render_line(y, x1, x2, base_style)
+            segments = [segment for cell in scrollable for segment in cell]
+            strip = self._line_cache[cache_key] = Strip(Segment.simplify(segments), width)
+        return strip
 
     @property
     def rich_style(self) -> Style:
@@ -627,6 +704,12 @@ _ABSENT = object()
 def _meta_style(row: int, column: int) -> Style:
     """The click target DataTable tags every cell with, made once per position."""
     return Style.from_meta({"row": row, "column": column})
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_meta(row: int) -> Style:
+    """What a body row is tagged with for clicks and hover: its index (any column selects it)."""
+    return Style.from_meta({"row": row, "column": 0})
 
 
 @functools.lru_cache(maxsize=1024)
