@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rich.style import Style
 
 from tui.widgets.console_view import ConsoleView
-from tui.widgets.terminal_screen import TerminalScreen
+from tui.widgets.terminal_screen import TerminalScreen, TerminalStream
 
 COLUMNS, LINES = 12, 5
 
@@ -43,6 +43,47 @@ def test_the_screen_holds_what_pytes_own_screen_holds(output, data):
         theirs_stream.feed(sent[start:end])
         assert cells(ours) == cells(theirs), repr(sent[:end])
         assert (ours.cursor.x, ours.cursor.y) == (theirs.cursor.x, theirs.cursor.y)
+
+
+# a tty's lines (what a flood is made of), a row long or longer, among the other pieces
+whole_lines = st.lists(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=COLUMNS + 3),
+                       min_size=1, max_size=3 * LINES).map(lambda lines: "".join(f"{line}\r\n" for line in lines))
+
+
+def history(screen: TerminalScreen) -> list[list[tuple]]:
+    return [[tuple(line[x]) for x in range(screen.columns)] for line in screen.history]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.one_of(pieces, whole_lines), max_size=30), st.data())
+def test_the_stream_leaves_what_pytes_own_stream_leaves(output, data):
+    # Whole lines are written and scrolled as a batch; anything else goes the usual way.
+    ours, one_by_one, pytes = TerminalScreen(COLUMNS, LINES, history=7), TerminalScreen(COLUMNS, LINES, history=7), \
+        pyte.Screen(COLUMNS, LINES)
+    streams = TerminalStream(ours), pyte.ByteStream(one_by_one), pyte.ByteStream(pytes)
+    sent = "".join(output).encode()
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(sent)), max_size=8)))
+    for start, end in zip([0, *cuts], [*cuts, len(sent)]):
+        for stream in streams:
+            stream.feed(sent[start:end])
+        assert cells(ours) == cells(one_by_one) == cells(pytes), repr(sent[:end])
+        assert (ours.cursor.x, ours.cursor.y, ours.cursor.attrs) == \
+            (pytes.cursor.x, pytes.cursor.y, pytes.cursor.attrs)
+        assert history(ours) == history(one_by_one)
+        assert (ours.pushed, ours.scrolls) == (one_by_one.pushed, one_by_one.scrolls)
+        assert ours.mode == pytes.mode
+
+
+def test_a_flood_of_lines_is_written_in_batches():
+    screen = TerminalScreen(20, 4)
+    batches = []
+    write_lines = screen.write_lines
+    screen.write_lines = lambda texts: batches.append(len(texts)) or write_lines(texts)
+    TerminalStream(screen).feed(b"".join(b"line %d\r\n" % n for n in range(100)))
+    assert [screen.line_text(line).rstrip() for line in screen.history][-3:] == ["line 94", "line 95", "line 96"]
+    assert [screen.line_text(screen.buffer[y]).rstrip() for y in range(4)] == ["line 97", "line 98", "line 99", ""]
+    assert screen.pushed == 97 and screen.scrolls == 97
+    assert sum(batches) > 90 and max(batches) > 90  # past the first lines (the cursor starts at the top)
 
 
 def test_lines_scrolled_off_a_full_screen_keep_their_text_in_order():

@@ -57,12 +57,10 @@ class ConsoleView(Widget, can_focus=True):
     def __init__(self, send: Callable[[bytes], None] | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.send = send
-        import pyte  # with its character tables, only once a console opens
-
-        from .terminal_screen import TerminalScreen
+        from .terminal_screen import TerminalScreen, TerminalStream  # pyte loads once a console opens
 
         self.term = TerminalScreen(80, 24, reply=self._reply)
-        self.stream = pyte.ByteStream(self.term)
+        self.stream = TerminalStream(self.term)
         self.attached = False
         self.scroll_back = 0  # lines scrolled back into the history (0: live)
         self.fed = 0  # bytes parsed so far
@@ -79,6 +77,7 @@ class ConsoleView(Widget, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._painting = False
         self._paint_width = 0
+        self._paint_selection: Selection | None = None
         self._styles: dict[tuple, Style] = {}
         self._base: Style | None = None
         self._log: IO[bytes] | None = None
@@ -390,7 +389,7 @@ class ConsoleView(Widget, can_focus=True):
         live = self.scroll_back == 0
         line_id = self._top_id() + y
         cursor_x = term.cursor.x if (live and y == term.cursor.y and not term.cursor.hidden) else None
-        selection = self.text_selection
+        selection = self._paint_selection if self._painting else self.text_selection
         marked = self.match is not None and self.match[0] == line_id
         cacheable = live and cursor_x is None and selection is None and not marked
         if cacheable and y in self._strips and y not in term.dirty:
@@ -414,6 +413,7 @@ class ConsoleView(Widget, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._painting = True
         self._paint_width = self.size.width  # size walks the layout: once a paint, not once a line
+        self._paint_selection = self.text_selection  # so does the screen it is kept on
         try:
             return super().render_lines(crop)
         finally:

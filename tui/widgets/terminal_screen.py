@@ -6,6 +6,7 @@ a console opens.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from operator import itemgetter
@@ -13,8 +14,11 @@ from operator import itemgetter
 import pyte
 from pyte import modes
 from pyte.charsets import LAT1_MAP
+from pyte.screens import Char, StaticDefaultDict
 
 SCROLLBACK = 5000  # lines
+_WHOLE_LINES = re.compile(r"(?:[ -~]*\r\n)+")  # lines of printable ASCII, each ended as a tty ends it
+_BLANKS = {reverse: Char(" ", "default", "default", reverse=reverse) for reverse in (False, True)}
 
 
 class TerminalScreen(pyte.Screen):
@@ -28,7 +32,17 @@ class TerminalScreen(pyte.Screen):
         self.reply = reply
         self._cells: dict[tuple, dict[str, tuple]] = {}  # attributes -> character -> pyte's cell
         self._shifts: dict[tuple[int, int], tuple[range, Callable]] = {}  # margins -> how to scroll them
+        self._every_line: frozenset[int] = frozenset()
         super().__init__(columns, lines)
+        self.buffer.default_factory = self._new_line
+
+    @property
+    def default_char(self) -> Char:
+        # pyte makes a new blank for every line a scroll brings in; two are enough
+        return _BLANKS[modes.DECSCNM in self.mode]
+
+    def _new_line(self) -> StaticDefaultDict:
+        return StaticDefaultDict(self.default_char)
 
     def draw(self, data: str) -> None:
         # pyte's draw measures, translates and builds a cell for every character; plain
@@ -65,6 +79,43 @@ class TerminalScreen(pyte.Screen):
             cursor.x = x
         self.dirty.add(cursor.y)
 
+    def write_lines(self, texts: list[str]) -> bool:
+        """`text\r\n` for each of `texts` (printable ASCII, none longer than a row), at
+        the bottom row with the cursor in its first column: what draw, carriage_return and
+        linefeed do with them, scrolling once instead of once a line. False, having done
+        nothing, anywhere else (the caller takes them one by one)."""
+        cursor, mode, bottom = self.cursor, self.mode, self.lines - 1
+        if (cursor.x or cursor.y != bottom or self.margins not in (None, (0, bottom)) or self.charset
+                or self.g0_charset != LAT1_MAP or modes.IRM in mode
+                or any(len(text) > self.columns for text in texts)):
+            return False
+        attrs = cursor.attrs
+        cells = self._cells.get(attrs)
+        if cells is None:
+            if len(self._cells) > 256:
+                self._cells.clear()
+            cells = self._cells[attrs] = {}
+        buffer = self.buffer
+        written = [buffer[y] for y in range(bottom + 1)]  # the rows now, then each line written
+        for number, text in enumerate(texts):
+            line = written[-1] if number == 0 else self._new_line()
+            for x, char in enumerate(text):
+                cell = cells.get(char)
+                if cell is None:
+                    cell = cells[char] = attrs._replace(data=char)
+                line[x] = cell
+            if number:
+                written.append(line)
+        written.append(self._new_line())
+        count = len(texts)
+        self.history.extend(written[:count])
+        self.pushed += count
+        self.scrolls += count
+        buffer.clear()
+        buffer.update(enumerate(written[count:]))
+        self.dirty.update(range(self.lines))
+        return True
+
     def _push(self, line) -> None:
         self.history.append(line)
         self.pushed += 1
@@ -80,7 +131,10 @@ class TerminalScreen(pyte.Screen):
         self.scrolls += 1
         if top == 0:
             self._push(buffer[0])  # that line object leaves the buffer: it is not copied
-        self.dirty.update(range(self.lines))
+        every_line = self._every_line
+        if len(every_line) != self.lines:
+            every_line = self._every_line = frozenset(range(self.lines))
+        self.dirty.update(every_line)
         shift = self._shifts.get((top, bottom))
         if shift is None:
             shift = self._shifts[(top, bottom)] = (range(top, bottom), itemgetter(*range(top + 1, bottom + 1)))
@@ -126,3 +180,45 @@ class TerminalScreen(pyte.Screen):
 
     def line_text(self, line) -> str:
         return "".join(line[x].data for x in range(self.columns))
+
+
+class TerminalStream(pyte.ByteStream):
+    """pyte's byte stream, with carriage returns and line feeds between runs of text
+    handed to the screen without going through pyte's parser: its generator takes one
+    character a step, and a flood of short lines spends most of its parse there. What
+    the parser would do with them outside an escape sequence is just that call."""
+
+    def feed(self, data: bytes) -> None:  # type: ignore[override]
+        text = self.utf8_decoder.decode(data) if self.use_utf8 else "".join(map(chr, data))
+        screen = self.listener
+        draw, carriage_return, linefeed = screen.draw, screen.carriage_return, screen.linefeed
+        match_text = self._text_pattern.match
+        send = self._send_to_parser
+        taking_plain_text = self._taking_plain_text  # the parser waits outside any sequence
+        offset, length = 0, len(text)
+        whole_lines = _WHOLE_LINES.match
+        while offset < length:
+            if taking_plain_text:
+                block = whole_lines(text, offset)
+                if block and screen.write_lines(block.group().split("\r\n")[:-1]):
+                    offset = block.end()
+                    continue
+                match = match_text(text, offset)
+                if match:
+                    start, offset = match.span()
+                    draw(text[start:offset])
+                    continue
+                char = text[offset]
+                if char == "\n":
+                    linefeed()
+                    offset += 1
+                    continue
+                if char == "\r":
+                    carriage_return()
+                    offset += 1
+                    continue
+                taking_plain_text = False
+            else:
+                taking_plain_text = send(text[offset])
+                offset += 1
+        self._taking_plain_text = taking_plain_text
