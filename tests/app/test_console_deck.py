@@ -53,3 +53,24 @@ async def test_a_pane_whose_host_is_not_connected_says_so_and_logs_to_the_state_
         await pilot.press("w")
         await wait_for(pilot, lambda: not deck.panes, what="the pane closed")
         assert app.focused is app.screen.table
+
+
+async def test_f_shows_the_consoles_alone_and_back_and_closing_the_last_pane_shows_the_list(tmp_path):
+    app = make_app(tmp_path, "-c", "test:///default")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.table.row_count >= 1)
+        deck, table = app.screen.consoles, app.screen.table
+        pane = await deck.open_console("gone-host", "0000", "a[b]", "elsewhere")
+        await wait_for(pilot, lambda: pane.detail == "failed", what=lambda: f"failed, not {pane.detail}")
+        list_width = table.region.width
+        await pilot.press("ctrl+right_square_bracket", "f")
+        await wait_for(pilot, lambda: not table.display and deck.region.width == 160, what="the deck alone")
+        assert deck.zoomed
+        await pilot.press("f")
+        await wait_for(pilot, lambda: table.display and table.region.width == list_width, what="the list back")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: not table.display, what="the deck alone again")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: not deck.panes and table.display and table.region.width == 160,
+                       what="the list alone, full width")
+        assert not deck.zoomed

@@ -33,6 +33,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, Tabs
 
 from ..backend.model import ConnState, ConsoleState
@@ -44,7 +45,6 @@ from .guest_pane import RUNNING_STATES, GuestPane, SessionEvent
 from .hosts_and_guests import HostsAndGuests
 
 CONSOLE_STATES = RUNNING_STATES  # a console can be opened
-ZOOM_CLASS = "-console-zoom"
 
 
 def pane_id(conn_id: str, uuid: str) -> str:
@@ -422,7 +422,7 @@ class ConsoleDeck(Vertical):
         self.tabs.remove_pane(pane.id or "")
         if not remaining:
             self.remove_class("-open")
-            self.screen.remove_class(ZOOM_CLASS)
+            self.zoom(False)
             self._leave()
         elif was_focused:
             self.call_after_refresh(self.focus_tabs)
@@ -490,12 +490,27 @@ class ConsoleDeck(Vertical):
         if (display := self.active_display) is not None:
             display.view.pan(dx, dy)
 
+    @property
+    def zoomed(self) -> bool:
+        """Full screen: the deck alone in its container, the list beside it hidden."""
+        parent = self.parent
+        return isinstance(parent, Widget) and any(not w.display for w in parent.children if w is not self)
+
+    def zoom(self, on: bool) -> None:
+        # The siblings' own display, not a class on a container: a class styles every widget
+        # under it again (on the screen, 20-50 ms a toggle, a key's whole budget in a flood).
+        parent = self.parent
+        if isinstance(parent, Widget):
+            for sibling in parent.children:
+                if sibling is not self:
+                    sibling.display = not on
+
     def action_back(self) -> None:
-        self.screen.remove_class(ZOOM_CLASS)
+        self.zoom(False)
         self._leave()
 
     def action_zoom(self) -> None:
-        self.screen.toggle_class(ZOOM_CLASS)
+        self.zoom(not self.zoomed)
 
     def action_close(self) -> None:
         pane = self.tabs.active_pane
