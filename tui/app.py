@@ -301,6 +301,8 @@ class VirtdeckApp(App):
             self.call_after_refresh(self._freeze_now)
 
     def _freeze_now(self) -> None:
+        if self.fleet is not None:
+            self.fleet.first_lists_drawn()
         # Collect first: garbage frozen now would never be freed.
         gc.collect()
         gc.freeze()

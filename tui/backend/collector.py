@@ -33,6 +33,7 @@ class Collector:
         self._updates: queue.Queue = queue.Queue()
         self._fleet = Fleet(self._updates.put, read_only=read_only, resync_interval=3600.0,
                             open_timeout=min(10.0, timeout))
+        self._fleet.first_lists_drawn()  # nothing to draw: the reads after the lists need not wait
 
     def add(self, uri: str, name: str | None = None, **options) -> None:
         """A host to read; `options` as `Fleet.add` takes them (the demo's hooks)."""

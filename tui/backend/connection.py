@@ -73,15 +73,20 @@ Steps = Generator[None, None, Any]
 
 class FirstLists:
     """The hosts still opening and reading their first list. Guests' XML (NICs, consoles)
-    waits until every host has listed, or has had WAIT seconds to: parsing
-    thousands of documents on the worker threads would slow the other hosts' first
-    lists and the UI drawing them, for addresses nobody can see yet."""
+    and sizes wait until every host has listed, or has had WAIT seconds to, and until the
+    UI has drawn those lists (or DRAW_WAIT seconds went by without a word from it):
+    parsing thousands of documents, or a GetInfo a guest, on the worker threads would slow
+    the other hosts' first lists and the UI drawing them (fifty threads asking for the GIL
+    while it draws), for figures nobody can see yet."""
 
     WAIT = 5.0
+    DRAW_WAIT = 1.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._until: dict[str, float] = {}
+        self._drawn = False
+        self._last_listed = 0.0
 
     def opening(self, conn_id: str) -> None:
         with self._lock:
@@ -89,11 +94,18 @@ class FirstLists:
 
     def listed(self, conn_id: str) -> None:
         with self._lock:
-            self._until.pop(conn_id, None)
+            if self._until.pop(conn_id, None) is not None:
+                self._last_listed = time.monotonic()
+
+    def drawn(self) -> None:
+        """The UI shows every host's first list (once, as it starts)."""
+        self._drawn = True
 
     def all_listed(self) -> bool:
         now = time.monotonic()
-        return all(until <= now for until in list(self._until.values()))
+        if not all(until <= now for until in list(self._until.values())):
+            return False
+        return self._drawn or now >= self._last_listed + self.DRAW_WAIT
 
 
 first_lists = FirstLists()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 import libvirt
 
 from . import eventloop
-from .connection import Connection, Sink
+from .connection import Connection, Sink, first_lists
 from .model import HostRemoved
 from .transport import Transport
 from .uri import display_name
@@ -98,6 +98,12 @@ class Fleet:
         self._sampling.update({k: v for k, v in changes.items() if v is not None})
         for connection in self.connections:
             connection.set_sampling(**changes, **self._cadence(connection.conn_id))
+
+    @staticmethod
+    def first_lists_drawn() -> None:
+        """What shows the hosts (the UI) shows every host's first list: the reads held back
+        for it (guests' XML and sizes) may start."""
+        first_lists.drawn()
 
     def sample_closely(self, shown: Mapping[str, frozenset[str]] | None) -> None:
         """Sample the guests on screen (conn_id -> their UUIDs) at the interval, and every
