@@ -387,27 +387,17 @@ class InventoryTable(DataTable, inherit_bindings=False):
 
     def _draw_cell(self, cell: Cell, row_index: int, column_index: int, base_style: Style, width: int,
                    cursor: bool, hover: bool) -> list[list[Segment]] | None:
-        """What DataTable renders through rich for a one-line ASCII Cell, built directly.
+        """What DataTable renders through rich for a one-line Cell of single-width characters, built directly.
 
         The same segments (pad, text, pad) and styles (row style + cell style +
         component style), at a fraction of the cost; anything else (wide
         characters, no room) goes the long way.
         """
         pad = self.cell_padding
-        inner = width - 2 * pad
-        text = cell.signature[0]
-        if pad < 1 or inner < 2 or not text.isascii() or not text.isprintable():
+        text = _fitted(cell, width - 2 * pad, pad)
+        if text is None:
             return None
-        if len(text) > inner:
-            text = text[: inner - 1] + "…"
-        elif cell.justify == "right":
-            text = text.rjust(inner)
-        else:
-            text = text.ljust(inner)
-        component_style, post_style = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
-        )
+        component_style, post_style = self._body_styles(cursor, hover)
         pre = base_style + _meta_style(row_index, column_index) + component_style
         cell_style = self.app.console.get_style(cell.style) if cell.style else None
         outer = pre + post_style
@@ -563,6 +553,13 @@ class InventoryTable(DataTable, inherit_bindings=False):
         self._row_render_cache[cache_key] = pair
         return pair
 
+    def _body_styles(self, cursor: bool, hover: bool) -> tuple[Style, Style]:
+        """DataTable's (component, post) styles of a body cell in a row with the cursor / hover."""
+        return self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+
     def _row_segments(self, row_key: RowKey, row_index: int, row_style: Style, widths: list[int], cursor: bool,
                       hover: bool) -> list[Segment]:
         """A one-line body row as few segments as its styles allow: what DataTable draws
@@ -573,10 +570,7 @@ class InventoryTable(DataTable, inherit_bindings=False):
         if row_key.value in self._stale:
             self.freshen((row_key.value,))
         pad = self.cell_padding
-        component_style, post_style = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
-        )
+        component_style, post_style = self._body_styles(cursor, hover)
         pre = row_style + _row_meta(row_index) + component_style
         outer = pre + post_style
         get_style = self.app.console.get_style
@@ -586,20 +580,13 @@ class InventoryTable(DataTable, inherit_bindings=False):
         run: list[str] = []  # text in `outer`, not yet a segment
         for index, (column, width) in enumerate(zip(self.ordered_columns, widths)):
             cell = data.get(column.key)
-            inner = width - 2 * pad
-            text = cell.signature[0] if isinstance(cell, Cell) else None
-            if text is None or pad < 1 or inner < 2 or cell.width != len(text) or not text.isprintable():
+            text = _fitted(cell, width - 2 * pad, pad) if isinstance(cell, Cell) else None
+            if text is None:
                 if run:
                     segments.append(Segment("".join(run), outer))
                     run = []
                 segments.extend(self._render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[0])
                 continue
-            if len(text) > inner:
-                text = text[: inner - 1] + "…"
-            elif cell.justify == "right":
-                text = text.rjust(inner)
-            else:
-                text = text.ljust(inner)
             if not cell.style:
                 run += (padding, text, padding)
                 continue
@@ -698,6 +685,17 @@ def _as_is(value: Any) -> Any:
 
 
 _ABSENT = object()
+
+
+def _fitted(cell: Cell, inner: int, pad: int) -> str | None:
+    """A one-line cell's text at `inner` cells, as rich lays it out (cut with an ellipsis,
+    or justified); None where that takes rich: characters not one cell wide each, no room."""
+    text = cell.signature[0]
+    if pad < 1 or inner < 2 or cell.width != len(text) or not text.isprintable():
+        return None
+    if len(text) > inner:
+        return text[: inner - 1] + "…"
+    return text.rjust(inner) if cell.justify == "right" else text.ljust(inner)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -41,6 +41,15 @@ class TerminalScreen(pyte.Screen):
         # pyte makes a new blank for every line a scroll brings in; two are enough
         return _BLANKS[modes.DECSCNM in self.mode]
 
+    def _cells_of(self, attrs: tuple) -> dict[str, tuple]:
+        """The cells made so far for these attributes, by character."""
+        cells = self._cells.get(attrs)
+        if cells is None:
+            if len(self._cells) > 256:
+                self._cells.clear()
+            cells = self._cells[attrs] = {}
+        return cells
+
     def _new_line(self) -> StaticDefaultDict:
         return StaticDefaultDict(self.default_char)
 
@@ -55,11 +64,7 @@ class TerminalScreen(pyte.Screen):
             return
         cursor = self.cursor
         attrs = cursor.attrs
-        cells = self._cells.get(attrs)
-        if cells is None:
-            if len(self._cells) > 256:
-                self._cells.clear()
-            cells = self._cells[attrs] = {}
+        cells = self._cells_of(attrs)
         columns = self.columns
         done, size = 0, len(data)
         while done < size:
@@ -90,11 +95,7 @@ class TerminalScreen(pyte.Screen):
                 or any(len(text) > self.columns for text in texts)):
             return False
         attrs = cursor.attrs
-        cells = self._cells.get(attrs)
-        if cells is None:
-            if len(self._cells) > 256:
-                self._cells.clear()
-            cells = self._cells[attrs] = {}
+        cells = self._cells_of(attrs)
         buffer = self.buffer
         written = [buffer[y] for y in range(bottom + 1)]  # the rows now, then each line written
         for number, text in enumerate(texts):
