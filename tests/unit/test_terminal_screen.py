@@ -86,6 +86,27 @@ def test_a_flood_of_lines_is_written_in_batches():
     assert sum(batches) > 90 and max(batches) > 90  # past the first lines (the cursor starts at the top)
 
 
+def test_a_line_longer_than_a_row_ends_a_batch_and_the_next_one_starts_after_it():
+    screen = TerminalScreen(10, 3)
+    screen.cursor.y = 2  # at the bottom, as after a screenful
+    calls = []
+    write_lines = screen.write_lines
+
+    def counted(texts: list[str]) -> int:
+        calls.append(write_lines(texts))
+        return calls[-1]
+
+    screen.write_lines = counted
+    lines = [f"l{n}" for n in range(200)]
+    lines[100] = "a line longer than ten"
+    TerminalStream(screen).feed("".join(f"{line}\r\n" for line in lines).encode())
+    shown = [screen.line_text(line).rstrip() for line in screen.history] + \
+        [screen.line_text(screen.buffer[y]).rstrip() for y in range(3)]
+    assert shown[-4:] == ["l197", "l198", "l199", ""]
+    assert "a line lon" in shown and "ger than t" in shown and "en" in shown  # wrapped, as pyte wraps it
+    assert calls == [100, 0, 99]  # the lines before it in one batch, itself the usual way, the rest in one
+
+
 def test_lines_scrolled_off_a_full_screen_keep_their_text_in_order():
     screen = TerminalScreen(20, 3)
     stream = pyte.Stream(screen)

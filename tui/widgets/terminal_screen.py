@@ -72,50 +72,60 @@ class TerminalScreen(pyte.Screen):
                 self.dirty.add(cursor.y)
                 self.carriage_return()
                 self.linefeed()
-            line = self.buffer[cursor.y]
-            x = cursor.x
-            for char in data[done:done + columns - x]:
-                cell = cells.get(char)
-                if cell is None:
-                    cell = cells[char] = attrs._replace(data=char)
-                line[x] = cell
-                x += 1
+            x = self._put(self.buffer[cursor.y], cursor.x, data[done:done + columns - cursor.x], attrs, cells)
             done += x - cursor.x
             cursor.x = x
         self.dirty.add(cursor.y)
 
-    def write_lines(self, texts: list[str]) -> bool:
-        """`text\r\n` for each of `texts` (printable ASCII, none longer than a row), at
-        the bottom row with the cursor in its first column: what draw, carriage_return and
-        linefeed do with them, scrolling once instead of once a line. False, having done
-        nothing, anywhere else (the caller takes them one by one)."""
-        cursor, mode, bottom = self.cursor, self.mode, self.lines - 1
-        if (cursor.x or cursor.y != bottom or self.margins not in (None, (0, bottom)) or self.charset
-                or self.g0_charset != LAT1_MAP or modes.IRM in mode
-                or any(len(text) > self.columns for text in texts)):
-            return False
-        attrs = cursor.attrs
+    def takes_lines(self) -> bool:
+        """Whether `write_lines` can write here: the cursor at the bottom row's first column,
+        no scroll region, the default charset, replace mode."""
+        cursor, bottom = self.cursor, self.lines - 1
+        return (not cursor.x and cursor.y == bottom and self.margins in (None, (0, bottom)) and not self.charset
+                and self.g0_charset == LAT1_MAP and modes.IRM not in self.mode)
+
+    def write_lines(self, texts: list[str]) -> int:
+        """`text\r\n` for each of `texts` (printable ASCII) up to the first longer than a
+        row, where `takes_lines`: what draw, carriage_return and linefeed do with them,
+        scrolling once instead of once a line. How many it wrote."""
+        columns = self.columns
+        count = next((number for number, text in enumerate(texts) if len(text) > columns), len(texts))
+        if not count:
+            return 0
+        attrs = self.cursor.attrs
         cells = self._cells_of(attrs)
         buffer = self.buffer
-        written = [buffer[y] for y in range(bottom + 1)]  # the rows now, then each line written
-        for number, text in enumerate(texts):
+        written = [buffer[y] for y in range(self.lines)]  # the rows now, then each line written
+        for number, text in enumerate(texts[:count]):
             line = written[-1] if number == 0 else self._new_line()
-            for x, char in enumerate(text):
-                cell = cells.get(char)
-                if cell is None:
-                    cell = cells[char] = attrs._replace(data=char)
-                line[x] = cell
+            self._put(line, 0, text, attrs, cells)
             if number:
                 written.append(line)
         written.append(self._new_line())
-        count = len(texts)
         self.history.extend(written[:count])
         self.pushed += count
         self.scrolls += count
         buffer.clear()
         buffer.update(enumerate(written[count:]))
-        self.dirty.update(range(self.lines))
-        return True
+        self._all_dirty()
+        return count
+
+    @staticmethod
+    def _put(line, x: int, text: str, attrs: tuple, cells: dict[str, tuple]) -> int:
+        """`text` into `line` from column `x`, from the cells shared for `attrs`; the column after."""
+        for char in text:
+            cell = cells.get(char)
+            if cell is None:
+                cell = cells[char] = attrs._replace(data=char)
+            line[x] = cell
+            x += 1
+        return x
+
+    def _all_dirty(self) -> None:
+        every_line = self._every_line
+        if len(every_line) != self.lines:
+            every_line = self._every_line = frozenset(range(self.lines))
+        self.dirty.update(every_line)
 
     def _push(self, line) -> None:
         self.history.append(line)
@@ -132,10 +142,7 @@ class TerminalScreen(pyte.Screen):
         self.scrolls += 1
         if top == 0:
             self._push(buffer[0])  # that line object leaves the buffer: it is not copied
-        every_line = self._every_line
-        if len(every_line) != self.lines:
-            every_line = self._every_line = frozenset(range(self.lines))
-        self.dirty.update(every_line)
+        self._all_dirty()
         shift = self._shifts.get((top, bottom))
         if shift is None:
             shift = self._shifts[(top, bottom)] = (range(top, bottom), itemgetter(*range(top + 1, bottom + 1)))
@@ -200,10 +207,13 @@ class TerminalStream(pyte.ByteStream):
         whole_lines = _WHOLE_LINES.match
         while offset < length:
             if taking_plain_text:
-                block = whole_lines(text, offset)
-                if block and screen.write_lines(block.group().split("\r\n")[:-1]):
-                    offset = block.end()
-                    continue
+                block = whole_lines(text, offset) if screen.takes_lines() else None
+                if block:
+                    lines = block.group().split("\r\n")[:-1]
+                    written = screen.write_lines(lines)
+                    if written:
+                        offset += sum(len(line) for line in lines[:written]) + 2 * written
+                        continue
                 match = match_text(text, offset)
                 if match:
                     start, offset = match.span()
